@@ -1,0 +1,63 @@
+// Shared declarations of the segkit libtorch addon.
+//
+// A tensor crosses into JS as a napi External pointing at a TensorBox, held by the TypeScript Tensor
+// object in its `handle` field. Externals without napi finalizers are cheap to make; the TypeScript
+// layer frees boxes deterministically (dispose) and through a FinalizationRegistry as a GC backstop.
+#pragma once
+
+#include <napi.h>
+#include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace segkit {
+
+struct TensorBox {
+  static constexpr uint64_t kMagic = 0x5e9c17a0b3d24f61ULL;
+  uint64_t magic = kMagic;
+  at::Tensor tensor;            // undefined once released (disposed)
+  int64_t accountedBytes = 0;   // reported to V8 as external memory while the tensor is held
+};
+
+// Everything the addon keeps per JavaScript environment (main thread or worker_thread).
+struct EnvData {
+  int64_t liveTensors = 0;
+  std::vector<std::unique_ptr<c10::InferenceMode>> inferenceGuards;
+};
+
+EnvData& envData(Napi::Env env);
+
+// A new box for `tensor` as an External; undefined tensors become null.
+Napi::Value boxTensor(Napi::Env env, at::Tensor tensor);
+// The box behind a JS Tensor object (or a bare External), or nullptr when the value is neither.
+TensorBox* unboxTensor(Napi::Env env, const Napi::Value& value);
+// Drops the box's reference to its tensor and the memory accounted for it.
+void releaseBox(Napi::Env env, TensorBox* box);
+
+// dtype names as the TypeScript layer spells them ("float32", "int64", ...).
+const char* dtypeName(at::ScalarType type);
+bool parseDtype(const std::string& name, at::ScalarType* out);
+
+// Runs `body`, turning libtorch and C++ exceptions into JS errors prefixed with `context`.
+template <typename F>
+auto guarded(Napi::Env env, const std::string& context, F&& body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throw Napi::Error::New(env, context + ": " + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, context + ": " + e.what());
+  }
+}
+
+// Module sections, each in its own file.
+void initTensorBox(Napi::Env env, Napi::Object exports);
+void initDispatch(Napi::Env env, Napi::Object exports);
+void initRuntime(Napi::Env env, Napi::Object exports);
+
+}  // namespace segkit

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Builds the addon with node-gyp when a source is newer than the built binary (setup calls this on
+// every run, so it must be cheap when nothing changed).
+import { spawnSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const nativeDir = join(dirname(fileURLToPath(import.meta.url)), "../native");
+const binary = join(nativeDir, "build/Release/segkit_torch.node");
+const inputs = readdirSync(nativeDir).filter((f) => f !== "build").map((f) => join(nativeDir, f));
+
+const builtAt = existsSync(binary) ? statSync(binary).mtimeMs : 0;
+const stale = inputs.some((f) => statSync(f).mtimeMs >= builtAt);
+if (!stale && !process.argv.includes("--force")) process.exit(0);
+
+console.log("building the libtorch addon (a few minutes on 2 cores)...");
+const nodeGyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
+// Use the running Node's own headers when it ships them (offline machines cannot fetch them).
+const nodeRoot = dirname(dirname(process.execPath));
+const nodedir = existsSync(join(nodeRoot, "include/node/node_api.h")) ? [`--nodedir=${nodeRoot}`] : [];
+const gyp = spawnSync(process.execPath, [nodeGyp, "rebuild", "-j", "max", ...nodedir], { cwd: nativeDir, stdio: "inherit" });
+process.exit(gyp.status ?? 1);

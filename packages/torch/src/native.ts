@@ -1,0 +1,81 @@
+// The compiled libtorch addon and the shape of what it exports. Everything else in this package
+// reaches libtorch through these functions.
+import { createRequire } from "node:module";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** An opaque reference to a native tensor box (a napi External). */
+export type NativeHandle = { readonly __nativeTensorBox: unique symbol };
+
+/** A schema argument as the addon describes it, for code generation. */
+export interface SchemaArgument {
+  name: string;
+  type: string;
+  kind: number;
+  optional: boolean;
+  fixedLength: number;
+  kwargOnly: boolean;
+  isOut: boolean;
+  mutable: boolean;
+  default?: string;
+}
+
+export interface OperatorSchema {
+  name: string;
+  overload: string;
+  schema: string;
+  args: SchemaArgument[];
+  returns: string[];
+}
+
+export interface NativeAddon {
+  opId(name: string, overload: string): number;
+  call(id: number, ...args: unknown[]): unknown;
+  schemas(): OperatorSchema[];
+  kindNames(): string[];
+
+  release(h: NativeHandle): void;
+  freeBox(h: NativeHandle): void;
+  isLive(h: NativeHandle): boolean;
+  shape(h: NativeHandle): number[];
+  strides(h: NativeHandle): number[];
+  dtype(h: NativeHandle): string;
+  device(h: NativeHandle): string;
+  numel(h: NativeHandle): number;
+  ndim(h: NativeHandle): number;
+  isContiguous(h: NativeHandle, format?: "contiguous" | "channels_last"): boolean;
+  requiresGrad(h: NativeHandle): boolean;
+  setRequiresGrad(h: NativeHandle, on: boolean): void;
+  grad(h: NativeHandle): NativeHandle | null;
+  setGrad(h: NativeHandle, g: NativeHandle | null): void;
+  sameTensor(a: NativeHandle, b: NativeHandle): boolean;
+  isLeaf(h: NativeHandle): boolean;
+  gradFn(h: NativeHandle): string | null;
+  item(h: NativeHandle): number | boolean;
+  toBuffer(h: NativeHandle): ArrayBuffer;
+  fromBuffer(data: ArrayBuffer | ArrayBufferView, dtype: string, shape: readonly number[]): NativeHandle;
+  liveTensors(): number;
+
+  backward(outputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean, createGraph: boolean): void;
+  autogradGrad(outputs: NativeHandle[], inputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean | undefined,
+    createGraph: boolean, allowUnused: boolean): (NativeHandle | null)[];
+  isGradEnabled(): boolean;
+  setGradEnabled(on: boolean): void;
+  enterInferenceMode(): void;
+  exitInferenceMode(): void;
+  isInferenceMode(): boolean;
+  setNumThreads(n: number): void;
+  getNumThreads(): number;
+  manualSeed(seed: number): void;
+  torchVersion: string;
+}
+
+function load(): NativeAddon {
+  const path = fileURLToPath(new URL("../../native/build/Release/segkit_torch.node", import.meta.url));
+  if (!existsSync(path)) {
+    throw new Error(`@segkit/torch: the native addon is not built (${path}); run \`npm run setup\` at the repository root`);
+  }
+  return createRequire(import.meta.url)(path) as NativeAddon;
+}
+
+export const native: NativeAddon = load();

@@ -1,0 +1,31 @@
+// Process-level controls and the generic operator entry point.
+import { native } from "./native.js";
+import { wrapResult } from "./dispatch.js";
+import { Tensor } from "./tensor.js";
+
+/** libtorch's version, e.g. "1.13.0". */
+export const torchVersion: string = native.torchVersion;
+
+/** Intra-op threads libtorch uses (torch.set_num_threads). */
+export const setNumThreads = (n: number): void => native.setNumThreads(n);
+export const getNumThreads = (): number => native.getNumThreads();
+
+/** Seeds libtorch's default generator (torch.manual_seed). */
+export const manualSeed = (seed: number): void => native.manualSeed(seed);
+
+/** Tensors of this thread not yet disposed or collected. */
+export const liveTensors = (): number => native.liveTensors();
+
+/**
+ * Calls any dispatcher operator by name and overload, positionally (undefined takes the schema
+ * default): callOp("aten::add", "Tensor", a, b). The typed functions are built on the same path.
+ */
+export function callOp(name: string, overload: string, ...args: unknown[]): unknown {
+  const id = native.opId(name, overload);
+  const nativeArgs = args.map((a) => {
+    if (a instanceof Tensor) return a.live(name);
+    if (Array.isArray(a)) return a.map((e) => (e instanceof Tensor ? e.live(name) : e));
+    return a;
+  });
+  return wrapResult(native.call(id, ...nativeArgs));
+}
