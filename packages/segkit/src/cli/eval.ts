@@ -1,0 +1,111 @@
+/**
+ * `segkit eval`: compares folders of predicted and ground-truth label PNGs, paired by file name,
+ * with one confusion matrix over the whole set (mmsegmentation's IoUMetric semantics by default).
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ConfusionMatrix, LabelValueError, report, summarize, summaryJSON, type AbsentPolicy, type ReportFormat } from "@segkit/metrics";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { readLabelPng } from "../io/label-png.js";
+
+export interface EvalOptions {
+  pred: string;
+  gt: string;
+  classes: number;
+  ignoreIndex?: number;
+  reduceZeroLabel?: boolean;
+  ignoreOutOfRange?: boolean;
+}
+
+export function registerEval(program: Command): void {
+  program
+    .command("eval")
+    .description("score predicted label maps against ground truth (PNG files paired by name)")
+    .requiredOption("--pred <dir>", "folder of predicted label PNGs")
+    .requiredOption("--gt <dir>", "folder of ground-truth label PNGs")
+    .requiredOption("--classes <K>", "number of classes", integer("--classes", 1))
+    .option("--ignore-index <I>", "ground-truth value to leave out", integer("--ignore-index", -Infinity))
+    .option("--reduce-zero-label", "ADE20K convention: ground truth 0 is ignored, v counts as class v-1")
+    .option("--ignore-out-of-range", "drop ground-truth values outside [0, K) instead of failing")
+    .addOption(new Option("--absent <convention>", "score of a class absent from both maps").choices(["mmseg", "torchmetrics", "smp"]).default("mmseg"))
+    .option("--names <file>", "class names, one per line")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "csv", "json"]).default("text"))
+    .option("--json", "same as --format json")
+    .action(async (opts: EvalOptions & { absent: AbsentPolicy; names?: string; format: ReportFormat; json?: boolean }) => {
+      const names = opts.names ? await readNames(opts.names, opts.classes) : undefined;
+      const { matrix, images } = await evaluateFolders(opts);
+      const summary = summarize(matrix, opts.absent);
+      const format = opts.json ? "json" : opts.format;
+      const pixels = matrix.counts.reduce((a, b) => a + b, 0);
+      const out = format === "json" ? JSON.stringify({ images, pixels, ...summaryJSON(summary, names) }) : report(summary, format, { names });
+      process.stdout.write(out + "\n");
+    });
+}
+
+/** Counts every pair of same-named PNGs in the two folders into one matrix. */
+export async function evaluateFolders(opts: EvalOptions): Promise<{ matrix: ConfusionMatrix; images: number }> {
+  const [gtFiles, predFiles] = await Promise.all([listPngs(opts.gt, "--gt"), listPngs(opts.pred, "--pred")]);
+  checkPartners(gtFiles, predFiles, opts);
+  const matrix = new ConfusionMatrix(opts.classes, {
+    ignoreIndex: opts.ignoreIndex,
+    reduceZeroLabel: opts.reduceZeroLabel,
+    outOfRange: opts.ignoreOutOfRange ? "ignore" : "error",
+  });
+  for (const name of gtFiles) {
+    const [pred, gt] = await Promise.all([readLabelPng(join(opts.pred, name)), readLabelPng(join(opts.gt, name))]);
+    if (pred.width !== gt.width || pred.height !== gt.height) {
+      throw new Error(`size mismatch: ${pred.file} is ${pred.width}×${pred.height} but ${gt.file} is ${gt.width}×${gt.height}`);
+    }
+    try {
+      matrix.update(pred.data, gt.data, gt.width);
+    } catch (e) {
+      if (e instanceof LabelValueError) {
+        const hint = e.map === "ground truth" ? " (see --ignore-index and --ignore-out-of-range)" : "";
+        throw new Error(`${e.map === "ground truth" ? gt.file : pred.file}: ${e.message}${hint}`);
+      }
+      throw e;
+    }
+  }
+  return { matrix, images: gtFiles.length };
+}
+
+async function listPngs(dir: string, option: string): Promise<string[]> {
+  let entries: string[];
+  try {
+    entries = await readdir(dir);
+  } catch (e) {
+    throw new Error(`${option} ${dir}: ${(e as Error).message}`);
+  }
+  const pngs = entries.filter((f) => f.toLowerCase().endsWith(".png")).sort();
+  if (pngs.length === 0) throw new Error(`${option} ${dir} holds no .png files`);
+  return pngs;
+}
+
+function checkPartners(gtFiles: string[], predFiles: string[], opts: EvalOptions): void {
+  const missing = (files: string[], other: string[]) => {
+    const present = new Set(other);
+    return files.filter((f) => !present.has(f));
+  };
+  const noPred = missing(gtFiles, predFiles);
+  const noGt = missing(predFiles, gtFiles);
+  const show = (files: string[], dir: string) =>
+    files.slice(0, 5).map((f) => join(dir, f)).join(", ") + (files.length > 5 ? ` and ${files.length - 5} more` : "");
+  if (noPred.length) throw new Error(`${noPred.length} ground-truth file(s) have no prediction in ${opts.pred}: ${show(noPred, opts.gt)}`);
+  if (noGt.length) throw new Error(`${noGt.length} prediction(s) have no ground truth in ${opts.gt}: ${show(noGt, opts.pred)}`);
+}
+
+async function readNames(file: string, k: number): Promise<string[]> {
+  const names = (await readFile(file, "utf8")).split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  if (names.length !== k) throw new Error(`--names ${file} lists ${names.length} names but --classes is ${k}`);
+  return names;
+}
+
+function integer(option: string, min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || n < min) {
+      throw new InvalidArgumentError(`${option} must be an integer${min > -Infinity ? ` ≥ ${min}` : ""}, got "${value}"`);
+    }
+    return n;
+  };
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+/**
+ * The `segkit` command. Each subcommand lives in its own file and registers itself here.
+ */
+import { createRequire } from "node:module";
+import { Command } from "commander";
+import { registerEval } from "./eval.js";
+
+const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
+
+const program = new Command("segkit")
+  .description("semantic image segmentation: train, evaluate and run segmentation networks")
+  .version(version);
+
+registerEval(program);
+
+program.parseAsync().catch((e: unknown) => {
+  process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});

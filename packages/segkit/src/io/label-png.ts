@@ -1,0 +1,85 @@
+/**
+ * Reading label maps from PNG files: 8- and 16-bit grayscale give the stored values, palette
+ * PNGs (as PASCAL VOC ships them) give palette indices, like PIL's `np.array(Image.open(f))`.
+ * Errors name the file.
+ */
+import { readFile } from "node:fs/promises";
+import sharp from "sharp";
+
+export interface LabelImage {
+  file: string;
+  width: number;
+  height: number;
+  data: Uint8Array | Uint16Array;
+}
+
+export async function readLabelPng(file: string): Promise<LabelImage> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (e) {
+    throw new Error(`cannot read label map ${file}: ${(e as Error).message}`);
+  }
+  try {
+    return { file, ...(await decode(bytes)) };
+  } catch (e) {
+    throw new Error(`cannot decode label map ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function decode(bytes: Buffer): Promise<Omit<LabelImage, "file">> {
+  const meta = await sharp(bytes).metadata();
+  const width = meta.width;
+  const height = meta.height;
+  if (meta.format !== "png") throw new Error(`it is ${meta.format}, not PNG`);
+  if (meta.isPalette) {
+    // sharp expands palettes to colours; map each colour back to its index.
+    const { data } = await sharp(bytes).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
+    return { width, height, data: paletteIndices(data, readPalette(bytes)) };
+  }
+  const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
+  if (!grey) {
+    throw new Error(`it has ${meta.channels} colour channels; label maps must be grayscale or palette PNGs`);
+  }
+  if (meta.depth === "ushort") {
+    const { data } = await sharp(bytes).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+    return { width, height, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) };
+  }
+  const { data } = await sharp(bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+  // A fresh buffer is 4-byte aligned, which the metrics' word-at-a-time counting needs.
+  return { width, height, data: new Uint8Array(data) };
+}
+
+/** The PLTE chunk as packed RGB → index. */
+function readPalette(png: Buffer): Map<number, number> {
+  for (let at = 8; at + 8 <= png.length; ) {
+    const length = png.readUInt32BE(at);
+    const type = png.toString("latin1", at + 4, at + 8);
+    if (type === "PLTE") {
+      const colours = new Map<number, number>();
+      for (let i = 0; i < length / 3; i++) {
+        const o = at + 8 + 3 * i;
+        const rgb = (png[o] << 16) | (png[o + 1] << 8) | png[o + 2];
+        // A repeated colour hides which index a pixel had: -1, an error only where it is used.
+        colours.set(rgb, colours.has(rgb) ? -1 : i);
+      }
+      return colours;
+    }
+    at += 12 + length;
+  }
+  throw new Error("it is a palette PNG without a PLTE chunk");
+}
+
+function paletteIndices(rgb: Buffer, palette: Map<number, number>): Uint8Array {
+  const out = new Uint8Array(rgb.length / 3);
+  for (let i = 0; i < out.length; i++) {
+    const colour = (rgb[3 * i] << 16) | (rgb[3 * i + 1] << 8) | rgb[3 * i + 2];
+    const index = palette.get(colour);
+    if (index === undefined || index < 0) {
+      const hex = colour.toString(16).padStart(6, "0");
+      throw new Error(`pixel ${i} has colour #${hex}, which ${index === undefined ? "is not in" : "appears twice in"} the palette`);
+    }
+    out[i] = index;
+  }
+  return out;
+}
