@@ -3,7 +3,7 @@
  * (mmsegmentation's and the numpy bincount layout, index gt*K + pred).
  */
 import { classCountsOf, type ClassCounts } from "./class-counts.js";
-import { buildPairTable, buildRowTable, countAny, countUint8, pairBins } from "./histogram.js";
+import { buildRowTable, countAny, countUint8, pairBins, usePairTable } from "./histogram.js";
 import { findInvalidLabel, type LabelArray, type LabelRules } from "./labels.js";
 
 export interface ConfusionMatrixOptions extends Omit<LabelRules, "numClasses"> {
@@ -32,7 +32,6 @@ export class ConfusionMatrix {
   readonly images: ClassCounts[] = [];
   private readonly perImage: boolean;
   private readonly bins: Int32Array;
-  private pairTable: Int32Array | undefined;
   private rowTable: Int32Array | undefined;
 
   constructor(numClasses: number, options: ConfusionMatrixOptions = {}) {
@@ -72,8 +71,8 @@ export class ConfusionMatrix {
 
   private count(pred: LabelArray, gt: LabelArray): void {
     if (isBytes(pred) && isBytes(gt) && pred.byteOffset % 4 === 0 && gt.byteOffset % 4 === 0) {
-      this.pairTable ??= buildPairTable(this.rules);
-      countUint8(asUint8(pred), asUint8(gt), this.pairTable, this.bins);
+      usePairTable(this.rules);
+      countUint8(asUint8(pred), asUint8(gt), this.bins);
     } else {
       this.rowTable ??= buildRowTable(this.rules);
       countAny(pred, gt, this.rules, this.rowTable, this.bins);
