@@ -39,9 +39,9 @@ export function usePairTable(rules: LabelRules): void {
  * the current word pair and costs a compare and an increment. Otherwise it adds the finished run,
  * adds the first word pair once and starts a new run at the second, without further branches:
  * mispredicted branches, not memory, are what a step costs. Which byte is which pixel does not
- * matter: byte j of the gt word pairs with byte j of the pred word.
+ * matter: byte j of the gt word pairs with byte j of the pred word. Uses the pair table of the
+ * rules last passed to `usePairTable`.
  */
-/** Counts with the pair table of the rules last passed to `usePairTable`. */
 export function countUint8(pred: Uint8Array, gt: Uint8Array, bins: Int32Array): void {
   const words = gt.length >>> 2;
   if (words > 0) {
