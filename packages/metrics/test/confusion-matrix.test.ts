@@ -109,3 +109,17 @@ test("merge adds counts and per-image records; serialisation round-trips", () =>
   assert.deepEqual(restored.rules, a.rules);
   assert.throws(() => a.merge(new ConfusionMatrix(3)), /cannot merge a 3-class matrix into a 4-class one/);
 });
+
+test("matrices with different rules updated in turn each count by their own rules", () => {
+  const gt = Uint8Array.from([0, 1, 2, 255, 0, 1, 2, 255]);
+  const pred = Uint8Array.from([0, 1, 1, 0, 0, 0, 1, 1]);
+  const plain = new ConfusionMatrix(3, { ignoreIndex: 255 });
+  const ade = new ConfusionMatrix(2, { ignoreIndex: 255, reduceZeroLabel: true });
+  for (let i = 0; i < 3; i++) {
+    plain.update(pred, gt);
+    ade.update(pred, gt);
+  }
+  assert.deepEqual(rows(plain), reference(pred, gt, 3, 255).map((r) => r.map((v) => 3 * v)));
+  // reduceZeroLabel: gt 1 → class 0, gt 2 → class 1; gt 0 and 255 ignored
+  assert.deepEqual(rows(ade), [[3, 3], [0, 6]]);
+});
