@@ -6,7 +6,8 @@
         "addon.cc",
         "tensor_box.cc",
         "dispatch.cc",
-        "runtime.cc"
+        "runtime.cc",
+        "fault_guard.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

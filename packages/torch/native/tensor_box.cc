@@ -212,6 +212,11 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   });
 }
 
+// The external memory V8 is told about (what it weighs when deciding to collect garbage).
+Napi::Value externalMemory(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
+}
+
 Napi::Value liveTensors(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(envData(info.Env()).liveTensors));
 }
@@ -270,7 +275,7 @@ void initTensorBox(Napi::Env env, Napi::Object exports) {
       {"dtype", dtype}, {"device", device}, {"numel", numel}, {"ndim", ndim}, {"isContiguous", isContiguous},
       {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad}, {"grad", grad}, {"setGrad", setGrad},
       {"sameTensor", sameTensor}, {"isLeaf", isLeaf}, {"gradFn", gradFn}, {"item", item}, {"toBuffer", toBuffer},
-      {"fromBuffer", fromBuffer}, {"liveTensors", liveTensors},
+      {"fromBuffer", fromBuffer}, {"liveTensors", liveTensors}, {"externalMemory", externalMemory},
   };
   for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -126,10 +126,15 @@ function unwrap(v: unknown, overload: Overload, index: number): unknown {
   return v;
 }
 
-/** Tensors of the addon's result become Tensor objects; arguments returned as-is stay themselves. */
-export function wrapResult(v: unknown): unknown {
-  if (v === null || typeof v !== "object" || v instanceof Tensor) return v;
-  if (Array.isArray(v)) return v.map(wrapResult);
+/**
+ * Tensors of the addon's result become Tensor objects. In-place and out= operators return one of
+ * their arguments: the addon hands back the very handle it was given, which maps to its Tensor.
+ */
+export function wrapResult(v: unknown, nativeArgs: unknown[], args: unknown[]): unknown {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) return v.map((e) => wrapResult(e, nativeArgs, args));
+  const argIndex = nativeArgs.indexOf(v);
+  if (argIndex >= 0) return args[argIndex];
   return new Tensor(v as NativeHandle);
 }
 
@@ -162,7 +167,7 @@ export function invoke(table: OpTable, args: unknown[]): unknown {
     while (end > 0 && values[end - 1] === undefined) end--;
     const nativeArgs = new Array<unknown>(end);
     for (let i = 0; i < end; i++) nativeArgs[i] = unwrap(values[i], overload, i);
-    return wrapResult(native.call(overload.id, ...nativeArgs));
+    return wrapResult(native.call(overload.id, ...nativeArgs), nativeArgs, values);
   }
   throw new TypeError(
     `${table.name}: no overload accepts (${args.map(describe).join(", ")}); the overloads are:\n  ` +

@@ -55,6 +55,7 @@ export interface NativeAddon {
   toBuffer(h: NativeHandle): ArrayBuffer;
   fromBuffer(data: ArrayBuffer | ArrayBufferView, dtype: string, shape: readonly number[]): NativeHandle;
   liveTensors(): number;
+  externalMemory(): number;
 
   backward(outputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean, createGraph: boolean): void;
   autogradGrad(outputs: NativeHandle[], inputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean | undefined,

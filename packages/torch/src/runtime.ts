@@ -16,6 +16,9 @@ export const manualSeed = (seed: number): void => native.manualSeed(seed);
 /** Tensors of this thread not yet disposed or collected. */
 export const liveTensors = (): number => native.liveTensors();
 
+/** Bytes of native memory reported to V8 (so that garbage collection weighs it). */
+export const externalMemory = (): number => native.externalMemory();
+
 /**
  * Calls any dispatcher operator by name and overload, positionally (undefined takes the schema
  * default): callOp("aten::add", "Tensor", a, b). The typed functions are built on the same path.
@@ -27,5 +30,5 @@ export function callOp(name: string, overload: string, ...args: unknown[]): unkn
     if (Array.isArray(a)) return a.map((e) => (e instanceof Tensor ? e.live(name) : e));
     return a;
   });
-  return wrapResult(native.call(id, ...nativeArgs));
+  return wrapResult(native.call(id, ...nativeArgs), nativeArgs, args);
 }

@@ -3,14 +3,20 @@ import type { Tensor } from "./tensor.js";
 
 const scopes: Set<Tensor>[] = [];
 
-/** Called by every new Tensor: the innermost open scope (if any) owns it. */
-export function track(t: Tensor): void {
-  if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+/**
+ * Called by every new Tensor: the innermost open scope (if any) owns it. Returns false when no
+ * scope does, and the tensor needs the GC backstop.
+ */
+export function track(t: Tensor): boolean {
+  if (scopes.length === 0) return false;
+  scopes[scopes.length - 1].add(t);
+  return true;
 }
 
 /** Exempts `t` from every open tidy() scope: it lives until disposed explicitly. */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of scopes) scope.delete(t);
+  t.guardByGc();
   return t;
 }
 
@@ -58,6 +64,7 @@ export function tidy<T>(fn: () => T): T {
   for (const t of scope) {
     if (escaping.has(t)) {
       if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+      else t.guardByGc();
     } else {
       t.dispose();
     }

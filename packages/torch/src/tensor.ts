@@ -6,6 +6,8 @@ import { keep, track } from "./scope.js";
 import { formatTensor } from "./format.js";
 
 // The GC backstop: frees the native box of a Tensor that became unreachable without dispose().
+// Tensors owned by a tidy() scope are not registered (the scope frees them): V8 keeps registry
+// cells until its lazy cleanup passes, and in long synchronous loops they made resident memory grow.
 const backstop = new FinalizationRegistry<NativeHandle>((handle) => native.freeBox(handle));
 
 export interface BackwardOptions {
@@ -17,12 +19,19 @@ export class Tensor {
   /** The native tensor box; null once disposed. */
   handle: NativeHandle | null;
   #gradView: Tensor | null = null;
+  #guardedByGc = false;
 
   /** Wraps a native handle. Users make tensors with factory functions (tensor, zeros, randn, ...). */
   constructor(handle: NativeHandle, tracked = true) {
     this.handle = handle;
-    backstop.register(this, handle);
-    if (tracked) track(this);
+    if (!tracked || !track(this)) this.guardByGc();
+  }
+
+  /** Puts this tensor under the GC backstop (once it belongs to no tidy() scope). */
+  guardByGc(): void {
+    if (this.#guardedByGc || this.handle === null) return;
+    backstop.register(this, this.handle, this);
+    this.#guardedByGc = true;
   }
 
   /** The native handle, or an error naming `what` if the tensor was disposed. */
@@ -35,6 +44,8 @@ export class Tensor {
   get dtype(): DType { return native.dtype(this.live("dtype")) as DType; }
   get device(): string { return native.device(this.live("device")); }
   get ndim(): number { return native.ndim(this.live("ndim")); }
+  /** Number of elements (aten::numel is not a dispatcher operator). */
+  numel(): number { return native.numel(this.live("numel")); }
   get isDisposed(): boolean { return this.handle === null; }
   get isLeaf(): boolean { return native.isLeaf(this.live("isLeaf")); }
   /** Name of the autograd node that made this tensor, or null for leaves. */
@@ -97,7 +108,8 @@ export class Tensor {
   /** Frees the native tensor now (the memory goes once no other tensor or graph refers to it). */
   dispose(): void {
     if (this.handle === null) return;
-    native.release(this.handle);
+    if (this.#guardedByGc) backstop.unregister(this);
+    native.freeBox(this.handle);
     this.handle = null;
     this.#dropGradView();
   }

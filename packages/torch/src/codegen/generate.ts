@@ -24,8 +24,8 @@ const NUMBERS_AS_TENSORS = new Set([
 
 // Tensor members written by hand (tensor.ts); generated methods of these names are left out.
 export const HAND_WRITTEN_MEMBERS = new Set([
-  "handle", "live", "shape", "dtype", "device", "ndim", "isDisposed", "isLeaf", "gradFn", "requiresGrad", "grad",
-  "backward", "item", "toTypedArray", "toArray", "dispose", "keep", "toString", "constructor",
+  "handle", "live", "shape", "dtype", "device", "ndim", "numel", "isDisposed", "isLeaf", "gradFn", "requiresGrad", "grad",
+  "backward", "item", "toTypedArray", "toArray", "dispose", "keep", "guardByGc", "toString", "constructor",
 ]);
 
 const JS_RESERVED = new Set([
