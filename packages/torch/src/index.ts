@@ -10,3 +10,5 @@ export { torchVersion, setNumThreads, getNumThreads, manualSeed, liveTensors, ex
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";
 export { writeFileAtomic } from "./atomic.js";
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";
+export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";

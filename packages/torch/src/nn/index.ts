@@ -1,0 +1,2 @@
+// torch.nn for TypeScript: Module, containers, layers, functional, init.
+export {};

@@ -1,0 +1,2 @@
+// Optimizers, learning-rate schedules, gradient clipping and weight EMA.
+export {};
