@@ -1,7 +1,9 @@
 // Runtime controls: tensors from JS memory, autograd, grad modes, threads, seeding, counters.
 #include "common.h"
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <mutex>
 #include <torch/csrc/autograd/autograd.h>
 #include <torch/version.h>
 
@@ -88,6 +90,27 @@ Napi::Value isInferenceMode(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), c10::InferenceMode::is_enabled());
 }
 
+// The default CPU generator's state as a uint8 tensor (torch.get_rng_state), for exact resume.
+Napi::Value getRngState(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), "getRngState", [&] {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    return boxTensor(info.Env(), gen.get_state());
+  });
+}
+
+Napi::Value setRngState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  TensorBox* box = info.Length() > 0 ? unboxTensor(env, info[0]) : nullptr;
+  if (box == nullptr || !box->tensor.defined()) throw Napi::TypeError::New(env, "setRngState(state): state must be a live Tensor");
+  guarded(env, "setRngState", [&] {
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(box->tensor);
+  });
+  return env.Undefined();
+}
+
 Napi::Value setNumThreads(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int32Value() < 1) {
@@ -125,6 +148,8 @@ void initRuntime(Napi::Env env, Napi::Object exports) {
   exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));
   exports.Set("getNumThreads", Napi::Function::New<getNumThreads>(env, "getNumThreads"));
   exports.Set("manualSeed", Napi::Function::New<manualSeed>(env, "manualSeed"));
+  exports.Set("getRngState", Napi::Function::New<getRngState>(env, "getRngState"));
+  exports.Set("setRngState", Napi::Function::New<setRngState>(env, "setRngState"));
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
 }
 

@@ -6,7 +6,7 @@ export { Tensor, type BackwardOptions } from "./tensor.js";
 export { tensor, scalar, type TensorOptions } from "./creation.js";
 export { tidy, keep, scopeDepth } from "./scope.js";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceMode, backward, grad, type GradOptions } from "./autograd.js";
-export { torchVersion, setNumThreads, getNumThreads, manualSeed, liveTensors, externalMemory, callOp } from "./runtime.js";
+export { torchVersion, setNumThreads, getNumThreads, manualSeed, getRngState, setRngState, liveTensors, externalMemory, callOp } from "./runtime.js";
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";
 export { writeFileAtomic } from "./atomic.js";
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";

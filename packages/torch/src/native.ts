@@ -68,6 +68,8 @@ export interface NativeAddon {
   setNumThreads(n: number): void;
   getNumThreads(): number;
   manualSeed(seed: number): void;
+  getRngState(): NativeHandle;
+  setRngState(state: NativeHandle): void;
   torchVersion: string;
 }
 

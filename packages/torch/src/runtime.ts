@@ -13,6 +13,10 @@ export const getNumThreads = (): number => native.getNumThreads();
 /** Seeds libtorch's default generator (torch.manual_seed). */
 export const manualSeed = (seed: number): void => native.manualSeed(seed);
 
+/** The default generator's state (torch.get_rng_state): a uint8 tensor to restore with setRngState. */
+export const getRngState = (): Tensor => new Tensor(native.getRngState());
+export const setRngState = (state: Tensor): void => native.setRngState(state.live("setRngState"));
+
 /** Tensors of this thread not yet disposed or collected. */
 export const liveTensors = (): number => native.liveTensors();
 

@@ -60,4 +60,11 @@ test("threads and seeds", () => {
   const a = torch.randn([5]).toArray();
   torch.manualSeed(42);
   assert.deepEqual(torch.randn([5]).toArray(), a);
+  const state = torch.getRngState();
+  assert.equal(state.dtype, "uint8");
+  const next = torch.rand([3]).toArray();
+  torch.rand([7]);
+  torch.setRngState(state);
+  assert.deepEqual(torch.rand([3]).toArray(), next);
+  assert.throws(() => torch.setRngState(torch.zeros([3], { dtype: "uint8" })), /setRngState: /);
 });
