@@ -1,2 +1,10 @@
 // torch.nn for TypeScript: Module, containers, layers, functional, init.
-export {};
+export { Module, type ForwardHook, type HookHandle, type LoadResult } from "./module.js";
+export { Sequential, ModuleList, ModuleDict } from "./containers.js";
+export * from "./layers/conv.js";
+export * from "./layers/batchnorm.js";
+export * from "./layers/linear.js";
+export * from "./layers/dropout.js";
+export * from "./layers/activation.js";
+export * from "./layers/pooling.js";
+export * as init from "./init.js";

@@ -1,0 +1,81 @@
+// Batch normalization over the channel dimension (dimension 1), with running statistics for eval.
+import type { Tensor } from "../../tensor.js";
+import { noGrad } from "../../autograd.js";
+import { batchNorm, ones, zeros } from "../../generated/ops.js";
+import { tensor } from "../../creation.js";
+import { Module } from "../module.js";
+import { checkInput, type ShapePattern } from "../check.js";
+
+export interface BatchNormOptions {
+  eps?: number;
+  /** Weight of the new batch in the running averages; null for a cumulative average. */
+  momentum?: number | null;
+  /** Learnable per-channel scale (weight) and shift (bias). */
+  affine?: boolean;
+  /** Keep running_mean/running_var (used in eval mode); without them eval uses batch statistics. */
+  trackRunningStats?: boolean;
+}
+
+/** Batch normalization for inputs laid out as `spatial` after (N, C); use BatchNorm1d, 2d or 3d. */
+export class BatchNormNd extends Module {
+  declare readonly weight: Tensor | null;
+  declare readonly bias: Tensor | null;
+  declare readonly running_mean: Tensor | null;
+  declare readonly running_var: Tensor | null;
+  declare readonly num_batches_tracked: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(readonly numFeatures: number, readonly patterns: ShapePattern[], options: BatchNormOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    this.registerParameter("weight", this.affine ? ones([numFeatures]) : null);
+    this.registerParameter("bias", this.affine ? zeros([numFeatures]) : null);
+    const track = this.trackRunningStats;
+    this.registerBuffer("running_mean", track ? zeros([numFeatures]) : null);
+    this.registerBuffer("running_var", track ? ones([numFeatures]) : null);
+    this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64" }) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    checkInput(this, x, this.patterns, (this.weight ?? this.running_mean)?.dtype);
+    let factor = this.momentum ?? 0;
+    if (this.training && this.num_batches_tracked !== null) {
+      const counter = this.num_batches_tracked;
+      noGrad(() => counter.add_(1));
+      if (this.momentum === null) factor = 1 / counter.item();
+    }
+    // Batch statistics in training, and in eval too when there are no running statistics.
+    const useBatchStats = this.training || this.running_mean === null;
+    const updateRunning = !this.training || this.trackRunningStats;
+    return batchNorm(x, this.weight, this.bias, updateRunning ? this.running_mean : null, updateRunning ? this.running_var : null,
+      useBatchStats, factor, this.eps, false);
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, track_running_stats=${this.trackRunningStats}`;
+  }
+}
+
+export class BatchNorm1d extends BatchNormNd {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, [["N", numFeatures], ["N", numFeatures, "L"]], options);
+  }
+}
+
+export class BatchNorm2d extends BatchNormNd {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, [["N", numFeatures, "H", "W"]], options);
+  }
+}
+
+export class BatchNorm3d extends BatchNormNd {
+  constructor(numFeatures: number, options: BatchNormOptions = {}) {
+    super(numFeatures, [["N", numFeatures, "D", "H", "W"]], options);
+  }
+}
