@@ -1,0 +1,26 @@
+// The loss functions, registered under kind "loss" so configs can build them by name:
+// build("loss", { type: "dice", mode: "multiclass", smooth: 1 }).
+import { register } from "../config/registry.js";
+import { Options } from "./helpers.js";
+import type { LossSpec } from "./spec.js";
+import { balancedBinaryCrossEntropy, binaryCrossEntropy } from "./binary-cross-entropy.js";
+import { crossEntropy, ohemCrossEntropy, topKCrossEntropy } from "./cross-entropy.js";
+import { focal } from "./focal.js";
+import { generalizedDice, penalty } from "./generalized-dice.js";
+import { lovaszHinge, lovaszSoftmax } from "./lovasz.js";
+import { asymmetricSimilarity, dice, focalTversky, jaccard, logCoshDice, mcc, sensitivitySpecificity, tversky } from "./region.js";
+import { compound, deepSupervision } from "./compound.js";
+
+export type { Loss, Mode, Reduction } from "./helpers.js";
+export type { DeepSupervisedLoss } from "./compound.js";
+
+const SPECS: { name: string; options: readonly string[]; summary: string; build(o: Options, where: string): unknown }[] = [
+  crossEntropy, topKCrossEntropy, ohemCrossEntropy, binaryCrossEntropy, balancedBinaryCrossEntropy, focal,
+  dice, logCoshDice, jaccard, tversky, focalTversky, asymmetricSimilarity, sensitivitySpecificity, mcc,
+  generalizedDice, penalty, lovaszSoftmax, lovaszHinge, compound, deepSupervision,
+] satisfies Pick<LossSpec, "name" | "options" | "summary">[];
+
+for (const spec of SPECS) {
+  const where = `loss "${spec.name}"`;
+  register("loss", spec.name, { options: spec.options, summary: spec.summary, build: (options) => spec.build(new Options(options, where), where) });
+}
