@@ -1,0 +1,89 @@
+// The surface every segmentation model offers, whatever its inside: forward (logits at input size),
+// forwardTrain (loss and its parts) and predict (whole-image or sliding-window inference).
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+
+export interface PredictOptions {
+  mode: "whole" | "slide";
+  /** Window [H, W] and step [H, W] of slide mode. */
+  crop?: [number, number];
+  stride?: [number, number];
+}
+
+export interface TrainOutput {
+  loss: Tensor;
+  parts: Record<string, Tensor>;
+}
+
+export abstract class Segmentor extends nn.Module {
+  /**
+   * `divisor`: input height and width must be multiples of it (models that concatenate skips from
+   * every stride need it; 1 when any size works).
+   */
+  constructor(readonly numClasses: number, readonly divisor = 1) {
+    super();
+  }
+
+  /** Logits (N, numClasses, H, W) at the input's size. */
+  abstract override forward(x: Tensor): Tensor;
+
+  /** Loss parts for a batch; the total loss is their sum. */
+  protected abstract losses(x: Tensor, target: Tensor): Record<string, Tensor>;
+
+  forwardTrain(x: Tensor, target: Tensor): TrainOutput {
+    this.checkImage(x);
+    const [n, , h, w] = x.shape;
+    if (target.ndim !== 3 || target.shape[0] !== n || target.shape[1] !== h || target.shape[2] !== w) {
+      throw new RangeError(`${this.constructor.name}.forwardTrain: expected target of shape [${n}, ${h}, ${w}], got [${target.shape.join(", ")}]`);
+    }
+    if (target.dtype !== "int64") throw new TypeError(`${this.constructor.name}.forwardTrain: expected an int64 target, got ${target.dtype}`);
+    const parts = this.losses(x, target);
+    const values = Object.values(parts);
+    const loss = values.slice(1).reduce((sum, v) => sum.add(v), values[0]);
+    return { loss, parts };
+  }
+
+  /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
+  predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
+    return torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x)));
+  }
+
+  /** Throws unless `x` is an (N, C, H, W) float tensor with H and W multiples of the divisor. */
+  protected checkImage(x: Tensor): void {
+    const name = this.constructor.name;
+    if (x.ndim !== 4) throw new RangeError(`${name}: expected an image batch (N, C, H, W), got [${x.shape.join(", ")}]`);
+    if (!x.dtype.startsWith("float")) throw new TypeError(`${name}: expected a floating image batch, got ${x.dtype}`);
+    const [h, w] = x.shape.slice(2);
+    if (h % this.divisor !== 0 || w % this.divisor !== 0) {
+      throw new RangeError(`${name}: input height and width must be multiples of ${this.divisor} (the divisor), got ${h}×${w}`);
+    }
+  }
+
+  #slide(x: Tensor, { crop, stride }: PredictOptions): Tensor {
+    if (!crop || !stride) throw new Error(`${this.constructor.name}.predict: slide mode needs crop and stride`);
+    const [n, , h, w] = x.shape;
+    const starts = (size: number, c: number, s: number): number[] => {
+      const count = Math.max(size - c + s - 1, 0) / s + 1;
+      // Like mmsegmentation, the last window is shifted back to end at the border.
+      return Array.from({ length: Math.floor(count) }, (_, i) => Math.max(Math.min(i * s + c, size) - c, 0));
+    };
+    let sum = torch.zeros([n, this.numClasses, h, w], { dtype: x.dtype });
+    const count = torch.zeros([1, 1, h, w], { dtype: x.dtype });
+    for (const y0 of starts(h, crop[0], stride[0])) {
+      for (const x0 of starts(w, crop[1], stride[1])) {
+        const [y1, x1] = [Math.min(y0 + crop[0], h), Math.min(x0 + crop[1], w)];
+        sum = torch.tidy(() => {
+          const logits = this.forward(x.slice(2, y0, y1).slice(3, x0, x1));
+          const placed = torch.constantPadNd(logits, [x0, w - x1, y0, h - y1]);
+          count.slice(2, y0, y1).slice(3, x0, x1).add_(1);
+          return sum.add_(placed);
+        });
+      }
+    }
+    const out = sum.div(count);
+    sum.dispose();
+    count.dispose();
+    return out;
+  }
+}

@@ -1,0 +1,66 @@
+// The classic U-Net (Ronneberger et al. 2015) with same-padding, in the peer's layout: `downs` (two
+// 3×3 conv-BN-ReLU per stage, 2×2 max-pool between), `upconvs` (2×2 stride-2 transposed convs),
+// `ups` (two 3×3 conv-BN-ReLU on the concatenated skip), `head` (1×1 classifier).
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { DoubleConv } from "../../blocks/double-conv.js";
+import { Segmentor } from "../segmentor.js";
+import type { Config } from "../../../config/registry.js";
+import { segmentationLoss, type SegmentationLoss } from "../../heads/segmentation-loss.js";
+
+export interface UNetOptions {
+  numClasses: number;
+  widths?: number[];
+  inChannels?: number;
+  ignoreIndex?: number;
+  loss?: Config;
+}
+
+export class UNet extends Segmentor {
+  readonly downs: nn.ModuleList<DoubleConv>;
+  readonly upconvs: nn.ModuleList<nn.ConvTranspose2d>;
+  readonly ups: nn.ModuleList<DoubleConv>;
+  readonly head: nn.Conv2d;
+  readonly #loss: SegmentationLoss;
+
+  constructor({ numClasses, widths = [64, 128, 256, 512, 1024], inChannels = 3, ignoreIndex = 255, loss }: UNetOptions) {
+    super(numClasses, 2 ** (widths.length - 1));
+    this.#loss = segmentationLoss(loss, ignoreIndex, "decode");
+    this.downs = this.registerModule("downs", new nn.ModuleList());
+    let cin = inChannels;
+    for (const w of widths) {
+      this.downs.append(new DoubleConv(cin, w));
+      cin = w;
+    }
+    this.ups = this.registerModule("ups", new nn.ModuleList());
+    this.upconvs = this.registerModule("upconvs", new nn.ModuleList());
+    for (const w of widths.slice(0, -1).reverse()) {
+      this.upconvs.append(new nn.ConvTranspose2d(cin, w, 2, { stride: 2 }));
+      this.ups.append(new DoubleConv(2 * w, w));
+      cin = w;
+    }
+    this.head = this.registerModule("head", new nn.Conv2d(cin, numClasses, 1));
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checkImage(x);
+    const skips: Tensor[] = [];
+    let h = x;
+    for (const [i, down] of [...this.downs].entries()) {
+      h = down.call(h);
+      if (i < this.downs.length - 1) {
+        skips.push(h);
+        h = torch.maxPool2d(h, [2, 2]);
+      }
+    }
+    for (const [i, up] of [...this.ups].entries()) {
+      h = up.call(torch.cat([skips[skips.length - 1 - i], this.upconvs.at(i).call(h)], 1));
+    }
+    return this.head.call(h);
+  }
+
+  protected losses(x: Tensor, target: Tensor): Record<string, Tensor> {
+    return { "decode.loss": this.#loss(this.forward(x), target) };
+  }
+}
