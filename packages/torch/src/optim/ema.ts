@@ -31,7 +31,7 @@ export class ExponentialMovingAverage {
     this.decay = inRange(o.decay, "decay", "ExponentialMovingAverage", 0, 1, true);
     this.warmup = o.warmup;
     noGrad(() => {
-      for (const [name, t] of this.named()) this.averaged.set(name, t.detach().clone().keep());
+      for (const [name, t] of this.named()) this.averaged.set(name, t.clone().keep());
     });
   }
 
@@ -70,7 +70,7 @@ export class ExponentialMovingAverage {
       for (const [name, avg] of this.averaged) {
         const t = named.get(name);
         if (t === undefined) throw new RangeError(`ExponentialMovingAverage.applyTo: the source no longer has '${name}'`);
-        backup.set(name, t.detach().clone().keep());
+        backup.set(name, t.clone().keep());
         t.copy_(avg);
       }
     });
