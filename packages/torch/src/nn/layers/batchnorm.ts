@@ -1,4 +1,5 @@
-// Batch normalization over the channel dimension (dimension 1), with running statistics for eval.
+// Batch normalization over the channel dimension (dimension 1), with running statistics for eval,
+// and the base it shares with InstanceNorm.
 import type { Tensor } from "../../tensor.js";
 import { noGrad } from "../../autograd.js";
 import { batchNorm, ones, zeros } from "../../generated/ops.js";
@@ -16,8 +17,11 @@ export interface BatchNormOptions {
   trackRunningStats?: boolean;
 }
 
-/** Batch normalization for inputs laid out as `spatial` after (N, C); use BatchNorm1d, 2d or 3d. */
-export class BatchNormNd extends Module {
+/**
+ * What BatchNorm and InstanceNorm share (PyTorch's _NormBase): optional affine parameters and optional
+ * running statistics, with PyTorch's names (running_mean, running_var, num_batches_tracked).
+ */
+export abstract class RunningStatsNorm extends Module {
   declare readonly weight: Tensor | null;
   declare readonly bias: Tensor | null;
   declare readonly running_mean: Tensor | null;
@@ -28,12 +32,12 @@ export class BatchNormNd extends Module {
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
-  constructor(readonly numFeatures: number, readonly patterns: ShapePattern[], options: BatchNormOptions = {}) {
+  constructor(readonly numFeatures: number, readonly patterns: ShapePattern[], options: BatchNormOptions, defaults: Required<BatchNormOptions>) {
     super();
-    this.eps = options.eps ?? 1e-5;
-    this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
-    this.affine = options.affine ?? true;
-    this.trackRunningStats = options.trackRunningStats ?? true;
+    this.eps = options.eps ?? defaults.eps;
+    this.momentum = options.momentum === undefined ? defaults.momentum : options.momentum;
+    this.affine = options.affine ?? defaults.affine;
+    this.trackRunningStats = options.trackRunningStats ?? defaults.trackRunningStats;
     this.registerParameter("weight", this.affine ? ones([numFeatures]) : null);
     this.registerParameter("bias", this.affine ? zeros([numFeatures]) : null);
     const track = this.trackRunningStats;
@@ -42,8 +46,26 @@ export class BatchNormNd extends Module {
     this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64" }) : null);
   }
 
-  forward(x: Tensor): Tensor {
+  protected checked(x: unknown): Tensor {
     checkInput(this, x, this.patterns, (this.weight ?? this.running_mean)?.dtype);
+    return x;
+  }
+
+  protected override extraRepr(): string {
+    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, track_running_stats=${this.trackRunningStats}`;
+  }
+}
+
+const BATCH_NORM_DEFAULTS = { eps: 1e-5, momentum: 0.1, affine: true, trackRunningStats: true };
+
+/** Batch normalization for inputs laid out as `patterns`; use BatchNorm1d, 2d or 3d. */
+export class BatchNormNd extends RunningStatsNorm {
+  constructor(numFeatures: number, patterns: ShapePattern[], options: BatchNormOptions = {}) {
+    super(numFeatures, patterns, options, BATCH_NORM_DEFAULTS);
+  }
+
+  forward(x: Tensor): Tensor {
+    this.checked(x);
     let factor = this.momentum ?? 0;
     if (this.training && this.num_batches_tracked !== null) {
       const counter = this.num_batches_tracked;
@@ -55,10 +77,6 @@ export class BatchNormNd extends Module {
     const updateRunning = !this.training || this.trackRunningStats;
     return batchNorm(x, this.weight, this.bias, updateRunning ? this.running_mean : null, updateRunning ? this.running_var : null,
       useBatchStats, factor, this.eps, false);
-  }
-
-  protected override extraRepr(): string {
-    return `${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum}, affine=${this.affine}, track_running_stats=${this.trackRunningStats}`;
   }
 }
 
