@@ -103,6 +103,27 @@ test("resume: state saved after 8 steps as safetensors, loaded into fresh object
   }
 });
 
+test("continues from PyTorch's optimizer state after 10 steps to PyTorch's parameters after 20", () => {
+  for (const name of ["adam_amsgrad", "sgd_two_groups", "rmsprop_centered_momentum"]) {
+    const config = configs.find((c) => c.name === name)!;
+    const file = fixture(`optim_pytorch_state_${name}.safetensors`);
+    const params = NAMES.map((n) => {
+      const p = g(`${name}.${n}`).select(0, 9).clone().keep();
+      p.requiresGrad = true;
+      return p;
+    });
+    const opt = build(config, params);
+    const saved = torch.loadSafetensors(file);
+    opt.loadStateDict(optim.optimizerStateFromSafetensors(saved, file));
+    for (const t of saved.tensors.values()) t.dispose();
+    run(opt, params, 10, STEPS);
+    torch.tidy(() => params.forEach((p, k) =>
+      assertClose(p, g(`${name}.${NAMES[k]}`).select(0, STEPS - 1), { rtol: 1e-5, atol: 1e-12 }, `${name} ${NAMES[k]} after 20 steps`)));
+    opt.dispose();
+    params.forEach((p) => p.dispose());
+  }
+});
+
 test("a 1000-step training loop leaves liveTensors where it started", () => {
   const start = torch.liveTensors();
   torch.manualSeed(0);
@@ -191,6 +212,8 @@ test("bad input: unknown options, negative or missing lr, non-leaf or integer pa
   const wrong = torch.zeros([3]);
   assert.throws(() => opt.loadStateDict({ state: new Map([[0, { step: 1, exp_avg: wrong, exp_avg_sq: wrong }]]), paramGroups: [{ ...opt.defaults, params: [0] }] }),
     /Adam.loadStateDict: state 0.exp_avg has shape \[3\], the parameter has \[2\]/);
+  const sgd = new optim.SGD([p], { lr: 0.1 });
+  assert.throws(() => sgd.loadStateDict(opt.stateDict()), /SGD.loadStateDict: parameter group 0: unknown option 'betas'/);
   assert.throws(() => optim.optimizerStateFromSafetensors({ tensors: new Map(), metadata: {} }, "ckpt.safetensors"),
     /ckpt.safetensors: no 'optimizer.param_groups' in the metadata: not an optimizer state/);
   for (const t of [p, q, ints, wrong]) t.dispose();

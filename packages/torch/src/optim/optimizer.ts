@@ -130,8 +130,10 @@ export abstract class Optimizer<H extends Hyper> {
         throw new RangeError(`${where}: parameter group ${g} has ${params.length} parameters in the state, ${mine.length} here`);
       }
       params.forEach((i, k) => (byIndex[i] = mine[k]));
-      const h = withDefaults(this.defaults, hyper as Partial<H>, `${where}: parameter group ${g}`);
-      this.check(h, `${where}: parameter group ${g}`);
+      const group = `${where}: parameter group ${g}`;
+      rejectUnknownKeys(hyper, Object.keys(this.defaults), group);
+      const h = withDefaults(this.defaults, hyper as Partial<H>, group);
+      this.check(h, group);
       return h;
     });
     const state = new Map<Tensor, ParamState>();
