@@ -1,0 +1,139 @@
+// The data loader: batches of N×3×H×W float32 images and N×H×W int64 labels, shuffled and
+// augmented reproducibly from `seed` (same seed → same batches, whatever the number of workers).
+// With workers > 0, decoding and augmentation run in worker threads while the caller trains; at
+// most `prefetch` batches are in flight or waiting, which bounds memory. Workers are unref'd
+// whenever nothing is in flight, so a process that forgets close() still exits.
+import { Worker } from "node:worker_threads";
+import type { Tensor } from "@segkit/torch";
+import type { Config } from "../../config/registry.js";
+import { Rng } from "../rng.js";
+import { batchTensors } from "../to-tensors.js";
+import type { Dataset, SampleMeta } from "../types.js";
+import { BatchMaker, type StackedBatch } from "./batch-maker.js";
+import type { BatchRequest } from "./worker.js";
+
+export interface LoaderOptions {
+  dataset: Config;
+  pipeline?: Config[];
+  batchSize?: number;
+  shuffle?: boolean;
+  dropLast?: boolean;
+  seed?: number;
+  /** Worker threads; 0 does everything on the calling thread. */
+  workers?: number;
+  /** Batches in flight or ready at once (default 2 per worker). */
+  prefetch?: number;
+  /** Leave out samples that fail to load (warning through `warn`), counted in `skipped`. */
+  skipBad?: boolean;
+  warn?: (message: string) => void;
+}
+
+export interface Batch {
+  images: Tensor;
+  labels: Tensor;
+  meta: SampleMeta[];
+}
+
+interface Reply {
+  job: number;
+  batch?: StackedBatch;
+  error?: string;
+}
+
+export class DataLoader {
+  readonly dataset: Dataset;
+  readonly batchSize: number;
+  /** Samples left out under skipBad, with the reason. */
+  readonly skipped: { index: number; reason: string }[] = [];
+  private readonly maker: BatchMaker;
+  private readonly workers: Worker[] = [];
+  private readonly waiting = new Map<number, (reply: Reply) => void>();
+  private nextJob = 0;
+  private readonly opts: Required<Omit<LoaderOptions, "warn">> & Pick<LoaderOptions, "warn">;
+
+  constructor(options: LoaderOptions) {
+    const workers = options.workers ?? 0;
+    this.opts = {
+      pipeline: [], batchSize: 1, shuffle: false, dropLast: false, seed: 0, prefetch: Math.max(2 * workers, 1), skipBad: false, workers, ...options,
+    };
+    if (!Number.isInteger(this.opts.batchSize) || this.opts.batchSize < 1) throw new Error(`loader: "batchSize" must be a positive integer, got ${this.opts.batchSize}`);
+    if (!Number.isInteger(workers) || workers < 0) throw new Error(`loader: "workers" must be a non-negative integer, got ${workers}`);
+    if (!Number.isInteger(this.opts.prefetch) || this.opts.prefetch < 1) throw new Error(`loader: "prefetch" must be a positive integer, got ${this.opts.prefetch}`);
+    this.batchSize = this.opts.batchSize;
+    // Built here too: bad configs fail at once, and length/classes are known without asking a worker.
+    const source = { dataset: this.opts.dataset, pipeline: this.opts.pipeline, seed: this.opts.seed, skipBad: this.opts.skipBad };
+    this.maker = new BatchMaker(source);
+    this.dataset = this.maker.dataset;
+    for (let w = 0; w < workers; w++) {
+      const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: source });
+      worker.on("message", (reply: Reply) => this.settle(reply));
+      worker.on("error", (e) => this.failAll(`loader worker failed: ${e.message}`));
+      worker.unref();
+      this.workers.push(worker);
+    }
+  }
+
+  /** Batches per epoch. */
+  get length(): number {
+    const n = this.dataset.length / this.batchSize;
+    return this.opts.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** The sample indices of each batch of `epoch`, in order. */
+  plan(epoch: number): number[][] {
+    const order = Array.from({ length: this.dataset.length }, (_, i) => i);
+    if (this.opts.shuffle) new Rng(this.opts.seed, epoch, 0x5f3759df).shuffle(order);
+    return Array.from({ length: this.length }, (_, b) => order.slice(b * this.batchSize, (b + 1) * this.batchSize));
+  }
+
+  /** The batches of one epoch; the caller owns (and disposes) each batch's tensors. */
+  async *epoch(epoch = 0): AsyncGenerator<Batch> {
+    const plan = this.plan(epoch);
+    const pending: Promise<Reply>[] = [];
+    const request = (b: number): void => {
+      if (b < plan.length) pending.push(this.request({ job: this.nextJob++, epoch, indices: plan[b] }, b));
+    };
+    for (let b = 0; b < this.opts.prefetch; b++) request(b);
+    for (let b = 0; b < plan.length; b++) {
+      const reply = await pending.shift()!;
+      request(b + this.opts.prefetch);
+      if (reply.error !== undefined) throw new Error(reply.error);
+      const stacked = reply.batch!;
+      for (const bad of stacked.bad) {
+        this.skipped.push({ index: bad.index, reason: bad.message });
+        (this.opts.warn ?? console.warn)(`skipping sample ${bad.index}: ${bad.message}`);
+      }
+      if (stacked.n === 0) continue;
+      yield { ...batchTensors(stacked.images, stacked.labels, stacked.n, stacked.height, stacked.width), meta: stacked.meta };
+    }
+  }
+
+  /** Stops the workers; the loader cannot be used afterwards. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
+    this.failAll("loader closed");
+  }
+
+  private request(req: BatchRequest, b: number): Promise<Reply> {
+    if (this.workers.length === 0) {
+      return this.maker.make(req.epoch, req.indices).then((batch) => ({ job: req.job, batch }), (e: Error) => ({ job: req.job, error: e.message }));
+    }
+    return new Promise((resolve) => {
+      this.waiting.set(req.job, resolve);
+      const worker = this.workers[b % this.workers.length];
+      worker.ref();
+      worker.postMessage(req);
+    });
+  }
+
+  private settle(reply: Reply): void {
+    this.waiting.get(reply.job)?.(reply);
+    this.waiting.delete(reply.job);
+    if (this.waiting.size === 0) for (const w of this.workers) w.unref();
+  }
+
+  private failAll(error: string): void {
+    for (const [job, resolve] of this.waiting) resolve({ job, error });
+    this.waiting.clear();
+  }
+}
