@@ -30,6 +30,7 @@ test("option values are checked by name", () => {
   assert.throws(() => loss({ type: "compound", losses: [{ type: "dice" }], weights: [1, 2] }), /"weights" has 2 entries for 1 terms/);
   assert.throws(() => torch.tidy(() => loss({ type: "cross-entropy", classWeights: [1, 2] })(logits(), labels())), /"classWeights" has 2 entries but the logits have 3 classes/);
   assert.throws(() => torch.tidy(() => loss({ type: "lovasz-softmax", classes: [5] })(logits(), labels())), /"classes" lists \[5\]/);
+  assert.throws(() => torch.tidy(() => loss({ type: "boundary", classes: [0, 3] })(logits(), labels())), /loss "boundary": "classes" lists \[0,3\]/);
 });
 
 test("wrong shapes and dtypes name the argument", () => {
@@ -37,6 +38,7 @@ test("wrong shapes and dtypes name the argument", () => {
     assert.throws(() => loss({ type: "dice" })(torch.randn([2, 3, 4]), labels()), /loss "dice": logits must be a float \(N,C,H,W\) tensor, got float32 \[2,3,4\]/);
     assert.throws(() => loss({ type: "dice" })(logits(), labels().to("float32")), /target must be an int64 \(N,H,W\) = \[2,4,5\] tensor of labels, got float32/);
     assert.throws(() => loss({ type: "focal" })(logits(), torch.randint(0, 3, [2, 4, 6])), /target must be an int64 \(N,H,W\) = \[2,4,5\]/);
+    assert.throws(() => loss({ type: "ms-ssim" })(logits(), labels()), /loss "ms-ssim": 5 scales need images of at least 16×16, got 4×5/);
     assert.throws(() => loss({ type: "dice", mode: "binary" })(logits(), torch.rand([2, 1, 4, 5])), /binary mode needs logits with 1 channel/);
     assert.throws(() => loss({ type: "binary-cross-entropy", mode: "multilabel" })(logits(), torch.rand([2, 1, 4, 5])), /multilabel target must be a float \[2,3,4,5\]/);
   });
@@ -80,7 +82,7 @@ test("repeated forward/backward inside tidy leaves the live tensor count where i
   const x = logits();
   const target = labels();
   x.requiresGrad = true;
-  const losses = ["cross-entropy", "dice", "focal", "lovasz-softmax", "ohem-cross-entropy", "generalized-dice", "mcc"].map((type) => loss({ type }));
+  const losses = ["cross-entropy", "dice", "focal", "lovasz-softmax", "ohem-cross-entropy", "generalized-dice", "mcc", "boundary", "hausdorff-dt", "distance-penalized-cross-entropy"].map((type) => loss({ type }));
   const before = torch.liveTensors();
   for (let i = 0; i < 5; i++) {
     for (const l of losses) {

@@ -32,7 +32,7 @@ function assertClose(actual: torch.Tensor, expected: torch.Tensor, rtol: number,
   }
 }
 
-for (const group of ["distribution", "region"]) {
+for (const group of ["distribution", "region", "boundary", "structural"]) {
   const { tensors, metadata } = torch.loadSafetensors(fixture(`losses_golden_${group}.safetensors`));
   const get = (key: string): torch.Tensor => {
     const t = tensors.get(key);

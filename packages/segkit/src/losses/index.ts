@@ -10,6 +10,8 @@ import { generalizedDice, penalty } from "./generalized-dice.js";
 import { lovaszHinge, lovaszSoftmax } from "./lovasz.js";
 import { asymmetricSimilarity, dice, focalTversky, jaccard, logCoshDice, mcc, sensitivitySpecificity, tversky } from "./region.js";
 import { compound, deepSupervision } from "./compound.js";
+import { boundary, distancePenalizedCrossEntropy, hausdorffDistance } from "./boundary.js";
+import { msSsim } from "./ms-ssim.js";
 
 export type { Loss, Mode, Reduction } from "./helpers.js";
 export type { DeepSupervisedLoss } from "./compound.js";
@@ -17,7 +19,8 @@ export type { DeepSupervisedLoss } from "./compound.js";
 const SPECS: { name: string; options: readonly string[]; summary: string; build(o: Options, where: string): unknown }[] = [
   crossEntropy, topKCrossEntropy, ohemCrossEntropy, binaryCrossEntropy, balancedBinaryCrossEntropy, focal,
   dice, logCoshDice, jaccard, tversky, focalTversky, asymmetricSimilarity, sensitivitySpecificity, mcc,
-  generalizedDice, penalty, lovaszSoftmax, lovaszHinge, compound, deepSupervision,
+  generalizedDice, penalty, lovaszSoftmax, lovaszHinge, distancePenalizedCrossEntropy, boundary, hausdorffDistance, msSsim,
+  compound, deepSupervision,
 ] satisfies Pick<LossSpec, "name" | "options" | "summary">[];
 
 for (const spec of SPECS) {

@@ -1,0 +1,86 @@
+// Boundary-based losses on distance maps of the target (computed without grad, distance-maps.ts):
+// - boundary loss (Kervadec et al., "Boundary loss for highly unbalanced segmentation", 2019):
+//   mean of φ_G · s over pixels and classes, φ_G the signed distance of the ground truth;
+// - Hausdorff distance loss (Karimi & Salcudean, "Reducing the Hausdorff Distance in Medical Image
+//   Segmentation with Convolutional Neural Networks", 2019): mean of (s − g)² · (d_G^α + d_S^α),
+//   d_S from the prediction thresholded at 0.5;
+// - distance-map penalised cross-entropy (Calivà et al., "Distance Map Loss Penalty Term for
+//   Semantic Segmentation", 2019): per-pixel CE times 1 + Φ, Φ the inverted normalised distance to
+//   the nearest label border.
+import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { IGNORE_INDEX, checkInputs, probabilitiesAndTruth, validLabels, weightedReduce, type Loss } from "./helpers.js";
+import { distanceMaps, invertedBorderDistance } from "./distance-maps.js";
+import type { LossSpec } from "./spec.js";
+
+/** (1, C, 1, 1) float mask of the channels a loss uses: `classes`, or all but 0 in multiclass mode. */
+function channelMask(classes: number[] | null, logits: Tensor, multiclass: boolean, where: string): Tensor {
+  const c = logits.shape[1];
+  const use = classes ?? Array.from({ length: c }, (_, k) => k).filter((k) => !multiclass || c === 1 || k > 0);
+  if (use.some((k) => !Number.isInteger(k) || k < 0 || k >= c)) {
+    throw new RangeError(`${where}: "classes" lists ${JSON.stringify(classes)} but the logits have classes 0..${c - 1}`);
+  }
+  const mask = new Array<number>(c).fill(0);
+  for (const k of use) mask[k] = 1;
+  return torch.tensor(mask, { dtype: logits.dtype }).reshape([1, c, 1, 1]);
+}
+
+export const boundary: LossSpec = {
+  name: "boundary",
+  options: ["mode", "classes", "ignoreIndex", "reduction"],
+  summary: "boundary loss: mean of the target's signed distance times the probabilities (Kervadec et al., 2019)",
+  build(o, where): Loss {
+    const mode = o.mode();
+    const classes = o.numbers("classes");
+    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
+    const reduction = o.reduction();
+    return (logits, target) => {
+      checkInputs(logits, target, mode, ignoreIndex, where);
+      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+      const phi = torch.noGrad(() => distanceMaps(truth, "signed").to(logits.dtype));
+      const weight = valid.mul(channelMask(classes, logits, mode === "multiclass", where)).expand(probs.shape);
+      return weightedReduce(probs.mul(phi), weight, reduction);
+    };
+  },
+};
+
+export const hausdorffDistance: LossSpec = {
+  name: "hausdorff-dt",
+  options: ["mode", "alpha", "classes", "ignoreIndex", "reduction"],
+  summary: "Hausdorff distance loss via distance transforms, mean of (s − g)²(d_G^α + d_S^α) (Karimi & Salcudean, 2019)",
+  build(o, where): Loss {
+    const mode = o.mode();
+    const alpha = o.number("alpha", 2);
+    const classes = o.numbers("classes");
+    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
+    const reduction = o.reduction();
+    return (logits, target) => {
+      checkInputs(logits, target, mode, ignoreIndex, where);
+      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+      const distances = torch.noGrad(() => {
+        const dTruth = distanceMaps(truth, "boundary").pow(alpha);
+        const dPrediction = distanceMaps(probs.gt(0.5), "boundary").pow(alpha);
+        return dTruth.add(dPrediction).to(logits.dtype);
+      });
+      const weight = valid.mul(channelMask(classes, logits, false, where)).expand(probs.shape);
+      return weightedReduce(probs.sub(truth).pow(2).mul(distances), weight, reduction);
+    };
+  },
+};
+
+export const distancePenalizedCrossEntropy: LossSpec = {
+  name: "distance-penalized-cross-entropy",
+  options: ["ignoreIndex", "reduction"],
+  summary: "cross-entropy weighted by 1 + Φ, Φ the inverted normalised distance to label borders (Calivà et al., 2019)",
+  build(o, where): Loss {
+    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
+    const reduction = o.reduction();
+    return (logits, target) => {
+      checkInputs(logits, target, "multiclass", ignoreIndex, where);
+      const { valid } = validLabels(target, ignoreIndex);
+      const penalty = torch.noGrad(() => invertedBorderDistance(target).add(1).to(logits.dtype));
+      const perPixel = torch.crossEntropyLoss(logits, target, null, 0, ignoreIndex);
+      return weightedReduce(perPixel.mul(penalty), valid.to(logits.dtype), reduction);
+    };
+  },
+};
