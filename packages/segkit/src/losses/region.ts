@@ -9,13 +9,25 @@ function diceScore(s: Overlap, smooth: number, squared: boolean): Tensor {
   return s.tp.mul(2).add(smooth).div(denominator.add(smooth));
 }
 
+/**
+ * Dice on values mapped from [0, 1] to [−1, 1] (2x − 1 on valid pixels): 2Σp'g' / (Σp'² + Σg'²).
+ * An empty target is all −1 rather than all 0, so it still has something to agree with.
+ */
+function signedDiceScore(s: Overlap, smooth: number): Tensor {
+  const p = s.probs.mul(2).sub(s.valid);
+  const g = s.truth.mul(2).sub(s.valid);
+  return s.sum(p.mul(g)).mul(2).add(smooth).div(s.sum(p.mul(p)).add(s.sum(g.mul(g))).add(smooth));
+}
+
 export const dice: LossSpec = {
   name: "dice",
-  options: [...REGION_OPTIONS, "squared"],
-  summary: "soft Dice loss 1 − (2TP + s)/(ΣP + ΣG + s), optionally with squared denominators (V-Net)",
+  options: [...REGION_OPTIONS, "squared", "signed"],
+  summary: "soft Dice loss 1 − (2TP + s)/(ΣP + ΣG + s); squared denominators (V-Net) or values in [−1, 1] (signed)",
   build(o, where) {
     const squared = o.boolean("squared", false);
-    return regionLoss(o, where, (s, smooth) => diceScore(s, smooth, squared).rsub(1));
+    const signed = o.boolean("signed", false);
+    if (signed && squared) throw new TypeError(`${where}: "signed" Dice already uses squared denominators; drop "squared"`);
+    return regionLoss(o, where, (s, smooth) => (signed ? signedDiceScore(s, smooth) : diceScore(s, smooth, squared)).rsub(1));
   },
 };
 
