@@ -1,0 +1,127 @@
+// The augmentation pipeline: every geometric transform leaves only valid labels and the ignore
+// value; sizes, flips, normalisation, padding and determinism by seed; bad options name the key.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { build, type Config } from "../src/config/registry.js";
+import { Rng } from "../src/data/rng.js";
+import { buildPipeline } from "../src/data/transforms/pipeline.js";
+import { SyntheticDataset } from "../src/data/datasets/synthetic.js";
+import type { RawSample, Transform } from "../src/data/types.js";
+
+const IGNORE = 255;
+const CLASSES = 5;
+const scene = new SyntheticDataset(4, [40, 56], 7);
+
+function sample(i = 0): RawSample {
+  return scene.draw(i);
+}
+
+function labelValues(s: RawSample): Set<number> {
+  return new Set(s.label);
+}
+
+function transform(config: Config): Transform {
+  return buildPipeline([config], IGNORE);
+}
+
+const GEOMETRIC: Config[] = [
+  { type: "Resize", scale: [80, 30], ratioRange: [0.5, 2] },
+  { type: "Resize", scale: [23, 17], keepRatio: false },
+  { type: "RandomCrop", size: [64, 30], catMaxRatio: 0.75 },
+  { type: "RandomFlip", prob: 1 },
+  { type: "RandomFlip", prob: 1, direction: "vertical" },
+  { type: "Pad", size: [50, 70] },
+  { type: "Pad", divisor: 32 },
+  { type: "RandomRotate", prob: 1, degree: 40 },
+  { type: "ElasticDeform", prob: 1, sigma: 6 },
+  { type: "MirrorPad", margin: 10 },
+  { type: "MirrorPad", margin: 10, label: "mirror" },
+];
+
+for (const config of GEOMETRIC) {
+  test(`${JSON.stringify(config)}: labels stay within the classes and ignore, sizes agree`, () => {
+    for (let i = 0; i < 4; i++) {
+      for (let seed = 0; seed < 3; seed++) {
+        const out = transform(config)(sample(i), new Rng(seed));
+        assert.equal(out.pixels.length, out.width * out.height * 3);
+        assert.equal(out.label.length, out.width * out.height);
+        for (const v of labelValues(out)) assert.ok(v < CLASSES || v === IGNORE, `label ${v} after ${config.type}`);
+      }
+    }
+  });
+}
+
+test("geometric transforms that add border fill it with the ignore index", () => {
+  const padded = transform({ type: "Pad", size: [50, 70] })(sample(), new Rng(0));
+  assert.equal(padded.label[49 * 70 + 69], IGNORE);
+  const rotated = transform({ type: "RandomRotate", prob: 1, degree: 45 })(sample(), new Rng(1));
+  assert.ok(labelValues(rotated).has(IGNORE));
+  const mirrored = transform({ type: "MirrorPad", margin: 10 })(sample(), new Rng(0));
+  assert.deepEqual([mirrored.width, mirrored.height], [76, 60]);
+  assert.equal(mirrored.label[0], IGNORE);
+  const s = sample();
+  assert.deepEqual([...mirrored.pixels.subarray(0, 3)], [...s.pixels.subarray((10 * 56 + 10) * 3, (10 * 56 + 10) * 3 + 3)], "corner is the reflection");
+});
+
+test("Resize keeps the ratio within the scale; labels are nearest-neighbour (values preserved)", () => {
+  const out = transform({ type: "Resize", scale: [112, 80] })(sample(), new Rng(0));
+  assert.deepEqual([out.width, out.height], [112, 80]);
+  const half = transform({ type: "Resize", scale: [28, 20] })(sample(), new Rng(0));
+  assert.deepEqual([half.width, half.height], [28, 20]);
+  assert.ok([...labelValues(half)].every((v) => labelValues(sample()).has(v)));
+  const crop = transform({ type: "RandomCrop", size: [16, 24] })(sample(), new Rng(0));
+  assert.deepEqual([crop.width, crop.height], [24, 16]);
+});
+
+test("flipping twice gives the sample back; Normalize gives (x − mean) / std as float", () => {
+  const flip = transform({ type: "RandomFlip", prob: 1 });
+  const s = sample();
+  const twice = flip(flip(s, new Rng(0)), new Rng(0));
+  assert.deepEqual(twice.pixels, s.pixels);
+  assert.deepEqual(twice.label, s.label);
+  const n = transform({ type: "Normalize", mean: [10, 20, 30], std: [2, 4, 5] })(s, new Rng(0));
+  assert.ok(n.pixels instanceof Float32Array);
+  assert.equal(n.pixels[4], (s.pixels[4] - 20) / 4);
+  assert.deepEqual(n.label, s.label);
+});
+
+test("PhotoMetricDistortion changes colours, not labels or size, and wants bytes", () => {
+  const p = transform({ type: "PhotoMetricDistortion" });
+  const s = sample();
+  let changed = 0;
+  for (let seed = 0; seed < 8; seed++) {
+    const out = p(s, new Rng(seed));
+    assert.deepEqual(out.label, s.label);
+    if (out.pixels.some((v, i) => v !== s.pixels[i])) changed++;
+  }
+  assert.ok(changed >= 6, `${changed} of 8 distorted`);
+  const normalised = transform({ type: "Normalize" })(s, new Rng(0));
+  assert.throws(() => p(normalised, new Rng(0)), /PhotoMetricDistortion needs byte pixels: put it before Normalize/);
+});
+
+test("GaussianBlur and GaussianNoise leave labels alone", () => {
+  for (const type of ["GaussianBlur", "GaussianNoise"]) {
+    const out = transform({ type, prob: 1 })(sample(), new Rng(2));
+    assert.deepEqual(out.label, sample().label);
+    assert.notDeepEqual(out.pixels, sample().pixels);
+  }
+});
+
+test("the same seed gives the same augmented sample; another seed another", () => {
+  const pipeline = buildPipeline(GEOMETRIC.slice(0, 4).concat([{ type: "PhotoMetricDistortion" }, { type: "Normalize" }]), IGNORE);
+  const a = pipeline(sample(1), new Rng(5, 0, 1));
+  const b = pipeline(sample(1), new Rng(5, 0, 1));
+  const c = pipeline(sample(1), new Rng(6, 0, 1));
+  assert.deepEqual(a.pixels, b.pixels);
+  assert.deepEqual(a.label, b.label);
+  assert.notDeepEqual(a.pixels, c.pixels);
+});
+
+test("bad transform configs name the transform and key", () => {
+  assert.throws(() => buildPipeline([{ type: "RandomFlip", probability: 0.5 }], IGNORE), /pipeline\[0\] \(transform "RandomFlip"\): unknown key "probability"/);
+  assert.throws(() => buildPipeline([{ type: "RandomFlop" }], IGNORE), /unknown transform "RandomFlop".*RandomFlip/);
+  assert.throws(() => build("transform", { type: "RandomCrop", size: [10] }), /RandomCrop: "size" must be a pair/);
+  assert.throws(() => build("transform", { type: "RandomFlip", prob: 2 }), /"prob" must be a number in \[0, 1\]/);
+  assert.throws(() => build("transform", { type: "Normalize", std: [1, 0, 1] }), /"std" must not contain 0/);
+  assert.throws(() => build("transform", { type: "Pad" }), /Pad: give "size" or "divisor"/);
+});
