@@ -18,7 +18,7 @@ const show = (p: ShapePattern): string => `(${p.join(", ")})`;
 
 /**
  * Throws unless `x` is a Tensor whose shape fits one of `patterns` and, when `dtype` is given, whose
- * dtype is that (the dtype of the layer's parameters).
+ * dtype is that (for most layers the dtype of their parameters: libtorch does not mix them).
  */
 export function checkInput(layer: Module, x: unknown, patterns: ShapePattern[], dtype?: string, what = "input"): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
@@ -28,7 +28,7 @@ export function checkInput(layer: Module, x: unknown, patterns: ShapePattern[], 
     throw new RangeError(`${layer.describe()}: expected ${what} of shape ${patterns.map(show).join(" or ")}, got [${x.shape.join(", ")}]`);
   }
   if (dtype !== undefined && x.dtype !== dtype) {
-    throw new TypeError(`${layer.describe()}: expected a ${dtype} ${what} (the dtype of its parameters), got ${x.dtype}`);
+    throw new TypeError(`${layer.describe()}: expected ${what} of dtype ${dtype}, got ${x.dtype}`);
   }
 }
 

@@ -1,9 +1,8 @@
 // Dropout variants: active in train mode only, scaling kept units by 1/(1-p).
 import type { Tensor } from "../../tensor.js";
-import { dropout, featureDropout } from "../../generated/ops.js";
 import { Module } from "../module.js";
 import { checkRank } from "../check.js";
-import { dropPath } from "../functional/dropout.js";
+import { dropPath, dropout, dropout2d } from "../functional/dropout.js";
 
 abstract class DropoutBase extends Module {
   constructor(readonly p = 0.5) {
@@ -28,7 +27,7 @@ export class Dropout extends DropoutBase {
 export class Dropout2d extends DropoutBase {
   forward(x: Tensor): Tensor {
     checkRank(this, x, 3);
-    return featureDropout(x, this.p, this.training);
+    return dropout2d(x, this.p, this.training);
   }
 }
 
