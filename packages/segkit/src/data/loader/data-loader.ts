@@ -108,6 +108,11 @@ export class DataLoader {
     }
   }
 
+  /** Batches requested from workers and not yet answered (at most `prefetch`). */
+  get inFlight(): number {
+    return this.waiting.size;
+  }
+
   /** Stops the workers; the loader cannot be used afterwards. */
   async close(): Promise<void> {
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));

@@ -9,7 +9,12 @@ export function buildPipeline(configs: Config[], ignoreIndex: number): Transform
   const steps = configs.map((c, i) => {
     const where = `pipeline[${i}]`;
     const withIgnore = typeof c?.type === "string" && c.ignoreIndex === undefined && builderOf("transform", c.type).options.includes("ignoreIndex");
-    return build<Transform>("transform", withIgnore ? { ...c, ignoreIndex } : c, where);
+    try {
+      return build<Transform>("transform", withIgnore ? { ...c, ignoreIndex } : c, where);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new Error(message.startsWith(where) ? message : `${where}: ${message}`);
+    }
   });
   return (s: RawSample, rng: Rng) => steps.reduce((acc, step) => step(acc, rng), s);
 }
