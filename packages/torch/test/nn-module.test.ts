@@ -155,6 +155,8 @@ test("channels-last parameters give the same output", () => {
     const x = torch.randn([2, 3, 6, 6]);
     const expected = net.forward(x);
     net.toMemoryFormat("channels_last");
+    const weight = (net.stem.at(0) as nn.Conv2d).weight;
+    assert.equal(torch.stride(weight, 1), 1, "channels are the innermost dimension");
     const actual = net.forward(x.contiguous({ memoryFormat: "channels_last" }));
     assert.ok(actual.sub(expected).abs().max().item() < 1e-5);
     for (const p of net.parameters()) assert.ok(p.isLeaf && p.requiresGrad);
@@ -195,6 +197,29 @@ test("apply visits children before parents; zeroGrad clears gradients", () => {
   net.zeroGrad();
   assert.ok(net.parameters().every((p) => p.grad === null));
   net.dispose();
+});
+
+test("requiresGrad_ freezes and unfreezes; to() keeps frozen parameters frozen", () => {
+  const net = new Net();
+  net.stem.requiresGrad_(false);
+  net.to("float64");
+  assert.deepEqual(net.parameters().map((p) => p.requiresGrad), PARAMETER_KEYS.map((k) => !k.startsWith("stem.")));
+  assert.equal(net.numParameters({ trainableOnly: true }), 444 - (4 * 27 + 4 + 4 + 4));
+  net.requiresGrad_();
+  assert.ok(net.parameters().every((p) => p.requiresGrad));
+  net.dispose();
+});
+
+test("toString shows the tree with PyTorch-like layer descriptions", () => {
+  const seq = new nn.Sequential(new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1, bias: false }), new nn.BatchNorm2d(8), new nn.ReLU());
+  assert.equal(seq.toString(), [
+    "Sequential(",
+    "  (0): Conv2d(3, 8, kernel_size=3, stride=2, bias=False, padding=1)",
+    "  (1): BatchNorm2d(8, eps=0.00001, momentum=0.1, affine=true, track_running_stats=true)",
+    "  (2): ReLU()",
+    ")",
+  ].join("\n"));
+  seq.dispose();
 });
 
 test("containers: Sequential, ModuleList, ModuleDict, Identity", () => {

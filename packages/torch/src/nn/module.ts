@@ -243,6 +243,12 @@ export abstract class Module {
     return this;
   }
 
+  /** Turns gradient recording of every parameter on or off (freezing a backbone, say). */
+  requiresGrad_(on = true): this {
+    for (const p of this.parameters()) p.requiresGrad = on;
+    return this;
+  }
+
   /** Clears every parameter's .grad. */
   zeroGrad(): void {
     for (const p of this.parameters()) p.grad = null;

@@ -1,4 +1,5 @@
-// Convolutions: Conv1d/2d/3d and ConvTranspose1d/2d/3d share one class that knows the spatial rank.
+// Convolutions: Conv1d/2d/3d (ConvNdLayer) and ConvTranspose1d/2d/3d (ConvTransposeNdLayer), each one
+// class for any spatial rank, over a shared base (ConvBase) that owns the weights.
 import type { Tensor } from "../../tensor.js";
 import { conv1d, conv2d, conv3d, convTranspose1d, convTranspose2d, convTranspose3d, empty, pad } from "../../generated/ops.js";
 import { Module } from "../module.js";
@@ -31,20 +32,21 @@ const CONV = [conv1d, conv2d, conv3d];
 const CONV_TRANSPOSE = [convTranspose1d, convTranspose2d, convTranspose3d];
 const PAD_MODE: Record<PaddingMode, string> = { zeros: "constant", reflect: "reflect", replicate: "replicate", circular: "circular" };
 
-abstract class ConvNd extends Module {
+/** What regular and transposed convolutions share: channels, kernel, stride, dilation, groups, weights. */
+export abstract class ConvBase extends Module {
   declare readonly weight: Tensor;
   declare readonly bias: Tensor | null;
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly dilation: number[];
+  readonly groups: number;
 
-  constructor(
-    readonly dims: number, readonly transposed: boolean, readonly inChannels: number, readonly outChannels: number,
-    kernelSize: number | number[], options: { stride?: number | number[]; dilation?: number | number[]; groups?: number; bias?: boolean },
-    readonly groups = options.groups ?? 1,
-  ) {
+  constructor(readonly dims: number, readonly transposed: boolean, readonly inChannels: number, readonly outChannels: number,
+    kernelSize: number | number[], options: ConvOptions | ConvTransposeOptions) {
     super();
     const name = this.constructor.name;
+    const groups = options.groups ?? 1;
+    this.groups = groups;
     this.kernelSize = tuple(kernelSize, dims, `${name} kernelSize`);
     this.stride = tuple(options.stride ?? 1, dims, `${name} stride`);
     this.dilation = tuple(options.dilation ?? 1, dims, `${name} dilation`);
@@ -79,7 +81,7 @@ abstract class ConvNd extends Module {
 }
 
 /** Convolution over `dims` spatial dimensions; use Conv1d, Conv2d or Conv3d. */
-export class ConvNdLayer extends ConvNd {
+export class ConvNdLayer extends ConvBase {
   readonly paddingMode: PaddingMode;
   // [before, after] per spatial dimension.
   readonly #sides: [number, number][];
@@ -147,7 +149,7 @@ export class Conv3d extends ConvNdLayer {
 }
 
 /** Transposed convolution over `dims` spatial dimensions; use ConvTranspose1d, 2d or 3d. */
-export class ConvTransposeNdLayer extends ConvNd {
+export class ConvTransposeNdLayer extends ConvBase {
   readonly padding: number[];
   readonly outputPadding: number[];
 
