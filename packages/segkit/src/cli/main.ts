@@ -5,6 +5,7 @@
 import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerEval } from "./eval.js";
+import { registerDataset } from "./dataset.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -13,6 +14,7 @@ const program = new Command("segkit")
   .version(version);
 
 registerEval(program);
+registerDataset(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,0 +1,29 @@
+/**
+ * `segkit dataset inspect PATH --format F`: reads every sample of a dataset folder and reports
+ * counts, image sizes, class frequencies and class weights, and the problems it found.
+ */
+import { Command, Option } from "commander";
+import { build, registered } from "../config/registry.js";
+import "../data/datasets/index.js";
+import { formatReport, inspectDataset } from "../data/inspect.js";
+import type { Dataset } from "../data/types.js";
+
+export function registerDataset(program: Command): void {
+  const dataset = program.command("dataset").description("dataset tools");
+  const formats = registered("dataset").filter((f) => f !== "synthetic");
+  dataset
+    .command("inspect")
+    .description("class frequencies, class weights, image sizes and problems of a dataset folder")
+    .argument("<path>", "dataset root folder")
+    .addOption(new Option("--format <format>", "dataset layout").choices(formats).makeOptionMandatory())
+    .option("--split <split>", "split to read (format's default if omitted)")
+    .option("--json", "print JSON")
+    .action(async (path: string, opts: { format: string; split?: string; json?: boolean }) => {
+      const data = build<Dataset & { skipped?: { file: string; reason: string }[] }>("dataset", {
+        type: opts.format, root: path, skipBad: true, ...(opts.split ? { split: opts.split } : {}),
+      });
+      const problems = (data.skipped ?? []).map((s) => `${s.file}: ${s.reason}`);
+      const report = await inspectDataset(data, problems);
+      process.stdout.write((opts.json ? JSON.stringify(report) : formatReport(report)) + "\n");
+    });
+}
