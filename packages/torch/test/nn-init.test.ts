@@ -132,3 +132,32 @@ test("constant, zeros, ones, uniform, normal fill in place, also on parameters",
   assert.equal(linear.weight.requiresGrad, true);
   linear.dispose();
 });
+
+test("layers initialise like PyTorch's reset_parameters", () => {
+  torch.manualSeed(6);
+  const within = (t: torch.Tensor, bound: number, what: string): void => {
+    const s = stats(t);
+    assert.ok(s.min >= -bound && s.max <= bound && s.max > 0.9 * bound, `${what}: U(±${bound}), got [${s.min}, ${s.max}]`);
+  };
+  const linear = new nn.Linear(400, 300);
+  within(linear.weight, 1 / Math.sqrt(400), "Linear weight");
+  within(linear.bias!, 1 / Math.sqrt(400), "Linear bias");
+  // ConvTranspose weights are (in, out/groups, k, k): PyTorch's fan_in is out/groups · k².
+  const up = new nn.ConvTranspose2d(64, 32, 4, { groups: 2 });
+  within(up.weight, 1 / Math.sqrt(16 * 16), "ConvTranspose2d weight");
+  within(up.bias!, 1 / Math.sqrt(16 * 16), "ConvTranspose2d bias");
+  const embedding = new nn.Embedding(1000, 100, { paddingIdx: -1 });
+  assert.equal(embedding.paddingIdx, 999);
+  torch.tidy(() => {
+    assertMoments(embedding.weight.narrow(0, 0, 999), 0, 1, "Embedding weight");
+    assert.equal(embedding.weight.select(0, 999).abs().sum().item(), 0);
+  });
+  const mha = new nn.MultiheadAttention(64, 4);
+  within(mha.in_proj_weight, Math.sqrt(6 / (64 + 192)), "MultiheadAttention in_proj_weight");
+  assert.ok(mha.in_proj_bias!.toArray().every((v) => v === 0) && mha.out_proj.bias!.toArray().every((v) => v === 0));
+  within(mha.out_proj.weight, 1 / Math.sqrt(64), "MultiheadAttention out_proj.weight");
+  assert.deepEqual(new nn.PReLU().weight.toArray(), [0.25]);
+  const gn = new nn.GroupNorm(2, 4);
+  assert.deepEqual([gn.weight!.toArray(), gn.bias!.toArray()], [[1, 1, 1, 1], [0, 0, 0, 0]]);
+  for (const m of [linear, up, embedding, mha, gn]) m.dispose();
+});

@@ -1,6 +1,7 @@
 // The rest of the layers against PyTorch goldens (float64, 1e-5 relative): forward, input gradient,
 // parameter gradients, running statistics after the call (train and eval mode for norms).
 import { test } from "node:test";
+import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
 import { nn } from "../src/index.js";
 import { Call, checkAgainstGolden, type GoldenCase } from "./nn-golden.js";
@@ -84,3 +85,18 @@ const CASES: Record<string, GoldenCase> = {
 for (const [name, c] of Object.entries(CASES)) {
   test(`${name} matches PyTorch`, () => checkAgainstGolden("nn_layers_more.safetensors", name, c));
 }
+
+test("MultiheadAttention: unbatched input and needWeights false give the batched result", () => {
+  const mha = new nn.MultiheadAttention(4, 2).eval();
+  torch.tidy(() => {
+    const x = torch.randn([3, 4]);
+    const [batched, weights] = mha.forward(x.unsqueeze(1), x.unsqueeze(1), x.unsqueeze(1));
+    const [single, singleWeights] = mha.forward(x, x, x);
+    assert.deepEqual([single.shape, singleWeights!.shape, weights!.shape], [[3, 4], [3, 3], [1, 3, 3]]);
+    assert.ok(single.sub(batched.squeeze(1)).abs().max().item() < 1e-6);
+    const [output, none] = mha.forward(x, x, x, { needWeights: false });
+    assert.equal(none, null);
+    assert.ok(output.sub(single).abs().max().item() < 1e-6);
+  });
+  mha.dispose();
+});
