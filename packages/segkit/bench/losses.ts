@@ -1,8 +1,11 @@
 // npm run bench -- losses: forward + backward time of cross-entropy, Dice, focal and Lovász-Softmax
 // on 4×12×360×480 float32 logits (a CamVid-sized batch) for segkit and for the same computation in
-// PyTorch (Debian's /usr/bin/python3), in the same run and with the same thread count. Prints the
-// median of several rounds per loss and, last, a JSON line with the ratios ours/PyTorch.
-import { execFileSync } from "node:child_process";
+// PyTorch (Debian's /usr/bin/python3), in the same run and with the same thread count. The Python
+// side stays up and runs one timed step per request, so rounds alternate between the two and both
+// see the same load on the shared machine. Prints the median of several rounds per loss and, last,
+// a JSON line with the ratios ours/PyTorch.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import "../src/losses/index.js";
@@ -25,7 +28,7 @@ const LOSSES: Record<string, { type: string }> = {
 const PEER = `
 import json, sys, time
 import torch, torch.nn.functional as F
-rounds, threads, (N, C, H, W) = int(sys.argv[1]), int(sys.argv[2]), map(int, sys.argv[3:7])
+threads, (N, C, H, W) = int(sys.argv[1]), map(int, sys.argv[2:6])
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 logits0 = torch.randn(N, C, H, W)
@@ -70,16 +73,13 @@ def lovasz(x, t):
     present = (g.sum(1) > 0).to(x.dtype)
     return (per_class * present).sum() / present.sum().clamp(min=1)
 
-out = {}
-for name, fn in [("cross-entropy", ce), ("dice", dice), ("focal", focal), ("lovasz-softmax", lovasz)]:
-    times = []
-    for r in range(rounds + 1):
-        x = logits0.clone().requires_grad_(True)
-        start = time.perf_counter()
-        fn(x, target).backward()
-        times.append((time.perf_counter() - start) * 1000)
-    out[name] = times[1:]
-print(json.dumps(out))
+steps = {"cross-entropy": ce, "dice": dice, "focal": focal, "lovasz-softmax": lovasz}
+print("ready", flush=True)
+for line in sys.stdin:  # one loss name per line: time one forward + backward, print milliseconds
+    x = logits0.clone().requires_grad_(True)
+    start = time.perf_counter()
+    steps[line.strip()](x, target).backward()
+    print((time.perf_counter() - start) * 1000, flush=True)
 `;
 
 function median(values: number[]): number {
@@ -88,18 +88,33 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function oursMs(loss: Loss, logits0: torch.Tensor, target: torch.Tensor): number[] {
-  const times: number[] = [];
-  for (let round = 0; round <= ROUNDS; round++) {
-    torch.tidy(() => {
-      const x = logits0.clone();
-      x.requiresGrad = true;
-      const start = process.hrtime.bigint();
-      loss(x, target).backward();
-      times.push(Number(process.hrtime.bigint() - start) / 1e6);
-    });
-  }
-  return times.slice(1); // the first round warms up
+/** The Python side as a function: send a loss name, get the milliseconds of one step. */
+async function startPeer(): Promise<{ step(name: string): Promise<number>; close(): void }> {
+  const child = spawn(PYTHON, ["-c", PEER, String(THREADS), String(N), String(C), String(H), String(W)], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<string> => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error("the PyTorch peer exited early (see its stderr above)");
+    return value as string;
+  };
+  await next(); // "ready": inputs made
+  return {
+    async step(name) {
+      child.stdin.write(`${name}\n`);
+      return Number(await next());
+    },
+    close: () => child.stdin.end(),
+  };
+}
+
+function oursStep(loss: Loss, logits0: torch.Tensor, target: torch.Tensor): number {
+  return torch.tidy(() => {
+    const x = logits0.clone();
+    x.requiresGrad = true;
+    const start = process.hrtime.bigint();
+    loss(x, target).backward();
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  });
 }
 
 torch.setNumThreads(THREADS);
@@ -107,34 +122,31 @@ torch.manualSeed(0);
 const logits0 = torch.randn([N, C, H, W]);
 const target = torch.randint(0, C, [N, H, W]);
 target.narrow(1, 0, 8).fill_(255);
+const peer = await startPeer();
 
-const ours: Record<string, number> = {};
-for (const [name, config] of Object.entries(LOSSES)) {
-  ours[name] = median(oursMs(build<Loss>("loss", config), logits0, target));
+const names = Object.keys(LOSSES);
+const losses = names.map((name) => build<Loss>("loss", LOSSES[name]));
+const ours: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+const theirs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+for (let round = 0; round <= ROUNDS; round++) {
+  for (const [i, name] of names.entries()) {
+    const oursMs = oursStep(losses[i], logits0, target);
+    const peerMs = await peer.step(name);
+    if (round > 0) {
+      // round 0 warms both up
+      ours[name].push(oursMs);
+      theirs[name].push(peerMs);
+    }
+  }
 }
-const peerOut = execFileSync(PYTHON, ["-c", PEER, String(ROUNDS), String(THREADS), String(N), String(C), String(H), String(W)], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "inherit"],
-});
-const peerTimes = JSON.parse(peerOut.trim().split("\n").pop()!) as Record<string, number[]>;
+peer.close();
 
-const ratios: Record<string, number> = {};
-let oursTotal = 0;
-let peerTotal = 0;
-for (const name of Object.keys(LOSSES)) {
-  const peer = median(peerTimes[name]);
-  ratios[name] = ours[name] / peer;
-  oursTotal += ours[name];
-  peerTotal += peer;
-  console.log(`${name}: segkit ${ours[name].toFixed(1)} ms, pytorch ${peer.toFixed(1)} ms, ratio ${ratios[name].toFixed(2)}`);
+const oursMedian = Object.fromEntries(names.map((n) => [n, median(ours[n])]));
+const peerMedian = Object.fromEntries(names.map((n) => [n, median(theirs[n])]));
+const ratios = Object.fromEntries(names.map((n) => [n, oursMedian[n] / peerMedian[n]]));
+for (const n of names) {
+  console.log(`${n}: segkit ${oursMedian[n].toFixed(1)} ms, pytorch ${peerMedian[n].toFixed(1)} ms, ratio ${ratios[n].toFixed(2)}`);
 }
-console.log(`median of ${ROUNDS} rounds, forward + backward, ${N}×${C}×${H}×${W} float32, ${THREADS} threads`);
-console.log(
-  JSON.stringify({
-    suite: "losses",
-    ours_ms: ours,
-    peer_ms: Object.fromEntries(Object.keys(LOSSES).map((n) => [n, median(peerTimes[n])])),
-    ratios,
-    ratio: oursTotal / peerTotal,
-  }),
-);
+const total = (m: Record<string, number>): number => names.reduce((a, n) => a + m[n], 0);
+console.log(`median of ${ROUNDS} alternating rounds, forward + backward, ${N}×${C}×${H}×${W} float32, ${THREADS} threads`);
+console.log(JSON.stringify({ suite: "losses", ours_ms: oursMedian, peer_ms: peerMedian, ratios, ratio: total(oursMedian) / total(peerMedian) }));

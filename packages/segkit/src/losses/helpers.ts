@@ -97,11 +97,13 @@ export function checkInputs(logits: Tensor, target: Tensor, mode: Mode, ignoreIn
     if (target.dtype !== "int64" || target.ndim !== 3 || target.shape[0] !== n || target.shape[1] !== h || target.shape[2] !== w) {
       throw new TypeError(`${where}: target must be an int64 (N,H,W) = [${n},${h},${w}] tensor of labels, got ${target.dtype} [${target.shape}]`);
     }
+    // Few passes over the labels: their range, and only if that is off, the range without ignored pixels.
     torch.tidy(() => {
-      const bad = target.ne(ignoreIndex).logicalAnd(target.lt(0).logicalOr(target.ge(c)));
-      if (bad.any().item()) {
-        const label = Number(target.maskedSelect(bad).toTypedArray()[0]);
-        throw new RangeError(`${where}: target has label ${label} outside 0..${c - 1} (ignoreIndex is ${ignoreIndex})`);
+      let [lo, hi] = torch.aminmax(target).map((t) => t.item());
+      if (lo >= 0 && hi < c) return;
+      [lo, hi] = torch.aminmax(target.maskedFill(target.eq(ignoreIndex), 0)).map((t) => t.item());
+      if (lo < 0 || hi >= c) {
+        throw new RangeError(`${where}: target has label ${lo < 0 ? lo : hi} outside 0..${c - 1} (ignoreIndex is ${ignoreIndex})`);
       }
     });
     return;
