@@ -49,6 +49,8 @@ test("the other layers check their inputs too", () => {
       /expected keyPaddingMask of shape \(2, 6\), got \[2, 5\]/);
     assert.throws(() => layers.conv1.forward(torch.zeros([2, 3, 8])), /Conv1d\(2, 3, kernel_size=3\): expected input of shape \(N, 2, L\) or \(2, L\)/);
     assert.throws(() => layers.convT.forward(torch.zeros([1, 2, 3, 3]), [9, 9]), /ConvTranspose2d\(.*\): outputSize \[9,9\] is not reachable from input \[1,2,3,3\]/);
+    assert.throws(() => layers.bn1.forward(torch.zeros([1, 3])), /BatchNorm1d\(3, .*\): expected more than 1 value per channel when training, got input of shape \[1, 3\]/);
+    assert.equal(layers.bn1.eval().forward(torch.zeros([1, 3])).shape.join(), "1,3");
     assert.throws(() => layers.bn1.forward(torch.zeros([2, 3, 4, 4])), /BatchNorm1d\(3, .*\): expected input of shape \(N, 3\) or \(N, 3, L\), got \[2, 3, 4, 4\]/);
     assert.throws(() => layers.prelu.forward(torch.zeros([2, 4, 5])), /PReLU\(num_parameters=3\): expected input of shape \(N, 3, \.\.\.\)/);
     assert.throws(() => new nn.PixelShuffle(2).forward(torch.zeros([1, 6, 2, 2])), /PixelShuffle\(upscale_factor=2\): expected input of shape \(N, C·4, H, W\)/);

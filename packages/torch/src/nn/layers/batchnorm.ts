@@ -66,17 +66,19 @@ export class BatchNormNd extends RunningStatsNorm {
 
   forward(x: Tensor): Tensor {
     this.checked(x);
+    if (this.training && x.numel() === x.shape[1]) {
+      throw new RangeError(`${this.describe()}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(", ")}]`);
+    }
     let factor = this.momentum ?? 0;
     if (this.training && this.num_batches_tracked !== null) {
       const counter = this.num_batches_tracked;
       noGrad(() => counter.add_(1));
       if (this.momentum === null) factor = 1 / counter.item();
     }
-    // Batch statistics in training, and in eval too when there are no running statistics.
+    // Batch statistics in training (updating the running ones, when tracked), and in eval too when
+    // there are no running statistics.
     const useBatchStats = this.training || this.running_mean === null;
-    const updateRunning = !this.training || this.trackRunningStats;
-    return batchNorm(x, this.weight, this.bias, updateRunning ? this.running_mean : null, updateRunning ? this.running_var : null,
-      useBatchStats, factor, this.eps, false);
+    return batchNorm(x, this.weight, this.bias, this.running_mean, this.running_var, useBatchStats, factor, this.eps, false);
   }
 }
 
