@@ -151,6 +151,20 @@ test("a 1000-step training loop leaves liveTensors where it started", () => {
   assert.equal(torch.liveTensors(), start);
 });
 
+test("loading an optimizer's own state dict keeps it intact", () => {
+  const p = torch.tensor([1, 2], { dtype: "float64", requiresGrad: true });
+  const opt = new optim.Adam([p]);
+  torch.tidy(() => p.square().sum().backward());
+  opt.step();
+  const before = torch.liveTensors();
+  const avg = (opt.state.get(p)!.exp_avg as torch.Tensor).toArray();
+  opt.loadStateDict(opt.stateDict());
+  assert.deepEqual((opt.state.get(p)!.exp_avg as torch.Tensor).toArray(), avg);
+  assert.equal(torch.liveTensors(), before);
+  opt.dispose();
+  p.dispose();
+});
+
 test("zeroGrad zeroes in place by default and drops the gradients with setToNone", () => {
   const p = torch.tensor([1, 1, 1], { dtype: "float32", requiresGrad: true });
   const opt = new optim.SGD([p], { lr: 0.1 });

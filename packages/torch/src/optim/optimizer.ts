@@ -70,17 +70,18 @@ export abstract class Optimizer<H extends Hyper> {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
-    tidy(() => noGrad(() => {
+    noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {
           const grad = p.grad;
           if (grad === null) continue;
           let state = this.state.get(p);
           if (state === undefined) this.state.set(p, (state = {}));
-          this.update(p, grad, state, group);
+          // A scope per parameter: temporaries of one update are freed before the next (flat peak memory).
+          tidy(() => this.update(p, grad, state, group));
         }
       }
-    }));
+    });
   }
 
   /** Clears the gradients: zeroes them in place (PyTorch 1.13's default) or, with setToNone, drops them. */
@@ -136,21 +137,24 @@ export abstract class Optimizer<H extends Hyper> {
       this.check(h, group);
       return h;
     });
-    const state = new Map<Tensor, ParamState>();
     for (const [i, s] of sd.state) {
       const p = byIndex[i];
       if (p === undefined) throw new RangeError(`${where}: state for parameter ${i}, which no group lists`);
-      const copy: ParamState = {};
       for (const [key, v] of Object.entries(s)) {
         if (v instanceof Tensor && (v.shape.length !== p.shape.length || v.shape.some((d, k) => d !== p.shape[k]))) {
           throw new RangeError(`${where}: state ${i}.${key} has shape [${v.shape}], the parameter has [${p.shape}]`);
         }
-        copy[key] = v instanceof Tensor ? noGrad(() => v.to(p.dtype, { copy: true })).keep() : v;
       }
-      state.set(p, copy);
     }
+    // Checked: copy (in the parameter's dtype) before freeing the old state, which `sd` may share.
+    const copies = [...sd.state].map(([i, s]) => {
+      const p = byIndex[i];
+      const copy: ParamState = {};
+      for (const [key, v] of Object.entries(s)) copy[key] = v instanceof Tensor ? noGrad(() => v.to(p.dtype, { copy: true })).keep() : v;
+      return [p, copy] as const;
+    });
     this.dispose();
-    for (const [p, s] of state) this.state.set(p, s);
+    for (const [p, copy] of copies) this.state.set(p, copy);
     hypers.forEach((h, g) => Object.assign(this.paramGroups[g], h));
   }
 
