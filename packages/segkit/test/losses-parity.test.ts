@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
-import { build } from "../src/config/registry.js";
+import { build, registered } from "../src/config/registry.js";
 import "../src/losses/index.js";
 import type { DeepSupervisedLoss, Loss } from "../src/losses/index.js";
 
@@ -32,6 +32,8 @@ function assertClose(actual: torch.Tensor, expected: torch.Tensor, rtol: number,
   }
 }
 
+const covered = new Set<string>();
+
 for (const group of ["distribution", "region", "boundary", "structural"]) {
   const { tensors, metadata } = torch.loadSafetensors(fixture(`losses_golden_${group}.safetensors`));
   const get = (key: string): torch.Tensor => {
@@ -41,6 +43,7 @@ for (const group of ["distribution", "region", "boundary", "structural"]) {
   };
   const cases = JSON.parse(metadata.cases) as Case[];
   for (const c of cases) {
+    covered.add(c.config.type);
     test(`${group}: ${c.name} ${JSON.stringify(c.config)} matches PyTorch`, () => {
       const before = torch.liveTensors();
       torch.tidy(() => {
@@ -64,3 +67,7 @@ for (const group of ["distribution", "region", "boundary", "structural"]) {
     });
   }
 }
+
+test("every registered loss has a PyTorch parity case", () => {
+  assert.deepEqual(registered("loss").filter((name) => !covered.has(name)), []);
+});

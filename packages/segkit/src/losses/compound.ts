@@ -41,7 +41,7 @@ function resizeTarget(target: Tensor, size: number[]): Tensor {
   return labels ? resized.squeeze(1) : resized;
 }
 
-export function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLoss {
+function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLoss {
   const loss = build<Loss>("loss", (o.values.loss ?? null) as Config, `${where}.loss`);
   const resize = o.oneOf("resize", ["logits", "target"], "logits");
   const weights = o.numbers("weights");
@@ -60,7 +60,7 @@ export function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLo
   };
 }
 
-export const deepSupervision = {
+export const deepSupervision: LossSpec<DeepSupervisedLoss> = {
   name: "deep-supervision",
   options: ["loss", "weights", "resize"],
   summary: "one loss over several outputs with weights, resizing logits up (bilinear) or the target down (nearest)",

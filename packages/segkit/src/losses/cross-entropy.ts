@@ -46,9 +46,8 @@ export const topKCrossEntropy: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     return (logits, target) => {
       const valid = losses(logits, target).maskedSelect(target.ne(ignoreIndex));
-      const count = Math.max(1, Math.ceil((valid.numel() * k) / 100));
-      if (valid.numel() === 0) return valid.sum();
-      return valid.topk(count)[0].mean();
+      if (valid.numel() === 0) return valid.sum(); // nothing to learn from: 0, still differentiable
+      return valid.topk(Math.ceil((valid.numel() * k) / 100))[0].mean();
     };
   },
 };

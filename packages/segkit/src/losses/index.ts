@@ -16,12 +16,12 @@ import { msSsim } from "./ms-ssim.js";
 export type { Loss, Mode, Reduction } from "./helpers.js";
 export type { DeepSupervisedLoss } from "./compound.js";
 
-const SPECS: { name: string; options: readonly string[]; summary: string; build(o: Options, where: string): unknown }[] = [
+const SPECS: LossSpec<unknown>[] = [
   crossEntropy, topKCrossEntropy, ohemCrossEntropy, binaryCrossEntropy, balancedBinaryCrossEntropy, focal,
   dice, logCoshDice, jaccard, tversky, focalTversky, asymmetricSimilarity, sensitivitySpecificity, mcc,
   generalizedDice, penalty, lovaszSoftmax, lovaszHinge, distancePenalizedCrossEntropy, boundary, hausdorffDistance, msSsim,
   compound, deepSupervision,
-] satisfies Pick<LossSpec, "name" | "options" | "summary">[];
+];
 
 for (const spec of SPECS) {
   const where = `loss "${spec.name}"`;

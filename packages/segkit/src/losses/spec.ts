@@ -1,11 +1,10 @@
 // How a loss file describes a loss to the registry: its option keys, a summary and a builder.
-import type { Loss } from "./helpers.js";
-import type { Options } from "./helpers.js";
+import type { Loss, Options } from "./helpers.js";
 
-export interface LossSpec {
+export interface LossSpec<T = Loss> {
   name: string;
   /** Option keys accepted from config (besides `type`). */
   options: readonly string[];
   summary: string;
-  build(options: Options, where: string): Loss;
+  build(options: Options, where: string): T;
 }
