@@ -130,7 +130,8 @@ export function probabilitiesAndTruth(logits: Tensor, target: Tensor, mode: Mode
   if (mode === "multiclass") {
     const { labels, valid } = validLabels(target, ignoreIndex);
     const mask = valid.unsqueeze(1).to(logits.dtype);
-    const truth = torch.oneHot(labels, logits.shape[1]).permute([0, 3, 1, 2]).to(logits.dtype).mul(mask);
+    // one-hot by scattering 1s into a float tensor: no int64 (N,H,W,C) intermediate
+    const truth = torch.zerosLike(logits).scatter_(1, labels.unsqueeze(1), 1).mul_(mask);
     return { probs: torch.softmax(logits, 1).mul(mask), truth, valid: mask };
   }
   const mask = target.ne(ignoreIndex).to(logits.dtype);
