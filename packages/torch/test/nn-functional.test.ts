@@ -34,6 +34,8 @@ const CASES: Record<string, Call> = {
   grid_sample_bicubic_reflection: (x, g) => F.gridSample(x, g("grid"), { mode: "bicubic", paddingMode: "reflection", alignCorners: false }),
   affine_grid: (x) => F.affineGrid(x, [2, 1, 3, 4], false),
   pixel_shuffle: (x) => F.pixelShuffle(x, 2),
+  batch_norm_eval: (x, g) => F.batchNorm(x, g("mean"), g("var"), { weight: g("weight"), eps: 1e-3 }),
+  instance_norm: (x, g) => F.instanceNorm(x, { bias: g("bias") }),
 };
 
 function get(name: string): torch.Tensor {

@@ -113,6 +113,10 @@ test("loadStateDict copies in place, keeps parameter identity and reports keys",
   assert.throws(() => b.loadStateDict(partial), /missing keys: heads\.aux\.bias; unexpected keys: extra\.weight/);
   assert.deepEqual(b.loadStateDict(partial, { strict: false }), { missingKeys: ["heads.aux.bias"], unexpectedKeys: ["extra.weight"] });
 
+  // Checkpoints from before BatchNorm's num_batches_tracked (torchvision's older weights) still load.
+  const old = new Map([...a.stateDict()].filter(([k]) => !k.endsWith("num_batches_tracked")));
+  assert.deepEqual(b.loadStateDict(old), { missingKeys: [], unexpectedKeys: [] });
+
   const wrong = new Map(a.stateDict());
   torch.tidy(() => {
     wrong.set("stem.0.weight", torch.zeros([4, 3, 5, 5]));

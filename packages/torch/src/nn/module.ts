@@ -155,7 +155,8 @@ export abstract class Module {
   loadStateDict(stateDict: Map<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): LoadResult {
     const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict();
-    const missingKeys = [...own.keys()].filter((k) => !source.has(k));
+    const optional = new Set([...this.namedModules()].flatMap(([path, m]) => m.optionalStateKeys().map((k) => join(path, k))));
+    const missingKeys = [...own.keys()].filter((k) => !source.has(k) && !optional.has(k));
     const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
     const mismatched: string[] = [];
     for (const [key, t] of own) {
@@ -175,6 +176,14 @@ export abstract class Module {
       }
     });
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Own state keys a checkpoint may lack without being reported missing (they keep their value):
+   * like PyTorch, BatchNorm accepts checkpoints from before num_batches_tracked existed.
+   */
+  protected optionalStateKeys(): string[] {
+    return [];
   }
 
   /** Writes the state dict to a safetensors file (atomically). */

@@ -35,8 +35,19 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   return atenBatchNorm(input, weight, bias, runningMean, runningVar, training, momentum, eps, false);
 }
 
-/** F.instance_norm: statistics per sample and channel (from the input unless useInputStats is false). */
-export function instanceNorm(input: Tensor, { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true, momentum = 0.1, eps = 1e-5 }:
-  { runningMean?: Tensor | null; runningVar?: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: boolean; momentum?: number; eps?: number } = {}): Tensor {
+export interface InstanceNormFunctionalOptions {
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  /** Normalize with the input's statistics (updating the running ones, if given); false uses the running ones. */
+  useInputStats?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** F.instance_norm: statistics per sample and channel. */
+export function instanceNorm(input: Tensor, { runningMean = null, runningVar = null, weight = null, bias = null, useInputStats = true,
+  momentum = 0.1, eps = 1e-5 }: InstanceNormFunctionalOptions = {}): Tensor {
   return atenInstanceNorm(input, weight, bias, runningMean, runningVar, useInputStats, momentum, eps, false);
 }

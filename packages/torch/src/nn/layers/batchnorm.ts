@@ -46,6 +46,10 @@ export abstract class RunningStatsNorm extends Module {
     this.registerBuffer("num_batches_tracked", track ? tensor(0, { dtype: "int64" }) : null);
   }
 
+  protected override optionalStateKeys(): string[] {
+    return ["num_batches_tracked"];
+  }
+
   protected checked(x: unknown): Tensor {
     checkInput(this, x, this.patterns, (this.weight ?? this.running_mean)?.dtype);
     return x;
