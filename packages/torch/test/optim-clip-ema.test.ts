@@ -59,7 +59,7 @@ test("clipGradNorm: errorIfNonfinite, bad arguments", () => {
 /** avg ← d·avg + (1 − d)·w, elementwise in float64 JS numbers. */
 const fold = (avg: number[], w: number[], d: number) => avg.map((a, i) => d * a + (1 - d) * w[i]);
 
-test("EMA equals the formula, with and without warmup; counters are copied; applyTo/restore round-trips", () => {
+test("EMA equals the formula, with and without warmup; counters are copied; copyTo/restore round-trips", () => {
   const start = torch.liveTensors();
   for (const warmup of [false, true]) {
     const weight = torch.tensor([1, -2, 3], { dtype: "float64" });
@@ -82,12 +82,12 @@ test("EMA equals the formula, with and without warmup; counters are copied; appl
     assert.deepEqual(ema.averaged.get("bn.num_batches_tracked")!.toArray(), [12]);
 
     const live = weight.toArray();
-    ema.applyTo();
+    ema.copyTo();
     assert.deepEqual(weight.toArray(), avg);
-    assert.throws(() => ema.applyTo(), /already applied; call restore\(\) first/);
+    assert.throws(() => ema.copyTo(), /already applied; call restore\(\) first/);
     ema.restore();
     assert.deepEqual(weight.toArray(), live);
-    assert.throws(() => ema.restore(), /nothing to restore; call applyTo\(\) first/);
+    assert.throws(() => ema.restore(), /nothing to restore; call copyTo\(\) first/);
     ema.dispose();
     weight.dispose();
     count.dispose();

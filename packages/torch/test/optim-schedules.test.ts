@@ -72,6 +72,10 @@ test("OneCycle cycles Adam's beta1 and stops past totalSteps, like PyTorch", () 
   assert.deepEqual(opt.paramGroups[0].betas, [0.95, 0.99]);
   for (let i = 0; i < 4; i++) sched.step();
   assert.throws(() => sched.step(), /oneCycle: stepped 6 times, but totalSteps is 4/);
+  const peak = new optim.LrScheduler(opt, optim.oneCycle({ totalSteps: 4, maxLr: 0.2, cycleMomentum: false }));
+  // (PyTorch's cosine annealing formula rounds the same way, hence the tolerance)
+  assert.ok(Math.abs(opt.paramGroups[0].lr - 0.2 / 25) < 1e-15, "starts at maxLr/divFactor whatever the group's lr");
+  assert.ok(Math.abs(peak.lrAt(4)[0] - 0.2 / 25 / 1e4) < 1e-15, "ends at maxLr/divFactor/finalDivFactor");
   p.dispose();
 });
 

@@ -61,15 +61,15 @@ export class ExponentialMovingAverage {
     this.updates += 1;
   }
 
-  /** Copies the average into the source tensors, keeping their values for restore() (e.g. around evaluation). */
-  applyTo(): void {
-    if (this.#backup !== null) throw new Error("ExponentialMovingAverage.applyTo: already applied; call restore() first");
+  /** Copies the average into the source tensors, keeping their values for restore() (around evaluation). */
+  copyTo(): void {
+    if (this.#backup !== null) throw new Error("ExponentialMovingAverage.copyTo: already applied; call restore() first");
     const named = this.named();
     const backup = new Map<string, Tensor>();
     noGrad(() => {
       for (const [name, avg] of this.averaged) {
         const t = named.get(name);
-        if (t === undefined) throw new RangeError(`ExponentialMovingAverage.applyTo: the source no longer has '${name}'`);
+        if (t === undefined) throw new RangeError(`ExponentialMovingAverage.copyTo: the source no longer has '${name}'`);
         backup.set(name, t.clone().keep());
         t.copy_(avg);
       }
@@ -77,10 +77,10 @@ export class ExponentialMovingAverage {
     this.#backup = backup;
   }
 
-  /** Puts back the values applyTo() replaced. */
+  /** Puts back the values copyTo() replaced. */
   restore(): void {
     const backup = this.#backup;
-    if (backup === null) throw new Error("ExponentialMovingAverage.restore: nothing to restore; call applyTo() first");
+    if (backup === null) throw new Error("ExponentialMovingAverage.restore: nothing to restore; call copyTo() first");
     const named = this.named();
     noGrad(() => {
       for (const [name, saved] of backup) {
