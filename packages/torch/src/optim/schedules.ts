@@ -152,16 +152,10 @@ export function oneCycle(given: OneCycleOptions): Schedule {
     : [{ end: up, lr: [initial, 1], m: [hi, lo] }, { end: o.totalSteps - 1, lr: [1, min], m: [lo, hi] }];
   const at = (iter: number, pick: (p: (typeof phases)[number]) => number[]): number => {
     if (iter > o.totalSteps) throw new RangeError(`oneCycle: stepped ${iter + 1} times, but totalSteps is ${o.totalSteps}`);
-    let start = 0;
-    for (let i = 0; i < phases.length; i++) {
-      const p = phases[i];
-      if (iter <= p.end || i === phases.length - 1) {
-        const [a, b] = pick(p);
-        return anneal(a, b, (iter - start) / (p.end - start));
-      }
-      start = p.end;
-    }
-    throw new Error("unreachable");
+    const i = phases.findIndex((p, k) => iter <= p.end || k === phases.length - 1);
+    const start = i === 0 ? 0 : phases[i - 1].end;
+    const [a, b] = pick(phases[i]);
+    return anneal(a, b, (iter - start) / (phases[i].end - start));
   };
   return {
     name: "oneCycle",
