@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { Command } from "commander";
 import { registerEval } from "./eval.js";
 import { registerDataset } from "./dataset.js";
+import { registerModels } from "./models.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -15,6 +16,7 @@ const program = new Command("segkit")
 
 registerEval(program);
 registerDataset(program);
+registerModels(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

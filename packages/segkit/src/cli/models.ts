@@ -1,0 +1,78 @@
+/**
+ * `segkit models`: every registered model with its parameter count and cost (multiply-accumulates
+ * of conv/linear layers for one image at --size), and the registered backbones and heads.
+ */
+import { Command, InvalidArgumentError } from "commander";
+import * as torch from "@segkit/torch";
+import { build, builderOf, registered } from "../config/registry.js";
+import { complexity } from "../models/complexity.js";
+import type { Segmentor } from "../models/index.js";
+import "../models/index.js";
+
+interface ModelsOptions {
+  size: [number, number];
+  classes: number;
+  json?: boolean;
+}
+
+export interface ModelRow {
+  name: string;
+  summary: string;
+  parameters: number;
+  gmacs: number;
+}
+
+/** Parameters and GMACs of every registered model except the generic encoder_decoder. */
+export function listModels(size: [number, number], classes: number): ModelRow[] {
+  return registered("model").filter((name) => name !== "encoder_decoder").map((name) => {
+    const model = build<Segmentor>("model", { type: name, numClasses: classes });
+    try {
+      const divisor = model.divisor;
+      const fitted: [number, number] = [Math.ceil(size[0] / divisor) * divisor, Math.ceil(size[1] / divisor) * divisor];
+      const { parameters, macs } = complexity(model, fitted);
+      return { name, summary: builderOf("model", name).summary ?? "", parameters, gmacs: macs / 1e9 };
+    } finally {
+      model.dispose();
+    }
+  });
+}
+
+function sizeArg(value: string): [number, number] {
+  const parts = value.split(/[x,]/).map(Number);
+  if (parts.length !== 2 || !parts.every((n) => Number.isInteger(n) && n > 0)) {
+    throw new InvalidArgumentError(`--size: expected HxW such as 512x512, got "${value}"`);
+  }
+  return parts as [number, number];
+}
+
+function classesArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`--classes: expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function registerModels(program: Command): void {
+  program
+    .command("models")
+    .description("list the models with parameters and multiply-accumulates, and the backbones and heads")
+    .option("--size <HxW>", "image size for the cost (rounded up to each model's divisor)", sizeArg, [256, 256] as [number, number])
+    .option("--classes <K>", "number of classes", classesArg, 21)
+    .option("--json", "one JSON object")
+    .action((opts: ModelsOptions) => {
+      torch.setNumThreads(2);
+      const rows = listModels(opts.size, opts.classes);
+      const backbones = registered("backbone");
+      const heads = registered("head");
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify({ size: opts.size, classes: opts.classes, models: rows, backbones, heads })}\n`);
+        return;
+      }
+      const width = Math.max(...rows.map((r) => r.name.length));
+      const lines = [`${"model".padEnd(width)}  params (M)  GMACs @${opts.size.join("x")}  description`];
+      for (const r of rows) {
+        lines.push(`${r.name.padEnd(width)}  ${(r.parameters / 1e6).toFixed(2).padStart(10)}  ${r.gmacs.toFixed(2).padStart(8 + opts.size.join("x").length)}  ${r.summary}`);
+      }
+      lines.push("", `backbones: ${backbones.join(", ")}`, `heads: ${heads.join(", ")}`);
+      process.stdout.write(`${lines.join("\n")}\n`);
+    });
+}
