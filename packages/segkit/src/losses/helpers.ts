@@ -87,8 +87,14 @@ function isFloat(t: Tensor): boolean {
   return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
 }
 
-/** Checks logits and target for `mode`; errors name the loss, the argument and the shapes. */
+/** Checks logits and target for `mode`, labels included; errors name the loss, the argument and the shapes. */
 export function checkInputs(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number, where: string): void {
+  checkShapes(logits, target, mode, where);
+  if (mode === "multiclass") checkLabels(target, logits.shape[1], ignoreIndex, where);
+}
+
+/** The shape and dtype part of checkInputs: no pass over the data. */
+export function checkShapes(logits: Tensor, target: Tensor, mode: Mode, where: string): void {
   if (logits.ndim !== 4 || !isFloat(logits)) {
     throw new TypeError(`${where}: logits must be a float (N,C,H,W) tensor, got ${logits.dtype} [${logits.shape}]`);
   }
@@ -97,21 +103,41 @@ export function checkInputs(logits: Tensor, target: Tensor, mode: Mode, ignoreIn
     if (target.dtype !== "int64" || target.ndim !== 3 || target.shape[0] !== n || target.shape[1] !== h || target.shape[2] !== w) {
       throw new TypeError(`${where}: target must be an int64 (N,H,W) = [${n},${h},${w}] tensor of labels, got ${target.dtype} [${target.shape}]`);
     }
-    // Few passes over the labels: their range, and only if that is off, the range without ignored pixels.
-    torch.tidy(() => {
-      let [lo, hi] = torch.aminmax(target).map((t) => t.item());
-      if (lo >= 0 && hi < c) return;
-      [lo, hi] = torch.aminmax(target.maskedFill(target.eq(ignoreIndex), 0)).map((t) => t.item());
-      if (lo < 0 || hi >= c) {
-        throw new RangeError(`${where}: target has label ${lo < 0 ? lo : hi} outside 0..${c - 1} (ignoreIndex is ${ignoreIndex})`);
-      }
-    });
     return;
   }
   const channels = mode === "binary" ? 1 : c;
   if (mode === "binary" && c !== 1) throw new TypeError(`${where}: binary mode needs logits with 1 channel, got [${logits.shape}]`);
   if (!isFloat(target) || target.ndim !== 4 || target.shape.join() !== [n, channels, h, w].join()) {
     throw new TypeError(`${where}: ${mode} target must be a float [${n},${channels},${h},${w}] tensor, got ${target.dtype} [${target.shape}]`);
+  }
+}
+
+function labelError(label: number, classes: number, ignoreIndex: number, where: string): RangeError {
+  return new RangeError(`${where}: target has label ${label} outside 0..${classes - 1} (ignoreIndex is ${ignoreIndex})`);
+}
+
+/** Labels must be in 0..classes−1 or equal ignoreIndex; a pass or two over them. */
+function checkLabels(target: Tensor, classes: number, ignoreIndex: number, where: string): void {
+  torch.tidy(() => {
+    let [lo, hi] = torch.aminmax(target).map((t) => t.item());
+    if (lo >= 0 && hi < classes) return;
+    // Only if that is off: the range without the ignored pixels.
+    [lo, hi] = torch.aminmax(target.maskedFill(target.eq(ignoreIndex), 0)).map((t) => t.item());
+    if (lo < 0 || hi >= classes) throw labelError(lo < 0 ? lo : hi, classes, ignoreIndex, where);
+  });
+}
+
+/**
+ * Runs an aten loss that validates labels itself (nll_loss: "Target 7 is out of bounds."), turning
+ * its error into ours, so the hot path makes no extra pass over the labels.
+ */
+export function withAtenLabelCheck(fn: () => Tensor, classes: number, ignoreIndex: number, where: string): Tensor {
+  try {
+    return fn();
+  } catch (e) {
+    const label = /Target (-?\d+) is out of bounds/.exec(String((e as Error).message));
+    if (label) throw labelError(Number(label[1]), classes, ignoreIndex, where);
+    throw e;
   }
 }
 
