@@ -57,19 +57,18 @@ export class MultiheadAttention extends Module {
   forward(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions = {}): [Tensor, Tensor | null] {
     const E = this.embedDim;
     const dtype = this.in_proj_weight.dtype;
-    checkInput(this, query, [["L", "N", E], ["L", E]], dtype, "query");
+    checkInput(this, query, [this.batchFirst ? ["N", "L", E] : ["L", "N", E], ["L", E]], dtype, "query");
     const batched = query.ndim === 3;
-    const kv = batched ? [["S", query.shape[this.batchFirst ? 0 : 1], E]] : [["S", E]];
-    checkInput(this, key, kv.map((p) => (this.batchFirst && batched ? [p[1], p[0], p[2]] : p)), dtype, "key");
+    const n = query.shape[this.batchFirst ? 0 : 1];
+    checkInput(this, key, [!batched ? ["S", E] : this.batchFirst ? [n, "S", E] : ["S", n, E]], dtype, "key");
     checkInput(this, value, [key.shape], dtype, "value");
-    const result = tidy(() => {
-      // To (L, N, E).
+    return tidy(() => {
+      // Computed as (L, N, E).
       const seqFirst = (t: Tensor): Tensor => (!batched ? t.unsqueeze(1) : this.batchFirst ? t.transpose(0, 1) : t);
       const [output, weights] = this.#attend(seqFirst(query), seqFirst(key), seqFirst(value), options);
       const out = !batched ? output.squeeze(1) : this.batchFirst ? output.transpose(0, 1) : output;
-      return [out, weights === null ? null : batched ? weights : weights.squeeze(0)] as [Tensor, Tensor | null];
+      return [out, weights === null || batched ? weights : weights.squeeze(0)] as [Tensor, Tensor | null];
     });
-    return result;
   }
 
   #attend(query: Tensor, key: Tensor, value: Tensor, options: AttentionCallOptions): [Tensor, Tensor | null] {
