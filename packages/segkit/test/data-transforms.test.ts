@@ -125,3 +125,10 @@ test("bad transform configs name the transform and key", () => {
   assert.throws(() => build("transform", { type: "Normalize", std: [1, 0, 1] }), /"std" must not contain 0/);
   assert.throws(() => build("transform", { type: "Pad" }), /Pad: give "size" or "divisor"/);
 });
+
+test("the pipeline gives label-filling transforms the dataset's ignore index unless the config sets one", () => {
+  const camvidLike = buildPipeline([{ type: "Pad", size: [50, 70] }], 11)(sample(), new Rng(0));
+  assert.equal(camvidLike.label[49 * 70 + 69], 11);
+  const explicit = buildPipeline([{ type: "Pad", size: [50, 70], ignoreIndex: 200 }], 11)(sample(), new Rng(0));
+  assert.equal(explicit.label[49 * 70 + 69], 200);
+});

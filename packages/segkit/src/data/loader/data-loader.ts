@@ -2,7 +2,8 @@
 // augmented reproducibly from `seed` (same seed → same batches, whatever the number of workers).
 // With workers > 0, decoding and augmentation run in worker threads while the caller trains; at
 // most `prefetch` batches are in flight or waiting, which bounds memory. Workers are unref'd
-// whenever nothing is in flight, so a process that forgets close() still exits.
+// whenever nothing is in flight, so a process that forgets close() still exits. Workers rebuild the
+// dataset and pipeline from their configs, so they know the built-in registrations only.
 import { Worker } from "node:worker_threads";
 import type { Tensor } from "@segkit/torch";
 import type { Config } from "../../config/registry.js";
