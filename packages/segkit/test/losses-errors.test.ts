@@ -53,6 +53,8 @@ test("out-of-range labels name the label; the ignore index is allowed", () => {
     assert.throws(() => loss({ type: "lovasz-softmax" })(logits(), target.clone().fill_(-1)), /target has label -1 outside 0\.\.2/);
     assert.throws(() => loss({ type: "topk-cross-entropy" })(logits(), target.clone().fill_(-1)), /loss "topk-cross-entropy": target has label -1 outside 0\.\.2/);
     assert.throws(() => loss({ type: "focal" })(logits(), bad), /loss "focal": target has label 7 outside 0\.\.2/);
+    assert.throws(() => loss({ type: "dice" })(logits(), bad), /loss "dice": target has label 7 outside 0\.\.2/);
+    assert.throws(() => loss({ type: "boundary" })(logits(), bad), /loss "boundary": target has label 7 outside 0\.\.2/);
     const ignored = target.clone();
     ignored.narrow(1, 0, 1).fill_(255);
     assert.ok(Number.isFinite(loss({ type: "dice" })(logits(), ignored).item()));

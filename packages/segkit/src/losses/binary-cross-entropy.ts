@@ -14,7 +14,7 @@ function bceWith(o: Options, where: string, pixelWeight: (target: Tensor, valid:
   const inputs = o.oneOf("inputs", ["logits", "probabilities"], "logits");
   const posWeight = o.values.posWeight === undefined ? null : o.number("posWeight", 1);
   return (logits, target) => {
-    checkInputs(logits, target, mode, ignoreIndex, where);
+    checkInputs(logits, target, mode, where);
     const valid = target.ne(ignoreIndex).to(logits.dtype);
     const truth = target.mul(valid);
     const weight = pixelWeight(truth, valid);

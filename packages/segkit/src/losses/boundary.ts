@@ -9,7 +9,7 @@
 //   the nearest label border.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, probabilitiesAndTruth, validLabels, weightedReduce, type Loss } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, probabilitiesAndTruth, validLabels, weightedReduce, withLabelCheck, type Loss } from "./helpers.js";
 import { distanceMaps, invertedBorderDistance } from "./distance-maps.js";
 import type { LossSpec } from "./spec.js";
 
@@ -35,8 +35,8 @@ export const boundary: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     const reduction = o.reduction();
     return (logits, target) => {
-      checkInputs(logits, target, mode, ignoreIndex, where);
-      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+      checkInputs(logits, target, mode, where);
+      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
       const phi = torch.noGrad(() => distanceMaps(truth, "signed").to(logits.dtype));
       const weight = valid.mul(channelMask(classes, logits, mode === "multiclass", where)).expand(probs.shape);
       return weightedReduce(probs.mul(phi), weight, reduction);
@@ -55,8 +55,8 @@ export const hausdorffDistance: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     const reduction = o.reduction();
     return (logits, target) => {
-      checkInputs(logits, target, mode, ignoreIndex, where);
-      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+      checkInputs(logits, target, mode, where);
+      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
       const distances = torch.noGrad(() => {
         const dTruth = distanceMaps(truth, "boundary").pow(alpha);
         const dPrediction = distanceMaps(probs.gt(0.5), "boundary").pow(alpha);
@@ -76,10 +76,10 @@ export const distancePenalizedCrossEntropy: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     const reduction = o.reduction();
     return (logits, target) => {
-      checkInputs(logits, target, "multiclass", ignoreIndex, where);
+      checkInputs(logits, target, "multiclass", where);
       const { valid } = validLabels(target, ignoreIndex);
       const penalty = torch.noGrad(() => invertedBorderDistance(target).add(1).to(logits.dtype));
-      const perPixel = torch.crossEntropyLoss(logits, target, null, 0, ignoreIndex);
+      const perPixel = withLabelCheck(() => torch.crossEntropyLoss(logits, target, null, 0, ignoreIndex), logits.shape[1], ignoreIndex, where);
       return weightedReduce(perPixel.mul(penalty), valid.to(logits.dtype), reduction);
     };
   },

@@ -4,7 +4,7 @@
 // probability is below `thresh`, and at least `minKept` of them).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, atenReduction, checkShapes, classWeights, withAtenLabelCheck, validLabels, type Loss, type Options } from "./helpers.js";
+import { IGNORE_INDEX, atenReduction, checkInputs, classWeights, validLabels, withLabelCheck, type Loss, type Options } from "./helpers.js";
 import type { LossSpec } from "./spec.js";
 
 const COMMON = ["classWeights", "labelSmoothing", "ignoreIndex"] as const;
@@ -19,9 +19,9 @@ function crossEntropyWith(o: Options, where: string): (logits: Tensor, target: T
   const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
   if (smoothing < 0 || smoothing > 1) throw new RangeError(`${where}: "labelSmoothing" must be in [0, 1], got ${smoothing}`);
   return (logits, target, reduction = 0) => {
-    checkShapes(logits, target, "multiclass", where);
+    checkInputs(logits, target, "multiclass", where);
     const weight = classWeights(weights, logits, where);
-    return withAtenLabelCheck(
+    return withLabelCheck(
       () => torch.crossEntropyLoss(logits, target, weight, reduction, ignoreIndex, smoothing),
       logits.shape[1],
       ignoreIndex,

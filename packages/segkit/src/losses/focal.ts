@@ -3,7 +3,7 @@
 // multilabel use the sigmoid with α for positives and 1 − α for negatives (torchvision's form).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, classWeights, validLabels, weightedReduce, type Loss } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, classWeights, validLabels, weightedReduce, withLabelCheck, type Loss } from "./helpers.js";
 import type { LossSpec } from "./spec.js";
 
 export const focal: LossSpec = {
@@ -19,9 +19,10 @@ export const focal: LossSpec = {
       if (o.values.alpha !== undefined) throw new TypeError(`${where}: multiclass focal loss takes per-class "classWeights", not "alpha"`);
       const weights = o.numbers("classWeights");
       return (logits, target) => {
-        checkInputs(logits, target, mode, ignoreIndex, where);
+        checkInputs(logits, target, mode, where);
         const { labels, valid } = validLabels(target, ignoreIndex);
-        const logTruth = torch.logSoftmax(logits, 1).gather(1, labels.unsqueeze(1)).squeeze(1);
+        const logProbs = torch.logSoftmax(logits, 1);
+        const logTruth = withLabelCheck(() => logProbs.gather(1, labels.unsqueeze(1)), logits.shape[1], ignoreIndex, where).squeeze(1);
         let losses = logTruth.exp().rsub(1).pow(gamma).mul(logTruth).neg();
         const alpha = classWeights(weights, logits, where);
         if (alpha) losses = losses.mul(alpha.index([labels]));
@@ -31,7 +32,7 @@ export const focal: LossSpec = {
     if (o.values.classWeights !== undefined) throw new TypeError(`${where}: ${mode} focal loss takes "alpha", not "classWeights"`);
     const alpha = o.number("alpha", 0.25);
     return (logits, target) => {
-      checkInputs(logits, target, mode, ignoreIndex, where);
+      checkInputs(logits, target, mode, where);
       const valid = target.ne(ignoreIndex).to(logits.dtype);
       const truth = target.mul(valid);
       const probs = logits.sigmoid();

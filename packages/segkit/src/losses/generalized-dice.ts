@@ -17,8 +17,8 @@ function generalizedDiceWith(o: Options, where: string, rescale: (loss: Tensor) 
   const perImage = o.boolean("perImage", false);
   const reduction = o.reduction();
   return (logits, target) => {
-    checkInputs(logits, target, mode, ignoreIndex, where);
-    const s = overlap(logits, target, mode, ignoreIndex, perImage);
+    checkInputs(logits, target, mode, where);
+    const s = overlap(logits, target, mode, ignoreIndex, perImage, where);
     const w = torch.noGrad(() => {
       const inverse = s.sumG.pow(2).reciprocal();
       const finite = inverse.isfinite();

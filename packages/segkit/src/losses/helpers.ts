@@ -87,14 +87,11 @@ function isFloat(t: Tensor): boolean {
   return t.dtype === "float32" || t.dtype === "float64" || t.dtype === "float16" || t.dtype === "bfloat16";
 }
 
-/** Checks logits and target for `mode`, labels included; errors name the loss, the argument and the shapes. */
-export function checkInputs(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number, where: string): void {
-  checkShapes(logits, target, mode, where);
-  if (mode === "multiclass") checkLabels(target, logits.shape[1], ignoreIndex, where);
-}
-
-/** The shape and dtype part of checkInputs: no pass over the data. */
-export function checkShapes(logits: Tensor, target: Tensor, mode: Mode, where: string): void {
+/**
+ * Checks the shapes and dtypes of logits and target for `mode`; errors name the loss, the argument
+ * and the shapes. Label values are checked where they are used (withLabelCheck), for free.
+ */
+export function checkInputs(logits: Tensor, target: Tensor, mode: Mode, where: string): void {
   if (logits.ndim !== 4 || !isFloat(logits)) {
     throw new TypeError(`${where}: logits must be a float (N,C,H,W) tensor, got ${logits.dtype} [${logits.shape}]`);
   }
@@ -112,31 +109,17 @@ export function checkShapes(logits: Tensor, target: Tensor, mode: Mode, where: s
   }
 }
 
-function labelError(label: number, classes: number, ignoreIndex: number, where: string): RangeError {
-  return new RangeError(`${where}: target has label ${label} outside 0..${classes - 1} (ignoreIndex is ${ignoreIndex})`);
-}
-
-/** Labels must be in 0..classes−1 or equal ignoreIndex; a pass or two over them. */
-function checkLabels(target: Tensor, classes: number, ignoreIndex: number, where: string): void {
-  torch.tidy(() => {
-    let [lo, hi] = torch.aminmax(target).map((t) => t.item());
-    if (lo >= 0 && hi < classes) return;
-    // Only if that is off: the range without the ignored pixels.
-    [lo, hi] = torch.aminmax(target.maskedFill(target.eq(ignoreIndex), 0)).map((t) => t.item());
-    if (lo < 0 || hi >= classes) throw labelError(lo < 0 ? lo : hi, classes, ignoreIndex, where);
-  });
-}
-
 /**
- * Runs an aten loss that validates labels itself (nll_loss: "Target 7 is out of bounds."), turning
- * its error into ours, so the hot path makes no extra pass over the labels.
+ * Runs `fn`, whose aten ops index by the (non-ignored) labels and reject out-of-range ones
+ * (cross_entropy: "Target 7 is out of bounds.", gather/scatter: "index 7 is out of bounds ..."),
+ * and turns that error into one naming the loss and the label: no extra pass over the labels.
  */
-export function withAtenLabelCheck(fn: () => Tensor, classes: number, ignoreIndex: number, where: string): Tensor {
+export function withLabelCheck<T>(fn: () => T, classes: number, ignoreIndex: number, where: string): T {
   try {
     return fn();
   } catch (e) {
-    const label = /Target (-?\d+) is out of bounds/.exec(String((e as Error).message));
-    if (label) throw labelError(Number(label[1]), classes, ignoreIndex, where);
+    const label = /(?:Target|index) (-?\d+) is out of bounds/.exec(String((e as Error).message));
+    if (label) throw new RangeError(`${where}: target has label ${label[1]} outside 0..${classes - 1} (ignoreIndex is ${ignoreIndex})`);
     throw e;
   }
 }
@@ -152,12 +135,19 @@ export function validLabels(target: Tensor, ignoreIndex: number): { labels: Tens
  * for multiclass) and the float validity mask, all broadcastable to (N,C,H,W); probabilities and
  * target are zero on ignored pixels so that sums over pixels skip them.
  */
-export function probabilitiesAndTruth(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number): { probs: Tensor; truth: Tensor; valid: Tensor } {
+export function probabilitiesAndTruth(
+  logits: Tensor,
+  target: Tensor,
+  mode: Mode,
+  ignoreIndex: number,
+  where: string,
+): { probs: Tensor; truth: Tensor; valid: Tensor } {
   if (mode === "multiclass") {
     const { labels, valid } = validLabels(target, ignoreIndex);
     const mask = valid.unsqueeze(1).to(logits.dtype);
     // one-hot by scattering 1s into a float tensor: no int64 (N,H,W,C) intermediate
-    const truth = torch.zerosLike(logits).scatter_(1, labels.unsqueeze(1), 1).mul_(mask);
+    const oneHot = withLabelCheck(() => torch.zerosLike(logits).scatter_(1, labels.unsqueeze(1), 1), logits.shape[1], ignoreIndex, where);
+    const truth = oneHot.mul_(mask);
     return { probs: torch.softmax(logits, 1).mul(mask), truth, valid: mask };
   }
   const mask = target.ne(ignoreIndex).to(logits.dtype);

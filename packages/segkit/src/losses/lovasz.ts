@@ -3,7 +3,7 @@
 // Lovász-Softmax uses |g − p| per class; the Lovász hinge (binary) uses relu(1 − x·(2g − 1)).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, reduce, type Loss } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, reduce, withLabelCheck, type Loss } from "./helpers.js";
 import type { LossSpec } from "./spec.js";
 
 /** For each row of errors (K,P) with 0/1 truth (K,P): the Lovász extension of the Jaccard loss (K). */
@@ -47,7 +47,7 @@ export const lovaszSoftmax: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     const reduction = o.reduction();
     return (logits, target) => {
-      checkInputs(logits, target, "multiclass", ignoreIndex, where);
+      checkInputs(logits, target, "multiclass", where);
       const c = logits.shape[1];
       if (Array.isArray(classes) && classes.some((k) => !Number.isInteger(k) || k < 0 || k >= c)) {
         throw new RangeError(`${where}: "classes" lists ${JSON.stringify(classes)} but the logits have classes 0..${c - 1}`);
@@ -55,7 +55,7 @@ export const lovaszSoftmax: LossSpec = {
       const losses = batchOrImages(logits, target, perImage, (l, t) => {
         const { values: probs, labels } = validPixels(torch.softmax(l, 1), t, ignoreIndex);
         if (labels.numel() === 0) return probs.sum().mul(0);
-        const truth = torch.oneHot(labels, c).t().to(probs.dtype);
+        const truth = withLabelCheck(() => torch.zerosLike(probs).scatter_(0, labels.unsqueeze(0), 1), c, ignoreIndex, where);
         const perClass = lovaszRows(truth.sub(probs).abs(), truth);
         let use: Tensor;
         if (classes === "all") use = torch.onesLike(perClass);
@@ -77,7 +77,7 @@ export const lovaszHinge: LossSpec = {
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     const reduction = o.reduction();
     return (logits, target) => {
-      checkInputs(logits, target, "binary", ignoreIndex, where);
+      checkInputs(logits, target, "binary", where);
       const losses = batchOrImages(logits, target, perImage, (l, t) => {
         const { values, labels } = validPixels(l, t, ignoreIndex);
         const truth = labels.unsqueeze(0);

@@ -45,12 +45,12 @@ export const msSsim: LossSpec = {
     const sigma = o.number("sigma", 1.5);
     const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
     return (logits, target) => {
-      checkInputs(logits, target, mode, ignoreIndex, where);
+      checkInputs(logits, target, mode, where);
       const smallest = 2 ** (WEIGHTS.length - 1);
       if (Math.min(logits.shape[2], logits.shape[3]) < smallest) {
         throw new RangeError(`${where}: ${WEIGHTS.length} scales need images of at least ${smallest}×${smallest}, got ${logits.shape[2]}×${logits.shape[3]}`);
       }
-      let { probs: x, truth: y } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+      let { probs: x, truth: y } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
       let similarity: Tensor | null = null;
       WEIGHTS.forEach((weight, scale) => {
         const [ssim, contrast] = ssimAt(x, y, windowSize, sigma);

@@ -21,11 +21,11 @@ export const fp = (s: Overlap): Tensor => s.sumP.sub(s.tp);
 export const fn = (s: Overlap): Tensor => s.sumG.sub(s.tp);
 export const tn = (s: Overlap): Tensor => s.count.sub(s.sumP).sub(s.sumG).add(s.tp);
 
-export function overlap(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number, perImage: boolean): Overlap {
-  const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex);
+export function overlap(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number, perImage: boolean, where: string): Overlap {
+  const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
   const dims = perImage ? [2, 3] : [0, 2, 3];
   const sum = (t: Tensor): Tensor => sumOver(t, dims);
-  const count = sum(valid.expand(probs.shape));
+  const count = sum(valid); // (N,1,H,W) in multiclass mode: broadcasts over the classes
   return { probs, truth, valid, sum, tp: sum(probs.mul(truth)), sumP: sum(probs), sumG: sum(truth), count };
 }
 
@@ -46,8 +46,8 @@ export function regionLoss(o: Options, where: string, perClass: (s: Overlap, smo
   const weights = o.numbers("classWeights");
   const reduction = o.reduction();
   return (logits, target) => {
-    checkInputs(logits, target, mode, ignoreIndex, where);
-    const s = overlap(logits, target, mode, ignoreIndex, perImage);
+    checkInputs(logits, target, mode, where);
+    const s = overlap(logits, target, mode, ignoreIndex, perImage, where);
     const losses = perClass(s, smooth);
     let weight = classWeights(weights, logits, where) ?? torch.onesLike(losses);
     if (classes === "present") weight = weight.mul(s.sumG.gt(0));
