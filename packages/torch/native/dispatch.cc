@@ -195,11 +195,10 @@ class Converter {
 
   std::vector<Napi::Value> elements(const Napi::Value& v) const {
     if (!v.IsArray()) fail("expects an array, got " + jsTypeName(v));
+    // As in PyTorch, the N of int[N] only says how far a single number is repeated: lists of any
+    // length pass through (sum's int[1] dim takes [2, 3]); kernels check what they need.
     Napi::Array array = v.As<Napi::Array>();
     uint32_t n = array.Length();
-    if (spec_.fixedLength > 0 && n != static_cast<uint32_t>(spec_.fixedLength)) {
-      fail("expects " + std::to_string(spec_.fixedLength) + " elements, got " + std::to_string(n));
-    }
     std::vector<Napi::Value> out;
     out.reserve(n);
     for (uint32_t i = 0; i < n; i++) out.push_back(array.Get(i));

@@ -10,6 +10,7 @@ test("overloads are chosen by argument types", () => {
   assert.deepEqual(torch.add(a, 1.5).toArray(), [2.5, 3.5, 4.5]);           // number as wrapped tensor
   assert.deepEqual(a.sum().toArray(), [6]);                                 // sum()
   assert.deepEqual(torch.tensor([[1, 2], [3, 4]]).sum([1]).toArray(), [3, 7]); // sum.dim_IntList
+  assert.deepEqual(torch.ones([2, 3, 4]).sum([1, 2]).toArray(), [12, 12]);      // int[1] takes longer lists
   assert.deepEqual(torch.pow(a, 2).toArray(), [1, 4, 9]);                   // pow.Tensor_Scalar
   assert.deepEqual(torch.pow(2, a).toArray(), [2, 4, 8]);                   // pow.Scalar
 });
