@@ -32,6 +32,34 @@ function assertClose(actual: torch.Tensor, expected: torch.Tensor, rtol: number,
   }
 }
 
+/** Where each reference formula comes from (the fixture script follows these). */
+const SOURCES: Record<string, string> = {
+  "cross-entropy": "PyTorch F.cross_entropy",
+  "topk-cross-entropy": "Wu et al. 2016 (bootstrapped CE)",
+  "ohem-cross-entropy": "Shrivastava et al. 2016 / mmseg OHEMPixelSampler",
+  "binary-cross-entropy": "PyTorch F.binary_cross_entropy(_with_logits)",
+  "balanced-binary-cross-entropy": "Xie & Tu 2015 (HED)",
+  focal: "Lin et al. 2017",
+  dice: "Milletari et al. 2016 (V-Net)",
+  "log-cosh-dice": "Jadon 2020",
+  jaccard: "Rahman & Wang 2016",
+  tversky: "Salehi et al. 2017",
+  "focal-tversky": "Abraham & Khan 2019",
+  "asymmetric-similarity": "Hashemi et al. 2018",
+  "sensitivity-specificity": "Brosch et al. 2015",
+  mcc: "Abhishek & Hamarneh 2021",
+  "generalized-dice": "Sudre et al. 2017",
+  penalty: "Su et al. 2021",
+  "lovasz-softmax": "Berman et al. 2018",
+  "lovasz-hinge": "Berman et al. 2018",
+  "distance-penalized-cross-entropy": "Calivà et al. 2019",
+  boundary: "Kervadec et al. 2019",
+  "hausdorff-dt": "Karimi & Salcudean 2019",
+  "ms-ssim": "Wang et al. 2003",
+  compound: "weighted sum of the references above",
+  "deep-supervision": "weighted sum over resized outputs",
+};
+
 const covered = new Set<string>();
 
 for (const group of ["distribution", "region", "boundary", "structural"]) {
@@ -44,7 +72,8 @@ for (const group of ["distribution", "region", "boundary", "structural"]) {
   const cases = JSON.parse(metadata.cases) as Case[];
   for (const c of cases) {
     covered.add(c.config.type);
-    test(`${group}: ${c.name} ${JSON.stringify(c.config)} matches PyTorch`, () => {
+    test(`${group}: ${c.name} ${JSON.stringify(c.config)} matches PyTorch (${SOURCES[c.config.type] ?? "no source named"})`, () => {
+      assert.ok(SOURCES[c.config.type], `a source is named for ${c.config.type}`);
       const before = torch.liveTensors();
       torch.tidy(() => {
         const logits = get(`${c.inputs}.logits`).clone();
