@@ -3,7 +3,7 @@
 // Nested Edge Detection", 2015: positives weighted by β = 1 − Σy/|Ω| per image, negatives by 1 − β).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, sumOver, weightedReduce, type Loss, type Options } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, weightedReduce, type Loss, type Options } from "./helpers.js";
 import type { LossSpec } from "./spec.js";
 
 /** Per-pixel BCE times `weight`, reduced over the non-ignored pixels. */
@@ -45,7 +45,7 @@ export const balancedBinaryCrossEntropy: LossSpec = {
   build: (o, where) =>
     bceWith(o, where, (truth, valid) =>
       torch.noGrad(() => {
-        const beta = sumOver(truth, [1, 2, 3], true).div(sumOver(valid, [1, 2, 3], true).clampMin(1)).rsub(1);
+        const beta = truth.sum([1, 2, 3], true).div(valid.sum([1, 2, 3], true).clampMin(1)).rsub(1);
         return truth.mul(beta).add(truth.rsub(1).mul(beta.rsub(1)));
       }),
     ),

@@ -153,11 +153,3 @@ export function probabilitiesAndTruth(
   const mask = target.ne(ignoreIndex).to(logits.dtype);
   return { probs: logits.sigmoid().mul(mask), truth: target.mul(mask), valid: mask };
 }
-
-/**
- * Sum over several dimensions. One dimension at a time because the engine's binding currently
- * takes schema sizes like int[1] as fixed lengths and rejects `t.sum([0, 2, 3])`.
- */
-export function sumOver(t: Tensor, dims: number[], keepdim = false): Tensor {
-  return [...dims].sort((a, b) => b - a).reduce((acc, d) => acc.sum(d, keepdim), t);
-}

@@ -3,7 +3,7 @@
 // valid pixel count, from which FP = ΣP − TP, FN = ΣG − TP, TN = count − ΣP − ΣG + TP.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, sumOver, classWeights, probabilitiesAndTruth, weightedReduce, type Loss, type Mode, type Options } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, classWeights, probabilitiesAndTruth, weightedReduce, type Loss, type Mode, type Options } from "./helpers.js";
 
 export interface Overlap {
   probs: Tensor;
@@ -24,7 +24,7 @@ export const tn = (s: Overlap): Tensor => s.count.sub(s.sumP).sub(s.sumG).add(s.
 export function overlap(logits: Tensor, target: Tensor, mode: Mode, ignoreIndex: number, perImage: boolean, where: string): Overlap {
   const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
   const dims = perImage ? [2, 3] : [0, 2, 3];
-  const sum = (t: Tensor): Tensor => sumOver(t, dims);
+  const sum = (t: Tensor): Tensor => t.sum(dims);
   const count = sum(valid); // (N,1,H,W) in multiclass mode: broadcasts over the classes
   return { probs, truth, valid, sum, tp: sum(probs.mul(truth)), sumP: sum(probs), sumG: sum(truth), count };
 }
