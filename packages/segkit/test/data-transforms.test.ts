@@ -132,3 +132,25 @@ test("the pipeline gives label-filling transforms the dataset's ignore index unl
   const explicit = buildPipeline([{ type: "Pad", size: [50, 70], ignoreIndex: 200 }], 11)(sample(), new Rng(0));
   assert.equal(explicit.label[49 * 70 + 69], 200);
 });
+
+test("Resize then RandomCrop, fused by the pipeline, equals the two steps run in turn", () => {
+  const cases: [Config, Config][] = [
+    [{ type: "Resize", scale: [56, 40], ratioRange: [0.5, 2] }, { type: "RandomCrop", size: [30, 44], catMaxRatio: 0.75 }],
+    [{ type: "Resize", scale: [20, 14], keepRatio: false }, { type: "RandomCrop", size: [16, 24] }], // crop larger: padding
+    [{ type: "Resize", scale: [56, 40] }, { type: "RandomCrop", size: [40, 56] }], // no-op resize and crop
+  ];
+  for (const [resize, crop] of cases) {
+    const fused = buildPipeline([resize, crop], IGNORE);
+    const steps = [build<Transform>("transform", resize), build<Transform>("transform", { ...crop, ignoreIndex: IGNORE })];
+    for (let seed = 0; seed < 6; seed++) {
+      for (const s of [sample(seed % 4), { ...sample(seed % 4), pixels: transform({ type: "Normalize" })(sample(seed % 4), new Rng(0)).pixels }]) {
+        const a = fused(s, new Rng(seed));
+        const rng = new Rng(seed);
+        const b = steps.reduce((acc, step) => step(acc, rng), s);
+        assert.deepEqual([a.width, a.height], [b.width, b.height]);
+        assert.deepEqual(a.label, b.label, `labels, ${resize.scale} seed ${seed}`);
+        assert.deepEqual(a.pixels, b.pixels, `pixels, ${resize.scale} seed ${seed}`);
+      }
+    }
+  }
+});

@@ -23,54 +23,78 @@ function axis(n: number, out: number): { lo: Int32Array; hi: Int32Array; frac: F
   return { lo, hi, frac, nearest };
 }
 
-/**
- * Resize to outW×outH: bilinear pixels in two separable passes (each needed source row resampled
- * across once, then pairs of rows blended), nearest labels.
- */
+/** Resize to outW×outH: bilinear pixels, nearest labels. */
 export function resizeSample(s: RawSample, outW: number, outH: number): RawSample {
   if (outW === s.width && outH === s.height) return s;
-  const { width: w, height: h, pixels, label } = s;
-  const xs = axis(w, outW), ys = axis(h, outH);
-  const rowLength = outW * 3;
-  const rows = new Float32Array(h * rowLength);
-  const done = new Uint8Array(h);
-  const across = (y: number): void => {
-    if (done[y]) return;
-    done[y] = 1;
-    const src = y * w * 3;
-    for (let x = 0, o = y * rowLength; x < outW; x++) {
-      const a = src + xs.lo[x] * 3, b = src + xs.hi[x] * 3, f = xs.frac[x];
-      rows[o++] = pixels[a] + (pixels[b] - pixels[a]) * f;
-      rows[o++] = pixels[a + 1] + (pixels[b + 1] - pixels[a + 1]) * f;
-      rows[o++] = pixels[a + 2] + (pixels[b + 2] - pixels[a + 2]) * f;
-    }
-  };
-  const out = like(pixels, outW * outH * 3);
-  const outLabel = new Uint8Array(outW * outH);
-  const round = pixels instanceof Uint8Array ? 0.5 : 0;
+  return { ...s, width: outW, height: outH, pixels: resizePixels(s, outW, outH, 0, 0, outH, outW, 0), label: resizeLabel(s, outW, outH) };
+}
+
+/** The label map resized to outW×outH by nearest neighbour. */
+export function resizeLabel(s: RawSample, outW: number, outH: number): Uint8Array {
+  const xs = axis(s.width, outW), ys = axis(s.height, outH);
+  const out = new Uint8Array(outW * outH);
   for (let y = 0; y < outH; y++) {
-    across(ys.lo[y]);
-    across(ys.hi[y]);
-    const a = ys.lo[y] * rowLength, b = ys.hi[y] * rowLength, f = ys.frac[y];
-    for (let i = 0, o = y * rowLength; i < rowLength; i++) out[o + i] = rows[a + i] + (rows[b + i] - rows[a + i]) * f + round;
-    const srcRow = ys.nearest[y] * w, lo = y * outW;
-    for (let x = 0; x < outW; x++) outLabel[lo + x] = label[srcRow + xs.nearest[x]];
+    const src = ys.nearest[y] * s.width, row = y * outW;
+    for (let x = 0; x < outW; x++) out[row + x] = s.label[src + xs.nearest[x]];
   }
-  return { ...s, width: outW, height: outH, pixels: out, label: outLabel };
+  return out;
+}
+
+/**
+ * The window [top, top+height) × [left, left+width) of the pixels resized to outW×outH, without
+ * computing the rest (so a crop after a resize only pays for what it keeps); the part of the
+ * window outside the resized image gets `fill`. Bilinear in two separable passes: each needed
+ * source row is resampled across once, then pairs of rows are blended.
+ */
+export function resizePixels(s: RawSample, outW: number, outH: number, top: number, left: number, height: number, width: number, fill: number): Pixels {
+  const { width: w, pixels } = s;
+  const xs = axis(w, outW), ys = axis(s.height, outH);
+  const x0 = Math.max(left, 0), x1 = Math.min(left + width, outW);
+  const span = Math.max(x1 - x0, 0) * 3;
+  const rows = new Map<number, Float32Array>();
+  const across = (y: number): Float32Array => {
+    let row = rows.get(y);
+    if (row) return row;
+    row = new Float32Array(span);
+    const src = y * w * 3;
+    for (let x = x0, o = 0; x < x1; x++) {
+      const a = src + xs.lo[x] * 3, b = src + xs.hi[x] * 3, f = xs.frac[x];
+      row[o++] = pixels[a] + (pixels[b] - pixels[a]) * f;
+      row[o++] = pixels[a + 1] + (pixels[b + 1] - pixels[a + 1]) * f;
+      row[o++] = pixels[a + 2] + (pixels[b + 2] - pixels[a + 2]) * f;
+    }
+    rows.set(y, row);
+    return row;
+  };
+  const out = like(pixels, width * height * 3);
+  if (x1 - x0 < width || top < 0 || top + height > outH) out.fill(fill);
+  const round = pixels instanceof Uint8Array ? 0.5 : 0;
+  for (let y = Math.max(top, 0); y < Math.min(top + height, outH); y++) {
+    const a = across(ys.lo[y]), b = across(ys.hi[y]), f = ys.frac[y];
+    const o = ((y - top) * width + (x0 - left)) * 3;
+    for (let i = 0; i < span; i++) out[o + i] = a[i] + (b[i] - a[i]) * f + round;
+  }
+  return out;
 }
 
 /** The window [top, top+outH) × [left, left+outW); parts outside the sample get `fill` / `ignore`. */
 export function cropSample(s: RawSample, top: number, left: number, outH: number, outW: number, fill: number, ignore: number): RawSample {
-  const out = like(s.pixels, outW * outH * 3).fill(fill);
-  const outLabel = new Uint8Array(outW * outH).fill(ignore);
-  const xa = Math.max(0, left), xb = Math.min(s.width, left + outW);
-  for (let y = Math.max(0, top); y < Math.min(s.height, top + outH); y++) {
-    if (xb <= xa) break;
-    const src = y * s.width, dst = (y - top) * outW - left;
-    out.set(s.pixels.subarray((src + xa) * 3, (src + xb) * 3), (dst + xa) * 3);
-    outLabel.set(s.label.subarray(src + xa, src + xb), dst + xa);
+  return {
+    ...s, width: outW, height: outH,
+    pixels: cropPlane(s.pixels, s.width, s.height, 3, top, left, outH, outW, fill),
+    label: cropPlane(s.label, s.width, s.height, 1, top, left, outH, outW, ignore),
+  };
+}
+
+/** A window of a width×height×channels array, `fill` outside it. */
+export function cropPlane<T extends Pixels>(src: T, width: number, height: number, channels: number, top: number, left: number, outH: number, outW: number, fill: number): T {
+  const out = like(src, outW * outH * channels).fill(fill) as T;
+  const xa = Math.max(0, left), xb = Math.min(width, left + outW);
+  if (xb <= xa) return out;
+  for (let y = Math.max(0, top); y < Math.min(height, top + outH); y++) {
+    out.set(src.subarray((y * width + xa) * channels, (y * width + xb) * channels), ((y - top) * outW + xa - left) * channels);
   }
-  return { ...s, width: outW, height: outH, pixels: out, label: outLabel };
+  return out;
 }
 
 /**
