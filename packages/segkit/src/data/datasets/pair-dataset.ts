@@ -4,7 +4,6 @@
 import { existsSync } from "node:fs";
 import { readLabelPng } from "../../io/label-png.js";
 import { readRgbImage } from "../image-file.js";
-import { sampleTensors } from "../to-tensors.js";
 import type { Dataset, RawSample, Rgb, Sample } from "../types.js";
 
 export interface FilePair {
@@ -89,6 +88,7 @@ export class PairDataset implements Dataset {
   }
 
   async get(i: number): Promise<Sample> {
+    const { sampleTensors } = await import("../to-tensors.js"); // keeps libtorch out of loader workers
     return sampleTensors(await this.raw(i));
   }
 

@@ -6,7 +6,6 @@
 import { register } from "../../config/registry.js";
 import { num, pair, type Options } from "../options.js";
 import { Rng } from "../rng.js";
-import { sampleTensors } from "../to-tensors.js";
 import type { Dataset, RawSample, Rgb, Sample } from "../types.js";
 
 export const SYNTHETIC_CLASSES = ["background", "box", "disc", "triangle", "ring"];
@@ -39,6 +38,7 @@ export class SyntheticDataset implements Dataset {
   }
 
   async get(i: number): Promise<Sample> {
+    const { sampleTensors } = await import("../to-tensors.js"); // keeps libtorch out of loader workers
     return sampleTensors(await this.raw(i));
   }
 
