@@ -154,3 +154,19 @@ test("Resize then RandomCrop, fused by the pipeline, equals the two steps run in
     }
   }
 });
+
+test("PhotoMetricDistortion's HSV pass: saturation × 0 turns a pixel into the grey of its maximum", () => {
+  const p = transform({ type: "PhotoMetricDistortion", brightnessDelta: 0, contrastRange: [1, 1], saturationRange: [0, 0], hueDelta: 0 });
+  const s = sample();
+  let greyed = 0;
+  for (let seed = 0; seed < 6; seed++) {
+    const out = p(s, new Rng(seed));
+    const grey = out.pixels[0] === out.pixels[1] && out.pixels[1] === out.pixels[2] && s.pixels[0] !== s.pixels[1];
+    for (let i = 0; i < s.pixels.length; i += 3) {
+      const expected = grey ? Array(3).fill(Math.max(s.pixels[i], s.pixels[i + 1], s.pixels[i + 2])) : [...s.pixels.subarray(i, i + 3)];
+      assert.deepEqual([...out.pixels.subarray(i, i + 3)], expected);
+    }
+    if (grey) greyed++;
+  }
+  assert.ok(greyed > 0 && greyed < 6, `${greyed} of 6 desaturated`);
+});

@@ -42,27 +42,28 @@ function affine(lut: Uint8Array, scale: number, shift: number): Uint8Array {
   return lut;
 }
 
-function hsvShift(p: Uint8Array, rng: Rng, saturation: [number, number], hueDelta: number): void {
+function hsvShift(px: Uint8Array, rng: Rng, saturation: [number, number], hueDelta: number): void {
   const sat = rng.chance(0.5) ? rng.uniform(saturation[0], saturation[1]) : 1;
-  const hue = rng.chance(0.5) ? Math.floor(rng.uniform(-hueDelta, hueDelta)) * 2 : 0; // degrees
-  if (sat === 1 && hue === 0) return;
-  for (let i = 0; i < p.length; i += 3) {
-    const r = p[i], g = p[i + 1], b = p[i + 2];
-    const max = Math.max(r, g, b), min = Math.min(r, g, b), d = max - min;
+  const shift = rng.chance(0.5) ? (Math.floor(rng.uniform(-hueDelta, hueDelta)) * 2) / 60 : 0; // in 60° sectors
+  if (sat === 1 && shift === 0) return;
+  for (let i = 0; i < px.length; i += 3) {
+    const r = px[i], g = px[i + 1], b = px[i + 2];
+    const v = Math.max(r, g, b), d = v - Math.min(r, g, b);
     if (d === 0) continue; // grey stays grey under both
-    let h = max === r ? (g - b) / d : max === g ? 2 + (b - r) / d : 4 + (r - g) / d;
-    h = (((h * 60 + hue) % 360) + 360) % 360;
-    const s = Math.min(1, (d / max) * sat);
-    const c = max * s, x = c * (1 - Math.abs(((h / 60) % 2) - 1)), m = max - c;
-    // The three channels are m, m + x and m + c in an order set by the 60° sector.
-    const lo = m + 0.5, mid = m + x + 0.5, hi = m + c + 0.5;
-    switch (Math.floor(h / 60)) {
-      case 0: p[i] = hi; p[i + 1] = mid; p[i + 2] = lo; break;
-      case 1: p[i] = mid; p[i + 1] = hi; p[i + 2] = lo; break;
-      case 2: p[i] = lo; p[i + 1] = hi; p[i + 2] = mid; break;
-      case 3: p[i] = lo; p[i + 1] = mid; p[i + 2] = hi; break;
-      case 4: p[i] = mid; p[i + 1] = lo; p[i + 2] = hi; break;
-      default: p[i] = hi; p[i + 1] = lo; p[i + 2] = mid;
+    let h = (v === r ? (g - b) / d : v === g ? 2 + (b - r) / d : 4 + (r - g) / d) + shift;
+    if (h < 0) h += 6;
+    if (h >= 6) h -= 6;
+    const s = Math.min(1, (d / v) * sat);
+    const sector = h | 0, f = h - sector;
+    // HSV → RGB: the channels are v, p, q or t depending on the sector.
+    const p = v * (1 - s) + 0.5, q = v * (1 - s * f) + 0.5, t = v * (1 - s * (1 - f)) + 0.5, w = v + 0.5;
+    switch (sector) {
+      case 0: px[i] = w; px[i + 1] = t; px[i + 2] = p; break;
+      case 1: px[i] = q; px[i + 1] = w; px[i + 2] = p; break;
+      case 2: px[i] = p; px[i + 1] = w; px[i + 2] = t; break;
+      case 3: px[i] = p; px[i + 1] = q; px[i + 2] = w; break;
+      case 4: px[i] = t; px[i + 1] = p; px[i + 2] = w; break;
+      default: px[i] = w; px[i + 1] = p; px[i + 2] = q;
     }
   }
 }
