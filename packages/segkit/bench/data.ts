@@ -2,7 +2,8 @@
 // 360×480 with cat_max_ratio 0.75, flip, photometric distortion, normalise) through the DataLoader
 // with 2 worker threads, against the same pipeline in PIL + numpy (data_pipeline.py, on Debian's
 // python3) run as one process (the usual Python baseline) and as a 2-process pool. Several rounds
-// each, medians; the last line is JSON with ratio = ours / python (one process).
+// each, medians; the last line is JSON with ratio = ours / python (one process), and CPU time per
+// image for both (less distorted than wall time when others load the machine).
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { DataLoader } from "../src/data/loader/data-loader.js";
@@ -26,8 +27,14 @@ function median(values: number[]): number {
   return sorted[sorted.length >> 1];
 }
 
-async function ours(round: number, loader: DataLoader): Promise<number> {
+interface Rate {
+  imagesPerSecond: number;
+  cpuMsPerImage: number;
+}
+
+async function ours(round: number, loader: DataLoader): Promise<Rate> {
   const start = performance.now();
+  const cpu = process.cpuUsage();
   let images = 0;
   for await (const batch of loader.epoch(round)) {
     images += batch.images.shape[0];
@@ -35,12 +42,14 @@ async function ours(round: number, loader: DataLoader): Promise<number> {
     batch.labels.dispose();
     if (images >= IMAGES) break;
   }
-  return images / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  return { imagesPerSecond: images / ((performance.now() - start) / 1000), cpuMsPerImage: (used.user + used.system) / 1000 / images };
 }
 
-function python(workers: number): number {
+function python(workers: number): Rate {
   const out = execFileSync(PYTHON, [SCRIPT, CAMVID, String(IMAGES), String(workers)], { encoding: "utf8" });
-  return (JSON.parse(out.trim().split("\n").pop()!) as { images_per_s: number }).images_per_s;
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { images_per_s: number; cpu_ms_per_image: number };
+  return { imagesPerSecond: r.images_per_s, cpuMsPerImage: r.cpu_ms_per_image };
 }
 
 const loader = new DataLoader({
@@ -48,20 +57,23 @@ const loader = new DataLoader({
   batchSize: 8, shuffle: true, seed: 0, workers: 2,
 });
 await ours(-1, loader); // warm-up: worker start, JIT
-const rates = { ours: [] as number[], python: [] as number[], python2: [] as number[] };
+const runs = { ours: [] as Rate[], python: [] as Rate[], python2: [] as Rate[] };
 for (let round = 0; round < ROUNDS; round++) {
-  rates.ours.push(await ours(round, loader));
-  rates.python.push(python(1));
-  rates.python2.push(python(2));
+  runs.ours.push(await ours(round, loader));
+  runs.python.push(python(1));
+  runs.python2.push(python(2));
 }
 await loader.close();
-const med = { ours: median(rates.ours), python: median(rates.python), python2: median(rates.python2) };
-const fmt = (v: number[]): string => v.map((x) => x.toFixed(1)).join(", ");
-console.log(`CamVid training pipeline, ${IMAGES} images per round, ${ROUNDS} rounds (images/s)`);
-console.log(`  segkit DataLoader, 2 workers:   median ${med.ours.toFixed(1)}  [${fmt(rates.ours)}]`);
-console.log(`  PIL + numpy, 1 process:         median ${med.python.toFixed(1)}  [${fmt(rates.python)}]`);
-console.log(`  PIL + numpy, 2-process pool:    median ${med.python2.toFixed(1)}  [${fmt(rates.python2)}]`);
+const rate = (rs: Rate[]): number => median(rs.map((r) => r.imagesPerSecond));
+const cpu = (rs: Rate[]): number => median(rs.map((r) => r.cpuMsPerImage));
+const line = (name: string, rs: Rate[]): string =>
+  `  ${name.padEnd(30)} median ${rate(rs).toFixed(1)} images/s [${rs.map((r) => r.imagesPerSecond.toFixed(1)).join(", ")}], ${cpu(rs).toFixed(1)} CPU ms/image`;
+console.log(`CamVid training pipeline, ${IMAGES} images per round, ${ROUNDS} rounds`);
+console.log(line("segkit DataLoader, 2 workers:", runs.ours));
+console.log(line("PIL + numpy, 1 process:", runs.python));
+console.log(line("PIL + numpy, 2-process pool:", runs.python2));
 console.log(JSON.stringify({
-  suite: "data", imagesPerSecond: med.ours, pythonImagesPerSecond: med.python, python2ImagesPerSecond: med.python2,
-  ratio: med.ours / med.python, ratioVsPython2Processes: med.ours / med.python2,
+  suite: "data", imagesPerSecond: rate(runs.ours), pythonImagesPerSecond: rate(runs.python), python2ImagesPerSecond: rate(runs.python2),
+  ratio: rate(runs.ours) / rate(runs.python), ratioVsPython2Processes: rate(runs.ours) / rate(runs.python2),
+  cpuMsPerImage: cpu(runs.ours), pythonCpuMsPerImage: cpu(runs.python), cpuRatio: cpu(runs.python) / cpu(runs.ours),
 }));
