@@ -46,7 +46,7 @@ export abstract class Segmentor extends nn.Module {
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
   predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
-    return torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x)));
+    return torch.tidy(() => torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x))));
   }
 
   /** Throws unless `x` is an (N, C, H, W) float tensor with H and W multiples of the divisor. */

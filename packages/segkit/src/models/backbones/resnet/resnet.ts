@@ -21,39 +21,42 @@ export interface ResNetOptions {
   /** ResNet-v1c: three 3×3 convs instead of one 7×7. */
   deepStem?: boolean;
   inChannels?: number;
+  /** Also return the stem's stride-2 output (before the max-pool) first, for U-Net decoders. */
+  stemOutput?: boolean;
 }
 
 export class ResNet extends Backbone {
   readonly outChannels: number[];
   readonly strides: number[];
   readonly #stem: nn.Sequential;
+  readonly #pool: nn.MaxPool2d;
+  readonly #stemOutput: boolean;
   readonly #layers: nn.Sequential[] = [];
 
-  constructor({ depth, outputStride = 32, deepStem = false, inChannels = 3 }: ResNetOptions) {
+  constructor({ depth, outputStride = 32, deepStem = false, inChannels = 3, stemOutput = false }: ResNetOptions) {
     super();
     const spec = DEPTHS[depth];
     if (!spec) throw new RangeError(`ResNet: depth must be one of ${Object.keys(DEPTHS).join(", ")}, got ${depth}`);
     if (![8, 16, 32].includes(outputStride)) throw new RangeError(`ResNet: outputStride must be 8, 16 or 32, got ${outputStride}`);
     const [Block, counts] = spec;
-    // The stem: torchvision's conv1/bn1/relu/maxpool, or v1c's stem.0-2 + maxpool; children in
+    // The stem: torchvision's conv1/bn1/relu, or v1c's stem.0-2; then the max-pool. Children in
     // registration order give the state-dict order PyTorch uses.
     if (deepStem) {
-      this.#stem = new nn.Sequential(
-        this.registerModule("stem", new nn.Sequential(
-          new ConvNormAct(inChannels, 32, 3, { stride: 2 }), new ConvNormAct(32, 32, 3), new ConvNormAct(32, 64, 3))),
-        this.registerModule("maxpool", new nn.MaxPool2d(3, { stride: 2, padding: 1 })));
+      this.#stem = this.registerModule("stem", new nn.Sequential(
+        new ConvNormAct(inChannels, 32, 3, { stride: 2 }), new ConvNormAct(32, 32, 3), new ConvNormAct(32, 64, 3)));
     } else {
       this.#stem = new nn.Sequential(
         this.registerModule("conv1", new nn.Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false })),
         this.registerModule("bn1", new nn.BatchNorm2d(64)),
-        this.registerModule("relu", new nn.ReLU()),
-        this.registerModule("maxpool", new nn.MaxPool2d(3, { stride: 2, padding: 1 })));
+        this.registerModule("relu", new nn.ReLU()));
     }
+    this.#pool = this.registerModule("maxpool", new nn.MaxPool2d(3, { stride: 2, padding: 1 }));
+    this.#stemOutput = stemOutput;
     let inPlanes = 64;
     let dilation = 1;
     let stride = 4;
-    this.strides = [];
-    this.outChannels = [];
+    this.strides = stemOutput ? [2] : [];
+    this.outChannels = stemOutput ? [64] : [];
     counts.forEach((count, i) => {
       const planes = 64 << i;
       let layerStride = i === 0 ? 1 : 2;
@@ -77,10 +80,11 @@ export class ResNet extends Backbone {
     });
   }
 
-  /** The outputs of layer1..layer4. */
+  /** The outputs of layer1..layer4 (after the stem's, with stemOutput). */
   forward(x: Tensor): Tensor[] {
-    const outs: Tensor[] = [];
-    let h = this.#stem.call(x);
+    const stem = this.#stem.call(x);
+    const outs: Tensor[] = this.#stemOutput ? [stem] : [];
+    let h = this.#pool.call(stem);
     for (const layer of this.#layers) outs.push((h = layer.call(h)));
     return outs;
   }

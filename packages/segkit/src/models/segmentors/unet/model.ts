@@ -1,10 +1,12 @@
 // The classic U-Net (Ronneberger et al. 2015) with same-padding, in the peer's layout: `downs` (two
 // 3×3 conv-BN-ReLU per stage, 2×2 max-pool between), `upconvs` (2×2 stride-2 transposed convs),
-// `ups` (two 3×3 conv-BN-ReLU on the concatenated skip), `head` (1×1 classifier).
+// `ups` (two 3×3 conv-BN-ReLU on the concatenated skip), `head` (1×1 classifier). With `attention`,
+// each skip passes an attention gate driven by the upsampled decoder signal first (Attention U-Net).
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { DoubleConv } from "../../blocks/double-conv.js";
+import { AttentionGate } from "../../blocks/attention-gate.js";
 import { Segmentor } from "../segmentor.js";
 import type { Config } from "../../../config/registry.js";
 import { segmentationLoss, type SegmentationLoss } from "../../heads/segmentation-loss.js";
@@ -15,6 +17,8 @@ export interface UNetOptions {
   inChannels?: number;
   ignoreIndex?: number;
   loss?: Config;
+  /** Attention gates on the skips (Attention U-Net). */
+  attention?: boolean;
 }
 
 export class UNet extends Segmentor {
@@ -22,9 +26,10 @@ export class UNet extends Segmentor {
   readonly upconvs: nn.ModuleList<nn.ConvTranspose2d>;
   readonly ups: nn.ModuleList<DoubleConv>;
   readonly head: nn.Conv2d;
+  readonly gates: nn.ModuleList<AttentionGate> | null;
   readonly #loss: SegmentationLoss;
 
-  constructor({ numClasses, widths = [64, 128, 256, 512, 1024], inChannels = 3, ignoreIndex = 255, loss }: UNetOptions) {
+  constructor({ numClasses, widths = [64, 128, 256, 512, 1024], inChannels = 3, ignoreIndex = 255, loss, attention = false }: UNetOptions) {
     super(numClasses, 2 ** (widths.length - 1));
     this.#loss = segmentationLoss(loss, ignoreIndex, "decode");
     this.downs = this.registerModule("downs", new nn.ModuleList());
@@ -41,6 +46,9 @@ export class UNet extends Segmentor {
       cin = w;
     }
     this.head = this.registerModule("head", new nn.Conv2d(cin, numClasses, 1));
+    this.gates = attention
+      ? this.registerModule("gates", new nn.ModuleList(widths.slice(0, -1).reverse().map((w) => new AttentionGate(w, w, Math.max(1, w >> 1)))))
+      : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -55,7 +63,9 @@ export class UNet extends Segmentor {
       }
     }
     for (const [i, up] of [...this.ups].entries()) {
-      h = up.call(torch.cat([skips[skips.length - 1 - i], this.upconvs.at(i).call(h)], 1));
+      const g = this.upconvs.at(i).call(h);
+      const skip = skips[skips.length - 1 - i];
+      h = up.call(torch.cat([this.gates ? this.gates.at(i).call(g, skip) : skip, g], 1));
     }
     return this.head.call(h);
   }

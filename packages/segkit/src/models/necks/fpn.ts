@@ -1,0 +1,36 @@
+// Feature pyramid network (Lin et al. 2017) as a neck: 1×1 lateral convs to a common width, a
+// top-down pathway adding each coarser map upsampled, and a 3×3 conv on every level.
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { ConvNormAct } from "../blocks/conv-norm-act.js";
+import { resize, spatial } from "../blocks/resize.js";
+import type { Neck } from "../segmentors/encoder-decoder.js";
+
+export interface FPNOptions {
+  inChannels: number[];
+  outChannels?: number;
+}
+
+export class FPN extends nn.Module implements Neck {
+  readonly lateral_convs: nn.ModuleList<ConvNormAct>;
+  readonly fpn_convs: nn.ModuleList<ConvNormAct>;
+  readonly outChannels: number[];
+
+  constructor({ inChannels, outChannels = 256 }: FPNOptions) {
+    super();
+    // mmsegmentation's FPN default: plain convs with bias, no norm or activation.
+    const plain = { norm: false, act: null } as const;
+    this.lateral_convs = this.registerModule("lateral_convs", new nn.ModuleList(inChannels.map((c) => new ConvNormAct(c, outChannels, 1, plain))));
+    this.fpn_convs = this.registerModule("fpn_convs", new nn.ModuleList(inChannels.map(() => new ConvNormAct(outChannels, outChannels, 3, plain))));
+    this.outChannels = inChannels.map(() => outChannels);
+  }
+
+  forward(features: Tensor[]): Tensor[] {
+    if (features.length !== this.lateral_convs.length) {
+      throw new RangeError(`FPN: expected ${this.lateral_convs.length} feature maps, got ${features.length}`);
+    }
+    const laterals = features.map((f, i) => this.lateral_convs.at(i).call(f));
+    for (let i = laterals.length - 1; i > 0; i--) laterals[i - 1] = laterals[i - 1].add(resize(laterals[i], spatial(laterals[i - 1])));
+    return laterals.map((l, i) => this.fpn_convs.at(i).call(l));
+  }
+}
