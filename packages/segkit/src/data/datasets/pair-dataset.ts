@@ -23,9 +23,8 @@ export interface PairDatasetSpec {
   ignoreIndex: number;
   /** stored value (0–255) → class index, ignoreIndex or INVALID. Default: identity below the class count. */
   lut?: Int16Array;
-  /** Leave out pairs whose files are missing (with a warning) instead of failing. */
+  /** Leave out pairs whose files are missing (with a console warning) instead of failing. */
   skipBad?: boolean;
-  warn?: (message: string) => void;
 }
 
 /** Stored values 0..K-1 are classes, `ignore` is ignore, the rest invalid. */
@@ -60,7 +59,7 @@ export class PairDataset implements Dataset {
       if (!missing) this.pairs.push(pair);
       else if (spec.skipBad) {
         this.skipped.push({ file: missing, reason: "missing" });
-        (spec.warn ?? console.warn)(`${this.format}: skipping ${pair.image}: ${missing} does not exist`);
+        console.warn(`${this.format}: skipping ${pair.image}: ${missing} does not exist`);
       } else throw new Error(`${this.format}: ${missing === pair.label ? "label map" : "image"} ${missing} does not exist`);
     }
     if (this.pairs.length === 0) throw new Error(`${this.format}: no samples found`);

@@ -24,7 +24,10 @@ export interface LoaderOptions {
   workers?: number;
   /** Batches in flight or ready at once (default 2 per worker). */
   prefetch?: number;
-  /** Leave out samples that fail to load (warning through `warn`), counted in `skipped`. */
+  /**
+   * Leave out samples that fail to load or transform (warning through `warn`), counted in
+   * `skipped`. Files missing at listing time are the dataset config's own `skipBad`.
+   */
   skipBad?: boolean;
   warn?: (message: string) => void;
 }
@@ -114,7 +117,7 @@ export class DataLoader {
     return this.waiting.size;
   }
 
-  /** Stops the workers; the loader cannot be used afterwards. */
+  /** Stops the workers (a later epoch would run on the calling thread). */
   async close(): Promise<void> {
     await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
     this.failAll("loader closed");
