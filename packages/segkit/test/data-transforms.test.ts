@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { build, type Config } from "../src/config/registry.js";
 import { Rng } from "../src/data/rng.js";
 import { buildPipeline } from "../src/data/transforms/pipeline.js";
+import { resizeSample } from "../src/data/transforms/sampling.js";
 import { SyntheticDataset } from "../src/data/datasets/synthetic.js";
 import type { RawSample, Transform } from "../src/data/types.js";
 
@@ -169,4 +170,27 @@ test("PhotoMetricDistortion's HSV pass: saturation × 0 turns a pixel into the g
     if (grey) greyed++;
   }
   assert.ok(greyed > 0 && greyed < 6, `${greyed} of 6 desaturated`);
+});
+
+test("resizing matches direct per-pixel bilinear interpolation (half-pixel centres), up and down", () => {
+  const s = sample(2);
+  const floats = { ...s, pixels: Float32Array.from(s.pixels) };
+  for (const [outW, outH] of [[97, 71], [23, 17], [56, 40]]) {
+    const out = resizeSample(floats, outW, outH);
+    const at = (x: number, y: number, k: number): number => floats.pixels[(y * s.width + x) * 3 + k];
+    for (let y = 0; y < outH; y += 5) {
+      for (let x = 0; x < outW; x += 3) {
+        const sx = Math.min(Math.max((x + 0.5) * (s.width / outW) - 0.5, 0), s.width - 1);
+        const sy = Math.min(Math.max((y + 0.5) * (s.height / outH) - 0.5, 0), s.height - 1);
+        const [xa, ya] = [Math.floor(sx), Math.floor(sy)];
+        const [xb, yb] = [Math.min(xa + 1, s.width - 1), Math.min(ya + 1, s.height - 1)];
+        for (let k = 0; k < 3; k++) {
+          const top = at(xa, ya, k) + (at(xb, ya, k) - at(xa, ya, k)) * (sx - xa);
+          const bottom = at(xa, yb, k) + (at(xb, yb, k) - at(xa, yb, k)) * (sx - xa);
+          const expected = top + (bottom - top) * (sy - ya);
+          assert.ok(Math.abs(out.pixels[(y * outW + x) * 3 + k] - expected) < 1e-3, `(${x}, ${y}) at ${outW}×${outH}`);
+        }
+      }
+    }
+  }
 });

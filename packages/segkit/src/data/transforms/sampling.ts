@@ -51,11 +51,14 @@ export function resizePixels(s: RawSample, outW: number, outH: number, top: numb
   const xs = axis(w, outW), ys = axis(s.height, outH);
   const x0 = Math.max(left, 0), x1 = Math.min(left + width, outW);
   const span = Math.max(x1 - x0, 0) * 3;
-  const rows = new Map<number, Float32Array>();
+  // Output rows walk down the source, so two resampled rows (the pair last used) suffice.
+  const cached: [number, Float32Array][] = [[-1, new Float32Array(span)], [-1, new Float32Array(span)]];
   const across = (y: number): Float32Array => {
-    let row = rows.get(y);
-    if (row) return row;
-    row = new Float32Array(span);
+    const hit = cached.find(([at]) => at === y);
+    if (hit) return hit[1];
+    const slot = cached[0][0] < cached[1][0] ? cached[0] : cached[1]; // the row further up is done
+    slot[0] = y;
+    const row = slot[1];
     const src = y * w * 3;
     for (let x = x0, o = 0; x < x1; x++) {
       const a = src + xs.lo[x] * 3, b = src + xs.hi[x] * 3, f = xs.frac[x];
@@ -63,7 +66,6 @@ export function resizePixels(s: RawSample, outW: number, outH: number, top: numb
       row[o++] = pixels[a + 1] + (pixels[b + 1] - pixels[a + 1]) * f;
       row[o++] = pixels[a + 2] + (pixels[b + 2] - pixels[a + 2]) * f;
     }
-    rows.set(y, row);
     return row;
   };
   const out = like(pixels, width * height * 3);
