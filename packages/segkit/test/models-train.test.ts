@@ -24,6 +24,11 @@ const CONFIGS: Record<string, Config> = {
   unet: { type: "unet", widths: [8, 16, 32] },
   attention_unet: { type: "attention_unet", widths: [8, 16, 32] },
   resnet_unet: { type: "resnet_unet", depth: 18, decoderChannels: [64, 32, 16, 16, 8] },
+  unet_plus_plus: { type: "unet_plus_plus", widths: [8, 16, 32, 32] },
+  segnet: { type: "segnet", widths: [8, 16, 16, 32, 32] },
+  fcn8s_vgg16: { type: "fcn8s_vgg16", widths: [8, 16, 16, 32, 32], fcChannels: 64 },
+  fcn32s_vgg16_bn: { type: "fcn32s_vgg16", batchNorm: true, widths: [8, 16, 16, 32, 32], fcChannels: 64 },
+  deeplabv3plus_mobilenet_v2: { type: "encoder_decoder", backbone: { type: "mobilenet_v2" }, head: { type: "deeplabv3plus", inIndex: [0, 3], channels: 32, lowChannels: 16, rates: [1, 2, 3] } },
 };
 
 function shapesBatch(size: number): { x: torch.Tensor; y: torch.Tensor } {

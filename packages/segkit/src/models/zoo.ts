@@ -4,6 +4,11 @@ import { build, builderOf, register, type Config } from "../config/registry.js";
 import type { Backbone } from "./backbones/backbone.js";
 import { ResNet } from "./backbones/resnet/resnet.js";
 import { MobileNetV3 } from "./backbones/mobilenet/mobilenet-v3.js";
+import { MobileNetV2 } from "./backbones/mobilenet/mobilenet-v2.js";
+import { VGG16 } from "./backbones/vgg.js";
+import { FCNVGG } from "./segmentors/fcn-vgg/model.js";
+import { SegNet } from "./segmentors/segnet/model.js";
+import { UNetPlusPlus } from "./segmentors/unet-plus-plus/model.js";
 import { HEAD_OPTIONS, type DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 import { FCNHead } from "./heads/fcn-head.js";
 import { DeepLabV3Head } from "./heads/deeplabv3-head.js";
@@ -33,6 +38,15 @@ for (const arch of ["large", "small"] as const) {
     options: ["dilated", "outIndices"],
     summary: `MobileNetV3-${arch === "large" ? "Large" : "Small"} (torchvision layout; dilated keeps stride 16)`,
     build: (o) => new MobileNetV3({ arch, ...o }),
+  });
+}
+
+register<Backbone>("backbone", "mobilenet_v2", {
+  options: ["outIndices"], summary: "MobileNetV2 (torchvision layout)", build: (o) => new MobileNetV2(o as never),
+});
+for (const batchNorm of [false, true]) {
+  register<Backbone>("backbone", batchNorm ? "vgg16_bn" : "vgg16", {
+    options: ["widths"], summary: `VGG-16${batchNorm ? " with BatchNorm" : ""} (torchvision layout)`, build: (o) => new VGG16({ ...o, batchNorm }),
   });
 }
 
@@ -116,7 +130,8 @@ preset("deeplabv3_mobilenet_v3_large", "DeepLabV3 on dilated MobileNetV3-Large (
 preset("lraspp_mobilenet_v3_large", "Lite R-ASPP on dilated MobileNetV3-Large (torchvision)",
   { type: "mobilenet_v3_large", dilated: true }, { type: "lraspp", inIndex: [0, 1] }, 0);
 
-const UNET_OPTIONS = ["numClasses", "ignoreIndex", "widths", "inChannels", "loss"];
+const COMMON = ["numClasses", "ignoreIndex", "loss"];
+const UNET_OPTIONS = [...COMMON, "widths", "inChannels"];
 register<Segmentor>("model", "unet", {
   options: UNET_OPTIONS,
   summary: "U-Net (Ronneberger 2015, same padding, BN) as the peer defines it",
@@ -128,7 +143,24 @@ register<Segmentor>("model", "attention_unet", {
   build: (o) => new UNet({ ...o, attention: true } as never),
 });
 register<Segmentor>("model", "resnet_unet", {
-  options: ["numClasses", "ignoreIndex", "depth", "decoderChannels", "loss"],
+  options: [...COMMON, "depth", "decoderChannels"],
   summary: "U-Net decoder on a ResNet encoder (smp Unet)",
   build: (o) => new ResNetUNet(o as never),
 });
+register<Segmentor>("model", "unet_plus_plus", {
+  options: [...UNET_OPTIONS, "deepSupervision", "pruneLevel"],
+  summary: "UNet++ (Zhou 2018): nested skips, deep supervision, pruned inference",
+  build: (o) => new UNetPlusPlus(o as never),
+});
+register<Segmentor>("model", "segnet", {
+  options: [...UNET_OPTIONS],
+  summary: "SegNet (Badrinarayanan 2017): VGG-16-BN encoder, decoder unpooling with the pool indices",
+  build: (o) => new SegNet(o as never),
+});
+for (const variant of [32, 16, 8] as const) {
+  register<Segmentor>("model", `fcn${variant}s_vgg16`, {
+    options: [...COMMON, "batchNorm", "widths", "fcChannels"],
+    summary: `FCN-${variant}s (Long 2015) on VGG-16${variant === 32 ? "" : `, fusing ${variant === 16 ? "pool4" : "pool4 and pool3"}`}`,
+    build: (o) => new FCNVGG({ ...o, variant } as never),
+  });
+}

@@ -28,7 +28,7 @@ export class EncoderDecoder extends Segmentor {
   readonly auxiliary: DecodeHead[];
 
   constructor({ backbone, neck, head, auxiliary = [], divisor = 1 }: EncoderDecoderParts) {
-    super(head.numClasses, divisor);
+    super({ numClasses: head.numClasses, divisor, ignoreIndex: head.ignoreIndex });
     this.backbone = this.registerModule("backbone", backbone);
     this.neck = neck ? this.registerModule("neck", neck) : null;
     this.classifier = this.registerModule("classifier", head);
@@ -47,7 +47,7 @@ export class EncoderDecoder extends Segmentor {
     return resize(this.classifier.call(this.features(x)), spatial(x));
   }
 
-  protected losses(x: Tensor, target: Tensor): Record<string, Tensor> {
+  protected override losses(x: Tensor, target: Tensor): Record<string, Tensor> {
     const features = this.features(x);
     const parts: Record<string, Tensor> = {};
     for (const head of [this.classifier, ...this.auxiliary]) Object.assign(parts, head.loss(head.call(features), target));

@@ -3,6 +3,9 @@
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
+import type { Config } from "../../config/registry.js";
+import { segmentationLoss, type SegmentationLoss } from "../heads/segmentation-loss.js";
+import { resize } from "../blocks/resize.js";
 
 export interface PredictOptions {
   mode: "whole" | "slide";
@@ -16,20 +19,44 @@ export interface TrainOutput {
   parts: Record<string, Tensor>;
 }
 
+export interface SegmentorOptions {
+  numClasses: number;
+  /** Input height and width must be multiples of it (1 when any size works). */
+  divisor?: number;
+  ignoreIndex?: number;
+  /** A loss config built through the registry; default cross-entropy with ignoreIndex. */
+  loss?: Config;
+}
+
 export abstract class Segmentor extends nn.Module {
-  /**
-   * `divisor`: input height and width must be multiples of it (models that concatenate skips from
-   * every stride need it; 1 when any size works).
-   */
-  constructor(readonly numClasses: number, readonly divisor = 1) {
+  readonly numClasses: number;
+  readonly divisor: number;
+  readonly ignoreIndex: number;
+  readonly #loss: SegmentationLoss;
+
+  constructor({ numClasses, divisor = 1, ignoreIndex = 255, loss }: SegmentorOptions) {
     super();
+    if (!(Number.isInteger(numClasses) && numClasses >= 1)) {
+      throw new RangeError(`${new.target.name}: numClasses must be a positive integer, got ${numClasses}`);
+    }
+    this.numClasses = numClasses;
+    this.divisor = divisor;
+    this.ignoreIndex = ignoreIndex;
+    this.#loss = segmentationLoss(loss, ignoreIndex, "model");
   }
 
   /** Logits (N, numClasses, H, W) at the input's size. */
   abstract override forward(x: Tensor): Tensor;
 
-  /** Loss parts for a batch; the total loss is their sum. */
-  protected abstract losses(x: Tensor, target: Tensor): Record<string, Tensor>;
+  /** Loss parts for a batch (the total is their sum); by default the loss of forward's logits. */
+  protected losses(x: Tensor, target: Tensor): Record<string, Tensor> {
+    return { "decode.loss": this.pixelLoss(this.forward(x), target) };
+  }
+
+  /** The model's loss of `logits` (resized to the target's size if needed) against `target`. */
+  protected pixelLoss(logits: Tensor, target: Tensor): Tensor {
+    return this.#loss(resize(logits, target.shape.slice(-2)), target);
+  }
 
   forwardTrain(x: Tensor, target: Tensor): TrainOutput {
     this.checkImage(x);

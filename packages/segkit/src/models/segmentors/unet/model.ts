@@ -7,16 +7,11 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { DoubleConv } from "../../blocks/double-conv.js";
 import { AttentionGate } from "../../blocks/attention-gate.js";
-import { Segmentor } from "../segmentor.js";
-import type { Config } from "../../../config/registry.js";
-import { segmentationLoss, type SegmentationLoss } from "../../heads/segmentation-loss.js";
+import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 
-export interface UNetOptions {
-  numClasses: number;
+export interface UNetOptions extends Omit<SegmentorOptions, "divisor"> {
   widths?: number[];
   inChannels?: number;
-  ignoreIndex?: number;
-  loss?: Config;
   /** Attention gates on the skips (Attention U-Net). */
   attention?: boolean;
 }
@@ -27,11 +22,9 @@ export class UNet extends Segmentor {
   readonly ups: nn.ModuleList<DoubleConv>;
   readonly head: nn.Conv2d;
   readonly gates: nn.ModuleList<AttentionGate> | null;
-  readonly #loss: SegmentationLoss;
 
-  constructor({ numClasses, widths = [64, 128, 256, 512, 1024], inChannels = 3, ignoreIndex = 255, loss, attention = false }: UNetOptions) {
-    super(numClasses, 2 ** (widths.length - 1));
-    this.#loss = segmentationLoss(loss, ignoreIndex, "decode");
+  constructor({ widths = [64, 128, 256, 512, 1024], inChannels = 3, attention = false, ...common }: UNetOptions) {
+    super({ ...common, divisor: 2 ** (widths.length - 1) });
     this.downs = this.registerModule("downs", new nn.ModuleList());
     let cin = inChannels;
     for (const w of widths) {
@@ -45,7 +38,7 @@ export class UNet extends Segmentor {
       this.ups.append(new DoubleConv(2 * w, w));
       cin = w;
     }
-    this.head = this.registerModule("head", new nn.Conv2d(cin, numClasses, 1));
+    this.head = this.registerModule("head", new nn.Conv2d(cin, this.numClasses, 1));
     this.gates = attention
       ? this.registerModule("gates", new nn.ModuleList(widths.slice(0, -1).reverse().map((w) => new AttentionGate(w, w, Math.max(1, w >> 1)))))
       : null;
@@ -68,9 +61,5 @@ export class UNet extends Segmentor {
       h = up.call(torch.cat([this.gates ? this.gates.at(i).call(g, skip) : skip, g], 1));
     }
     return this.head.call(h);
-  }
-
-  protected losses(x: Tensor, target: Tensor): Record<string, Tensor> {
-    return { "decode.loss": this.#loss(this.forward(x), target) };
   }
 }

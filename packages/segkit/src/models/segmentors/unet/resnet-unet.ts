@@ -4,29 +4,23 @@
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import type { Config } from "../../../config/registry.js";
 import { ResNet, type ResNetOptions } from "../../backbones/resnet/resnet.js";
 import { DoubleConv } from "../../blocks/double-conv.js";
 import { resize, spatial } from "../../blocks/resize.js";
-import { segmentationLoss, type SegmentationLoss } from "../../heads/segmentation-loss.js";
-import { Segmentor } from "../segmentor.js";
+import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 
-export interface ResNetUNetOptions {
-  numClasses: number;
+export interface ResNetUNetOptions extends Omit<SegmentorOptions, "divisor"> {
   depth?: ResNetOptions["depth"];
   decoderChannels?: number[];
-  ignoreIndex?: number;
-  loss?: Config;
 }
 
 export class ResNetUNet extends Segmentor {
   readonly encoder: ResNet;
   readonly blocks: nn.ModuleList<DoubleConv>;
   readonly head: nn.Conv2d;
-  readonly #loss: SegmentationLoss;
 
-  constructor({ numClasses, depth = 34, decoderChannels = [256, 128, 64, 32, 16], ignoreIndex = 255, loss }: ResNetUNetOptions) {
-    super(numClasses, 32);
+  constructor({ depth = 34, decoderChannels = [256, 128, 64, 32, 16], ...common }: ResNetUNetOptions) {
+    super({ ...common, divisor: 32 });
     if (decoderChannels.length !== 5) throw new RangeError(`ResNetUNet: decoderChannels must list 5 widths, got ${decoderChannels.length}`);
     this.encoder = this.registerModule("encoder", new ResNet({ depth, stemOutput: true }));
     // Skips from fine to coarse: stem, layer1, layer2, layer3 (layer4 is the decoder's input).
@@ -37,8 +31,7 @@ export class ResNetUNet extends Segmentor {
       cin = c;
       return block;
     })));
-    this.head = this.registerModule("head", new nn.Conv2d(cin, numClasses, 3, { padding: 1 }));
-    this.#loss = segmentationLoss(loss, ignoreIndex, "decode");
+    this.head = this.registerModule("head", new nn.Conv2d(cin, this.numClasses, 3, { padding: 1 }));
   }
 
   forward(x: Tensor): Tensor {
@@ -52,9 +45,5 @@ export class ResNetUNet extends Segmentor {
       h = block.call(skip ? torch.cat([up, skip], 1) : up);
     }
     return this.head.call(h);
-  }
-
-  protected losses(x: Tensor, target: Tensor): Record<string, Tensor> {
-    return { "decode.loss": this.#loss(this.forward(x), target) };
   }
 }
