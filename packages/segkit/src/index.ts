@@ -1,4 +1,15 @@
-// segkit: semantic image segmentation for TypeScript. The library surface grows with the model,
-// loss, data and engine modules; today it re-exports the engine and the metrics.
+// segkit: semantic image segmentation for TypeScript on libtorch.
 export * as torch from "@segkit/torch";
 export * as metrics from "@segkit/metrics";
+export * from "./models/index.js";
+export * from "./data/index.js";
+export * as losses from "./losses/index.js";
+export { build, register, registered, type Config, type Kind } from "./config/registry.js";
+export { loadConfig, deepMerge } from "./config/compose.js";
+export { applyOverrides } from "./config/overrides.js";
+export { runConfig, type RunConfig, type TestConfig, type LoaderConfig } from "./engine/run-config.js";
+export { train, type TrainOptions, type TrainResult } from "./engine/trainer.js";
+export { evaluate, predictProbabilities, type Evaluation } from "./engine/evaluate.js";
+export { predictFile, predictLabels, writePrediction } from "./engine/predict.js";
+export { loadRunConfig, loadModel, resolveConfigPath, shippedConfigNames } from "./engine/load.js";
+export { saveCheckpoint, loadCheckpoint, disposeCheckpoint, CheckpointKeeper, type Checkpoint } from "./engine/checkpoint.js";

@@ -7,6 +7,8 @@ import { Command } from "commander";
 import { registerEval } from "./eval.js";
 import { registerDataset } from "./dataset.js";
 import { registerModels } from "./models.js";
+import { registerTrain } from "./train.js";
+import { registerDemo } from "./demo.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -17,6 +19,8 @@ const program = new Command("segkit")
 registerEval(program);
 registerDataset(program);
 registerModels(program);
+registerTrain(program);
+registerDemo(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

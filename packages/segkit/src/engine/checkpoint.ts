@@ -1,7 +1,7 @@
 // Checkpoints: one safetensors file holding every tensor (model, optimizer state, EMA, RNG state,
 // each under its own prefix) and a JSON metadata entry for the rest (iteration, schedule state,
 // best metric, config). Written atomically, so a kill during a write leaves the previous file intact.
-import { existsSync, readdirSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, saveSafetensors, type Tensor } from "@segkit/torch";
 
@@ -53,6 +53,7 @@ const ITER_FILE = /^iter_(\d+)\.safetensors$/;
 export class CheckpointKeeper {
   constructor(readonly dir: string, readonly keepLast = 2) {
     if (!Number.isInteger(keepLast) || keepLast < 1) throw new Error(`keepLast must be a positive integer, got ${keepLast}`);
+    mkdirSync(dir, { recursive: true });
   }
 
   iterationFiles(): { iteration: number; path: string }[] {

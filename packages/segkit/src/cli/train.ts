@@ -1,0 +1,111 @@
+// `segkit train`, `segkit test` and `segkit predict`: the engine from the command line.
+import { mkdirSync, readdirSync, statSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { Command } from "commander";
+import { report } from "@segkit/metrics";
+import { DataLoader } from "../data/loader/data-loader.js";
+import "../data/index.js";
+import { buildPipeline } from "../data/transforms/pipeline.js";
+import { evaluate } from "../engine/evaluate.js";
+import { loadModel, loadRunConfig } from "../engine/load.js";
+import { predictFile } from "../engine/predict.js";
+import { Progress } from "../engine/progress.js";
+import { train } from "../engine/trainer.js";
+import type { TestConfig } from "../engine/run-config.js";
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"]);
+
+/** Files named on the command line, folders expanded to the images they hold. */
+export function imageFiles(inputs: string[]): string[] {
+  return inputs.flatMap((input) => {
+    let stat;
+    try {
+      stat = statSync(input);
+    } catch {
+      throw new Error(`input ${input}: no such file or folder`);
+    }
+    if (!stat.isDirectory()) return [input];
+    const files = readdirSync(input).filter((f) => IMAGE_EXTENSIONS.has(extname(f).toLowerCase())).sort().map((f) => join(input, f));
+    if (files.length === 0) throw new Error(`input ${input}: the folder holds no images`);
+    return files;
+  });
+}
+
+function testOverrides(test: TestConfig, o: { flip?: boolean; scales?: string; slide?: string }): TestConfig {
+  const out = { ...test };
+  if (o.flip) out.flip = true;
+  if (o.scales) out.scales = o.scales.split(",").map(Number);
+  if (o.slide) {
+    const [ch, cw, sh, sw] = o.slide.split(/[,x]/).map(Number);
+    if ([ch, cw, sh, sw].some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--slide ${o.slide}: expected CROP_HxCROP_W,STRIDE_HxSTRIDE_W`);
+    Object.assign(out, { mode: "slide", crop: [ch, cw], stride: [sh, sw] });
+  }
+  return out;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train <config>")
+    .description("train a model from a config file or a shipped config name")
+    .option("--work-dir <dir>", "where checkpoints, logs and plots go (default runs/<config name>)")
+    .option("--resume", "continue from the newest checkpoint in the work dir")
+    .option("--set <path=value>", "override a config value (repeatable)", collect, [])
+    .action(async (config: string, o: { workDir?: string; resume?: boolean; set: string[] }) => {
+      const run = await loadRunConfig(config, o.set);
+      const workDir = resolve(o.workDir ?? join("runs", config.replace(/\.json$/, "").split("/").pop()!));
+      const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval) });
+      if (result.last) console.log(report(result.last, "text", { names: result.classes }));
+      console.log(`trained ${result.iterations} iterations in ${result.seconds.toFixed(0)} s; best mIoU ${result.best ? (result.best.mIoU * 100).toFixed(2) : "n/a"}`);
+      console.log(`checkpoints, scalars.jsonl and plots in ${workDir}`);
+    });
+
+  program
+    .command("test <config> <checkpoint>")
+    .description("evaluate a checkpoint on the config's validation data")
+    .option("--set <path=value>", "override a config value (repeatable)", collect, [])
+    .option("--flip", "test-time augmentation: also predict mirrored images")
+    .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
+    .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
+    .option("--json", "print the metrics as JSON")
+    .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; json?: boolean }) => {
+      const run = await loadRunConfig(config, o.set);
+      const model = loadModel(run, checkpoint);
+      const loader = new DataLoader({ ...run.data.val, shuffle: false });
+      try {
+        const { summary } = await evaluate(model, loader, testOverrides(run.test, o));
+        console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
+      } finally {
+        await loader.close();
+        model.dispose();
+      }
+    });
+
+  program
+    .command("predict <config> <checkpoint> <inputs...>")
+    .description("predict image files or folders: label PNGs (palette), overlays and per-class areas")
+    .requiredOption("--out <dir>", "output folder")
+    .option("--set <path=value>", "override a config value (repeatable)", collect, [])
+    .option("--flip", "test-time augmentation: also predict mirrored images")
+    .option("--scales <list>", "test-time augmentation: comma-separated input scales")
+    .action(async (config: string, checkpoint: string, inputs: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string }) => {
+      const run = await loadRunConfig(config, o.set);
+      const files = imageFiles(inputs);
+      const model = loadModel(run, checkpoint);
+      const loader = new DataLoader({ ...run.data.val, shuffle: false });
+      const pipeline = buildPipeline(run.data.val.pipeline, loader.dataset.ignoreIndex);
+      const progress = new Progress(process.stderr, 1);
+      mkdirSync(o.out, { recursive: true });
+      try {
+        for (const [i, file] of files.entries()) {
+          await predictFile(model, file, o.out, pipeline, testOverrides(run.test, o), loader.dataset);
+          progress.update({ iter: i + 1, total: files.length, extra: file });
+        }
+      } finally {
+        progress.done();
+        await loader.close();
+        model.dispose();
+      }
+      console.log(`${files.length} predictions written to ${resolve(o.out)}`);
+    });
+}

@@ -1,0 +1,54 @@
+// Turning command-line arguments into a run: a config file (or the name of a shipped config) with
+// --set overrides, and a model with weights from a checkpoint or a plain state dict.
+import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { loadSafetensors } from "@segkit/torch";
+import { build } from "../config/registry.js";
+import { loadConfig } from "../config/compose.js";
+import { applyOverrides } from "../config/overrides.js";
+import { didYouMean } from "../config/closest.js";
+import "../models/index.js";
+import type { Segmentor } from "../models/segmentors/segmentor.js";
+import { runConfig, type RunConfig } from "./run-config.js";
+
+/** The configs shipped with segkit (packages/segkit/configs). */
+export const SHIPPED_CONFIGS = fileURLToPath(new URL("../../../configs", import.meta.url));
+
+export function shippedConfigNames(): string[] {
+  return readdirSync(SHIPPED_CONFIGS).filter((f) => f.endsWith(".json")).map((f) => f.slice(0, -5)).sort();
+}
+
+/** A config path, or a shipped config's name ("demo_synthetic"); errors name what was given. */
+export function resolveConfigPath(given: string): string {
+  if (existsSync(given)) return given;
+  const shipped = join(SHIPPED_CONFIGS, `${given}.json`);
+  if (existsSync(shipped)) return shipped;
+  const names = shippedConfigNames();
+  throw new Error(`config ${given}: no such file, and no shipped config of that name${didYouMean(given, names)} (shipped: ${names.join(", ")})`);
+}
+
+export async function loadRunConfig(given: string, overrides: readonly string[] = []): Promise<RunConfig> {
+  return runConfig(applyOverrides(await loadConfig(resolveConfigPath(given)), overrides));
+}
+
+/** The config's model with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict. */
+export function loadModel(config: RunConfig, checkpoint: string): Segmentor {
+  if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
+  const model = build<Segmentor>("model", config.model, "config.model");
+  const { tensors } = loadSafetensors(checkpoint);
+  try {
+    const prefixed = [...tensors.keys()].some((k) => k.startsWith("model/"));
+    const weights = prefixed
+      ? new Map([...tensors].filter(([k]) => k.startsWith("model/")).map(([k, t]) => [k.slice("model/".length), t]))
+      : tensors;
+    model.loadStateDict(weights);
+  } catch (e) {
+    model.dispose();
+    throw new Error(`checkpoint ${checkpoint}: ${(e as Error).message}`);
+  } finally {
+    for (const t of tensors.values()) t.dispose();
+  }
+  model.eval();
+  return model;
+}

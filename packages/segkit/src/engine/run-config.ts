@@ -1,0 +1,88 @@
+// The shape of a run's config, its defaults, and validation of every key (a misspelt key is an error
+// naming it and the closest valid one, before anything is built).
+import { checkKeys, type Config } from "../config/registry.js";
+import type { ConfigObject } from "../config/overrides.js";
+
+export interface LoaderConfig {
+  dataset: Config;
+  pipeline: Config[];
+  batchSize: number;
+  workers: number;
+}
+
+export interface TestConfig {
+  mode: "whole" | "slide";
+  crop: [number, number] | null;
+  stride: [number, number] | null;
+  /** Test-time augmentation: also predict the mirrored image. */
+  flip: boolean;
+  /** Test-time augmentation: input scales whose probabilities are averaged. */
+  scales: number[];
+}
+
+export interface RunConfig {
+  model: Config;
+  data: { train: LoaderConfig; val: LoaderConfig };
+  optimizer: Config;
+  schedule: Config;
+  train: {
+    iters: number;
+    valInterval: number;
+    checkpointInterval: number;
+    keepLast: number;
+    logInterval: number;
+    seed: number;
+    threads: number;
+    /** Clip the gradient norm to this (null: no clipping). */
+    clipGrad: number | null;
+    /** Weight EMA for evaluation (null: off). */
+    ema: { decay: number; warmup: boolean } | null;
+  };
+  test: TestConfig;
+}
+
+const LOADER_DEFAULTS = { pipeline: [], batchSize: 2, workers: 0 };
+const TRAIN_DEFAULTS: RunConfig["train"] = {
+  iters: 1000, valInterval: 500, checkpointInterval: 500, keepLast: 2, logInterval: 10, seed: 0, threads: 2, clipGrad: null, ema: null,
+};
+const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1] };
+
+function section(config: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
+  const value = config[key];
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error(`${where}: "${key}" must be an object`);
+  return value as Record<string, unknown>;
+}
+
+function loader(raw: Record<string, unknown>, where: string): LoaderConfig {
+  checkKeys(raw, ["dataset", "pipeline", "batchSize", "workers"], where);
+  if (typeof raw.dataset !== "object" || raw.dataset === null) throw new Error(`${where}: "dataset" is required`);
+  return { ...LOADER_DEFAULTS, ...raw } as unknown as LoaderConfig;
+}
+
+/** Validates a composed config and fills in defaults. */
+export function runConfig(config: ConfigObject): RunConfig {
+  checkKeys(config, ["model", "data", "optimizer", "schedule", "train", "test", "name"], "config");
+  const data = section(config, "data", "config");
+  checkKeys(data, ["train", "val"], "config.data");
+  const train = config.train === undefined ? {} : section(config, "train", "config");
+  checkKeys(train, Object.keys(TRAIN_DEFAULTS), "config.train");
+  const test = config.test === undefined ? {} : section(config, "test", "config");
+  checkKeys(test, Object.keys(TEST_DEFAULTS), "config.test");
+  const merged: RunConfig = {
+    model: section(config, "model", "config") as Config,
+    data: { train: loader(section(data, "train", "config.data"), "config.data.train"), val: loader(section(data, "val", "config.data"), "config.data.val") },
+    optimizer: (config.optimizer ?? { type: "SGD", lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }) as Config,
+    schedule: (config.schedule ?? { type: "poly", power: 0.9, minLr: 1e-4 }) as Config,
+    train: { ...TRAIN_DEFAULTS, ...train } as RunConfig["train"],
+    test: { ...TEST_DEFAULTS, ...test } as TestConfig,
+  };
+  const t = merged.train;
+  for (const key of ["iters", "valInterval", "checkpointInterval", "keepLast", "logInterval", "threads"] as const) {
+    if (!Number.isInteger(t[key]) || t[key] < 1) throw new Error(`config.train.${key} must be a positive integer, got ${JSON.stringify(t[key])}`);
+  }
+  if (t.ema !== null) checkKeys(t.ema as unknown as Record<string, unknown>, ["decay", "warmup"], "config.train.ema");
+  if (merged.test.mode === "slide" && (!merged.test.crop || !merged.test.stride)) {
+    throw new Error(`config.test: slide mode needs "crop" and "stride"`);
+  }
+  return merged;
+}
