@@ -1,16 +1,16 @@
-// Every architecture at a tiny size: 30 optimizer steps on the procedural shapes task lower the loss,
+// Every architecture at a tiny size: 30 optimizer steps on two synthetic scenes lower the loss,
 // the output has the input's size, and no tensor outlives the loop.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { build, type Config } from "../src/config/registry.js";
-import { makeShapes } from "../src/demo/shapes.js";
+import { SyntheticDataset, SYNTHETIC_CLASSES } from "../src/data/index.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
 // One thread: on the shared 2-core machine, 2 OpenMP threads under load made steps ~30× slower.
 torch.setNumThreads(1);
-const CLASSES = 4;
+const CLASSES = SYNTHETIC_CLASSES.length;
 const tinyResNet = { type: "resnet18", outputStride: 8 };
 
 const CONFIGS: Record<string, Config> = {
@@ -31,20 +31,24 @@ const CONFIGS: Record<string, Config> = {
   deeplabv3plus_mobilenet_v2: { type: "encoder_decoder", backbone: { type: "mobilenet_v2" }, head: { type: "deeplabv3plus", inIndex: [0, 3], channels: 32, lowChannels: 16, rates: [1, 2, 3] } },
 };
 
-function shapesBatch(size: number): { x: torch.Tensor; y: torch.Tensor } {
-  const b = makeShapes(2, size, 7);
-  return {
-    x: torch.tensor(b.images, { shape: [2, 3, size, size] }),
-    y: torch.tensor(b.labels, { shape: [2, size, size] }),
-  };
+/** Two synthetic scenes: images scaled to about [-0.5, 0.5], int64 labels. */
+async function syntheticBatch(size: number): Promise<{ x: torch.Tensor; y: torch.Tensor }> {
+  const dataset = new SyntheticDataset(2, [size, size], 7);
+  const samples = await Promise.all([0, 1].map((i) => dataset.get(i)));
+  const batch = torch.tidy(() => ({
+    x: torch.stack(samples.map((s) => s.image)).div(255).sub(0.5),
+    y: torch.stack(samples.map((s) => s.label)),
+  }));
+  for (const s of samples) [s.image, s.label].forEach((t) => t.dispose());
+  return batch;
 }
 
 for (const [name, config] of Object.entries(CONFIGS)) {
-  test(`${name}: 30 steps lower the loss; output has the input size; no leaks`, () => {
+  test(`${name}: 30 steps lower the loss; output has the input size; no leaks`, async () => {
     const start = torch.liveTensors();
     torch.manualSeed(0);
     const model = build<Segmentor>("model", { numClasses: CLASSES, ...config });
-    const { x, y } = shapesBatch(64);
+    const { x, y } = await syntheticBatch(64);
     const optimizer = new torch.optim.Adam(model.parameters(), { lr: 3e-3 });
     const losses: number[] = [];
     for (let step = 0; step < 30; step++) {

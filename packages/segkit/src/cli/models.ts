@@ -3,7 +3,6 @@
  * of conv/linear layers for one image at --size), and the registered backbones and heads.
  */
 import { Command, InvalidArgumentError } from "commander";
-import * as torch from "@segkit/torch";
 import { build, builderOf, registered } from "../config/registry.js";
 import { complexity } from "../models/complexity.js";
 import type { Segmentor } from "../models/index.js";
@@ -59,7 +58,6 @@ export function registerModels(program: Command): void {
     .option("--classes <K>", "number of classes", classesArg, 21)
     .option("--json", "one JSON object")
     .action((opts: ModelsOptions) => {
-      torch.setNumThreads(2);
       const rows = listModels(opts.size, opts.classes);
       const backbones = registered("backbone");
       const heads = registered("head");
