@@ -9,6 +9,8 @@ import { VGG16 } from "./backbones/vgg.js";
 import { FCNVGG } from "./segmentors/fcn-vgg/model.js";
 import { SegNet } from "./segmentors/segnet/model.js";
 import { UNetPlusPlus } from "./segmentors/unet-plus-plus/model.js";
+import { BiSeNetV1 } from "./segmentors/bisenet-v1/model.js";
+import { BiSeNetV2 } from "./segmentors/bisenet-v2/model.js";
 import { HEAD_OPTIONS, type DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 import { FCNHead } from "./heads/fcn-head.js";
 import { DeepLabV3Head } from "./heads/deeplabv3-head.js";
@@ -164,3 +166,13 @@ for (const variant of [32, 16, 8] as const) {
     build: (o) => new FCNVGG({ ...o, variant } as never),
   });
 }
+register<Segmentor>("model", "bisenetv1", {
+  options: [...COMMON, "depth", "contextChannels", "headChannels"],
+  summary: "BiSeNetV1 (Yu 2018): spatial path + ResNet context path with attention refinement",
+  build: (o) => new BiSeNetV1(o as never),
+});
+register<Segmentor>("model", "bisenetv2", {
+  options: [...COMMON, "detailChannels", "semanticChannels", "headChannels"],
+  summary: "BiSeNetV2 (Yu 2021): detail and semantic branches, bilateral guided aggregation",
+  build: (o) => new BiSeNetV2(o as never),
+});
