@@ -30,6 +30,7 @@ const CONFIGS: Record<string, Config> = {
   fcn32s_vgg16_bn: { type: "fcn32s_vgg16", batchNorm: true, widths: [8, 16, 16, 32, 32], fcChannels: 64 },
   bisenetv1: { type: "bisenetv1", contextChannels: 32, headChannels: 32 },
   bisenetv2: { type: "bisenetv2", detailChannels: [16, 16, 32], semanticChannels: [8, 16, 16, 32], headChannels: 32 },
+  enet: { type: "enet", widths: [8, 16, 32] },
   deeplabv3plus_mobilenet_v2: { type: "encoder_decoder", backbone: { type: "mobilenet_v2" }, head: { type: "deeplabv3plus", inIndex: [0, 3], channels: 32, lowChannels: 16, rates: [1, 2, 3] } },
 };
 

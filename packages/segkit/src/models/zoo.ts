@@ -11,6 +11,7 @@ import { SegNet } from "./segmentors/segnet/model.js";
 import { UNetPlusPlus } from "./segmentors/unet-plus-plus/model.js";
 import { BiSeNetV1 } from "./segmentors/bisenet-v1/model.js";
 import { BiSeNetV2 } from "./segmentors/bisenet-v2/model.js";
+import { ENet } from "./segmentors/enet/model.js";
 import { HEAD_OPTIONS, type DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 import { FCNHead } from "./heads/fcn-head.js";
 import { DeepLabV3Head } from "./heads/deeplabv3-head.js";
@@ -175,4 +176,9 @@ register<Segmentor>("model", "bisenetv2", {
   options: [...COMMON, "detailChannels", "semanticChannels", "headChannels"],
   summary: "BiSeNetV2 (Yu 2021): detail and semantic branches, bilateral guided aggregation",
   build: (o) => new BiSeNetV2(o as never),
+});
+register<Segmentor>("model", "enet", {
+  options: [...COMMON, "widths"],
+  summary: "ENet (Paszke 2016): bottlenecks with dilated/asymmetric convs, unpooling decoder",
+  build: (o) => new ENet(o as never),
 });

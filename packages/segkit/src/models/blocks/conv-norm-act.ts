@@ -36,12 +36,14 @@ export function activation(kind: Activation, channels = 1): TensorModule | null 
 }
 
 export class ConvNormAct extends nn.Sequential {
-  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvNormActOptions = {}) {
+  /** `kernelSize` is square or [height, width] (ENet's asymmetric 5×1 and 1×5); padding keeps the size at stride 1. */
+  constructor(inChannels: number, outChannels: number, kernelSize: number | [number, number], options: ConvNormActOptions = {}) {
     super();
     const dilation = options.dilation ?? 1;
     const norm = options.norm ?? true;
-    this.append(new nn.Conv2d(inChannels, outChannels, kernelSize, {
-      stride: options.stride ?? 1, padding: (dilation * (kernelSize - 1)) >> 1, dilation,
+    const kernel = typeof kernelSize === "number" ? [kernelSize, kernelSize] : kernelSize;
+    this.append(new nn.Conv2d(inChannels, outChannels, kernel, {
+      stride: options.stride ?? 1, padding: kernel.map((k) => (dilation * (k - 1)) >> 1), dilation,
       groups: options.groups ?? 1, bias: options.bias ?? !norm,
     }));
     if (norm) this.append(new nn.BatchNorm2d(outChannels, { eps: options.eps ?? 1e-5, momentum: options.momentum ?? 0.1 }));
