@@ -105,10 +105,10 @@ test("parameter and multiply-accumulate counts of a small U-Net match the hand c
 test("segkit models lists every model with parameters and MACs", () => {
   const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
   const out = execFileSync(process.execPath, [cli, "models", "--json", "--size", "32x32", "--classes", "3"], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-  const { models, backbones, heads } = JSON.parse(out) as { models: { name: string; parameters: number; gmacs: number }[]; backbones: string[]; heads: string[] };
+  const { models, backbones, heads } = JSON.parse(out) as { models: { name: string; parameters: number; gmacs: number; gflops: number }[]; backbones: string[]; heads: string[] };
   const names = models.map((m) => m.name);
   for (const name of ["fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large", "unet", "segnet", "unet_plus_plus", "fcn8s_vgg16"]) assert.ok(names.includes(name), name);
-  assert.ok(models.every((m) => m.parameters > 0 && m.gmacs > 0));
+  assert.ok(models.every((m) => m.parameters > 0 && m.gmacs > 0 && m.gflops === 2 * m.gmacs));
   // torchvision's lraspp_mobilenet_v3_large has 3,221,538 parameters at 21 classes; at 3 classes its
   // two classifiers have 18 × (40 + 1) + 18 × (128 + 1) fewer.
   assert.equal(models.find((m) => m.name === "lraspp_mobilenet_v3_large")!.parameters, 3_221_538 - 18 * 41 - 18 * 129);

@@ -1,5 +1,5 @@
 /**
- * `segkit models`: every registered model with its parameter count and cost (multiply-accumulates
+ * `segkit models`: every registered model with its parameter count and cost (FLOPs = 2 × multiply-accumulates
  * of conv/linear layers for one image at --size), and the registered backbones and heads.
  */
 import { Command, InvalidArgumentError } from "commander";
@@ -19,6 +19,8 @@ export interface ModelRow {
   summary: string;
   parameters: number;
   gmacs: number;
+  /** 2 × MACs, the usual FLOPs convention. */
+  gflops: number;
 }
 
 /** Parameters and GMACs of every registered model except the generic encoder_decoder. */
@@ -29,7 +31,7 @@ export function listModels(size: [number, number], classes: number): ModelRow[] 
       const divisor = model.divisor;
       const fitted: [number, number] = [Math.ceil(size[0] / divisor) * divisor, Math.ceil(size[1] / divisor) * divisor];
       const { parameters, macs } = complexity(model, fitted);
-      return { name, summary: builderOf("model", name).summary ?? "", parameters, gmacs: macs / 1e9 };
+      return { name, summary: builderOf("model", name).summary ?? "", parameters, gmacs: macs / 1e9, gflops: (2 * macs) / 1e9 };
     } finally {
       model.dispose();
     }
@@ -66,9 +68,10 @@ export function registerModels(program: Command): void {
         return;
       }
       const width = Math.max(...rows.map((r) => r.name.length));
-      const lines = [`${"model".padEnd(width)}  params (M)  GMACs @${opts.size.join("x")}  description`];
+      const at = `@${opts.size.join("x")}`;
+      const lines = [`${"model".padEnd(width)}  params (M)  ${`GFLOPs ${at}`.padStart(14)}  description`];
       for (const r of rows) {
-        lines.push(`${r.name.padEnd(width)}  ${(r.parameters / 1e6).toFixed(2).padStart(10)}  ${r.gmacs.toFixed(2).padStart(8 + opts.size.join("x").length)}  ${r.summary}`);
+        lines.push(`${r.name.padEnd(width)}  ${(r.parameters / 1e6).toFixed(2).padStart(10)}  ${r.gflops.toFixed(2).padStart(Math.max(14, 7 + at.length))}  ${r.summary}`);
       }
       lines.push("", `backbones: ${backbones.join(", ")}`, `heads: ${heads.join(", ")}`);
       process.stdout.write(`${lines.join("\n")}\n`);

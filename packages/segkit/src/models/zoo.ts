@@ -123,6 +123,8 @@ for (const depth of [50, 101]) {
   preset(`fcn_resnet${depth}`, `FCN on dilated ResNet-${depth} (torchvision)`, backbone, { type: "fcn" }, 2);
   preset(`deeplabv3_resnet${depth}`, `DeepLabV3 on dilated ResNet-${depth} (torchvision)`, backbone, { type: "deeplabv3" }, 2);
 }
+preset("deeplabv3_os16_resnet50", "DeepLabV3 as in the paper: ResNet-50 at output stride 16, ASPP rates 6/12/18",
+  { type: "resnet50", outputStride: 16 }, { type: "deeplabv3", rates: [6, 12, 18] }, 2);
 preset("deeplabv3plus_resnet50", "DeepLabV3+ on dilated ResNet-50 (output stride 8)",
   { type: "resnet50", outputStride: 8 }, { type: "deeplabv3plus", inIndex: [0, 3] }, 2);
 preset("pspnet_resnet50", "PSPNet on dilated ResNet-50 (output stride 8)", { type: "resnet50", outputStride: 8 }, { type: "psp" }, 2);
