@@ -1,0 +1,153 @@
+// The engine end to end on a tiny config: training writes logs, plots and checkpoints; a run killed
+// with SIGKILL resumes to the same final weights as an uninterrupted run; slide inference equals
+// whole inference where windows cover the image once; predict writes its three outputs; CLI errors
+// name the culprit.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import { runConfig } from "../src/engine/run-config.js";
+import { train } from "../src/engine/trainer.js";
+import { Progress } from "../src/engine/progress.js";
+import { loadCheckpoint, disposeCheckpoint } from "../src/engine/checkpoint.js";
+import { Segmentor } from "../src/models/segmentors/segmentor.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "segkit-run-"));
+process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
+const quiet = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream, 1e9);
+
+const TINY = {
+  model: { type: "unet", numClasses: 5, ignoreIndex: 255, widths: [4, 8] },
+  data: {
+    train: { dataset: { type: "synthetic", length: 16, size: [32, 32], seed: 1 }, pipeline: [{ type: "RandomFlip", prob: 0.5 }, { type: "Normalize" }], batchSize: 2 },
+    val: { dataset: { type: "synthetic", length: 4, size: [32, 32], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
+  },
+  optimizer: { type: "SGD", lr: 0.05, momentum: 0.9, weightDecay: 1e-4 },
+  schedule: { type: "poly", power: 0.9 },
+  train: { iters: 12, valInterval: 6, checkpointInterval: 3, logInterval: 2, seed: 3, threads: 1 },
+};
+
+test("config keys are checked before anything is built", () => {
+  assert.throws(() => runConfig({ ...TINY, trian: {} } as never), /config: unknown key "trian" \(did you mean "train"\?\)/);
+  assert.throws(() => runConfig({ ...TINY, train: { ...TINY.train, itres: 3 } } as never), /config\.train: unknown key "itres" \(did you mean "iters"\?\)/);
+  assert.throws(() => runConfig({ ...TINY, train: { ...TINY.train, iters: 0 } } as never), /config\.train\.iters must be a positive integer/);
+  assert.throws(() => runConfig({ ...TINY, test: { mode: "slide" } } as never), /slide mode needs "crop" and "stride"/);
+});
+
+test("training writes the log, curves and checkpoints, and learns", async () => {
+  const workDir = join(tmp, "plain");
+  const result = await train(runConfig(structuredClone(TINY) as never), { workDir, progress: quiet });
+  assert.equal(result.iterations, 12);
+  for (const f of ["scalars.jsonl", "loss.svg", "lr.svg", "val_miou.svg", "class_iou.svg", "config.json", "checkpoints/best.safetensors", "checkpoints/iter_12.safetensors", "checkpoints/iter_9.safetensors"]) {
+    assert.ok(existsSync(join(workDir, f)), f);
+  }
+  assert.ok(!existsSync(join(workDir, "checkpoints/iter_6.safetensors")), "keepLast 2 removes older checkpoints");
+  const records = readFileSync(join(workDir, "scalars.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
+  const losses = records.filter((r) => r.loss !== undefined).map((r) => r.loss as number);
+  assert.equal(losses.length, 6);
+  assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
+  assert.equal(records.filter((r) => r["val/mIoU"] !== undefined).length, 2);
+});
+
+async function finalWeights(workDir: string): Promise<Map<string, number[]>> {
+  const ck = loadCheckpoint(join(workDir, "checkpoints", "iter_12.safetensors"));
+  const out = new Map([...ck.tensors.model].map(([k, t]) => [k, t.toArray()]));
+  disposeCheckpoint(ck);
+  return out;
+}
+
+test("a run killed with SIGKILL resumes to the same final weights", async () => {
+  const configPath = join(tmp, "tiny.json");
+  writeFileSync(configPath, JSON.stringify(TINY));
+  const full = join(tmp, "full");
+  const killed = join(tmp, "killed");
+  const args = (dir: string, resume: boolean) => [CLI, "train", configPath, "--work-dir", dir, ...(resume ? ["--resume"] : [])];
+  const uninterrupted = spawnSync(process.execPath, args(full, false), { encoding: "utf8" });
+  assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
+
+  const child = spawn(process.execPath, args(killed, false), { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  await new Promise<void>((resolve) => {
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (/^8\/12 /m.test(stderr) && child.exitCode === null) {
+        child.kill("SIGKILL");
+        resolve();
+      }
+    });
+    child.once("exit", () => resolve());
+  });
+  await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once("exit", r) : r(null)));
+  assert.equal(child.signalCode, "SIGKILL", "the run was killed before it finished");
+  assert.ok(!existsSync(join(killed, "checkpoints", "iter_12.safetensors")));
+
+  const resumed = spawnSync(process.execPath, args(killed, true), { encoding: "utf8" });
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resumed from .*iter_6\.safetensors at iteration 6/);
+  const [a, b] = [await finalWeights(full), await finalWeights(killed)];
+  assert.deepEqual([...b.keys()], [...a.keys()]);
+  for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
+});
+
+// A model that looks at one pixel at a time: windows that tile the image give whole-image logits.
+class Pointwise extends Segmentor {
+  readonly conv = this.registerModule("conv", new nn.Conv2d(3, 4, 1));
+  constructor() {
+    super({ numClasses: 4 });
+  }
+  forward(x: torch.Tensor): torch.Tensor {
+    return this.conv.forward(x);
+  }
+}
+
+test("slide inference equals whole inference where windows cover the image once", () => {
+  const model = new Pointwise();
+  const x = torch.randn([1, 3, 32, 48]);
+  const whole = model.predict(x, { mode: "whole" });
+  const tiled = model.predict(x, { mode: "slide", crop: [16, 24], stride: [16, 24] });
+  const single = model.predict(x, { mode: "slide", crop: [32, 48], stride: [32, 48] });
+  assert.ok(torch.allclose(whole, tiled, 1e-6, 1e-6));
+  assert.ok(torch.allclose(whole, single, 1e-6, 1e-6));
+  model.dispose();
+});
+
+test("predict writes label PNGs, overlays and areas; CLI errors name the culprit", async () => {
+  const configPath = join(tmp, "tiny.json");
+  writeFileSync(configPath, JSON.stringify(TINY));
+  const checkpoint = join(tmp, "plain", "checkpoints", "best.safetensors");
+  const inputs = join(tmp, "inputs");
+  mkdirSync(inputs, { recursive: true });
+  await sharp(Buffer.alloc(20 * 28 * 3, 120), { raw: { width: 28, height: 20, channels: 3 } }).png().toFile(join(inputs, "a.png"));
+  await sharp(Buffer.alloc(16 * 16 * 3, 60), { raw: { width: 16, height: 16, channels: 3 } }).jpeg().toFile(join(inputs, "b.jpg"));
+  const out = join(tmp, "pred");
+  const r = spawnSync(process.execPath, [CLI, "predict", configPath, checkpoint, inputs, "--out", out], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  for (const name of ["a", "b"]) {
+    const meta = await sharp(join(out, `${name}_label.png`)).metadata();
+    assert.deepEqual([meta.width, meta.height], name === "a" ? [28, 20] : [16, 16]);
+    assert.ok(existsSync(join(out, `${name}_overlay.png`)));
+    const areas = JSON.parse(readFileSync(join(out, `${name}_areas.json`), "utf8"));
+    const total = Object.values(areas.areas as Record<string, { pixels: number }>).reduce((s, a) => s + a.pixels, 0);
+    assert.equal(total, areas.width * areas.height);
+  }
+  const missing = spawnSync(process.execPath, [CLI, "predict", configPath, checkpoint, join(inputs, "nope.png"), "--out", out], { encoding: "utf8" });
+  assert.match(missing.stderr, /input .*nope\.png: no such file or folder/);
+  writeFileSync(join(inputs, "corrupt.png"), "not a png");
+  const corrupt = spawnSync(process.execPath, [CLI, "predict", configPath, checkpoint, join(inputs, "corrupt.png"), "--out", out], { encoding: "utf8" });
+  assert.match(corrupt.stderr, /cannot decode image .*corrupt\.png/);
+  const noCheckpoint = spawnSync(process.execPath, [CLI, "test", configPath, join(tmp, "none.safetensors")], { encoding: "utf8" });
+  assert.match(noCheckpoint.stderr, /checkpoint .*none\.safetensors: no such file/);
+  const noConfig = spawnSync(process.execPath, [CLI, "train", "demo_synthetc"], { encoding: "utf8" });
+  assert.match(noConfig.stderr, /config demo_synthetc: no such file, and no shipped config of that name \(did you mean "demo_synthetic"\?\)/);
+  const badSet = spawnSync(process.execPath, [CLI, "train", configPath, "--set", "optimizer.lrr=1"], { encoding: "utf8" });
+  assert.match(badSet.stderr, /unknown key "optimizer\.lrr" \(did you mean "lr"\?\)/);
+  const wrongClasses = spawnSync(process.execPath, [CLI, "test", configPath, checkpoint, "--set", "model.numClasses=3"], { encoding: "utf8" });
+  assert.match(wrongClasses.stderr, /checkpoint .*best\.safetensors: .*shape mismatch/);
+});
