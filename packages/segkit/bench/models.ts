@@ -1,7 +1,8 @@
 // npm run bench -- models: milliseconds per iteration of a U-Net training step (256×256, batch 2,
 // SGD with momentum) and of DeepLabV3-ResNet50 inference (512×512, batch 1), for segkit and for the
-// PyTorch peer's `bench` in the same run, 2 threads. Prints medians and, last, a JSON line with the
-// ratios ours/peer.
+// PyTorch peer's `bench` in the same run, 2 threads. The two alternate round by round (one timed
+// iteration each, after warm-up) so that load from other processes falls on both alike. Prints
+// medians and, last, a JSON line with the ratios ours/peer.
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
@@ -13,7 +14,7 @@ const PEER = fileURLToPath(new URL("../../../../../shared/peers/pytorch_peer.py"
 const PYTHON = "/usr/bin/python3";
 const THREADS = 2;
 const CLASSES = 12;
-const ITERS = 5;
+const ROUNDS = 5;
 const WARMUP = 2;
 
 interface Case {
@@ -34,16 +35,17 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function peer(c: Case): number {
+/** One timed peer iteration after its warm-up (a fresh process per round). */
+function peerRound(c: Case): number {
   const out = execFileSync(PYTHON, [PEER, "bench", "--model", c.model, "--size", ...c.size.map(String), "--batch", String(c.batch),
-    "--mode", c.mode, "--classes", String(CLASSES), "--iters", String(ITERS), "--warmup", String(WARMUP), "--threads", String(THREADS)],
+    "--mode", c.mode, "--classes", String(CLASSES), "--iters", "1", "--warmup", String(WARMUP), "--threads", String(THREADS)],
   { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return (JSON.parse(out.trim().split("\n").pop()!) as { ms_per_iter: number }).ms_per_iter;
 }
 
 // The same step as the peer: SGD(lr 0.01, momentum 0.9, weight decay 5e-4) on cross-entropy, or an
-// inference-mode forward in eval mode.
-function ours(c: Case): number {
+// inference-mode forward in eval mode. Returns [ours, peer] medians over alternating rounds.
+function measure(c: Case): [number, number] {
   torch.manualSeed(0);
   const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES });
   const x = torch.randn([c.batch, 3, ...c.size]);
@@ -58,27 +60,29 @@ function ours(c: Case): number {
     : (): void => torch.tidy(() => void torch.inferenceMode(() => model.call(x)));
   model.train(c.mode === "train");
   for (let i = 0; i < WARMUP; i++) step();
-  const times: number[] = [];
-  for (let i = 0; i < ITERS; i++) {
+  const mine: number[] = [];
+  const theirs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
     const t = performance.now();
     step();
-    times.push(performance.now() - t);
+    mine.push(performance.now() - t);
+    theirs.push(peerRound(c));
   }
+  optimizer.dispose();
   model.dispose();
   x.dispose();
   y.dispose();
-  return median(times);
+  return [median(mine), median(theirs)];
 }
 
 torch.setNumThreads(THREADS);
 const result: Record<string, number> = {};
 for (const c of CASES) {
   const key = `${c.model}_${c.mode}`;
-  const mine = ours(c);
-  const theirs = peer(c);
+  const [mine, theirs] = measure(c);
   result[`${key}_ms`] = mine;
   result[`${key}_peer_ms`] = theirs;
   result[`${key}_ratio`] = mine / theirs;
-  console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (median of ${ITERS}), ratio ${(mine / theirs).toFixed(3)}`);
+  console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
 }
 console.log(JSON.stringify({ suite: "models", threads: THREADS, ...result }));
