@@ -37,6 +37,8 @@ test("configs compose from base files, later parts overriding earlier ones", asy
     rmSync(dir, { recursive: true, force: true });
   }
   assert.deepEqual(deepMerge({ a: [1, 2], b: { c: 1 } }, { a: [3], b: { d: 2 } }), { a: [3], b: { c: 1, d: 2 } });
+  assert.deepEqual(deepMerge({ opt: { type: "SGD", lr: 1, momentum: 0.9 } }, { opt: { type: "AdamW", lr: 2 } }), { opt: { type: "AdamW", lr: 2 } });
+  assert.deepEqual(deepMerge({ opt: { type: "SGD", lr: 1, momentum: 0.9 } }, { opt: { lr: 2 } }), { opt: { type: "SGD", lr: 2, momentum: 0.9 } });
 });
 
 test("the registry builds by name and rejects unknown names and keys", () => {

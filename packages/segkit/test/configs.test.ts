@@ -8,6 +8,7 @@ import { loadRunConfig, shippedConfigNames } from "../src/engine/load.js";
 import type { Dataset } from "../src/data/types.js";
 import type { Segmentor } from "../src/models/segmentors/segmentor.js";
 import "../src/data/index.js";
+import { buildOptimizer, buildSchedule } from "../src/engine/optimizers.js";
 
 for (const name of shippedConfigNames()) {
   test(`shipped config ${name} builds`, async () => {
@@ -19,6 +20,9 @@ for (const name of shippedConfigNames()) {
       assert.equal(dataset.classes.length, model.numClasses, `${split} classes`);
       assert.ok(dataset.length > 0);
     }
+    const optimizer = buildOptimizer(run.optimizer, model.namedParameters());
+    buildSchedule(run.schedule, run.train.iters);
+    optimizer.dispose();
     model.dispose();
     assert.equal(torch.liveTensors(), live, "the model's tensors are freed");
   });

@@ -10,12 +10,19 @@ function isObject(v: unknown): v is ConfigObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** `over` merged onto `base`: objects key by key, everything else (arrays too) replaced. */
+// Objects naming different types are different things with different options: the later replaces.
+const sameKind = (a: ConfigObject, b: ConfigObject): boolean => a.type === undefined || b.type === undefined || a.type === b.type;
+
+/**
+ * `over` merged onto `base`: objects key by key, except that an object with another `type` replaces
+ * the earlier one (an AdamW optimizer does not inherit SGD's momentum); everything else (arrays
+ * too) is replaced.
+ */
 export function deepMerge(base: ConfigObject, over: ConfigObject): ConfigObject {
   const out: ConfigObject = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    out[key] = isObject(current) && isObject(value) ? deepMerge(current, value) : (structuredClone(value) as ConfigValue);
+    out[key] = isObject(current) && isObject(value) && sameKind(current, value) ? deepMerge(current, value) : (structuredClone(value) as ConfigValue);
   }
   return out;
 }
