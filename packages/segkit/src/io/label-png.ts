@@ -27,21 +27,37 @@ export async function readLabelPng(file: string): Promise<LabelImage> {
   }
 }
 
+// What the IHDR chunk says: read from the bytes, so that decoding takes one pass through sharp.
+interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  /** 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA (PNG spec). */
+  colourType: number;
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function pngHeader(bytes: Buffer): PngHeader {
+  if (bytes.length < 33 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE) || bytes.toString("latin1", 12, 16) !== "IHDR") {
+    throw new Error("it is not a PNG file");
+  }
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), bitDepth: bytes[24], colourType: bytes[25] };
+}
+
+const COLOUR_CHANNELS: Record<number, number> = { 2: 3, 6: 4 };
+
 async function decode(bytes: Buffer): Promise<Omit<LabelImage, "file">> {
-  const meta = await sharp(bytes).metadata();
-  const width = meta.width;
-  const height = meta.height;
-  if (meta.format !== "png") throw new Error(`it is ${meta.format}, not PNG`);
-  if (meta.isPalette) {
+  const { width, height, bitDepth, colourType } = pngHeader(bytes);
+  if (colourType === 3) {
     // sharp expands palettes to colours; map each colour back to its index.
     const { data } = await sharp(bytes).removeAlpha().toColourspace("srgb").raw().toBuffer({ resolveWithObject: true });
     return { width, height, data: paletteIndices(data, readPalette(bytes)) };
   }
-  const grey = meta.channels === 1 || (meta.channels === 2 && meta.hasAlpha);
-  if (!grey) {
-    throw new Error(`it has ${meta.channels} colour channels; label maps must be grayscale or palette PNGs`);
+  if (colourType !== 0 && colourType !== 4) {
+    throw new Error(`it has ${COLOUR_CHANNELS[colourType] ?? "several"} colour channels; label maps must be grayscale or palette PNGs`);
   }
-  if (meta.depth === "ushort") {
+  if (bitDepth === 16) {
     const { data } = await sharp(bytes).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
     return { width, height, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) };
   }
