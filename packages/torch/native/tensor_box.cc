@@ -39,13 +39,8 @@ Napi::Array intArray(Napi::Env env, at::IntArrayRef values) {
   return out;
 }
 
-Napi::Value release(const Napi::CallbackInfo& info) {
-  TensorBox* box = info.Length() > 0 ? unboxTensor(info.Env(), info[0]) : nullptr;
-  if (box != nullptr) releaseBox(info.Env(), box);
-  return info.Env().Undefined();
-}
-
-// Called by the GC backstop once the JS Tensor is unreachable: the box itself goes.
+// Frees the box (and its tensor): from dispose(), or from the GC backstop once the JS Tensor is
+// unreachable without having been disposed.
 Napi::Value freeBox(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsExternal()) {
     TensorBox* box = unboxTensor(info.Env(), info[0]);
@@ -56,11 +51,6 @@ Napi::Value freeBox(const Napi::CallbackInfo& info) {
     }
   }
   return info.Env().Undefined();
-}
-
-Napi::Value isLive(const Napi::CallbackInfo& info) {
-  TensorBox* box = info.Length() > 0 ? unboxTensor(info.Env(), info[0]) : nullptr;
-  return Napi::Boolean::New(info.Env(), box != nullptr && box->tensor.defined());
 }
 
 Napi::Value shape(const Napi::CallbackInfo& info) { return intArray(info.Env(), liveArg(info, 0, "shape").sizes()); }
@@ -271,7 +261,7 @@ void releaseBox(Napi::Env env, TensorBox* box) {
 
 void initTensorBox(Napi::Env env, Napi::Object exports) {
   const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> functions[] = {
-      {"release", release}, {"freeBox", freeBox}, {"isLive", isLive}, {"shape", shape}, {"strides", strides},
+      {"freeBox", freeBox}, {"shape", shape}, {"strides", strides},
       {"dtype", dtype}, {"device", device}, {"numel", numel}, {"ndim", ndim}, {"isContiguous", isContiguous},
       {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad}, {"grad", grad}, {"setGrad", setGrad},
       {"sameTensor", sameTensor}, {"isLeaf", isLeaf}, {"gradFn", gradFn}, {"item", item}, {"toBuffer", toBuffer},

@@ -34,9 +34,7 @@ export interface NativeAddon {
   schemas(): OperatorSchema[];
   kindNames(): string[];
 
-  release(h: NativeHandle): void;
   freeBox(h: NativeHandle): void;
-  isLive(h: NativeHandle): boolean;
   shape(h: NativeHandle): number[];
   strides(h: NativeHandle): number[];
   dtype(h: NativeHandle): string;

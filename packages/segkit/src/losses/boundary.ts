@@ -25,23 +25,28 @@ function channelMask(classes: number[] | null, logits: Tensor, multiclass: boole
   return torch.tensor(mask, { dtype: logits.dtype }).reshape([1, c, 1, 1]);
 }
 
+// What the boundary and Hausdorff losses share: their options, the input checks, and the
+// class-masked weighted reduction of a per-pixel term of probabilities and one-hot truth.
+function distanceLoss(o: Parameters<LossSpec["build"]>[0], where: string, multiclassSkipsBackground: boolean,
+  term: (probs: Tensor, truth: Tensor, logits: Tensor) => Tensor): Loss {
+  const mode = o.mode();
+  const classes = o.numbers("classes");
+  const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
+  const reduction = o.reduction();
+  return (logits, target) => {
+    checkInputs(logits, target, mode, where);
+    const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
+    const weight = valid.mul(channelMask(classes, logits, multiclassSkipsBackground && mode === "multiclass", where)).expand(probs.shape);
+    return weightedReduce(term(probs, truth, logits), weight, reduction);
+  };
+}
+
 export const boundary: LossSpec = {
   name: "boundary",
   options: ["mode", "classes", "ignoreIndex", "reduction"],
   summary: "boundary loss: mean of the target's signed distance times the probabilities (Kervadec et al., 2019)",
-  build(o, where): Loss {
-    const mode = o.mode();
-    const classes = o.numbers("classes");
-    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
-    const reduction = o.reduction();
-    return (logits, target) => {
-      checkInputs(logits, target, mode, where);
-      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
-      const phi = torch.noGrad(() => distanceMaps(truth, "signed").to(logits.dtype));
-      const weight = valid.mul(channelMask(classes, logits, mode === "multiclass", where)).expand(probs.shape);
-      return weightedReduce(probs.mul(phi), weight, reduction);
-    };
-  },
+  build: (o, where): Loss => distanceLoss(o, where, true, (probs, truth, logits) =>
+    probs.mul(torch.noGrad(() => distanceMaps(truth, "signed").to(logits.dtype)))),
 };
 
 export const hausdorffDistance: LossSpec = {
@@ -49,22 +54,15 @@ export const hausdorffDistance: LossSpec = {
   options: ["mode", "alpha", "classes", "ignoreIndex", "reduction"],
   summary: "Hausdorff distance loss via distance transforms, mean of (s − g)²(d_G^α + d_S^α) (Karimi & Salcudean, 2019)",
   build(o, where): Loss {
-    const mode = o.mode();
     const alpha = o.number("alpha", 2);
-    const classes = o.numbers("classes");
-    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
-    const reduction = o.reduction();
-    return (logits, target) => {
-      checkInputs(logits, target, mode, where);
-      const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
+    return distanceLoss(o, where, false, (probs, truth, logits) => {
       const distances = torch.noGrad(() => {
         const dTruth = distanceMaps(truth, "boundary").pow(alpha);
         const dPrediction = distanceMaps(probs.gt(0.5), "boundary").pow(alpha);
         return dTruth.add(dPrediction).to(logits.dtype);
       });
-      const weight = valid.mul(channelMask(classes, logits, false, where)).expand(probs.shape);
-      return weightedReduce(probs.sub(truth).pow(2).mul(distances), weight, reduction);
-    };
+      return probs.sub(truth).pow(2).mul(distances);
+    });
   },
 };
 

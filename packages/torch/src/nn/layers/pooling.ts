@@ -6,6 +6,12 @@ import { checkInput, showTuple, tuple } from "../check.js";
 
 const IMAGE = [["N", "C", "H", "W"], ["C", "H", "W"]];
 
+/** The pooled values of a (values, indices) pair; the indices are freed. */
+function valuesOnly([values, indices]: [Tensor, Tensor]): Tensor {
+  indices.dispose();
+  return values;
+}
+
 export interface MaxPoolOptions {
   /** Defaults to kernelSize. */
   stride?: number | number[];
@@ -31,9 +37,7 @@ export class MaxPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    const [values, indices] = this.forwardWithIndices(x);
-    indices.dispose();
-    return values;
+    return valuesOnly(this.forwardWithIndices(x));
   }
 
   /** The pooled values and, for MaxUnpool2d, the flat index of each maximum within its H×W plane. */
@@ -132,9 +136,7 @@ export class AdaptiveMaxPool2d extends Module {
   constructor(readonly outputSize: AdaptiveSize) { super(); }
 
   forward(x: Tensor): Tensor {
-    const [values, indices] = this.forwardWithIndices(x);
-    indices.dispose();
-    return values;
+    return valuesOnly(this.forwardWithIndices(x));
   }
 
   forwardWithIndices(x: Tensor): [Tensor, Tensor] {
