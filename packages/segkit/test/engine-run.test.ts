@@ -1,7 +1,7 @@
 // The engine end to end on a tiny config: training writes logs, plots and checkpoints; a run killed
-// with SIGKILL resumes to the same final weights as an uninterrupted run; slide inference equals
-// whole inference where windows cover the image once; predict writes its three outputs; CLI errors
-// name the culprit.
+// with SIGKILL resumes to the same final weights as an uninterrupted run, its clock continued; slide
+// inference equals whole inference where windows cover the image once; predict writes its three
+// outputs; CLI errors name the culprit.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -94,6 +94,9 @@ test("a run killed with SIGKILL resumes to the same final weights", async () => 
   const [a, b] = [await finalWeights(full), await finalWeights(killed)];
   assert.deepEqual([...b.keys()], [...a.keys()]);
   for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
+  // The resumed run continues the clock of the killed one: logged training time never goes back.
+  const times = readFileSync(join(killed, "scalars.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time).filter((t) => t !== undefined);
+  assert.deepEqual(times, [...times].sort((x, y) => x - y), `logged times ${times.join(", ")}`);
 });
 
 // A model that looks at one pixel at a time: windows that tile the image give whole-image logits.

@@ -11,6 +11,7 @@ import { build } from "../src/config/registry.js";
 import { complexity } from "../src/models/complexity.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
+import "../src/losses/index.js";
 
 torch.setNumThreads(1);
 const tmp = mkdtempSync(join(tmpdir(), "segkit-models-errors-"));
@@ -115,4 +116,20 @@ test("segkit models lists every model with parameters and MACs", () => {
   assert.ok(backbones.includes("resnet50") && backbones.includes("vgg16_bn"));
   assert.ok(heads.includes("uper"));
   assert.throws(() => execFileSync(process.execPath, [cli, "models", "--size", "big"], { stdio: "pipe" }), /--size: expected HxW/);
+});
+
+test("a configured loss without its own ignoreIndex ignores the model's ignoreIndex", () => {
+  const weights = [0.3, 1.7];
+  const model = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8], ignoreIndex: 2, loss: { type: "cross-entropy", classWeights: weights } });
+  model.eval();
+  const x = torch.randn([1, 3, 8, 8]);
+  const target = torch.randint(0, 3, [1, 8, 8]);
+  const loss = model.forwardTrain(x, target).loss;
+  const expected = torch.crossEntropyLoss(model.forward(x), target, { weight: torch.tensor(weights), ignoreIndex: 2 });
+  assert.ok(Math.abs(loss.item() - expected.item()) < 1e-6, `${loss.item()} vs ${expected.item()}`);
+  const explicit = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8], ignoreIndex: 2, loss: { type: "cross-entropy", ignoreIndex: 255 } });
+  assert.throws(() => explicit.forwardTrain(x, target), /label 2 outside 0\.\.1 \(ignoreIndex is 255\)/);
+  for (const t of [x, target, loss, expected]) t.dispose();
+  model.dispose();
+  explicit.dispose();
 });

@@ -44,7 +44,8 @@ interface Run {
   ema: optim.ExponentialMovingAverage | null;
 }
 
-function checkpointOf(run: Run, iteration: number, best: TrainResult["best"]): Checkpoint {
+/** `seconds` is the training time so far, carried across resumes so a run reports its whole wall time. */
+function checkpointOf(run: Run, iteration: number, best: TrainResult["best"], seconds: number): Checkpoint {
   const { tensors: optimizerTensors, metadata } = optim.optimizerStateToSafetensors(run.optimizer.stateDict());
   const tensors: Checkpoint["tensors"] = {
     model: run.model.stateDict(),
@@ -55,11 +56,11 @@ function checkpointOf(run: Run, iteration: number, best: TrainResult["best"]): C
   if (ema) tensors.ema = ema.averaged;
   return {
     tensors,
-    state: { iteration, best, optimizer: metadata, schedule: run.scheduler.stateDict(), emaUpdates: ema?.updates ?? null },
+    state: { iteration, best, seconds, optimizer: metadata, schedule: run.scheduler.stateDict(), emaUpdates: ema?.updates ?? null },
   };
 }
 
-function restore(run: Run, path: string): { iteration: number; best: TrainResult["best"] } {
+function restore(run: Run, path: string): { iteration: number; best: TrainResult["best"]; seconds: number } {
   const ck = loadCheckpoint(path);
   try {
     run.model.loadStateDict(ck.tensors.model ?? new Map());
@@ -70,7 +71,7 @@ function restore(run: Run, path: string): { iteration: number; best: TrainResult
       run.ema.loadStateDict({ averaged: ck.tensors.ema, updates: ck.state.emaUpdates as number });
     }
     torch.setRngState(ck.tensors.rng.get("cpu")!);
-    return { iteration: ck.state.iteration as number, best: ck.state.best as TrainResult["best"] };
+    return { iteration: ck.state.iteration as number, best: ck.state.best as TrainResult["best"], seconds: ck.state.seconds as number };
   } finally {
     disposeCheckpoint(ck);
   }
@@ -85,7 +86,7 @@ function writePlots(dir: string, records: ScalarRecord[], classes: string[], las
 }
 
 export async function train(config: RunConfig, options: TrainOptions): Promise<TrainResult> {
-  const started = Date.now();
+  let started = Date.now();
   const { workDir } = options;
   mkdirSync(workDir, { recursive: true });
   const t = config.train;
@@ -111,7 +112,9 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   let best: TrainResult["best"] = null;
   const latest = options.resume ? keeper.latest() : null;
   if (latest) {
-    ({ iteration, best } = restore(run, latest));
+    const restored = restore(run, latest);
+    ({ iteration, best } = restored);
+    started -= restored.seconds * 1000;
     const kept = log.truncateAfter(iteration);
     writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
   } else {
@@ -170,11 +173,11 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
           }
           log.append({ iter: iteration, "val/mIoU": last.mIoU, "val/aAcc": last.aAcc, "val/mAcc": last.mAcc, "val/mDice": last.mDice });
           progress.note(`iteration ${iteration}: val mIoU ${(last.mIoU * 100).toFixed(2)}, aAcc ${(last.aAcc * 100).toFixed(2)}`);
-          if (keeper.saveIfBest("mIoU", last.mIoU, checkpointOf(run, iteration, best), best?.mIoU ?? null)) {
+          if (keeper.saveIfBest("mIoU", last.mIoU, checkpointOf(run, iteration, best, (Date.now() - started) / 1000), best?.mIoU ?? null)) {
             best = { iter: iteration, mIoU: last.mIoU };
           }
         }
-        if (iteration % t.checkpointInterval === 0 || iteration === t.iters) keeper.save(iteration, checkpointOf(run, iteration, best));
+        if (iteration % t.checkpointInterval === 0 || iteration === t.iters) keeper.save(iteration, checkpointOf(run, iteration, best, (Date.now() - started) / 1000));
         if (iteration >= t.iters) break;
       }
     }

@@ -2,11 +2,19 @@
 // another one, built through the registry ("loss" kind) so heads need not know the loss files.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { build, type Config } from "../../config/registry.js";
+import { build, builderOf, registered, type Config } from "../../config/registry.js";
 
 export type SegmentationLoss = (logits: Tensor, target: Tensor) => Tensor;
 
 export function segmentationLoss(config: Config | undefined, ignoreIndex: number, where: string): SegmentationLoss {
-  if (config) return build<SegmentationLoss>("loss", config, `${where}.loss`);
+  if (config) return build<SegmentationLoss>("loss", withModelIgnoreIndex(config, ignoreIndex), `${where}.loss`);
   return (logits, target) => torch.crossEntropyLoss(logits, target, { ignoreIndex });
+}
+
+/** A loss that takes an ignoreIndex but was not given one ignores the model's (not the loss's own default). */
+function withModelIgnoreIndex(config: Config, ignoreIndex: number): Config {
+  // Unknown types are left for build() to reject with the config path.
+  if (typeof config.type !== "string" || !registered("loss").includes(config.type) || "ignoreIndex" in config) return config;
+  const takesIgnoreIndex = builderOf("loss", config.type).options.includes("ignoreIndex");
+  return takesIgnoreIndex ? { ...config, ignoreIndex } : config;
 }
