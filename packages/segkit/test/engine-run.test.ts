@@ -56,28 +56,31 @@ test("training writes the log, curves and checkpoints, and learns", async () => 
   assert.equal(records.filter((r) => r["val/mIoU"] !== undefined).length, 2);
 });
 
-async function finalWeights(workDir: string): Promise<Map<string, number[]>> {
-  const ck = loadCheckpoint(join(workDir, "checkpoints", "iter_12.safetensors"));
+function finalWeights(workDir: string, iters: number): Map<string, number[]> {
+  const ck = loadCheckpoint(join(workDir, "checkpoints", `iter_${iters}.safetensors`));
   const out = new Map([...ck.tensors.model].map(([k, t]) => [k, t.toArray()]));
   disposeCheckpoint(ck);
   return out;
 }
 
-test("a run killed with SIGKILL resumes to the same final weights", async () => {
-  const configPath = join(tmp, "tiny.json");
-  writeFileSync(configPath, JSON.stringify(TINY));
-  const full = join(tmp, "full");
-  const killed = join(tmp, "killed");
+/** Trains `config` once uninterrupted and once killed when iteration `killAt` is printed, then resumed. */
+async function killAndResume(name: string, config: typeof TINY, killAt: number, resumeAt: number): Promise<void> {
+  const iters = config.train.iters;
+  const configPath = join(tmp, `${name}.json`);
+  writeFileSync(configPath, JSON.stringify(config));
+  const full = join(tmp, `${name}-full`);
+  const killed = join(tmp, `${name}-killed`);
   const args = (dir: string, resume: boolean) => [CLI, "train", configPath, "--work-dir", dir, ...(resume ? ["--resume"] : [])];
   const uninterrupted = spawnSync(process.execPath, args(full, false), { encoding: "utf8" });
   assert.equal(uninterrupted.status, 0, uninterrupted.stderr);
 
   const child = spawn(process.execPath, args(killed, false), { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
+  const line = new RegExp(`^${killAt}/${iters} `, "m");
   await new Promise<void>((resolve) => {
     child.stderr.on("data", (d: Buffer) => {
       stderr += d.toString();
-      if (/^8\/12 /m.test(stderr) && child.exitCode === null) {
+      if (line.test(stderr) && child.exitCode === null) {
         child.kill("SIGKILL");
         resolve();
       }
@@ -86,17 +89,28 @@ test("a run killed with SIGKILL resumes to the same final weights", async () => 
   });
   await new Promise((r) => (child.exitCode === null && child.signalCode === null ? child.once("exit", r) : r(null)));
   assert.equal(child.signalCode, "SIGKILL", "the run was killed before it finished");
-  assert.ok(!existsSync(join(killed, "checkpoints", "iter_12.safetensors")));
+  assert.ok(!existsSync(join(killed, "checkpoints", `iter_${iters}.safetensors`)));
 
   const resumed = spawnSync(process.execPath, args(killed, true), { encoding: "utf8" });
   assert.equal(resumed.status, 0, resumed.stderr);
-  assert.match(resumed.stderr, /resumed from .*iter_6\.safetensors at iteration 6/);
-  const [a, b] = [await finalWeights(full), await finalWeights(killed)];
+  assert.match(resumed.stderr, new RegExp(`resumed from .*iter_${resumeAt}\\.safetensors at iteration ${resumeAt}`));
+  const [a, b] = [finalWeights(full, iters), finalWeights(killed, iters)];
   assert.deepEqual([...b.keys()], [...a.keys()]);
   for (const [k, v] of a) assert.deepEqual(b.get(k), v, k);
   // The resumed run continues the clock of the killed one: logged training time never goes back.
   const times = readFileSync(join(killed, "scalars.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l).time).filter((t) => t !== undefined);
   assert.deepEqual(times, [...times].sort((x, y) => x - y), `logged times ${times.join(", ")}`);
+}
+
+test("a run killed with SIGKILL resumes to the same final weights", async () => {
+  await killAndResume("tiny", TINY, 8, 6);
+});
+
+test("a self-correction run killed in its second cycle resumes to the same final weights", async () => {
+  // Cycles end at 12 and 16: the kill at 14 loses the refinement under way, the resume restores the average.
+  const config = structuredClone(TINY);
+  Object.assign(config.train, { iters: 16, checkpointInterval: 4, valInterval: 8, selfCorrection: { cycles: 2, cycleIters: 4, bnBatches: 2 } });
+  await killAndResume("self-correction", config, 14, 12);
 });
 
 // A model that looks at one pixel at a time: windows that tile the image give whole-image logits.

@@ -2,6 +2,7 @@
 // naming it and the closest valid one, before anything is built).
 import { checkKeys, type Config } from "../config/registry.js";
 import type { ConfigObject } from "../config/overrides.js";
+import { SELF_CORRECTION_DEFAULTS, type SelfCorrectionConfig } from "./self-correction.js";
 
 export interface LoaderConfig {
   dataset: Config;
@@ -37,6 +38,8 @@ export interface RunConfig {
     clipGrad: number | null;
     /** Weight EMA for evaluation (null: off). */
     ema: { decay: number; warmup: boolean } | null;
+    /** Self-correction cycles of weight averaging and label refinement (null: off). */
+    selfCorrection: SelfCorrectionConfig | null;
   };
   test: TestConfig;
 }
@@ -44,6 +47,7 @@ export interface RunConfig {
 const LOADER_DEFAULTS = { pipeline: [], batchSize: 2, workers: 0 };
 const TRAIN_DEFAULTS: RunConfig["train"] = {
   iters: 1000, valInterval: 500, checkpointInterval: 500, keepLast: 2, logInterval: 10, seed: 0, threads: 2, clipGrad: null, ema: null,
+  selfCorrection: null,
 };
 const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1] };
 
@@ -57,6 +61,17 @@ function loader(raw: Record<string, unknown>, where: string): LoaderConfig {
   checkKeys(raw, ["dataset", "pipeline", "batchSize", "workers"], where);
   if (typeof raw.dataset !== "object" || raw.dataset === null) throw new Error(`${where}: "dataset" is required`);
   return { ...LOADER_DEFAULTS, ...raw } as unknown as LoaderConfig;
+}
+
+function selfCorrection(raw: Record<string, unknown>): SelfCorrectionConfig {
+  const where = "config.train.selfCorrection";
+  checkKeys(raw, ["cycles", "cycleIters", "lrRatio", "bnBatches"], where);
+  const config = { ...SELF_CORRECTION_DEFAULTS, ...raw } as SelfCorrectionConfig;
+  for (const key of ["cycles", "cycleIters", "bnBatches"] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${where}.${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
+  }
+  if (!(config.lrRatio > 0)) throw new Error(`${where}.lrRatio must be positive, got ${JSON.stringify(config.lrRatio)}`);
+  return config;
 }
 
 /** Validates a composed config and fills in defaults. */
@@ -81,6 +96,7 @@ export function runConfig(config: ConfigObject): RunConfig {
     if (!Number.isInteger(t[key]) || t[key] < 1) throw new Error(`config.train.${key} must be a positive integer, got ${JSON.stringify(t[key])}`);
   }
   if (t.ema !== null) checkKeys(t.ema as unknown as Record<string, unknown>, ["decay", "warmup"], "config.train.ema");
+  if (t.selfCorrection !== null) t.selfCorrection = selfCorrection(t.selfCorrection as unknown as Record<string, unknown>);
   if (merged.test.mode === "slide" && (!merged.test.crop || !merged.test.stride)) {
     throw new Error(`config.test: slide mode needs "crop" and "stride"`);
   }

@@ -1,7 +1,7 @@
 // Iteration-based training: model, data, optimizer and schedule from a RunConfig; validation every
 // valInterval iterations with best-checkpoint tracking on mIoU; atomic checkpoints that resume
-// exactly (model, optimizer, schedule, EMA, RNG state and position in the data); a JSONL log of
-// scalars and SVG curves at the end.
+// exactly (model, optimizer, schedule, EMA, self-correction, RNG state and position in the data); a
+// JSONL log of scalars and SVG curves at the end.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import * as torch from "@segkit/torch";
@@ -20,6 +20,7 @@ import { barChart, lineChart } from "./plots.js";
 import { Progress } from "./progress.js";
 import type { RunConfig } from "./run-config.js";
 import { ScalarLog, type ScalarRecord } from "./scalar-log.js";
+import { SelfCorrection } from "./self-correction.js";
 
 export interface TrainOptions {
   workDir: string;
@@ -42,6 +43,7 @@ interface Run {
   optimizer: AnyOptimizer;
   scheduler: optim.LrScheduler;
   ema: optim.ExponentialMovingAverage | null;
+  selfCorrection: SelfCorrection | null;
 }
 
 /** `seconds` is the training time so far, carried across resumes so a run reports its whole wall time. */
@@ -54,9 +56,14 @@ function checkpointOf(run: Run, iteration: number, best: TrainResult["best"], se
   };
   const ema = run.ema?.stateDict();
   if (ema) tensors.ema = ema.averaged;
+  const correction = run.selfCorrection?.state();
+  if (correction?.tensors) tensors.averaged = correction.tensors;
   return {
     tensors,
-    state: { iteration, best, seconds, optimizer: metadata, schedule: run.scheduler.stateDict(), emaUpdates: ema?.updates ?? null },
+    state: {
+      iteration, best, seconds, optimizer: metadata, schedule: run.scheduler.stateDict(), emaUpdates: ema?.updates ?? null,
+      selfCorrectionCycles: correction?.cyclesDone ?? 0,
+    },
   };
 }
 
@@ -70,6 +77,7 @@ function restore(run: Run, path: string): { iteration: number; best: TrainResult
       if (!ck.tensors.ema) throw new Error(`${path}: the config has an EMA but the checkpoint has none`);
       run.ema.loadStateDict({ averaged: ck.tensors.ema, updates: ck.state.emaUpdates as number });
     }
+    run.selfCorrection?.restore(ck.tensors.averaged, (ck.state.selfCorrectionCycles as number | undefined) ?? 0, path);
     torch.setRngState(ck.tensors.rng.get("cpu")!);
     return { iteration: ck.state.iteration as number, best: ck.state.best as TrainResult["best"], seconds: ck.state.seconds as number };
   } finally {
@@ -95,9 +103,11 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
 
   const model = build<Segmentor>("model", config.model, "config.model");
   const optimizer = buildOptimizer(config.optimizer, model.namedParameters());
-  const scheduler = new optim.LrScheduler(optimizer, buildSchedule(config.schedule, t.iters));
+  const selfCorrection = t.selfCorrection ? new SelfCorrection(t.selfCorrection, config.model, config.data.train, t.iters, t.seed) : null;
+  const schedule = buildSchedule(config.schedule, selfCorrection?.start ?? t.iters);
+  const scheduler = new optim.LrScheduler(optimizer, selfCorrection ? selfCorrection.schedule(schedule) : schedule);
   const ema = t.ema ? new optim.ExponentialMovingAverage(() => model.stateDict(), { decay: t.ema.decay, warmup: t.ema.warmup }) : null;
-  const run: Run = { model, optimizer, scheduler, ema };
+  const run: Run = { model, optimizer, scheduler, ema, selfCorrection };
   const trainData = new DataLoader({ ...config.data.train, shuffle: true, dropLast: true, seed: t.seed });
   const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed });
   const classes = trainData.dataset.classes;
@@ -142,11 +152,13 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
           continue;
         }
         optimizer.zeroGrad();
+        const labels = selfCorrection?.refine(batch.images, batch.labels, model.ignoreIndex) ?? batch.labels;
         const parts = torch.tidy(() => {
-          const out = model.forwardTrain(batch.images, batch.labels);
+          const out = model.forwardTrain(batch.images, labels);
           out.loss.backward();
           return Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
         });
+        if (labels !== batch.labels) labels.dispose();
         batch.images.dispose();
         batch.labels.dispose();
         if (!Number.isFinite(parts.loss)) throw new Error(`training diverged at iteration ${iteration + 1}: loss is ${parts.loss}`);
@@ -156,6 +168,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
         scheduler.step();
         ema?.update();
         iteration++;
+        await selfCorrection?.afterStep(iteration, model);
         lossSum += parts.loss;
         lossCount++;
         progress.update({ iter: iteration, total: t.iters, loss: parts.loss, lr });
@@ -185,6 +198,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     progress.done();
     await trainData.close();
     await valData.close();
+    await selfCorrection?.dispose();
   }
   writePlots(workDir, log.read(), classes, last);
   ema?.dispose();

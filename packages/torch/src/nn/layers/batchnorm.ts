@@ -28,7 +28,8 @@ export abstract class RunningStatsNorm extends Module {
   declare readonly running_var: Tensor | null;
   declare readonly num_batches_tracked: Tensor | null;
   readonly eps: number;
-  readonly momentum: number | null;
+  /** Writable as in PyTorch: null turns the running statistics into a cumulative average (BN re-estimation). */
+  momentum: number | null;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
 
@@ -48,6 +49,15 @@ export abstract class RunningStatsNorm extends Module {
 
   protected override optionalStateKeys(): string[] {
     return ["num_batches_tracked"];
+  }
+
+  /** PyTorch's reset_running_stats: mean 0, variance 1, no batches tracked. */
+  resetRunningStats(): void {
+    noGrad(() => {
+      this.running_mean?.zero_();
+      this.running_var?.fill_(1);
+      this.num_batches_tracked?.zero_();
+    });
   }
 
   protected checked(x: unknown): Tensor {
