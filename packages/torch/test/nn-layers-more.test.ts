@@ -100,3 +100,23 @@ test("MultiheadAttention: unbatched input and needWeights false give the batched
   });
   mha.dispose();
 });
+
+test("ReLU and ReLU6 in place give the out-of-place values and gradients, overwriting their input", () => {
+  for (const [Layer, name] of [[nn.ReLU, "ReLU"], [nn.ReLU6, "ReLU6"]] as const) {
+    torch.tidy(() => {
+      const x = torch.randn([2, 3, 4]).mul(4).requiresGrad_();
+      const [inplace, plain] = [new Layer({ inplace: true }), new Layer()];
+      const h = x.mul(1);
+      const y = inplace.forward(h);
+      assert.ok(torch.equal(h, y), `${name}: the input holds the result`);
+      y.square().sum().backward();
+      const gradInplace = x.grad!.clone();
+      x.grad = null;
+      const z = plain.forward(x.mul(1));
+      z.square().sum().backward();
+      assert.ok(torch.equal(y, z), `${name}: same values`);
+      assert.ok(torch.equal(gradInplace, x.grad!), `${name}: same gradients`);
+      assert.equal(inplace.toString(), `${name}(inplace=True)`);
+    });
+  }
+});

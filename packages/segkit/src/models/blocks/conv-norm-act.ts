@@ -23,10 +23,11 @@ export interface ConvNormActOptions {
   norm?: boolean;
 }
 
-export function activation(kind: Activation, channels = 1): TensorModule | null {
+/** `inplace` (ReLU and ReLU6 only) is for inputs nothing else reads, such as a conv's or a norm's output. */
+export function activation(kind: Activation, channels = 1, inplace = false): TensorModule | null {
   switch (kind) {
-    case "relu": return new nn.ReLU();
-    case "relu6": return new nn.ReLU6();
+    case "relu": return new nn.ReLU({ inplace });
+    case "relu6": return new nn.ReLU6({ inplace });
     case "hardswish": return new nn.Hardswish();
     case "hardsigmoid": return new nn.Hardsigmoid();
     case "sigmoid": return new nn.Sigmoid();
@@ -47,7 +48,8 @@ export class ConvNormAct extends nn.Sequential {
       groups: options.groups ?? 1, bias: options.bias ?? !norm,
     }));
     if (norm) this.append(new nn.BatchNorm2d(outChannels, { eps: options.eps ?? 1e-5, momentum: options.momentum ?? 0.1 }));
-    const act = activation(options.act === undefined ? "relu" : options.act, outChannels);
+    // In place: the conv's or norm's output is read by nothing else (their backward needs only inputs).
+    const act = activation(options.act === undefined ? "relu" : options.act, outChannels, true);
     if (act) this.append(act);
   }
 }

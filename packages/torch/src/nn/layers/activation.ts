@@ -1,7 +1,7 @@
 // Elementwise activations and Softmax. None has parameters except PReLU.
 import type { Tensor } from "../../tensor.js";
 import {
-  elu, full, gelu, hardsigmoid, hardswish, hardtanh, leakyRelu, prelu, relu, sigmoid, silu, softmax, tanh,
+  elu, full, gelu, hardsigmoid, hardswish, hardtanh, hardtanh_, leakyRelu, prelu, relu, relu_, sigmoid, silu, softmax, tanh,
 } from "../../generated/ops.js";
 import { Module } from "../module.js";
 import { checkRank } from "../check.js";
@@ -16,12 +16,20 @@ abstract class Elementwise extends Module {
   }
 }
 
+/**
+ * `inplace` overwrites the input, as PyTorch's ReLU(inplace=True): it saves an allocation per call and
+ * is safe only where nothing else reads the input (after a conv or BatchNorm, whose backward does not).
+ */
 export class ReLU extends Elementwise {
-  protected activate(x: Tensor): Tensor { return relu(x); }
+  constructor(readonly options: { inplace?: boolean } = {}) { super(); }
+  protected activate(x: Tensor): Tensor { return this.options.inplace ? relu_(x) : relu(x); }
+  protected override extraRepr(): string { return this.options.inplace ? "inplace=True" : ""; }
 }
 
 export class ReLU6 extends Elementwise {
-  protected activate(x: Tensor): Tensor { return hardtanh(x, 0, 6); }
+  constructor(readonly options: { inplace?: boolean } = {}) { super(); }
+  protected activate(x: Tensor): Tensor { return this.options.inplace ? hardtanh_(x, 0, 6) : hardtanh(x, 0, 6); }
+  protected override extraRepr(): string { return this.options.inplace ? "inplace=True" : ""; }
 }
 
 export class LeakyReLU extends Elementwise {
