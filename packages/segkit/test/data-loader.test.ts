@@ -10,6 +10,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import * as torch from "@segkit/torch";
 import { DataLoader, type LoaderOptions } from "../src/data/loader/data-loader.js";
+import { build } from "../src/config/registry.js";
+import { buildPipeline } from "../src/data/transforms/pipeline.js";
+import { Rng } from "../src/data/rng.js";
+import type { Dataset } from "../src/data/types.js";
 
 const run = promisify(execFile);
 const dataset = { type: "synthetic", length: 10, size: [24, 32], seed: 1 };
@@ -55,6 +59,20 @@ test("batches are N×3×H×W float32 and N×H×W int64; the last one is short un
   const dropping = new DataLoader({ dataset, pipeline, batchSize: 4, dropLast: true });
   assert.equal(dropping.length, 2);
   assert.deepEqual(dropping.plan(0).map((b) => b.length), [4, 4]);
+});
+
+test("a trailing Normalize applied while stacking gives exactly the pipeline's own output, for byte and float pixels", async () => {
+  const data = build<Dataset>("dataset", dataset);
+  for (const steps of [pipeline, [...pipeline, { type: "Normalize", mean: [1, 2, 3], std: [2, 3, 4] }]]) {
+    const transform = buildPipeline(steps, data.ignoreIndex);
+    const [batch] = await collect({ pipeline: steps, batchSize: 2, seed: 5 });
+    const expected: number[] = [];
+    for (const index of [0, 1]) {
+      const s = transform(await data.raw(index), new Rng(5, 0, index));
+      for (let c = 0; c < 3; c++) for (let p = 0; p < s.width * s.height; p++) expected.push(s.pixels[3 * p + c]);
+    }
+    assert.deepEqual(batch.images, expected);
+  }
 });
 
 test("shuffle visits every sample once per epoch, in a seeded order that changes by epoch", () => {

@@ -2,7 +2,8 @@
 // stack. Runs in a worker thread or, with workers: 0, on the calling thread.
 import { build, type Config } from "../../config/registry.js";
 import "../datasets/index.js";
-import { buildPipeline } from "../transforms/pipeline.js";
+import { buildPipelineDeferringNormalize } from "../transforms/pipeline.js";
+import type { Normalization, NormalizeTransform } from "../transforms/normalize.js";
 import { Rng } from "../rng.js";
 import type { Dataset, RawSample, SampleMeta, Transform } from "../types.js";
 
@@ -32,30 +33,37 @@ export interface StackedBatch {
 export class BatchMaker {
   readonly dataset: Dataset;
   private readonly transform: Transform;
+  /** A trailing Normalize, applied while stacking (one pass over the pixels instead of two). */
+  private readonly normalize: NormalizeTransform | null;
 
   constructor(private readonly source: LoaderSource) {
     this.dataset = build<Dataset>("dataset", source.dataset, "dataset");
-    this.transform = buildPipeline(source.pipeline, this.dataset.ignoreIndex);
+    ({ transform: this.transform, normalize: this.normalize } = buildPipelineDeferringNormalize(source.pipeline, this.dataset.ignoreIndex));
   }
 
   async make(epoch: number, indices: number[]): Promise<StackedBatch> {
     const samples: RawSample[] = [];
     const bad: BadSample[] = [];
-    for (const index of indices) {
+    // Every read starts at once: decoding runs on libuv's threads while this one transforms. Each
+    // promise is settled into a value so that a failure is not an unhandled rejection.
+    const reads = indices.map((index) => this.dataset.raw(index).then((sample) => ({ sample }), (error: Error) => ({ error })));
+    for (const [k, index] of indices.entries()) {
       try {
-        samples.push(this.transform(await this.dataset.raw(index), new Rng(this.source.seed, epoch, index)));
+        const read = await reads[k];
+        if ("error" in read) throw read.error;
+        samples.push(this.transform(read.sample, new Rng(this.source.seed, epoch, index)));
       } catch (e) {
         if (!this.source.skipBad) throw e;
         bad.push({ index, message: (e as Error).message });
       }
     }
-    return { ...stack(samples), bad };
+    return { ...stack(samples, this.normalize), bad };
   }
 }
 
 // Stacking also moves channels first (HWC → CHW): done here, in the worker, it keeps that pass off
-// the thread that trains.
-function stack(samples: RawSample[]): Omit<StackedBatch, "bad"> {
+// the thread that trains. The deferred normalization happens in the same pass.
+function stack(samples: RawSample[], normalize: NormalizeTransform | null): Omit<StackedBatch, "bad"> {
   const first = samples[0];
   if (!first) return { n: 0, height: 0, width: 0, images: new Float32Array(0), labels: new Uint8Array(0), meta: [] };
   const { width, height } = first;
@@ -70,13 +78,29 @@ function stack(samples: RawSample[]): Omit<StackedBatch, "bad"> {
   const images = new Float32Array(samples.length * plane * 3);
   const labels = new Uint8Array(samples.length * plane);
   samples.forEach((s, i) => {
-    const r = i * plane * 3, g = r + plane, b = g + plane;
-    for (let p = 0; p < plane; p++) {
-      images[r + p] = s.pixels[3 * p];
-      images[g + p] = s.pixels[3 * p + 1];
-      images[b + p] = s.pixels[3 * p + 2];
-    }
+    const at = i * plane * 3;
+    if (normalize && s.pixels instanceof Uint8Array) planarNormalized(s.pixels, images, at, plane, normalize.normalization);
+    else planar(normalize ? normalize(s, NO_RNG).pixels : s.pixels, images, at, plane);
     labels.set(s.label, i * plane);
   });
   return { n: samples.length, height, width, images, labels, meta: samples.map((s) => s.meta) };
+}
+
+// Normalize draws no random numbers.
+const NO_RNG = new Rng(0, 0, 0);
+
+function planar(px: Uint8Array | Float32Array, out: Float32Array, at: number, plane: number): void {
+  for (let p = 0, i = 0; p < plane; p++, i += 3) {
+    out[at + p] = px[i];
+    out[at + plane + p] = px[i + 1];
+    out[at + 2 * plane + p] = px[i + 2];
+  }
+}
+
+function planarNormalized(px: Uint8Array, out: Float32Array, at: number, plane: number, { tables: [t0, t1, t2] }: Normalization): void {
+  for (let p = 0, i = 0; p < plane; p++, i += 3) {
+    out[at + p] = t0[px[i]];
+    out[at + plane + p] = t1[px[i + 1]];
+    out[at + 2 * plane + p] = t2[px[i + 2]];
+  }
 }
