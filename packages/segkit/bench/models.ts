@@ -1,6 +1,7 @@
 // npm run bench -- models: milliseconds per iteration of a U-Net training step (256×256, batch 2,
-// SGD with momentum) and of DeepLabV3-ResNet50 inference (512×512, batch 1), for segkit and for the
-// PyTorch peer's `bench` in the same run, 2 threads. The two alternate round by round (one timed
+// SGD with momentum) and of DeepLabV3-ResNet50 inference (512×512, batch 1; in eval mode, and after
+// optimizeForInference: BatchNorm folded, channels-last), for segkit and for the PyTorch peer's
+// `bench` (eval mode, its default layout) in the same run, 2 threads. The two alternate round by round (one timed
 // iteration each, after warm-up) so that load from other processes falls on both alike. Prints
 // medians and, last, a JSON line with the ratios ours/peer.
 import { execFileSync } from "node:child_process";
@@ -22,11 +23,13 @@ interface Case {
   mode: "train" | "infer";
   size: [number, number];
   batch: number;
+  optimized?: boolean;
 }
 
 const CASES: Case[] = [
   { model: "unet", mode: "train", size: [256, 256], batch: 2 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1 },
+  { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, optimized: true },
 ];
 
 function median(values: number[]): number {
@@ -57,8 +60,9 @@ function measure(c: Case): [number, number] {
       torch.tidy(() => model.forwardTrain(x, y).loss.backward());
       optimizer.step();
     }
-    : (): void => torch.tidy(() => void torch.inferenceMode(() => model.call(x)));
+    : (): void => torch.tidy(() => void torch.inferenceMode(() => model.predict(x)));
   model.train(c.mode === "train");
+  if (c.optimized) model.optimizeForInference(x);
   for (let i = 0; i < WARMUP; i++) step();
   const mine: number[] = [];
   const theirs: number[] = [];
@@ -78,11 +82,11 @@ function measure(c: Case): [number, number] {
 torch.setNumThreads(THREADS);
 const result: Record<string, number> = {};
 for (const c of CASES) {
-  const key = `${c.model}_${c.mode}`;
+  const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
   const [mine, theirs] = measure(c);
   result[`${key}_ms`] = mine;
   result[`${key}_peer_ms`] = theirs;
   result[`${key}_ratio`] = mine / theirs;
-  console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
+  console.log(`${c.model} ${c.mode}${c.optimized ? " (optimized)" : ""} ${c.size.join("x")} batch ${c.batch}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
 }
 console.log(JSON.stringify({ suite: "models", threads: THREADS, ...result }));

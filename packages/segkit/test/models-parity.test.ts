@@ -1,6 +1,6 @@
 // Parity with PyTorch: the peer exports seeded torchvision / U-Net weights with its eval-mode output;
 // the segkit model of the same name loads them with no missing or unexpected keys and reproduces the
-// output within 1e-4 (max abs). Exports are written to a temp dir and deleted (some are 100+ MB).
+// output within 1e-4 (max abs), before and after optimizeForInference. Exports are written to a temp dir and deleted (some are 100+ MB).
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -49,7 +49,17 @@ for (const [name, size] of [
     assert.deepEqual(out.shape, [1, CLASSES, ...size]);
     const diff = maxAbsDiff(out, expected);
     assert.ok(diff <= 1e-4, `max abs difference ${diff} > 1e-4`);
-    for (const t of [out, input, expected]) t.dispose();
+    // The inference path (BatchNorm folded into the convs, channels-last) gives the same output: within
+    // 1e-4, or 4e-6 relative to the largest logit where that is more (fcn_resnet50's logits reach ~50,
+    // and folded weights round differently, as PyTorch at 2 threads does; see above).
+    const { folded } = model.optimizeForInference(input);
+    assert.ok(folded > 0, "some BatchNorm was folded");
+    const fast = model.predict(input);
+    const fastDiff = maxAbsDiff(fast, expected);
+    const tolerance = Math.max(1e-4, 4e-6 * torch.tidy(() => expected.abs().max().item()));
+    assert.ok(fastDiff <= tolerance, `optimized for inference: max abs difference ${fastDiff} > ${tolerance}`);
+    assert.throws(() => model.train(), /optimized for inference \(BatchNorm folded\), it cannot train/);
+    for (const t of [out, fast, input, expected]) t.dispose();
     model.dispose();
     assert.equal(torch.liveTensors(), start, "every tensor is freed");
   });

@@ -13,3 +13,4 @@ export * from "./layers/embedding.js";
 export * from "./layers/attention.js";
 export * as init from "./init.js";
 export * as functional from "./functional/index.js";
+export { foldBatchNormIntoConv } from "./fusion.js";

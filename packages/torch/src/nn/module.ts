@@ -74,6 +74,14 @@ export abstract class Module {
     return module;
   }
 
+  /** Replaces registered parameter `name`, null included (PyTorch's `module.bias = nn.Parameter(t)`); the old tensor is freed. */
+  setParameter(name: string, t: Tensor | null): void {
+    if (!this.#parameters.has(name)) throw new Error(`${this.constructor.name}: no parameter "${name}" to replace`);
+    const old = this.#parameters.get(name);
+    this.#parameters.set(name, t === null ? null : asParameter(t));
+    if (old && old !== t) old.dispose();
+  }
+
   #claim(name: string, slot: Slot): void {
     if (name === "" || name.includes(".")) throw new Error(`${this.constructor.name}: bad ${slot} name "${name}"`);
     if (this.#parameters.has(name) || this.#buffers.has(name)) {

@@ -6,6 +6,7 @@ import type { Tensor } from "@segkit/torch";
 import type { Config } from "../../config/registry.js";
 import { segmentationLoss, type SegmentationLoss } from "../heads/segmentation-loss.js";
 import { resize } from "../blocks/resize.js";
+import { foldBatchNorms } from "./fold-batchnorm.js";
 
 export interface PredictOptions {
   mode: "whole" | "slide";
@@ -33,6 +34,7 @@ export abstract class Segmentor extends nn.Module {
   readonly divisor: number;
   readonly ignoreIndex: number;
   readonly #loss: SegmentationLoss;
+  #optimizedForInference = false;
 
   constructor({ numClasses, divisor = 1, ignoreIndex = 255, loss }: SegmentorOptions) {
     super();
@@ -59,6 +61,7 @@ export abstract class Segmentor extends nn.Module {
   }
 
   forwardTrain(x: Tensor, target: Tensor): TrainOutput {
+    this.#checkTrainable();
     this.checkImage(x);
     const [n, , h, w] = x.shape;
     if (target.ndim !== 3 || target.shape[0] !== n || target.shape[1] !== h || target.shape[2] !== w) {
@@ -73,7 +76,40 @@ export abstract class Segmentor extends nn.Module {
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
   predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
-    return torch.tidy(() => torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x))));
+    return torch.tidy(() => torch.noGrad(() => {
+      const input = this.#optimizedForInference ? x.contiguous({ memoryFormat: "channels_last" }) : x;
+      return how.mode === "slide" ? this.#slide(input, how) : this.forward(input);
+    }));
+  }
+
+  /**
+   * Faster inference, same output: every conv → BatchNorm pair (found by running `example`, a typical
+   * input) becomes one conv, and weights are laid out channels-last, which oneDNN's CPU convolutions
+   * prefer; predict() then feeds channels-last input. The model stays in eval mode and cannot train
+   * any more. Returns the number of norms folded.
+   */
+  optimizeForInference(example: Tensor): { folded: number } {
+    this.eval();
+    const before = this.predict(example);
+    const folded = foldBatchNorms(this, example);
+    this.toMemoryFormat("channels_last");
+    this.#optimizedForInference = true;
+    const after = this.predict(example);
+    const [diff, scale] = torch.tidy(() => [after.sub(before).abs().max().item(), before.abs().max().item()]);
+    before.dispose();
+    after.dispose();
+    // Only a mistake in the folding (not rounding) moves the logits this far.
+    if (!(diff <= 1e-3 * Math.max(1, scale))) throw new Error(`${this.constructor.name}.optimizeForInference: the output changed by ${diff}; the model is no longer usable`);
+    return { folded };
+  }
+
+  override train(on = true): this {
+    if (on) this.#checkTrainable();
+    return super.train(on);
+  }
+
+  #checkTrainable(): void {
+    if (this.#optimizedForInference) throw new Error(`${this.constructor.name}: optimized for inference (BatchNorm folded), it cannot train; build a fresh model`);
   }
 
   /** Throws unless `x` is an (N, C, H, W) float tensor with H and W multiples of the divisor. */

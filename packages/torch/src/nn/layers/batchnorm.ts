@@ -78,8 +78,18 @@ export class BatchNormNd extends RunningStatsNorm {
     super(numFeatures, patterns, options, BATCH_NORM_DEFAULTS);
   }
 
+  /**
+   * Set by foldBatchNormIntoConv: the conv before this norm now computes both, so forward passes its
+   * input through (in eval mode; a folded norm cannot train).
+   */
+  folded = false;
+
   forward(x: Tensor): Tensor {
     this.checked(x);
+    if (this.folded) {
+      if (this.training) throw new Error(`${this.describe()}: folded into the convolution before it, it cannot train`);
+      return x;
+    }
     if (this.training && x.numel() === x.shape[1]) {
       throw new RangeError(`${this.describe()}: expected more than 1 value per channel when training, got input of shape [${x.shape.join(", ")}]`);
     }

@@ -48,7 +48,7 @@ export class ResNet extends Backbone {
       this.#stem = new nn.Sequential(
         this.registerModule("conv1", new nn.Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false })),
         this.registerModule("bn1", new nn.BatchNorm2d(64)),
-        this.registerModule("relu", new nn.ReLU()));
+        this.registerModule("relu", new nn.ReLU({ inplace: true })));
     }
     this.#pool = this.registerModule("maxpool", new nn.MaxPool2d(3, { stride: 2, padding: 1 }));
     this.#stemOutput = stemOutput;
