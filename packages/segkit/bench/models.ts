@@ -1,6 +1,6 @@
 // npm run bench -- models: milliseconds per iteration of a U-Net training step (256×256, batch 2,
 // SGD with momentum) and of DeepLabV3-ResNet50 inference (512×512, batch 1; in eval mode, and after
-// optimizeForInference: BatchNorm folded, channels-last), for segkit and for the PyTorch peer's
+// optimizeForInference: BatchNorm folded), for segkit and for the PyTorch peer's
 // `bench` (eval mode, its default layout) in the same run, 2 threads. The two alternate round by round (one timed
 // iteration each, after warm-up) so that load from other processes falls on both alike. Prints
 // medians and, last, a JSON line with the ratios ours/peer.

@@ -49,7 +49,7 @@ for (const [name, size] of [
     assert.deepEqual(out.shape, [1, CLASSES, ...size]);
     const diff = maxAbsDiff(out, expected);
     assert.ok(diff <= 1e-4, `max abs difference ${diff} > 1e-4`);
-    // The inference path (BatchNorm folded into the convs, channels-last) gives the same output: within
+    // The inference path (BatchNorm folded into the convs) gives the same output: within
     // 1e-4, or 4e-6 relative to the largest logit where that is more (fcn_resnet50's logits reach ~50,
     // and folded weights round differently, as PyTorch at 2 threads does; see above).
     const { folded } = model.optimizeForInference(input);

@@ -76,23 +76,19 @@ export abstract class Segmentor extends nn.Module {
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
   predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
-    return torch.tidy(() => torch.noGrad(() => {
-      const input = this.#optimizedForInference ? x.contiguous({ memoryFormat: "channels_last" }) : x;
-      return how.mode === "slide" ? this.#slide(input, how) : this.forward(input);
-    }));
+    return torch.tidy(() => torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x))));
   }
 
   /**
    * Faster inference, same output: every conv → BatchNorm pair (found by running `example`, a typical
-   * input) becomes one conv, and weights are laid out channels-last, which oneDNN's CPU convolutions
-   * prefer; predict() then feeds channels-last input. The model stays in eval mode and cannot train
-   * any more. Returns the number of norms folded.
+   * input) becomes one conv. The model stays in eval mode and cannot train any more. Returns the
+   * number of norms folded. (Channels-last weights, the other usual step, measured slower with
+   * Debian's libtorch 1.13 on CPU, so they are left out.)
    */
   optimizeForInference(example: Tensor): { folded: number } {
     this.eval();
     const before = this.predict(example);
     const folded = foldBatchNorms(this, example);
-    this.toMemoryFormat("channels_last");
     this.#optimizedForInference = true;
     const after = this.predict(example);
     const [diff, scale] = torch.tidy(() => [after.sub(before).abs().max().item(), before.abs().max().item()]);
