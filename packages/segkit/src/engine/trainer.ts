@@ -9,7 +9,6 @@ import { optim } from "@segkit/torch";
 import type { Summary } from "@segkit/metrics";
 import { build } from "../config/registry.js";
 import "../models/index.js";
-import "../losses/index.js";
 import "../data/index.js";
 import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";

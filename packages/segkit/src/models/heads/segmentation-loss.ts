@@ -3,6 +3,8 @@
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build, builderOf, registered, type Config } from "../../config/registry.js";
+// Heads build losses by name, so building a model must not depend on who imported the loss files.
+import "../../losses/index.js";
 
 export type SegmentationLoss = (logits: Tensor, target: Tensor) => Tensor;
 
