@@ -135,6 +135,34 @@ test("slide inference equals whole inference where windows cover the image once"
   model.dispose();
 });
 
+test("--fold-bn (BatchNorm folded for inference) gives the same metrics and predictions", async () => {
+  const configPath = join(tmp, "tiny.json");
+  writeFileSync(configPath, JSON.stringify(TINY));
+  const checkpoint = join(tmp, "plain", "checkpoints", "best.safetensors");
+  const metrics = (...extra: string[]): { mIoU: number; aAcc: number } => {
+    const r = spawnSync(process.execPath, [CLI, "test", configPath, checkpoint, "--json", ...extra], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  const plain = metrics();
+  const folded = metrics("--fold-bn");
+  // Folding rounds differently (~1e-6 on the logits): an argmax tie could flip a pixel, no more.
+  assert.ok(Math.abs(plain.mIoU - folded.mIoU) < 1e-3 && Math.abs(plain.aAcc - folded.aAcc) < 1e-3, `${JSON.stringify(plain)} vs ${JSON.stringify(folded)}`);
+  const inputs = join(tmp, "fold-inputs");
+  mkdirSync(inputs, { recursive: true });
+  const noise = Buffer.from(Array.from({ length: 24 * 32 * 3 }, (_, i) => (i * 97) % 251));
+  await sharp(noise, { raw: { width: 32, height: 24, channels: 3 } }).png().toFile(join(inputs, "n.png"));
+  const labels: Buffer[] = [];
+  for (const extra of [[], ["--fold-bn"]]) {
+    const out = join(tmp, `fold-pred-${extra.length}`);
+    const r = spawnSync(process.execPath, [CLI, "predict", configPath, checkpoint, inputs, "--out", out, ...extra], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    labels.push(await sharp(join(out, "n_label.png")).raw().toBuffer());
+  }
+  const differing = labels[0].reduce((n, v, i) => n + (v !== labels[1][i] ? 1 : 0), 0);
+  assert.ok(differing <= 3, `${differing} of ${labels[0].length} label bytes differ`);
+});
+
 test("predict writes label PNGs, overlays and areas; CLI errors name the culprit", async () => {
   const configPath = join(tmp, "tiny.json");
   writeFileSync(configPath, JSON.stringify(TINY));

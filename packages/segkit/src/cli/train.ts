@@ -14,6 +14,7 @@ import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
+const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"]);
 
 /** Files named on the command line, folders expanded to the images they hold. */
@@ -67,10 +68,11 @@ export function registerTrain(program: Command): void {
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
     .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
+    .option("--fold-bn", FOLD_BN_HELP)
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; json?: boolean }) => {
+    .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
-      const model = loadModel(run, checkpoint);
+      const model = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
         const { summary } = await evaluate(model, loader, testOverrides(run.test, o));
@@ -88,10 +90,11 @@ export function registerTrain(program: Command): void {
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
-    .action(async (config: string, checkpoint: string, inputs: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string }) => {
+    .option("--fold-bn", FOLD_BN_HELP)
+    .action(async (config: string, checkpoint: string, inputs: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
       const files = imageFiles(inputs);
-      const model = loadModel(run, checkpoint);
+      const model = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       const pipeline = buildPipeline(run.data.val.pipeline, loader.dataset.ignoreIndex);
       const progress = new Progress(process.stderr, 1);

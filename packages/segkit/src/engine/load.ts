@@ -3,6 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
+import * as torch from "@segkit/torch";
 import { loadSafetensors } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
@@ -32,8 +33,13 @@ export async function loadRunConfig(given: string, overrides: readonly string[] 
   return runConfig(applyOverrides(await loadConfig(resolveConfigPath(given)), overrides));
 }
 
-/** The config's model with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict. */
-export function loadModel(config: RunConfig, checkpoint: string): Segmentor {
+export interface LoadModelOptions {
+  /** Inference only: fold BatchNorm into the convolutions (Segmentor.optimizeForInference). */
+  foldBatchNorm?: boolean;
+}
+
+/** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict. */
+export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): Segmentor {
   if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
   const model = build<Segmentor>("model", config.model, "config.model");
   const { tensors } = loadSafetensors(checkpoint);
@@ -50,5 +56,16 @@ export function loadModel(config: RunConfig, checkpoint: string): Segmentor {
     for (const t of tensors.values()) t.dispose();
   }
   model.eval();
+  if (foldBatchNorm) {
+    // Which convs feed which norms depends on the structure, not the pixels: a random RGB image of a
+    // size every model's stride allows serves as the traced example.
+    const side = model.divisor * Math.ceil(128 / model.divisor);
+    const example = torch.randn([1, 3, side, side]);
+    try {
+      model.optimizeForInference(example);
+    } finally {
+      example.dispose();
+    }
+  }
   return model;
 }
