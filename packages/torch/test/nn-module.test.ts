@@ -272,3 +272,26 @@ test("hundreds of training steps of a small Sequential inside tidy leave no tens
   model.dispose();
   assert.equal(torch.liveTensors(), start - 9);
 });
+
+test("a module call frees its intermediates when it returns; backward still works", () => {
+  class ThreeSteps extends nn.Module {
+    readonly lin = this.registerModule("lin", new nn.Linear(4, 4));
+    forward(x: torch.Tensor): torch.Tensor {
+      return this.lin.call(x).relu().mul(2).sum();
+    }
+  }
+  const model = new ThreeSteps();
+  const x = torch.randn([3, 4]);
+  const before = torch.liveTensors();
+  torch.tidy(() => {
+    const out = model.call(x);
+    // Only the output is left in the caller's scope: Linear's result, relu and mul are gone.
+    assert.equal(torch.liveTensors(), before + 1);
+    out.backward();
+  });
+  assert.ok(model.lin.weight.grad !== null, "autograd kept what backward needed");
+  model.zeroGrad();
+  assert.equal(torch.liveTensors(), before);
+  x.dispose();
+  model.dispose();
+});
