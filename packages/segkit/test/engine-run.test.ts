@@ -135,10 +135,15 @@ test("slide inference equals whole inference where windows cover the image once"
   model.dispose();
 });
 
-test("--fold-bn (BatchNorm folded for inference) gives the same metrics and predictions", async () => {
+/** TINY as a config file, and the best checkpoint of the "plain" run trained above. */
+function trainedTinyOnDisk(): { configPath: string; checkpoint: string } {
   const configPath = join(tmp, "tiny.json");
   writeFileSync(configPath, JSON.stringify(TINY));
-  const checkpoint = join(tmp, "plain", "checkpoints", "best.safetensors");
+  return { configPath, checkpoint: join(tmp, "plain", "checkpoints", "best.safetensors") };
+}
+
+test("--fold-bn (BatchNorm folded for inference) gives the same metrics and predictions", async () => {
+  const { configPath, checkpoint } = trainedTinyOnDisk();
   const metrics = (...extra: string[]): { mIoU: number; aAcc: number } => {
     const r = spawnSync(process.execPath, [CLI, "test", configPath, checkpoint, "--json", ...extra], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
@@ -164,9 +169,7 @@ test("--fold-bn (BatchNorm folded for inference) gives the same metrics and pred
 });
 
 test("predict writes label PNGs, overlays and areas; CLI errors name the culprit", async () => {
-  const configPath = join(tmp, "tiny.json");
-  writeFileSync(configPath, JSON.stringify(TINY));
-  const checkpoint = join(tmp, "plain", "checkpoints", "best.safetensors");
+  const { configPath, checkpoint } = trainedTinyOnDisk();
   const inputs = join(tmp, "inputs");
   mkdirSync(inputs, { recursive: true });
   await sharp(Buffer.alloc(20 * 28 * 3, 120), { raw: { width: 28, height: 20, channels: 3 } }).png().toFile(join(inputs, "a.png"));

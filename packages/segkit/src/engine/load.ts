@@ -3,8 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import * as torch from "@segkit/torch";
-import { loadSafetensors } from "@segkit/torch";
+import { loadSafetensors, randn } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
 import { applyOverrides } from "../config/overrides.js";
@@ -60,7 +59,7 @@ export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm
     // Which convs feed which norms depends on the structure, not the pixels: a random RGB image of a
     // size every model's stride allows serves as the traced example.
     const side = model.divisor * Math.ceil(128 / model.divisor);
-    const example = torch.randn([1, 3, side, side]);
+    const example = randn([1, 3, side, side]);
     try {
       model.optimizeForInference(example);
     } finally {
