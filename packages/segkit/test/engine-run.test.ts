@@ -17,6 +17,9 @@ import { train } from "../src/engine/trainer.js";
 import { Progress } from "../src/engine/progress.js";
 import { loadCheckpoint, disposeCheckpoint } from "../src/engine/checkpoint.js";
 import { Segmentor } from "../src/models/segmentors/segmentor.js";
+import { readClassInfo } from "../src/engine/class-info.js";
+import { build } from "../src/config/registry.js";
+import type { Dataset } from "../src/data/types.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "segkit-run-"));
@@ -54,6 +57,11 @@ test("training writes the log, curves and checkpoints, and learns", async () => 
   assert.equal(losses.length, 6);
   assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
   assert.equal(records.filter((r) => r["val/mIoU"] !== undefined).length, 2);
+  // Checkpoints carry the classes and palette, so predict needs no dataset.
+  const { tensors, metadata } = torch.loadSafetensors(join(workDir, "checkpoints/best.safetensors"));
+  for (const t of tensors.values()) t.dispose();
+  const dataset = build<Dataset>("dataset", TINY.data.val.dataset);
+  assert.deepEqual(readClassInfo(metadata, "best"), { classes: dataset.classes, palette: dataset.palette });
 });
 
 function finalWeights(workDir: string, iters: number): Map<string, number[]> {

@@ -4,12 +4,15 @@
 import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, saveSafetensors, type Tensor } from "@segkit/torch";
+import { CLASSES_KEY, type ClassInfo } from "./class-info.js";
 
 export interface Checkpoint {
   /** Groups of named tensors, e.g. { model: stateDict, optimizer: ..., ema: ... }. */
   tensors: Record<string, Map<string, Tensor>>;
   /** Everything else, JSON-serialisable. */
   state: Record<string, unknown>;
+  /** The classes and palette the model predicts, so predict needs no dataset (read with readClassInfo). */
+  classes?: ClassInfo;
 }
 
 const STATE_KEY = "segkit.state";
@@ -20,7 +23,9 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
     if (group.includes("/")) throw new Error(`checkpoint group "${group}" must not contain "/"`);
     for (const [name, t] of tensors) flat.set(`${group}/${name}`, t);
   }
-  saveSafetensors(path, flat, { [STATE_KEY]: JSON.stringify(checkpoint.state) });
+  const metadata: Record<string, string> = { [STATE_KEY]: JSON.stringify(checkpoint.state) };
+  if (checkpoint.classes) metadata[CLASSES_KEY] = JSON.stringify(checkpoint.classes);
+  saveSafetensors(path, flat, metadata);
 }
 
 export function loadCheckpoint(path: string): Checkpoint {

@@ -12,6 +12,7 @@ import "../models/index.js";
 import "../data/index.js";
 import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
+import type { ClassInfo } from "./class-info.js";
 import { CheckpointKeeper, disposeCheckpoint, loadCheckpoint, type Checkpoint } from "./checkpoint.js";
 import { evaluate } from "./evaluate.js";
 import { buildOptimizer, buildSchedule, type AnyOptimizer } from "./optimizers.js";
@@ -46,7 +47,7 @@ interface Run {
 }
 
 /** `seconds` is the training time so far, carried across resumes so a run reports its whole wall time. */
-function checkpointOf(run: Run, iteration: number, best: TrainResult["best"], seconds: number): Checkpoint {
+function checkpointOf(run: Run, classes: ClassInfo, iteration: number, best: TrainResult["best"], seconds: number): Checkpoint {
   const { tensors: optimizerTensors, metadata } = optim.optimizerStateToSafetensors(run.optimizer.stateDict());
   const tensors: Checkpoint["tensors"] = {
     model: run.model.stateDict(),
@@ -63,6 +64,7 @@ function checkpointOf(run: Run, iteration: number, best: TrainResult["best"], se
       iteration, best, seconds, optimizer: metadata, schedule: run.scheduler.stateDict(), emaUpdates: ema?.updates ?? null,
       selfCorrectionCycles: correction?.cyclesDone ?? 0,
     },
+    classes,
   };
 }
 
@@ -113,6 +115,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   if (classes.length !== model.numClasses) {
     throw new Error(`config: the dataset has ${classes.length} classes but the model predicts ${model.numClasses}`);
   }
+  const classInfo: ClassInfo = { classes, palette: trainData.dataset.palette };
   if (trainData.length === 0) throw new Error(`config.data.train: fewer samples than one batch of ${config.data.train.batchSize}`);
 
   const keeper = new CheckpointKeeper(join(workDir, "checkpoints"), t.keepLast);
@@ -185,11 +188,11 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
           }
           log.append({ iter: iteration, "val/mIoU": last.mIoU, "val/aAcc": last.aAcc, "val/mAcc": last.mAcc, "val/mDice": last.mDice });
           progress.note(`iteration ${iteration}: val mIoU ${(last.mIoU * 100).toFixed(2)}, aAcc ${(last.aAcc * 100).toFixed(2)}`);
-          if (keeper.saveIfBest("mIoU", last.mIoU, checkpointOf(run, iteration, best, (Date.now() - started) / 1000), best?.mIoU ?? null)) {
+          if (keeper.saveIfBest("mIoU", last.mIoU, checkpointOf(run, classInfo, iteration, best, (Date.now() - started) / 1000), best?.mIoU ?? null)) {
             best = { iter: iteration, mIoU: last.mIoU };
           }
         }
-        if (iteration % t.checkpointInterval === 0 || iteration === t.iters) keeper.save(iteration, checkpointOf(run, iteration, best, (Date.now() - started) / 1000));
+        if (iteration % t.checkpointInterval === 0 || iteration === t.iters) keeper.save(iteration, checkpointOf(run, classInfo, iteration, best, (Date.now() - started) / 1000));
         if (iteration >= t.iters) break;
       }
     }
