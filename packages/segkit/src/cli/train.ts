@@ -12,6 +12,7 @@ import { predictFile } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
+import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
@@ -40,6 +41,7 @@ function testOverrides(test: TestConfig, o: { flip?: boolean; scales?: string; s
   if (o.slide) {
     const [ch, cw, sh, sw] = o.slide.split(/[,x]/).map(Number);
     if ([ch, cw, sh, sw].some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`--slide ${o.slide}: expected CROP_HxCROP_W,STRIDE_HxSTRIDE_W`);
+    checkSlideWindows([ch, cw], [sh, sw], `--slide ${o.slide}`);
     Object.assign(out, { mode: "slide", crop: [ch, cw], stride: [sh, sw] });
   }
   return out;
@@ -72,10 +74,11 @@ export function registerTrain(program: Command): void {
     .option("--json", "print the metrics as JSON")
     .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
+      const test = testOverrides(run.test, o);
       const model = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
-        const { summary } = await evaluate(model, loader, testOverrides(run.test, o));
+        const { summary } = await evaluate(model, loader, test);
         console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
       } finally {
         await loader.close();

@@ -2,6 +2,7 @@
 // naming it and the closest valid one, before anything is built).
 import { checkKeys, type Config } from "../config/registry.js";
 import type { ConfigObject } from "../config/overrides.js";
+import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 import { SELF_CORRECTION_DEFAULTS, type SelfCorrectionConfig } from "./self-correction.js";
 
 export interface LoaderConfig {
@@ -100,5 +101,6 @@ export function runConfig(config: ConfigObject): RunConfig {
   if (merged.test.mode === "slide" && (!merged.test.crop || !merged.test.stride)) {
     throw new Error(`config.test: slide mode needs "crop" and "stride"`);
   }
+  if (merged.test.mode === "slide") checkSlideWindows(merged.test.crop, merged.test.stride, "config.test");
   return merged;
 }

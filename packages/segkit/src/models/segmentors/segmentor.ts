@@ -15,6 +15,22 @@ export interface PredictOptions {
   stride?: [number, number];
 }
 
+/**
+ * Throws unless slide-mode windows are [height, width] pairs of positive integers with stride ≤ crop
+ * on both axes: a larger stride leaves pixels no window covers (mmsegmentation asserts every pixel
+ * is covered). `where` names the caller's config section or argument in the error.
+ */
+export function checkSlideWindows(crop: unknown, stride: unknown, where: string): void {
+  const isSize = (v: unknown) => Array.isArray(v) && v.length === 2 && v.every((n) => Number.isInteger(n) && n >= 1);
+  for (const [key, value] of [["crop", crop], ["stride", stride]] as const) {
+    if (!isSize(value)) throw new Error(`${where}: "${key}" must be [height, width] in positive integers, got ${JSON.stringify(value)}`);
+  }
+  const [c, s] = [crop as number[], stride as number[]];
+  if (s[0] > c[0] || s[1] > c[1]) {
+    throw new Error(`${where}: "stride" [${s.join(", ")}] must not exceed "crop" [${c.join(", ")}] on either axis, or windows leave pixels uncovered`);
+  }
+}
+
 export interface TrainOutput {
   loss: Tensor;
   parts: Record<string, Tensor>;
@@ -121,6 +137,7 @@ export abstract class Segmentor extends nn.Module {
 
   #slide(x: Tensor, { crop, stride }: PredictOptions): Tensor {
     if (!crop || !stride) throw new Error(`${this.constructor.name}.predict: slide mode needs crop and stride`);
+    checkSlideWindows(crop, stride, `${this.constructor.name}.predict`);
     const [n, , h, w] = x.shape;
     const starts = (size: number, c: number, s: number): number[] => {
       const count = Math.max(size - c + s - 1, 0) / s + 1;
