@@ -2,7 +2,9 @@
 // /usr/bin/python3): value and gradient w.r.t. the logits, float64, within 1e-5 relative, on inputs
 // with ignored pixels, a class absent from the target and an all-background image. Each reference
 // follows the formula of the paper named in its loss file (Lin et al. 2017 focal, Berman et al. 2018
-// Lovász, Salehi et al. 2017 Tversky, Sudre et al. 2017 generalised Dice, ...).
+// Lovász, Salehi et al. 2017 Tversky, Sudre et al. 2017 generalised Dice, ...). The "hausdorff"
+// group (losses_make_golden_hausdorff.py) takes its distance maps from scipy, on logits where no
+// softmax channel exceeds 0.5 at many pixels.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -62,7 +64,7 @@ const SOURCES: Record<string, string> = {
 
 const covered = new Set<string>();
 
-for (const group of ["distribution", "region", "boundary", "structural"]) {
+for (const group of ["distribution", "region", "boundary", "structural", "hausdorff"]) {
   const { tensors, metadata } = torch.loadSafetensors(fixture(`losses_golden_${group}.safetensors`));
   const get = (key: string): torch.Tensor => {
     const t = tensors.get(key);

@@ -3,13 +3,13 @@
 //   mean of φ_G · s over pixels and classes, φ_G the signed distance of the ground truth;
 // - Hausdorff distance loss (Karimi & Salcudean, "Reducing the Hausdorff Distance in Medical Image
 //   Segmentation with Convolutional Neural Networks", 2019): mean of (s − g)² · (d_G^α + d_S^α),
-//   d_S from the prediction thresholded at 0.5;
+//   d_S from the predicted segmentation (the argmax in multiclass mode, 0.5 on the sigmoid otherwise);
 // - distance-map penalised cross-entropy (Calivà et al., "Distance Map Loss Penalty Term for
 //   Semantic Segmentation", 2019): per-pixel CE times 1 + Φ, Φ the inverted normalised distance to
 //   the nearest label border.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, probabilitiesAndTruth, validLabels, weightedReduce, withLabelCheck, type Loss } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, probabilitiesAndTruth, validLabels, weightedReduce, withLabelCheck, type Loss, type Mode } from "./helpers.js";
 import { distanceMaps, invertedBorderDistance } from "./distance-maps.js";
 import type { LossSpec } from "./spec.js";
 
@@ -25,10 +25,29 @@ function channelMask(classes: number[] | null, logits: Tensor, multiclass: boole
   return torch.tensor(mask, { dtype: logits.dtype }).reshape([1, c, 1, 1]);
 }
 
+/**
+ * The predicted segmentation as (N,C,H,W) 0/1 masks, zero on ignored pixels like the truth: in
+ * multiclass mode the one-hot of the argmax, so every valid pixel is in exactly one class (softmax
+ * channels thresholded at 0.5 would leave pixels in none); otherwise each sigmoid channel above 0.5.
+ */
+function predictedMasks(logits: Tensor, probs: Tensor, valid: Tensor, mode: Mode): Tensor {
+  if (mode !== "multiclass") return probs.gt(0.5);
+  return torch.zerosLike(logits).scatter_(1, logits.argmax(1, true), 1).mul_(valid);
+}
+
+/** What a distance loss's per-pixel term sees: probabilities, one-hot truth, validity mask, logits and mode. */
+interface TermInputs {
+  probs: Tensor;
+  truth: Tensor;
+  valid: Tensor;
+  logits: Tensor;
+  mode: Mode;
+}
+
 // What the boundary and Hausdorff losses share: their options, the input checks, and the
 // class-masked weighted reduction of a per-pixel term of probabilities and one-hot truth.
 function distanceLoss(o: Parameters<LossSpec["build"]>[0], where: string, multiclassSkipsBackground: boolean,
-  term: (probs: Tensor, truth: Tensor, logits: Tensor) => Tensor): Loss {
+  term: (inputs: TermInputs) => Tensor): Loss {
   const mode = o.mode();
   const classes = o.numbers("classes");
   const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
@@ -37,7 +56,7 @@ function distanceLoss(o: Parameters<LossSpec["build"]>[0], where: string, multic
     checkInputs(logits, target, mode, where);
     const { probs, truth, valid } = probabilitiesAndTruth(logits, target, mode, ignoreIndex, where);
     const weight = valid.mul(channelMask(classes, logits, multiclassSkipsBackground && mode === "multiclass", where)).expand(probs.shape);
-    return weightedReduce(term(probs, truth, logits), weight, reduction);
+    return weightedReduce(term({ probs, truth, valid, logits, mode }), weight, reduction);
   };
 }
 
@@ -45,7 +64,7 @@ export const boundary: LossSpec = {
   name: "boundary",
   options: ["mode", "classes", "ignoreIndex", "reduction"],
   summary: "boundary loss: mean of the target's signed distance times the probabilities (Kervadec et al., 2019)",
-  build: (o, where): Loss => distanceLoss(o, where, true, (probs, truth, logits) =>
+  build: (o, where): Loss => distanceLoss(o, where, true, ({ probs, truth, logits }) =>
     probs.mul(torch.noGrad(() => distanceMaps(truth, "signed").to(logits.dtype)))),
 };
 
@@ -55,10 +74,10 @@ export const hausdorffDistance: LossSpec = {
   summary: "Hausdorff distance loss via distance transforms, mean of (s − g)²(d_G^α + d_S^α) (Karimi & Salcudean, 2019)",
   build(o, where): Loss {
     const alpha = o.number("alpha", 2);
-    return distanceLoss(o, where, false, (probs, truth, logits) => {
+    return distanceLoss(o, where, false, ({ probs, truth, valid, logits, mode }) => {
       const distances = torch.noGrad(() => {
         const dTruth = distanceMaps(truth, "boundary").pow(alpha);
-        const dPrediction = distanceMaps(probs.gt(0.5), "boundary").pow(alpha);
+        const dPrediction = distanceMaps(predictedMasks(logits, probs, valid, mode), "boundary").pow(alpha);
         return dTruth.add(dPrediction).to(logits.dtype);
       });
       return probs.sub(truth).pow(2).mul(distances);
