@@ -1,10 +1,13 @@
 // Configs composed from parts, mmsegmentation-style: a config may list `base` files (model,
 // dataset + pipeline, schedule, runtime) that are merged first, later ones and the config itself
 // overriding earlier values key by key. Files are JSON or ES modules whose default export is the object.
+// A relative dataset `root` in a file is relative to that file's folder (roots.ts).
 import { readFileSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ConfigObject, ConfigValue } from "./overrides.js";
+import { resolveRoots } from "./roots.js";
+import { checkSafeKeys } from "./safe-keys.js";
 
 function isObject(v: unknown): v is ConfigObject {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -39,6 +42,8 @@ async function readConfigFile(path: string): Promise<ConfigObject> {
     throw new Error(`config ${path}: ${(e as Error).message}`);
   }
   if (!isObject(value)) throw new Error(`config ${path}: expected an object (JSON, or a module's default export)`);
+  checkSafeKeys(value, `config ${path}`);
+  resolveRoots(value, dirname(path));
   return value;
 }
 

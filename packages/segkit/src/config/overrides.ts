@@ -2,6 +2,7 @@
 // an existing key (a typo is an error naming it and the closest valid key); values are read as JSON
 // when they parse (numbers, booleans, null, arrays, objects) and as strings otherwise.
 import { didYouMean } from "./closest.js";
+import { checkKeyName, checkSafeKeys } from "./safe-keys.js";
 
 export type ConfigValue = string | number | boolean | null | ConfigValue[] | { [key: string]: ConfigValue };
 export type ConfigObject = { [key: string]: ConfigValue };
@@ -23,7 +24,9 @@ export function applyOverride(config: ConfigObject, assignment: string): void {
   const eq = assignment.indexOf("=");
   if (eq <= 0) throw new Error(`--set ${assignment}: expected path=value, e.g. optimizer.lr=0.01`);
   const path = assignment.slice(0, eq).split(".");
+  path.forEach((key, i) => checkKeyName(key, path.slice(0, i + 1).join("."), `--set ${assignment}`));
   const value = parseValue(assignment.slice(eq + 1));
+  checkSafeKeys(value, `--set ${assignment}`, path.join("."));
   let node: ConfigValue = config;
   for (let i = 0; i < path.length; i++) {
     const key = path[i];
@@ -38,7 +41,7 @@ export function applyOverride(config: ConfigObject, assignment: string): void {
       continue;
     }
     if (!isObject(node)) throw new Error(`--set ${assignment}: ${path.slice(0, i).join(".")} is not an object`);
-    if (!(key in node)) {
+    if (!Object.hasOwn(node, key)) {
       throw new Error(`--set ${assignment}: unknown key "${where}"${didYouMean(key, Object.keys(node))}`);
     }
     if (i === path.length - 1) node[key] = value;

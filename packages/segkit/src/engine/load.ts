@@ -7,6 +7,7 @@ import { loadSafetensors, randn } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
 import { applyOverrides } from "../config/overrides.js";
+import { resolveRoots } from "../config/roots.js";
 import { didYouMean } from "../config/closest.js";
 import "../models/index.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
@@ -28,8 +29,11 @@ export function resolveConfigPath(given: string): string {
   throw new Error(`config ${given}: no such file, and no shipped config of that name${didYouMean(given, names)} (shipped: ${names.join(", ")})`);
 }
 
+/** The config file's roots are relative to it; roots still relative after the overrides came from --set: relative to the working directory. */
 export async function loadRunConfig(given: string, overrides: readonly string[] = []): Promise<RunConfig> {
-  return runConfig(applyOverrides(await loadConfig(resolveConfigPath(given)), overrides));
+  const config = applyOverrides(await loadConfig(resolveConfigPath(given)), overrides);
+  resolveRoots(config, process.cwd());
+  return runConfig(config);
 }
 
 export interface LoadModelOptions {

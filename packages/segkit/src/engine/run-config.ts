@@ -98,6 +98,9 @@ export function runConfig(config: ConfigObject): RunConfig {
   }
   if (t.ema !== null) checkKeys(t.ema as unknown as Record<string, unknown>, ["decay", "warmup"], "config.train.ema");
   if (t.selfCorrection !== null) t.selfCorrection = selfCorrection(t.selfCorrection as unknown as Record<string, unknown>);
+  if (merged.test.mode !== "whole" && merged.test.mode !== "slide") {
+    throw new Error(`config.test.mode must be "whole" or "slide", got ${JSON.stringify(merged.test.mode)}`);
+  }
   if (merged.test.mode === "slide" && (!merged.test.crop || !merged.test.stride)) {
     throw new Error(`config.test: slide mode needs "crop" and "stride"`);
   }
