@@ -1,32 +1,37 @@
 // npm run bench -- overhead: microseconds per small operator call (x = x + 1 on a 1-element
-// tensor, 1 thread) for segkit and for PyTorch's Python, alternating rounds so both see the same noise.
+// tensor, 1 thread) for segkit and for PyTorch's Python. Both warm up, rounds alternate, each round
+// starts from a fresh value and checks the result of its chain of additions.
+import { alternate, report } from "@segkit/bench";
 import * as torch from "../src/index.js";
-import { median, runPeer } from "./peer.js";
+import { runPeer } from "./peer.js";
 
 const ROUNDS = 7;
 const CALLS = 20_000;
+const THREADS = 1;
 
-torch.setNumThreads(1);
-let x = torch.ones([1]);
-function step(n: number): void {
-  for (let i = 0; i < n; i++) {
+torch.setNumThreads(THREADS);
+
+function oursRound(round: number): number {
+  const start0 = round + 0.5; // a fresh input each round
+  let x = torch.tensor([start0]);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < CALLS; i++) {
     const y = x.add(1);
     x.dispose();
     x = y;
   }
+  const us = Number(process.hrtime.bigint() - start) / CALLS / 1000;
+  const value = x.item();
+  x.dispose();
+  if (value !== start0 + CALLS) throw new Error(`overhead: the chain ended at ${value}, expected ${start0 + CALLS}`);
+  return us;
 }
-step(5_000);
 
-const ours: number[] = [];
-const peer: number[] = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const start = process.hrtime.bigint();
-  step(CALLS);
-  ours.push(Number(process.hrtime.bigint() - start) / CALLS / 1000);
-  peer.push(runPeer(["overhead", "--threads", "1", "--calls", String(CALLS)]).us_per_call as number);
-  console.log(`round ${round + 1}: segkit ${ours[round].toFixed(3)} us, pytorch ${peer[round].toFixed(3)} us`);
-}
-const oursUs = median(ours);
-const peerUs = median(peer);
-console.log(`median over ${ROUNDS} rounds of ${CALLS} calls: segkit ${oursUs.toFixed(3)} us, pytorch ${peerUs.toFixed(3)} us`);
-console.log(JSON.stringify({ suite: "overhead", ours_us: oursUs, peer_us: peerUs, ratio: oursUs / peerUs }));
+// The peer warms up with 1,000 calls inside its process and checks nothing itself; it runs
+// `x = x + 1` on a 1-element float tensor, the same call.
+const peerRound = (): number => runPeer(["overhead", "--threads", String(THREADS), "--calls", String(CALLS)]).us_per_call as number;
+
+const r = await alternate({ ours: { round: oursRound }, peer: { round: peerRound } }, { rounds: ROUNDS, warmup: 1 });
+r.ours.forEach((us, i) => console.log(`round ${i + 1}: segkit ${us.toFixed(3)} us, pytorch ${r.peer[i].toFixed(3)} us`));
+console.log(`median over ${ROUNDS} alternating rounds of ${CALLS} calls: segkit ${r.oursMedian.toFixed(3)} us, pytorch ${r.peerMedian.toFixed(3)} us`);
+report("overhead", { ours_us: r.oursMedian, peer_us: r.peerMedian, ratio: r.ratio, torch: torch.torchVersion }, { threads: THREADS });

@@ -11,8 +11,3 @@ export function runPeer(args: string[]): Record<string, unknown> {
   return JSON.parse(out.trim().split("\n").pop()!);
 }
 
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}

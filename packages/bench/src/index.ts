@@ -1,0 +1,5 @@
+export { median } from "./median.js";
+export { alternate, type Alternated, type Side } from "./alternate.js";
+export { checkClose } from "./check.js";
+export { machine, mappedLibraries, peerRuntime, PYTHON, type Machine, type PeerRuntime } from "./machine.js";
+export { report } from "./report.js";
