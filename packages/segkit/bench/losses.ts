@@ -1,17 +1,15 @@
 // npm run bench -- losses: forward + backward time of cross-entropy, Dice, focal and Lovász-Softmax
 // on 4×12×360×480 float32 logits (a CamVid-sized batch) for segkit and for the same computation in
 // PyTorch (Debian's /usr/bin/python3), in the same run and with the same thread count. The Python
-// side stays up and runs one timed step per request, so rounds alternate between the two and both
-// see the same load on the shared machine. Prints the median of several rounds per loss and, last,
-// a JSON line with the ratios ours/PyTorch.
-import { spawn } from "node:child_process";
-import { createInterface } from "node:readline";
+// side stays up; both warm up, rounds alternate, every round draws fresh logits and targets from
+// its own seed on both sides (libtorch's generator, so both see the same numbers), and the two loss
+// values of a round must agree. Prints medians per loss and, last, a JSON line with the ratios.
+import { alternate, checkClose, report, startLinePeer, type Alternated } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import "../src/losses/index.js";
 import type { Loss } from "../src/losses/index.js";
 
-const PYTHON = "/usr/bin/python3";
 const ROUNDS = 7;
 const THREADS = 2;
 const [N, C, H, W] = [4, 12, 360, 480];
@@ -30,10 +28,13 @@ import json, sys, time
 import torch, torch.nn.functional as F
 threads, (N, C, H, W) = int(sys.argv[1]), map(int, sys.argv[2:6])
 torch.set_num_threads(threads)
-torch.manual_seed(0)
-logits0 = torch.randn(N, C, H, W)
-target = torch.randint(0, C, (N, H, W))
-target[:, :8] = 255
+
+def inputs(seed):  # the same draws as the TypeScript side
+    torch.manual_seed(seed)
+    logits = torch.randn(N, C, H, W)
+    target = torch.randint(0, C, (N, H, W))
+    target[:, :8] = 255
+    return logits, target
 
 def masked(logits, target):
     valid = target != 255
@@ -75,78 +76,55 @@ def lovasz(x, t):
 
 steps = {"cross-entropy": ce, "dice": dice, "focal": focal, "lovasz-softmax": lovasz}
 print("ready", flush=True)
-for line in sys.stdin:  # one loss name per line: time one forward + backward, print milliseconds
-    x = logits0.clone().requires_grad_(True)
+for line in sys.stdin:  # "name seed": time one forward + backward, print milliseconds and the loss
+    name, seed = line.split()
+    x, target = inputs(int(seed))
+    x.requires_grad_(True)
     start = time.perf_counter()
-    steps[line.strip()](x, target).backward()
-    print((time.perf_counter() - start) * 1000, flush=True)
+    loss = steps[name](x, target)
+    loss.backward()
+    print((time.perf_counter() - start) * 1000, loss.item(), flush=True)
 `;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** The Python side as a function: send a loss name, get the milliseconds of one step. */
-async function startPeer(): Promise<{ step(name: string): Promise<number>; close(): void }> {
-  const child = spawn(PYTHON, ["-c", PEER, String(THREADS), String(N), String(C), String(H), String(W)], { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async (): Promise<string> => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error("the PyTorch peer exited early (see its stderr above)");
-    return value as string;
-  };
-  await next(); // "ready": inputs made
-  return {
-    async step(name) {
-      child.stdin.write(`${name}\n`);
-      return Number(await next());
-    },
-    close: () => child.stdin.end(),
-  };
-}
-
-function oursStep(loss: Loss, logits0: torch.Tensor, target: torch.Tensor): number {
+/** One timed forward + backward of ours on the round's draws; returns [milliseconds, loss]. */
+function oursStep(loss: Loss, seed: number): [number, number] {
   return torch.tidy(() => {
-    const x = logits0.clone();
+    torch.manualSeed(seed);
+    const x = torch.randn([N, C, H, W]);
+    const target = torch.randint(0, C, [N, H, W]);
+    target.narrow(1, 0, 8).fill_(255);
     x.requiresGrad = true;
     const start = process.hrtime.bigint();
-    loss(x, target).backward();
-    return Number(process.hrtime.bigint() - start) / 1e6;
+    const value = loss(x, target);
+    value.backward();
+    return [Number(process.hrtime.bigint() - start) / 1e6, value.item()];
   });
 }
 
 torch.setNumThreads(THREADS);
-torch.manualSeed(0);
-const logits0 = torch.randn([N, C, H, W]);
-const target = torch.randint(0, C, [N, H, W]);
-target.narrow(1, 0, 8).fill_(255);
-const peer = await startPeer();
-
+const peer = await startLinePeer(PEER, [String(THREADS), String(N), String(C), String(H), String(W)]);
 const names = Object.keys(LOSSES);
-const losses = names.map((name) => build<Loss>("loss", LOSSES[name]));
-const ours: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-const theirs: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
-for (let round = 0; round <= ROUNDS; round++) {
-  for (const [i, name] of names.entries()) {
-    const oursMs = oursStep(losses[i], logits0, target);
-    const peerMs = await peer.step(name);
-    if (round > 0) {
-      // round 0 warms both up
-      ours[name].push(oursMs);
-      theirs[name].push(peerMs);
-    }
-  }
+const results: (Alternated & { name: string })[] = [];
+for (const name of names) {
+  const loss = build<Loss>("loss", LOSSES[name]);
+  const values = { ours: new Map<number, number>(), peer: new Map<number, number>() };
+  const seedOf = (round: number): number => 1000 + round;
+  const r = await alternate({
+    ours: { round: (i) => { const [ms, v] = oursStep(loss, seedOf(i)); values.ours.set(i, v); return ms; } },
+    peer: { round: async (i) => { const [ms, v] = (await peer.request(`${name} ${seedOf(i)}`)).split(" ").map(Number); values.peer.set(i, v); return ms; } },
+  }, { rounds: ROUNDS, warmup: 1 });
+  const rounds = [...values.ours.keys()];
+  checkClose(`${name} loss values (segkit vs PyTorch, per round)`, rounds.map((i) => values.ours.get(i)!), rounds.map((i) => values.peer.get(i)!), { rtol: 1e-4, atol: 1e-6 });
+  results.push({ name, ...r });
+  console.log(`${name}: segkit ${r.oursMedian.toFixed(1)} ms, pytorch ${r.peerMedian.toFixed(1)} ms, ratio ${r.ratio.toFixed(2)}`);
 }
-peer.close();
+await peer.close();
 
-const oursMedian = Object.fromEntries(names.map((n) => [n, median(ours[n])]));
-const peerMedian = Object.fromEntries(names.map((n) => [n, median(theirs[n])]));
-const ratios = Object.fromEntries(names.map((n) => [n, oursMedian[n] / peerMedian[n]]));
-for (const n of names) {
-  console.log(`${n}: segkit ${oursMedian[n].toFixed(1)} ms, pytorch ${peerMedian[n].toFixed(1)} ms, ratio ${ratios[n].toFixed(2)}`);
-}
-const total = (m: Record<string, number>): number => names.reduce((a, n) => a + m[n], 0);
+const total = (pick: (r: Alternated) => number): number => results.reduce((a, r) => a + pick(r), 0);
 console.log(`median of ${ROUNDS} alternating rounds, forward + backward, ${N}×${C}×${H}×${W} float32, ${THREADS} threads`);
-console.log(JSON.stringify({ suite: "losses", ours_ms: oursMedian, peer_ms: peerMedian, ratios, ratio: total(oursMedian) / total(peerMedian) }));
+report("losses", {
+  ours_ms: Object.fromEntries(results.map((r) => [r.name, r.oursMedian])),
+  peer_ms: Object.fromEntries(results.map((r) => [r.name, r.peerMedian])),
+  ratios: Object.fromEntries(results.map((r) => [r.name, r.ratio])),
+  ratio: total((r) => r.oursMedian) / total((r) => r.peerMedian),
+}, { threads: THREADS });
