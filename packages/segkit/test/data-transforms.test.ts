@@ -52,6 +52,23 @@ for (const config of GEOMETRIC) {
   });
 }
 
+test("RandomCrop with catMaxRatio retries single-class windows and dominated ones, as mmseg does", () => {
+  // 10 rows × 40 columns: class 1 left of column 36, class 2 from there. Of the 31 places of a
+  // 10×10 window only two (left 29 and 30) hold two classes with neither at 75% or more.
+  const width = 40, height = 10;
+  const label = new Uint8Array(width * height).map((_, i) => (i % width < 36 ? 1 : 2));
+  const raw: RawSample = { width, height, pixels: new Uint8Array(width * height * 3), label, meta: scene.draw(0).meta };
+  const crop = transform({ type: "RandomCrop", size: [10, 10], catMaxRatio: 0.75 });
+  let mixed = 0;
+  const draws = 200;
+  for (let seed = 0; seed < draws; seed++) {
+    if (new Set(crop(raw, new Rng(seed)).label).size > 1) mixed++;
+  }
+  // Accepting single-class windows gives about 4/31 mixed windows; retrying up to ten times gives
+  // 1 − (29/31)^10 ≈ 49% accepted windows, plus the mixed ones among the last draws.
+  assert.ok(mixed / draws > 0.35, `${mixed} of ${draws} windows hold two classes`);
+});
+
 test("geometric transforms that add border fill it with the ignore index", () => {
   const padded = transform({ type: "Pad", size: [50, 70] })(sample(), new Rng(0));
   assert.equal(padded.label[49 * 70 + 69], IGNORE);

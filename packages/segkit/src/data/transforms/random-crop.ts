@@ -1,6 +1,7 @@
 // RandomCrop (mmseg): a size = [height, width] window; with catMaxRatio < 1 it retries (up to 10
-// times) until no single class covers more than that share of the labelled pixels. Samples smaller
-// than the window are padded (pixels 0, labels ignore), as Pad would.
+// times, keeping the last) until the window holds at least two classes and none of them covers
+// that share of the labelled pixels or more. Samples smaller than the window are padded (pixels 0,
+// labels ignore), as Pad would.
 import { register } from "../../config/registry.js";
 import { num, pair, type Options } from "../options.js";
 import type { Rng } from "../rng.js";
@@ -26,7 +27,7 @@ export function cropPlan(o: Options): CropPlan {
       const pick = (): [number, number] => [rng.int(Math.max(height - ch, 0) + 1), rng.int(Math.max(width - cw, 0) + 1)];
       let [top, left] = pick();
       if (catMaxRatio < 1) {
-        for (let attempt = 0; attempt < 10 && dominantShare(label, width, height, top, left, ch, cw, ignore) > catMaxRatio; attempt++) [top, left] = pick();
+        for (let attempt = 0; attempt < 10 && dominantShare(label, width, height, top, left, ch, cw, ignore) >= catMaxRatio; attempt++) [top, left] = pick();
       }
       return [top, left];
     },
@@ -38,7 +39,7 @@ export function randomCrop(o: Options): Transform {
   return (s, rng) => cropSample(s, ...plan.place(s.label, s.width, s.height, rng), ...plan.size, 0, plan.ignore);
 }
 
-/** Largest class share in the window; 0 when the window has a single class (mmseg accepts those). */
+/** Largest class share in the window; 1 when it holds fewer than two classes (mmseg retries those). */
 function dominantShare(label: Uint8Array, width: number, height: number, top: number, left: number, ch: number, cw: number, ignore: number): number {
   const counts = new Uint32Array(256);
   for (let y = top; y < Math.min(top + ch, height); y++) {
@@ -51,7 +52,7 @@ function dominantShare(label: Uint8Array, width: number, height: number, top: nu
     max = Math.max(max, c);
     if (c) present++;
   }
-  return present > 1 ? max / total : 0;
+  return present > 1 ? max / total : 1;
 }
 
 register("transform", "RandomCrop", { options: ["size", "catMaxRatio", "ignoreIndex"], build: randomCrop, summary: "random window with a cap on the dominant class" });
