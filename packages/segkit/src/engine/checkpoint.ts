@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { loadSafetensors, saveSafetensors, type Tensor } from "@segkit/torch";
-import { CLASSES_KEY, type ClassInfo } from "./class-info.js";
+import { CLASSES_KEY, readClassInfo, type ClassInfo } from "./class-info.js";
 
 export interface Checkpoint {
   /** Groups of named tensors, e.g. { model: stateDict, optimizer: ..., ema: ... }. */
@@ -28,20 +28,31 @@ export function saveCheckpoint(path: string, checkpoint: Checkpoint): void {
   saveSafetensors(path, flat, metadata);
 }
 
+/** Reads a checkpoint; a file that is not one, or whose metadata is not valid, is an error naming the file and key (nothing stays loaded). */
 export function loadCheckpoint(path: string): Checkpoint {
   const { tensors, metadata } = loadSafetensors(path);
-  const text = metadata[STATE_KEY];
-  if (text === undefined) {
+  try {
+    const text = metadata[STATE_KEY];
+    if (text === undefined) throw new Error(`${path}: not a segkit checkpoint (no "${STATE_KEY}" metadata)`);
+    let state: unknown;
+    try {
+      state = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${path}: metadata "${STATE_KEY}" is not valid JSON (${(e as Error).message})`);
+    }
+    if (typeof state !== "object" || state === null || Array.isArray(state)) throw new Error(`${path}: metadata "${STATE_KEY}" must be a JSON object`);
+    const classes = readClassInfo(metadata, path) ?? undefined;
+    const groups: Record<string, Map<string, Tensor>> = {};
+    for (const [key, t] of tensors) {
+      const slash = key.indexOf("/");
+      const group = slash < 0 ? "" : key.slice(0, slash);
+      (groups[group] ??= new Map()).set(key.slice(slash + 1), t);
+    }
+    return { tensors: groups, state: state as Record<string, unknown>, ...(classes ? { classes } : {}) };
+  } catch (e) {
     for (const t of tensors.values()) t.dispose();
-    throw new Error(`${path}: not a segkit checkpoint (no "${STATE_KEY}" metadata)`);
+    throw e;
   }
-  const groups: Record<string, Map<string, Tensor>> = {};
-  for (const [key, t] of tensors) {
-    const slash = key.indexOf("/");
-    const group = slash < 0 ? "" : key.slice(0, slash);
-    (groups[group] ??= new Map()).set(key.slice(slash + 1), t);
-  }
-  return { tensors: groups, state: JSON.parse(text) as Record<string, unknown> };
 }
 
 /** Frees the tensors a loaded checkpoint holds. */

@@ -14,6 +14,7 @@ import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import type { ClassInfo } from "./class-info.js";
 import { CheckpointKeeper, disposeCheckpoint, loadCheckpoint, type Checkpoint } from "./checkpoint.js";
+import { readTrainingState, type TrainingState } from "./training-state.js";
 import { evaluate } from "./evaluate.js";
 import { buildOptimizer, buildSchedule, type AnyOptimizer } from "./optimizers.js";
 import { barChart, lineChart } from "./plots.js";
@@ -68,21 +69,27 @@ function checkpointOf(run: Run, classes: ClassInfo, iteration: number, best: Tra
   };
 }
 
-function restore(run: Run, path: string): { iteration: number; best: TrainResult["best"]; seconds: number } {
-  const ck = loadCheckpoint(path);
+function restore(run: Run, path: string): TrainingState {
   try {
-    run.model.loadStateDict(ck.tensors.model ?? new Map());
-    run.optimizer.loadStateDict(optim.optimizerStateFromSafetensors({ tensors: ck.tensors.optimizer ?? new Map(), metadata: ck.state.optimizer as Record<string, string> }, path));
-    run.scheduler.loadStateDict(ck.state.schedule as optim.LrSchedulerState);
-    if (run.ema) {
-      if (!ck.tensors.ema) throw new Error(`${path}: the config has an EMA but the checkpoint has none`);
-      run.ema.loadStateDict({ averaged: ck.tensors.ema, updates: ck.state.emaUpdates as number });
+    const ck = loadCheckpoint(path);
+    try {
+      const state = readTrainingState(ck, path);
+      run.model.loadStateDict(ck.tensors.model);
+      run.optimizer.loadStateDict(optim.optimizerStateFromSafetensors({ tensors: ck.tensors.optimizer ?? new Map(), metadata: state.optimizer }, path));
+      run.scheduler.loadStateDict(state.schedule);
+      if (run.ema) {
+        if (!ck.tensors.ema || state.emaUpdates === null) throw new Error(`${path}: the config has an EMA but the checkpoint has none`);
+        run.ema.loadStateDict({ averaged: ck.tensors.ema, updates: state.emaUpdates });
+      }
+      run.selfCorrection?.restore(ck.tensors.averaged, state.selfCorrectionCycles, path);
+      torch.setRngState(state.rng);
+      return state;
+    } finally {
+      disposeCheckpoint(ck);
     }
-    run.selfCorrection?.restore(ck.tensors.averaged, (ck.state.selfCorrectionCycles as number | undefined) ?? 0, path);
-    torch.setRngState(ck.tensors.rng.get("cpu")!);
-    return { iteration: ck.state.iteration as number, best: ck.state.best as TrainResult["best"], seconds: ck.state.seconds as number };
-  } finally {
-    disposeCheckpoint(ck);
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(`resuming from ${message.startsWith(path) ? message : `${path}: ${message}`}`);
   }
 }
 
@@ -102,46 +109,56 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   torch.setNumThreads(t.threads);
   torch.manualSeed(t.seed);
 
-  const model = build<Segmentor>("model", config.model, "config.model");
-  const optimizer = buildOptimizer(config.optimizer, model.namedParameters());
-  const selfCorrection = t.selfCorrection ? new SelfCorrection(t.selfCorrection, config.model, config.data.train, t.iters, t.seed) : null;
-  const schedule = buildSchedule(config.schedule, selfCorrection?.start ?? t.iters);
-  const scheduler = new optim.LrScheduler(optimizer, selfCorrection ? selfCorrection.schedule(schedule) : schedule);
-  const ema = t.ema ? new optim.ExponentialMovingAverage(() => model.stateDict(), { decay: t.ema.decay, warmup: t.ema.warmup }) : null;
-  const run: Run = { model, optimizer, scheduler, ema, selfCorrection };
-  const trainData = new DataLoader({ ...config.data.train, shuffle: true, dropLast: true, seed: t.seed });
-  const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed });
-  const classes = trainData.dataset.classes;
-  if (classes.length !== model.numClasses) {
-    throw new Error(`config: the dataset has ${classes.length} classes but the model predicts ${model.numClasses}`);
-  }
-  const classInfo: ClassInfo = { classes, palette: trainData.dataset.palette };
-  if (trainData.length === 0) throw new Error(`config.data.train: fewer samples than one batch of ${config.data.train.batchSize}`);
-
-  const keeper = new CheckpointKeeper(join(workDir, "checkpoints"), t.keepLast);
-  const log = new ScalarLog(join(workDir, "scalars.jsonl"));
-  let iteration = 0;
-  let best: TrainResult["best"] = null;
-  const latest = options.resume ? keeper.latest() : null;
-  if (latest) {
-    const restored = restore(run, latest);
-    ({ iteration, best } = restored);
-    started -= restored.seconds * 1000;
-    const kept = log.truncateAfter(iteration);
-    writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
-  } else {
-    writeFileSync(log.path, "");
-  }
-  writeFileSync(join(workDir, "config.json"), JSON.stringify(config, null, 2));
-
-  const progress = options.progress ?? new Progress();
-  if (latest) progress.note(`resumed from ${latest} at iteration ${iteration}`);
-  const params = model.parameters();
-  let last: Summary | null = null;
-  let lossSum = 0;
-  let lossCount = 0;
-  model.train();
+  // What the run builds is released on the way out, whether it finishes or fails (a bad checkpoint,
+  // a diverged loss): no native tensors or loader workers outlive train().
+  const release: (() => unknown)[] = [];
   try {
+    const model = build<Segmentor>("model", config.model, "config.model");
+    release.push(() => model.dispose());
+    const optimizer = buildOptimizer(config.optimizer, model.namedParameters());
+    release.push(() => optimizer.dispose());
+    const selfCorrection = t.selfCorrection ? new SelfCorrection(t.selfCorrection, config.model, config.data.train, t.iters, t.seed) : null;
+    release.push(() => selfCorrection?.dispose());
+    const schedule = buildSchedule(config.schedule, selfCorrection?.start ?? t.iters);
+    const scheduler = new optim.LrScheduler(optimizer, selfCorrection ? selfCorrection.schedule(schedule) : schedule);
+    const ema = t.ema ? new optim.ExponentialMovingAverage(() => model.stateDict(), { decay: t.ema.decay, warmup: t.ema.warmup }) : null;
+    release.push(() => ema?.dispose());
+    const run: Run = { model, optimizer, scheduler, ema, selfCorrection };
+    const trainData = new DataLoader({ ...config.data.train, shuffle: true, dropLast: true, seed: t.seed });
+    release.push(() => trainData.close());
+    const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed });
+    release.push(() => valData.close());
+    const classes = trainData.dataset.classes;
+    if (classes.length !== model.numClasses) {
+      throw new Error(`config: the dataset has ${classes.length} classes but the model predicts ${model.numClasses}`);
+    }
+    const classInfo: ClassInfo = { classes, palette: trainData.dataset.palette };
+    if (trainData.length === 0) throw new Error(`config.data.train: fewer samples than one batch of ${config.data.train.batchSize}`);
+
+    const keeper = new CheckpointKeeper(join(workDir, "checkpoints"), t.keepLast);
+    const log = new ScalarLog(join(workDir, "scalars.jsonl"));
+    let iteration = 0;
+    let best: TrainResult["best"] = null;
+    const latest = options.resume ? keeper.latest() : null;
+    if (latest) {
+      const restored = restore(run, latest);
+      ({ iteration, best } = restored);
+      started -= restored.seconds * 1000;
+      const kept = log.truncateAfter(iteration);
+      writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+    } else {
+      writeFileSync(log.path, "");
+    }
+    writeFileSync(join(workDir, "config.json"), JSON.stringify(config, null, 2));
+
+    const progress = options.progress ?? new Progress();
+    if (latest) progress.note(`resumed from ${latest} at iteration ${iteration}`);
+    const params = model.parameters();
+    let last: Summary | null = null;
+    let lossSum = 0;
+    let lossCount = 0;
+    model.train();
+    release.push(() => progress.done());
     while (iteration < t.iters) {
       const epoch = Math.floor(iteration / trainData.length);
       let skip = iteration % trainData.length;
@@ -196,15 +213,9 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
         if (iteration >= t.iters) break;
       }
     }
+    writePlots(workDir, log.read(), classes, last);
+    return { iterations: iteration, best, last, classes, workDir, seconds: (Date.now() - started) / 1000 };
   } finally {
-    progress.done();
-    await trainData.close();
-    await valData.close();
-    await selfCorrection?.dispose();
+    for (const free of release.reverse()) await free();
   }
-  writePlots(workDir, log.read(), classes, last);
-  ema?.dispose();
-  optimizer.dispose();
-  model.dispose();
-  return { iterations: iteration, best, last, classes, workDir, seconds: (Date.now() - started) / 1000 };
 }
