@@ -9,9 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
-import { nn } from "@segkit/torch";
 import { runConfig } from "../src/engine/run-config.js";
-import { Segmentor } from "../src/models/segmentors/segmentor.js";
+import { Pointwise } from "./fixtures/pointwise.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 
@@ -22,17 +21,6 @@ const CONFIG = {
     val: { dataset: { type: "synthetic", length: 2, size: [32, 32] } },
   },
 };
-
-// Looks at one pixel at a time, so every window that covers a pixel gives it the same logits.
-class Pointwise extends Segmentor {
-  readonly conv = this.registerModule("conv", new nn.Conv2d(3, 3, 1));
-  constructor() {
-    super({ numClasses: 3 });
-  }
-  forward(x: torch.Tensor): torch.Tensor {
-    return this.conv.forward(x);
-  }
-}
 
 test("a config whose slide stride exceeds its crop is rejected at load, naming the keys", () => {
   const slide = (crop: unknown, stride: unknown) => runConfig(structuredClone({ ...CONFIG, test: { mode: "slide", crop, stride } }) as never);
@@ -46,7 +34,8 @@ test("a config whose slide stride exceeds its crop is rejected at load, naming t
 
 test("Segmentor.predict rejects a stride larger than the crop instead of dividing by zero", () => {
   const start = torch.liveTensors();
-  const model = new Pointwise().eval();
+  // Every window covering a pixel gives it the same logits: slide inference must equal whole-image.
+  const model = new Pointwise(3).eval();
   const x = torch.randn([1, 3, 20, 30]);
   assert.throws(() => model.predict(x, { mode: "slide", crop: [8, 8], stride: [12, 8] }), /Pointwise\.predict: "stride" \[12, 8\] must not exceed "crop" \[8, 8\]/);
   assert.throws(() => model.predict(x, { mode: "slide", crop: [8, 8], stride: [8, 0] }), /Pointwise\.predict: "stride" must be/);

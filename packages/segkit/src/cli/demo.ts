@@ -1,15 +1,13 @@
 // `segkit demo`: trains a small U-Net on the built-in synthetic scenes for a few minutes, evaluates
 // it, writes predictions, overlays and plots, and says where they are.
-import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Command } from "commander";
 import { report } from "@segkit/metrics";
 import { build } from "../config/registry.js";
 import type { Dataset } from "../data/types.js";
 import "../data/index.js";
-import { buildPipeline } from "../data/transforms/pipeline.js";
 import { loadModel, loadRunConfig } from "../engine/load.js";
-import { predictLabels, writePrediction } from "../engine/predict.js";
+import { predictionPipeline, predictLabels, writePrediction } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 
@@ -29,11 +27,10 @@ export function registerDemo(program: Command): void {
       if (result.last) console.log(report(result.last, "text", { names: result.classes }));
 
       const best = join(workDir, "checkpoints", "best.safetensors");
-      const model = loadModel(run, best);
+      const { model } = loadModel(run, best);
       const dataset = build<Dataset>("dataset", run.data.val.dataset, "config.data.val.dataset");
-      const pipeline = buildPipeline(run.data.val.pipeline, dataset.ignoreIndex);
+      const pipeline = predictionPipeline(run.data.val.pipeline);
       const outDir = join(workDir, "predictions");
-      mkdirSync(outDir, { recursive: true });
       try {
         for (let i = 0; i < Math.min(8, dataset.length); i++) {
           const raw = await dataset.raw(i);

@@ -1,14 +1,13 @@
 // `segkit train`, `segkit test` and `segkit predict`: the engine from the command line.
-import { mkdirSync, readdirSync, statSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
 import { Command } from "commander";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
-import { buildPipeline } from "../data/transforms/pipeline.js";
 import { evaluate } from "../engine/evaluate.js";
-import { loadModel, loadRunConfig } from "../engine/load.js";
-import { predictFile } from "../engine/predict.js";
+import { loadModel, loadRunConfig, predictionClasses } from "../engine/load.js";
+import { predictFile, predictionPipeline } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
@@ -32,6 +31,17 @@ export function imageFiles(inputs: string[]): string[] {
     if (files.length === 0) throw new Error(`input ${input}: the folder holds no images`);
     return files;
   });
+}
+
+/** Outputs are named after their inputs without extension: two inputs must not share a name. */
+function checkDistinctNames(files: string[]): void {
+  const seen = new Map<string, string>();
+  for (const file of files) {
+    const name = basename(file, extname(file));
+    const earlier = seen.get(name);
+    if (earlier !== undefined) throw new Error(`inputs ${earlier} and ${file} would both write predictions named ${name}`);
+    seen.set(name, file);
+  }
 }
 
 function testOverrides(test: TestConfig, o: { flip?: boolean; scales?: string; slide?: string }): TestConfig {
@@ -75,7 +85,7 @@ export function registerTrain(program: Command): void {
     .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
       const test = testOverrides(run.test, o);
-      const model = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
+      const { model } = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
         const { summary } = await evaluate(model, loader, test);
@@ -88,30 +98,30 @@ export function registerTrain(program: Command): void {
 
   program
     .command("predict <config> <checkpoint> <inputs...>")
-    .description("predict image files or folders: label PNGs (palette), overlays and per-class areas")
-    .requiredOption("--out <dir>", "output folder")
+    .description("predict image files or folders: label PNGs of class ids (palette), colour overlays and per-class areas")
+    .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
     .action(async (config: string, checkpoint: string, inputs: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
+      const test = testOverrides(run.test, o);
       const files = imageFiles(inputs);
-      const model = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
-      const loader = new DataLoader({ ...run.data.val, shuffle: false });
-      const pipeline = buildPipeline(run.data.val.pipeline, loader.dataset.ignoreIndex);
+      checkDistinctNames(files);
+      const pipeline = predictionPipeline(run.data.val.pipeline);
+      const loaded = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const progress = new Progress(process.stderr, 1);
-      mkdirSync(o.out, { recursive: true });
       try {
+        const classes = predictionClasses(loaded, run, checkpoint);
         for (const [i, file] of files.entries()) {
-          await predictFile(model, file, o.out, pipeline, testOverrides(run.test, o), loader.dataset);
+          await predictFile(loaded.model, file, o.out, pipeline, test, classes);
           progress.update({ iter: i + 1, total: files.length, extra: file });
         }
       } finally {
         progress.done();
-        await loader.close();
-        model.dispose();
+        loaded.model.dispose();
       }
-      console.log(`${files.length} predictions written to ${resolve(o.out)}`);
+      console.log(`${files.length} predictions written to ${resolve(o.out)} (labels/, overlays/, areas/)`);
     });
 }

@@ -11,6 +11,9 @@ import { resolveRoots } from "../config/roots.js";
 import { didYouMean } from "../config/closest.js";
 import "../models/index.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
+import type { Dataset } from "../data/types.js";
+import "../data/index.js";
+import { readClassInfo, type ClassInfo } from "./class-info.js";
 import { runConfig, type RunConfig } from "./run-config.js";
 
 /** The configs shipped with segkit (packages/segkit/configs). */
@@ -41,12 +44,23 @@ export interface LoadModelOptions {
   foldBatchNorm?: boolean;
 }
 
+export interface LoadedModel {
+  model: Segmentor;
+  /** The classes and palette the checkpoint stores (null for a plain state dict or an older checkpoint). */
+  classes: ClassInfo | null;
+}
+
 /** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict. */
-export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): Segmentor {
+export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): LoadedModel {
   if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
   const model = build<Segmentor>("model", config.model, "config.model");
-  const { tensors } = loadSafetensors(checkpoint);
+  const { tensors, metadata } = loadSafetensors(checkpoint);
+  let classes: ClassInfo | null;
   try {
+    classes = readClassInfo(metadata, `checkpoint ${checkpoint}`);
+    if (classes && classes.classes.length !== model.numClasses) {
+      throw new Error(`stores ${classes.classes.length} classes but config.model predicts ${model.numClasses}`);
+    }
     const prefixed = [...tensors.keys()].some((k) => k.startsWith("model/"));
     const weights = prefixed
       ? new Map([...tensors].filter(([k]) => k.startsWith("model/")).map(([k, t]) => [k.slice("model/".length), t]))
@@ -54,7 +68,8 @@ export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm
     model.loadStateDict(weights);
   } catch (e) {
     model.dispose();
-    throw new Error(`checkpoint ${checkpoint}: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    throw new Error(message.startsWith(`checkpoint ${checkpoint}`) ? message : `checkpoint ${checkpoint}: ${message}`);
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
@@ -70,5 +85,23 @@ export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm
       example.dispose();
     }
   }
-  return model;
+  return { model, classes };
+}
+
+/**
+ * The classes and palette to write predictions with: the checkpoint's, or for a checkpoint without
+ * them, the config's validation dataset's (which must then exist).
+ */
+export function predictionClasses({ model, classes }: LoadedModel, config: RunConfig, checkpoint: string): ClassInfo {
+  if (classes) return classes;
+  let dataset: Dataset;
+  try {
+    dataset = build<Dataset>("dataset", config.data.val.dataset, "config.data.val.dataset");
+  } catch (e) {
+    throw new Error(`checkpoint ${checkpoint} stores no class names and palette, and the config's dataset cannot give them: ${(e as Error).message}`);
+  }
+  if (dataset.classes.length !== model.numClasses) {
+    throw new Error(`config.data.val.dataset has ${dataset.classes.length} classes but config.model predicts ${model.numClasses}`);
+  }
+  return { classes: dataset.classes, palette: dataset.palette };
 }

@@ -1,13 +1,19 @@
 // Inference on image files: decode with sharp, apply the config's test pipeline, predict (with the
-// configured test-time augmentation), and write a palette label PNG, a colour overlay and a JSON of
-// per-class pixel areas per image. Outputs are written atomically.
+// configured test-time augmentation), undo what the pipeline did to the geometry (crop its padding
+// off, then resize to the image's size, as mmsegmentation does), and write a label PNG of class ids,
+// a colour overlay and a JSON of per-class pixel areas per image. Outputs are written atomically.
+import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import sharp from "sharp";
 import * as torch from "@segkit/torch";
-import type { Dataset, RawSample, Rgb, Transform } from "../data/types.js";
+import type { Config } from "../config/registry.js";
+import type { RawSample, Rgb, Transform } from "../data/types.js";
 import { readRgbImage } from "../data/image-file.js";
 import { Rng } from "../data/rng.js";
+import { buildPipeline } from "../data/transforms/pipeline.js";
+import { writeLabelPng } from "../io/label-png-writer.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
+import type { ClassInfo } from "./class-info.js";
 import { predictProbabilities } from "./evaluate.js";
 import type { TestConfig } from "./run-config.js";
 
@@ -17,58 +23,94 @@ export interface PredictionFiles {
   areas: string;
 }
 
-/** Class index per pixel (H×W, uint8) for one decoded RGB image, at the image's own size. */
-export function predictLabels(model: Segmentor, pixels: RawSample, pipeline: Transform, test: TestConfig): Uint8Array {
-  // Test pipelines are deterministic (resize, normalise): any seed gives the same result.
-  const prepared = pipeline(pixels, new Rng(0));
+/** The label value marking the image's own pixels as the pipeline runs; what a step adds gets 0. */
+const IMAGE_MARK = 1;
+
+/**
+ * The test pipeline for prediction. Labels take no part in prediction: they carry a mask of the
+ * image through the same steps instead, so the options that say how steps fill labels (ignoreIndex;
+ * MirrorPad's label) are dropped and every fill is 0.
+ */
+export function predictionPipeline(configs: Config[]): Transform {
+  return buildPipeline(configs.map(({ ignoreIndex: _fill, label: _border, ...step }) => step as Config), 0);
+}
+
+interface Window {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
+
+/** Where the image lies in the pipeline's output: the box the mask fills (any other shape is an error). */
+function imageWindow(prepared: RawSample, file: string): Window {
+  const { width, height, label } = prepared;
+  let [top, left, bottom, right, marked] = [height, width, -1, -1, 0];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (label[y * width + x] !== IMAGE_MARK) continue;
+      [top, left, bottom, right] = [Math.min(top, y), Math.min(left, x), Math.max(bottom, y), Math.max(right, x)];
+      marked++;
+    }
+  }
+  if (marked === 0) throw new Error(`${file}: the test pipeline keeps none of the image`);
+  const window = { top, left, height: bottom - top + 1, width: right - left + 1 };
+  if (marked !== window.height * window.width) {
+    throw new Error(`${file}: the test pipeline moves the image in a way predict cannot undo (only resizing, padding and cropping can be)`);
+  }
+  return window;
+}
+
+/**
+ * Class index per pixel (H×W) for one decoded RGB image, at the image's own size: uint8 for up to
+ * 256 classes, uint16 beyond. `pipeline` comes from predictionPipeline.
+ */
+export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig): Uint8Array | Uint16Array {
+  const { width, height } = image;
+  // Test pipelines are deterministic (resize, pad, normalise): any seed gives the same result.
+  const prepared = pipeline({ ...image, label: new Uint8Array(width * height).fill(IMAGE_MARK) }, new Rng(0));
+  const window = imageWindow(prepared, image.meta.file);
   return torch.tidy(() => {
     const hwc = torch.tensor(prepared.pixels, { shape: [prepared.height, prepared.width, 3] });
-    const image = hwc.permute([2, 0, 1]).to("float32").unsqueeze(0).contiguous();
-    let probs = predictProbabilities(model, image, test);
-    if (prepared.height !== pixels.height || prepared.width !== pixels.width) {
-      probs = torch.upsampleBilinear2d(probs, [pixels.height, pixels.width], false);
-    }
-    return probs.argmax(1).to("uint8").toTypedArray() as Uint8Array;
+    const batch = hwc.permute([2, 0, 1]).to("float32").unsqueeze(0).contiguous();
+    let probs = predictProbabilities(model, batch, test).slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
+    if (window.height !== height || window.width !== width) probs = torch.upsampleBilinear2d(probs, [height, width], false);
+    const classes = probs.argmax(1);
+    return model.numClasses <= 256 ? (classes.to("uint8").toTypedArray() as Uint8Array) : Uint16Array.from(classes.to("int32").toTypedArray() as Int32Array);
   });
 }
 
-async function writeAtomic(path: string, image: sharp.Sharp): Promise<void> {
-  torch.writeFileAtomic(path, await image.png().toBuffer());
-}
-
-/** Writes <name>_label.png (class colours), <name>_overlay.png (alpha blend) and <name>_areas.json. */
-export async function writePrediction(outDir: string, name: string, rgb: Uint8Array, labels: Uint8Array, width: number, height: number,
-  dataset: Pick<Dataset, "classes" | "palette">, alpha = 0.5): Promise<PredictionFiles> {
-  const colours = new Uint8Array(width * height * 3);
-  const overlay = new Uint8Array(width * height * 3);
-  const counts = new Array<number>(dataset.classes.length).fill(0);
-  for (let p = 0; p < labels.length; p++) {
-    const c: Rgb = dataset.palette[labels[p]] ?? [0, 0, 0];
-    counts[labels[p]]++;
-    for (let k = 0; k < 3; k++) {
-      colours[p * 3 + k] = c[k];
-      overlay[p * 3 + k] = Math.round((1 - alpha) * rgb[p * 3 + k] + alpha * c[k]);
-    }
-  }
+/**
+ * Writes labels/<name>.png (class ids: a palette PNG, or 16-bit grey beyond 256 classes; the files
+ * `segkit eval` reads), overlays/<name>.png (the class colours blended over the image) and
+ * areas/<name>.json (pixels per class).
+ */
+export async function writePrediction(outDir: string, name: string, rgb: Uint8Array, labels: Uint8Array | Uint16Array, width: number, height: number,
+  info: ClassInfo, alpha = 0.5): Promise<PredictionFiles> {
   const files = {
-    label: join(outDir, `${name}_label.png`),
-    overlay: join(outDir, `${name}_overlay.png`),
-    areas: join(outDir, `${name}_areas.json`),
+    label: join(outDir, "labels", `${name}.png`),
+    overlay: join(outDir, "overlays", `${name}.png`),
+    areas: join(outDir, "areas", `${name}.json`),
   };
-  const raw = { raw: { width, height, channels: 3 as const } };
-  await writeAtomic(files.label, sharp(colours, raw));
-  await writeAtomic(files.overlay, sharp(overlay, raw));
+  for (const dir of ["labels", "overlays", "areas"]) mkdirSync(join(outDir, dir), { recursive: true });
+  writeLabelPng(files.label, labels, width, height, info.palette);
+  const overlay = new Uint8Array(width * height * 3);
+  const counts = new Array<number>(info.classes.length).fill(0);
+  for (let p = 0; p < labels.length; p++) {
+    const c: Rgb = info.palette[labels[p]];
+    counts[labels[p]]++;
+    for (let k = 0; k < 3; k++) overlay[p * 3 + k] = Math.round((1 - alpha) * rgb[p * 3 + k] + alpha * c[k]);
+  }
+  torch.writeFileAtomic(files.overlay, await sharp(overlay, { raw: { width, height, channels: 3 } }).png().toBuffer());
   const total = labels.length;
-  const areas = Object.fromEntries(dataset.classes.map((c, i) => [c, { pixels: counts[i], fraction: counts[i] / total }]));
+  const areas = Object.fromEntries(info.classes.map((c, i) => [c, { pixels: counts[i], fraction: counts[i] / total }]));
   torch.writeFileAtomic(files.areas, JSON.stringify({ width, height, areas }, null, 2));
   return files;
 }
 
-/** Predicts one image file and writes its outputs; errors name the file. */
-export async function predictFile(model: Segmentor, file: string, outDir: string, pipeline: Transform, test: TestConfig,
-  dataset: Pick<Dataset, "classes" | "palette">): Promise<PredictionFiles> {
+/** Predicts one image file and writes its outputs under its name without extension; errors name the file. */
+export async function predictFile(model: Segmentor, file: string, outDir: string, pipeline: Transform, test: TestConfig, info: ClassInfo): Promise<PredictionFiles> {
   const image = await readRgbImage(file);
-  const sample: RawSample = { ...image, label: new Uint8Array(image.width * image.height), meta: { file, size: [image.height, image.width] } };
-  const labels = predictLabels(model, sample, pipeline, test);
-  return writePrediction(outDir, basename(file, extname(file)), image.pixels, labels, image.width, image.height, dataset);
+  const labels = predictLabels(model, { ...image, meta: { file, size: [image.height, image.width] } }, pipeline, test);
+  return writePrediction(outDir, basename(file, extname(file)), image.pixels, labels, image.width, image.height, info);
 }
