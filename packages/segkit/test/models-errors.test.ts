@@ -105,7 +105,7 @@ test("parameter and multiply-accumulate counts of a small U-Net match the hand c
 
 test("segkit models lists every model with parameters and MACs", () => {
   const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
-  const out = execFileSync(process.execPath, [cli, "models", "--json", "--size", "32x32", "--classes", "3"], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
+  const out = execFileSync(process.execPath, [cli, "models", "--cost", "--json", "--size", "32x32", "--classes", "3"], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
   const { models, backbones, heads } = JSON.parse(out) as { models: { name: string; parameters: number; gmacs: number; gflops: number }[]; backbones: string[]; heads: string[] };
   const names = models.map((m) => m.name);
   for (const name of ["fcn_resnet50", "deeplabv3_resnet50", "lraspp_mobilenet_v3_large", "unet", "segnet", "unet_plus_plus", "fcn8s_vgg16"]) assert.ok(names.includes(name), name);

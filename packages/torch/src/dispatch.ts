@@ -150,6 +150,30 @@ function signature(o: Overload): string {
   return `${o.op}${o.overload ? "." + o.overload : ""}(${args.join(", ")})`;
 }
 
+let defaultDevice: string | null = null;
+
+/**
+ * Runs `fn` with factory operators (empty, zeros, randn, ... — those without tensor inputs) creating
+ * their tensors on `device` unless given one, as PyTorch's `with torch.device(...)`. On "meta" a
+ * model is built as shapes only: counting its parameters allocates no memory for them.
+ */
+export function withDefaultDevice<T>(device: string, fn: () => T): T {
+  if (!DEVICE.test(device)) throw new RangeError(`withDefaultDevice: expected a device such as "cpu" or "meta", got ${JSON.stringify(device)}`);
+  const outer = defaultDevice;
+  defaultDevice = device;
+  try {
+    return fn();
+  } finally {
+    defaultDevice = outer;
+  }
+}
+
+function placeOnDefaultDevice(overload: Overload, values: unknown[]): void {
+  if (overload.args.some((a) => a.kind === "T" || a.kind === "L" || a.kind === "M")) return;
+  const i = overload.args.findIndex((a) => a.kind === "V" && a.name === "device");
+  if (i >= 0 && (values[i] === undefined || values[i] === null)) values[i] = defaultDevice;
+}
+
 /** Calls the first overload of `table` that fits `args` (a trailing plain object holds keyword arguments). */
 export function invoke(table: OpTable, args: unknown[]): unknown {
   let positional = args;
@@ -163,6 +187,7 @@ export function invoke(table: OpTable, args: unknown[]): unknown {
     const values = bind(overload, positional, keywords);
     if (values === null) continue;
     if (overload.id < 0) overload.id = native.opId(overload.op, overload.overload);
+    if (defaultDevice !== null) placeOnDefaultDevice(overload, values);
     let end = values.length;
     while (end > 0 && values[end - 1] === undefined) end--;
     const nativeArgs = new Array<unknown>(end);

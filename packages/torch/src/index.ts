@@ -5,6 +5,7 @@ export * from "./generated/ops.js";
 export { Tensor, type BackwardOptions } from "./tensor.js";
 export { tensor, scalar, type TensorOptions } from "./creation.js";
 export { tidy, keep, scopeDepth } from "./scope.js";
+export { withDefaultDevice } from "./dispatch.js";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceMode, backward, grad, type GradOptions } from "./autograd.js";
 export { torchVersion, setNumThreads, getNumThreads, manualSeed, getRngState, setRngState, liveTensors, externalMemory, callOp } from "./runtime.js";
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";

@@ -1,9 +1,11 @@
 // Model size and cost: parameter count, and multiply-accumulates of the conv and linear layers for
-// one image of a given size, counted by forward hooks during one inference pass.
+// one image of a given size, counted by forward hooks during one inference pass. The count alone
+// builds the model on libtorch's meta device (shapes without storage), so it costs no memory.
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Segmentor } from "./segmentors/segmentor.js";
+import { build, type Config } from "../config/registry.js";
 
 export interface Complexity {
   parameters: number;
@@ -39,4 +41,16 @@ export function complexity(model: Segmentor, size: [number, number]): Complexity
     model.train(wasTraining);
   }
   return { parameters: model.numParameters(), macs, size };
+}
+
+/** Parameters of the model `config` describes, built on the meta device: no parameter memory is allocated. */
+export function countParameters(config: Config, where = "model"): number {
+  return torch.withDefaultDevice("meta", () => {
+    const model = build<Segmentor>("model", config, where);
+    try {
+      return model.numParameters();
+    } finally {
+      model.dispose();
+    }
+  });
 }

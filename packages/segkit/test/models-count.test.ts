@@ -1,0 +1,53 @@
+// `segkit models` counts parameters on the meta device: the counts equal those of the allocated
+// models, and a model whose parameters would fill tens of gigabytes counts in an instant.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { build, registered } from "../src/config/registry.js";
+import { countParameters } from "../src/models/complexity.js";
+import type { Segmentor } from "../src/models/index.js";
+import "../src/models/index.js";
+
+// The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
+const NARROWER: Record<string, Record<string, unknown>> = {
+  fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
+};
+
+test("the meta-device count equals the allocated model's count, for every registered model", () => {
+  const names = registered("model").filter((name) => name !== "encoder_decoder");
+  assert.ok(names.length >= 20, `${names.length} models registered`);
+  for (const name of names) {
+    const config = { type: name, numClasses: 5, ...NARROWER[name] };
+    const model = build<Segmentor>("model", config);
+    try {
+      assert.equal(countParameters(config), model.numParameters(), name);
+    } finally {
+      model.dispose();
+    }
+  }
+});
+
+test("a U-Net of 40 GB of parameters counts in seconds without allocating them", () => {
+  const config = { type: "unet", numClasses: 2, widths: [2048, 4096, 8192, 16384, 32768] };
+  const before = process.memoryUsage().rss;
+  const started = performance.now();
+  const count = countParameters(config);
+  const seconds = (performance.now() - started) / 1000;
+  const grownMB = (process.memoryUsage().rss - before) / 2 ** 20;
+  // The bottleneck's two 3×3 convs alone hold 9 × 16384 × 32768 + 9 × 32768² weights.
+  assert.ok(count > 9 * 16384 * 32768 + 9 * 32768 ** 2, `${count} parameters`);
+  assert.ok(count * 4 > 10 * 2 ** 30, "more than 10 GB as float32");
+  assert.ok(seconds < 5, `counted in ${seconds.toFixed(2)} s`);
+  assert.ok(grownMB < 200, `resident memory grew by ${grownMB.toFixed(0)} MB`);
+});
+
+test("segkit models lists parameters without --cost, and no cost columns", () => {
+  const cli = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+  const out = execFileSync(process.execPath, [cli, "models", "--json", "--classes", "3"], { encoding: "utf8" });
+  const { models } = JSON.parse(out) as { models: { name: string; parameters: number; gmacs?: number }[] };
+  // torchvision's deeplabv3_resnet50 has 39,638,869 parameters at 21 classes (no auxiliary head; python3-torchvision 0.14); at 3
+  // classes its classifier has 18 × (256 + 1) fewer.
+  assert.equal(models.find((m) => m.name === "deeplabv3_resnet50")!.parameters, 39_638_869 - 18 * 257);
+  assert.ok(models.every((m) => m.parameters > 0 && m.gmacs === undefined));
+});
