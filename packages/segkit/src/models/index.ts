@@ -1,5 +1,7 @@
 // segkit models: backbones, necks, heads and segmentors, registered by name for configs (zoo.ts).
 import "./zoo.js";
+import "./segmentors/ddrnet/variants.js";
+import "./segmentors/pidnet/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";
@@ -25,4 +27,6 @@ export { FCNVGG, type FCNVGGOptions } from "./segmentors/fcn-vgg/model.js";
 export { BiSeNetV1, type BiSeNetV1Options } from "./segmentors/bisenet-v1/model.js";
 export { BiSeNetV2, type BiSeNetV2Options } from "./segmentors/bisenet-v2/model.js";
 export { ENet, type ENetOptions } from "./segmentors/enet/model.js";
+export { DDRNet, type DDRNetOptions } from "./segmentors/ddrnet/model.js";
+export { PIDNet, type PIDNetOptions } from "./segmentors/pidnet/model.js";
 export { complexity, type Complexity } from "./complexity.js";
