@@ -2,6 +2,8 @@
 import "./zoo.js";
 import "./segmentors/ddrnet/variants.js";
 import "./segmentors/pidnet/variants.js";
+import "./segmentors/stdc/variants.js";
+import "./segmentors/fast-scnn/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";

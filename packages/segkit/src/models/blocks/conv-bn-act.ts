@@ -1,0 +1,38 @@
+// Conv → BatchNorm → activation with named children "conv", "bn" (and "activate"): the key layout of
+// mmcv's ConvModule and of authors' code that names its layers (STDC's ConvX, BiSeNet's ConvBNReLU),
+// where ConvNormAct has torchvision's "0", "1", "2".
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { activation, type Activation, type TensorModule } from "./conv-norm-act.js";
+
+export interface ConvBnActOptions {
+  stride?: number;
+  /** Default: kernelSize // 2 (size kept at stride 1). */
+  padding?: number;
+  groups?: number;
+  /** Default "relu"; null for none. */
+  act?: Activation;
+  /** BatchNorm momentum (mmsegmentation's Fast-SCNN uses 0.01). */
+  momentum?: number;
+}
+
+export class ConvBnAct extends nn.Module {
+  readonly conv: nn.Conv2d;
+  readonly bn: nn.BatchNorm2d;
+  readonly activate: TensorModule | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvBnActOptions = {}) {
+    super();
+    this.conv = this.registerModule("conv", new nn.Conv2d(inChannels, outChannels, kernelSize, {
+      stride: options.stride ?? 1, padding: options.padding ?? kernelSize >> 1, groups: options.groups ?? 1, bias: false,
+    }));
+    this.bn = this.registerModule("bn", new nn.BatchNorm2d(outChannels, { momentum: options.momentum ?? 0.1 }));
+    const act = activation(options.act === undefined ? "relu" : options.act, outChannels, true);
+    this.activate = act && this.registerModule("activate", act);
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = this.bn.call(this.conv.call(x));
+    return this.activate ? this.activate.call(y) : y;
+  }
+}
