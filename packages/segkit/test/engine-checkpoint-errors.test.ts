@@ -22,7 +22,7 @@ const config = (iters: number) => runConfig({
     val: { dataset: { type: "synthetic", length: 2, size: [32, 32], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
   },
   optimizer: { type: "SGD", lr: 0.05, momentum: 0.9 },
-  train: { iters, valInterval: 3, checkpointInterval: 3, logInterval: 1, seed: 3, threads: 1 },
+  train: { iters, valInterval: 3, checkpointInterval: 3, logInterval: 1, seed: 3, threads: 1, ema: { decay: 0.9 } },
 });
 
 type State = Record<string, unknown>;
@@ -48,8 +48,9 @@ const CASES: [string, Damage, RegExp][] = [
   ["missing schedule", { state: (s) => { delete s.schedule; } }, /resuming from .*iter_6\.safetensors: state: "schedule" must be an object, got undefined/],
   ["schedule behind the iteration", { state: (s) => { (s.schedule as State).iter = 3; } }, /resuming from .*iter_6\.safetensors: state: "schedule\.iter" 3 differs from "iteration" 6/],
   ["schedule.baseLrs not a list", { state: (s) => { (s.schedule as State).baseLrs = "0.05"; } }, /resuming from .*iter_6\.safetensors: state: "schedule\.baseLrs" must be an array/],
-  ["emaUpdates not a number", { state: (s) => { s.emaUpdates = "a"; } }, /resuming from .*iter_6\.safetensors: state: "emaUpdates" must be an integer >= 0, got "a"/],
-  ["missing selfCorrectionCycles", { state: (s) => { delete s.selfCorrectionCycles; } }, /resuming from .*iter_6\.safetensors: state: "selfCorrectionCycles" must be an integer >= 0/],
+  ["missing hooks", { state: (s) => { delete s.hooks; } }, /resuming from .*iter_6\.safetensors: state: "hooks" must be an object, got undefined/],
+  ["EMA updates not a number", { state: (s) => { (s.hooks as Record<string, State>).ema.updates = "a"; } }, /resuming from .*iter_6\.safetensors: state: "hooks\.ema\.updates" must be an integer >= 0, got "a"/],
+  ["missing EMA weights", { file: (f) => dropTensor(f, [...f.tensors.keys()].find((k) => k.startsWith("ema/"))!) }, /resuming from .*iter_6\.safetensors: .*missing/],
   ["class info not JSON", { file: (f) => { f.metadata["segkit.classes"] = "{]"; } }, /resuming from .*iter_6\.safetensors: metadata "segkit\.classes" is not JSON/],
   ["missing RNG state", { file: (f) => dropTensor(f, "rng/cpu") }, /resuming from .*iter_6\.safetensors: tensor "rng\/cpu" must be a 1-D uint8 generator state/],
   ["missing model weight", { file: (f) => dropTensor(f, [...f.tensors.keys()].find((k) => k.startsWith("model/"))!) }, /resuming from .*iter_6\.safetensors: .*missing keys: /],

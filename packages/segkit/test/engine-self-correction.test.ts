@@ -9,7 +9,8 @@ import "../src/models/index.js";
 import "../src/data/index.js";
 import type { Segmentor } from "../src/models/segmentors/segmentor.js";
 import { runConfig } from "../src/engine/run-config.js";
-import { SelfCorrection, sampleRefinedLabels } from "../src/engine/self-correction.js";
+import { SelfCorrection, sampleRefinedLabels } from "../src/engine/hooks/self-correction-hook.js";
+import type { TrainBatch, TrainRun } from "../src/engine/hooks/hook.js";
 
 test("refined labels follow (one-hot + m·p) / (m + 1) and keep ignored pixels", () => {
   torch.manualSeed(0);
@@ -29,11 +30,13 @@ test("refined labels follow (one-hot + m·p) / (m + 1) and keep ignored pixels",
 
 const MODEL = { type: "unet", numClasses: 5, widths: [4, 8] };
 const DATA = { dataset: { type: "synthetic", length: 8, size: [32, 32], seed: 1 }, pipeline: [{ type: "Normalize" }], batchSize: 2, workers: 0 };
+/** The parts of a run the self-correction hook reads. */
+const runOf = (model: Segmentor, iteration: number) => ({ model, iteration, config: runConfig({ model: MODEL, data: { train: DATA, val: DATA } } as never) }) as unknown as TrainRun;
 
 test("the schedule runs the main one, then cosine cycles restarting at lrRatio × base", () => {
-  const sc = new SelfCorrection({ cycles: 2, cycleIters: 10, lrRatio: 0.5, bnBatches: 1 }, MODEL, DATA, 30, 0);
+  const sc = new SelfCorrection({ cycles: 2, cycleIters: 10, lrRatio: 0.5, bnBatches: 1 });
+  const schedule = sc.schedule((maxIters) => optim.poly({ maxIters, power: 1 }), 30);
   assert.equal(sc.start, 10);
-  const schedule = sc.schedule(optim.poly({ maxIters: sc.start, power: 1 }));
   const near = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} vs ${b}`);
   near(schedule.lr(5, 1), 0.5);
   near(schedule.lr(10, 1), 0.5);
@@ -45,29 +48,41 @@ test("the schedule runs the main one, then cosine cycles restarting at lrRatio �
 
 test("cycle ends average the weights, re-estimate BatchNorm, and the last one hands the average to the model", async () => {
   torch.manualSeed(1);
-  const sc = new SelfCorrection({ cycles: 2, cycleIters: 2, lrRatio: 0.1, bnBatches: 3 }, MODEL, DATA, 6, 0);
+  const sc = new SelfCorrection({ cycles: 2, cycleIters: 2, lrRatio: 0.1, bnBatches: 3 });
+  sc.schedule(() => optim.constant(), 6);
   const model = build<Segmentor>("model", MODEL);
+  sc.beforeRun(runOf(model, 0));
+  const refine = (images: torch.Tensor, labels: torch.Tensor) => {
+    const batch: TrainBatch = { images, labels, soft: null };
+    sc.beforeTrainIter(runOf(model, 0), batch);
+    return batch.labels;
+  };
+  const state = () => {
+    const ck = { tensors: {}, state: {} } as { tensors: Record<string, Map<string, torch.Tensor>>; state: { hooks?: Record<string, { cyclesDone: number }> } };
+    sc.beforeSaveCheckpoint(runOf(model, 0), ck as never);
+    return { tensors: ck.tensors["self-correction"], cyclesDone: ck.state.hooks!["self-correction"].cyclesDone };
+  };
   const snapshot = () => new Map([...model.namedParameters()].map(([k, p]) => [k, p.detach().clone()]));
   const images = torch.randn([2, 3, 32, 32]);
   const labels = torch.zeros([2, 32, 32], { dtype: "int64" });
-  assert.equal(sc.refine(images, labels, 255), labels, "no refinement before the first cycle ends");
+  assert.equal(refine(images, labels), labels, "no refinement before the first cycle ends");
 
-  await sc.afterStep(3, model);
-  assert.equal(sc.state().cyclesDone, 0, "iteration 3 is inside the first cycle");
-  await sc.afterStep(4, model);
+  await sc.afterTrainIter(runOf(model, 3));
+  assert.equal(state().cyclesDone, 0, "iteration 3 is inside the first cycle");
+  await sc.afterTrainIter(runOf(model, 4));
   const first = snapshot();
-  const { tensors } = sc.state();
+  const { tensors } = state();
   for (const [k, p] of first) assert.ok(torch.equal(tensors!.get(k)!, p), `${k} after one cycle is the model's`);
-  const norms = [...sc.state().tensors!].filter(([k]) => k.endsWith("num_batches_tracked"));
+  const norms = [...state().tensors!].filter(([k]) => k.endsWith("num_batches_tracked"));
   assert.ok(norms.length > 0);
   for (const [k, n] of norms) assert.equal(n.item(), 3, `${k}: the statistics are re-estimated over bnBatches batches`);
-  const refined = sc.refine(images, labels, 255);
+  const refined = refine(images, labels);
   assert.notEqual(refined, labels);
   refined.dispose();
 
   torch.noGrad(() => model.parameters().forEach((p) => p.add_(1)));
   const second = snapshot();
-  await sc.afterStep(6, model);
+  await sc.afterTrainIter(runOf(model, 6));
   for (const [k, p] of model.namedParameters()) {
     const mean = first.get(k)!.add(second.get(k)!).div(2);
     assert.ok(torch.allclose(p, mean, 1e-6, 1e-6), `${k} is the mean of the two cycle ends`);
@@ -87,5 +102,5 @@ test("self-correction config errors name the key", () => {
   assert.throws(() => withSc({ cycles: 0, cycleIters: 3 }), /config\.train\.selfCorrection\.cycles must be a positive integer/);
   assert.throws(() => withSc({ cycles: 2, cycleIters: 3, lrRatio: -1 }), /config\.train\.selfCorrection\.lrRatio must be positive/);
   assert.deepEqual(withSc({ cycles: 2, cycleIters: 3 }).train.selfCorrection, { cycles: 2, cycleIters: 3, lrRatio: 0.1, bnBatches: 10 });
-  assert.throws(() => new SelfCorrection({ cycles: 4, cycleIters: 3, lrRatio: 0.1, bnBatches: 1 }, MODEL, DATA, 12, 0), /4 cycles of 3 iterations need more than the 12 training iterations/);
+  assert.throws(() => new SelfCorrection({ cycles: 4, cycleIters: 3, lrRatio: 0.1, bnBatches: 1 }).schedule(() => optim.constant(), 12), /4 cycles of 3 iterations need more than the 12 training iterations/);
 });

@@ -1,9 +1,9 @@
 // Config-driven construction: every buildable thing (model, backbone, neck, head, loss, dataset,
-// transform, optimizer, schedule) registers a builder under a name with the option keys it accepts;
+// transform, optimizer, schedule, training hook) registers a builder under a name with the option keys it accepts;
 // build({ type, ...options }) finds it and rejects unknown names and keys, suggesting the closest.
 import { didYouMean } from "./closest.js";
 
-export type Kind = "model" | "backbone" | "neck" | "head" | "loss" | "dataset" | "transform" | "optimizer" | "schedule";
+export type Kind = "model" | "backbone" | "neck" | "head" | "loss" | "dataset" | "transform" | "optimizer" | "schedule" | "hook";
 
 export interface Builder<T = unknown> {
   /** Option keys the builder accepts (besides `type`). */

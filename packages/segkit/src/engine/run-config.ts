@@ -3,7 +3,7 @@
 import { checkKeys, type Config } from "../config/registry.js";
 import type { ConfigObject } from "../config/overrides.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
-import { SELF_CORRECTION_DEFAULTS, type SelfCorrectionConfig } from "./self-correction.js";
+import { selfCorrectionConfig, type SelfCorrectionConfig } from "./hooks/self-correction-hook.js";
 
 export interface LoaderConfig {
   dataset: Config;
@@ -41,6 +41,8 @@ export interface RunConfig {
     ema: { decay: number; warmup: boolean } | null;
     /** Self-correction cycles of weight averaging and label refinement (null: off). */
     selfCorrection: SelfCorrectionConfig | null;
+    /** Batches whose gradients are summed into one optimizer step (an iteration). */
+    accumulate: number;
   };
   test: TestConfig;
 }
@@ -48,7 +50,7 @@ export interface RunConfig {
 const LOADER_DEFAULTS = { pipeline: [], batchSize: 2, workers: 0 };
 const TRAIN_DEFAULTS: RunConfig["train"] = {
   iters: 1000, valInterval: 500, checkpointInterval: 500, keepLast: 2, logInterval: 10, seed: 0, threads: 2, clipGrad: null, ema: null,
-  selfCorrection: null,
+  selfCorrection: null, accumulate: 1,
 };
 const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1] };
 
@@ -62,17 +64,6 @@ function loader(raw: Record<string, unknown>, where: string): LoaderConfig {
   checkKeys(raw, ["dataset", "pipeline", "batchSize", "workers"], where);
   if (typeof raw.dataset !== "object" || raw.dataset === null) throw new Error(`${where}: "dataset" is required`);
   return { ...LOADER_DEFAULTS, ...raw } as unknown as LoaderConfig;
-}
-
-function selfCorrection(raw: Record<string, unknown>): SelfCorrectionConfig {
-  const where = "config.train.selfCorrection";
-  checkKeys(raw, ["cycles", "cycleIters", "lrRatio", "bnBatches"], where);
-  const config = { ...SELF_CORRECTION_DEFAULTS, ...raw } as SelfCorrectionConfig;
-  for (const key of ["cycles", "cycleIters", "bnBatches"] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${where}.${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
-  }
-  if (!(config.lrRatio > 0)) throw new Error(`${where}.lrRatio must be positive, got ${JSON.stringify(config.lrRatio)}`);
-  return config;
 }
 
 /** Validates a composed config and fills in defaults. */
@@ -93,11 +84,11 @@ export function runConfig(config: ConfigObject): RunConfig {
     test: { ...TEST_DEFAULTS, ...test } as TestConfig,
   };
   const t = merged.train;
-  for (const key of ["iters", "valInterval", "checkpointInterval", "keepLast", "logInterval", "threads"] as const) {
+  for (const key of ["iters", "valInterval", "checkpointInterval", "keepLast", "logInterval", "threads", "accumulate"] as const) {
     if (!Number.isInteger(t[key]) || t[key] < 1) throw new Error(`config.train.${key} must be a positive integer, got ${JSON.stringify(t[key])}`);
   }
   if (t.ema !== null) checkKeys(t.ema as unknown as Record<string, unknown>, ["decay", "warmup"], "config.train.ema");
-  if (t.selfCorrection !== null) t.selfCorrection = selfCorrection(t.selfCorrection as unknown as Record<string, unknown>);
+  if (t.selfCorrection !== null) t.selfCorrection = selfCorrectionConfig(t.selfCorrection as unknown as Record<string, unknown>);
   if (merged.test.mode !== "whole" && merged.test.mode !== "slide") {
     throw new Error(`config.test.mode must be "whole" or "slide", got ${JSON.stringify(merged.test.mode)}`);
   }

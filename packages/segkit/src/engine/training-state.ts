@@ -1,9 +1,12 @@
-// What a checkpoint must hold to resume training, checked field by field (type and range) before
-// anything is restored or a log is touched: a missing or wrong field is an error naming the file and
-// key, never a run that silently starts from nothing.
-import type { optim, Tensor } from "@segkit/torch";
+// A run's state in a checkpoint: what the trainer saves (model, optimizer, schedule, RNG, iteration,
+// best, time) plus each hook's part under its name, and resuming from it. Every field is checked (type
+// and range) before anything is restored or a log is touched: a missing or wrong field is an error
+// naming the file and key, never a run that silently starts from nothing.
+import * as torch from "@segkit/torch";
+import { optim, type Tensor } from "@segkit/torch";
 import { num } from "../data/options.js";
-import type { Checkpoint } from "./checkpoint.js";
+import { disposeCheckpoint, loadCheckpoint, type Checkpoint } from "./checkpoint.js";
+import type { TrainRun } from "./hooks/hook.js";
 
 export interface TrainingState {
   iteration: number;
@@ -13,8 +16,6 @@ export interface TrainingState {
   /** The optimizer's non-tensor state (optim.optimizerStateToSafetensors metadata). */
   optimizer: Record<string, string>;
   schedule: optim.LrSchedulerState;
-  emaUpdates: number | null;
-  selfCorrectionCycles: number;
   rng: Tensor;
 }
 
@@ -55,13 +56,47 @@ export function readTrainingState(ck: Checkpoint, path: string): TrainingState {
   if (!Array.isArray(baseLrs) || !baseLrs.every((lr) => typeof lr === "number" && Number.isFinite(lr) && lr >= 0)) {
     throw new Error(`${where}: "schedule.baseLrs" must be an array of learning rates, got ${JSON.stringify(baseLrs)}`);
   }
-  const emaUpdates = s.emaUpdates === null ? null : integer(s, "emaUpdates", 0, where);
-  const selfCorrectionCycles = integer(s, "selfCorrectionCycles", 0, where);
+  object(s, "hooks", where);
   if (!ck.tensors.model || ck.tensors.model.size === 0) throw new Error(`${path}: no "model/" tensors`);
   const rng = ck.tensors.rng?.get("cpu");
   if (!rng || rng.dtype !== "uint8" || rng.shape.length !== 1) throw new Error(`${path}: tensor "rng/cpu" must be a 1-D uint8 generator state`);
   return {
     iteration, best, seconds, optimizer: optimizer as Record<string, string>, schedule: { iter: scheduleIter, baseLrs: baseLrs as number[] },
-    emaUpdates, selfCorrectionCycles, rng,
+    rng,
   };
+}
+
+/** The run's checkpoint now: the trainer's fields, then each hook's part. */
+export function checkpointOf(run: TrainRun): Checkpoint {
+  const { tensors: optimizerTensors, metadata } = optim.optimizerStateToSafetensors(run.optimizer.stateDict());
+  const checkpoint: Checkpoint = {
+    tensors: { model: run.model.stateDict(), optimizer: optimizerTensors, rng: new Map([["cpu", torch.getRngState()]]) },
+    state: {
+      iteration: run.iteration, best: run.best, seconds: run.seconds(), optimizer: metadata, schedule: run.scheduler.stateDict(), hooks: {},
+    },
+    classes: run.classes,
+  };
+  for (const hook of run.hooks) hook.beforeSaveCheckpoint?.(run, checkpoint);
+  return checkpoint;
+}
+
+/** Restores `run` and its hooks from the checkpoint at `path`; returns the trainer's fields. Errors start "resuming from <path>". */
+export function resumeFrom(run: TrainRun, path: string): TrainingState {
+  try {
+    const ck = loadCheckpoint(path);
+    try {
+      const state = readTrainingState(ck, path);
+      run.model.loadStateDict(ck.tensors.model);
+      run.optimizer.loadStateDict(optim.optimizerStateFromSafetensors({ tensors: ck.tensors.optimizer ?? new Map(), metadata: state.optimizer }, path));
+      run.scheduler.loadStateDict(state.schedule);
+      for (const hook of run.hooks) hook.afterLoadCheckpoint?.(run, ck, path);
+      torch.setRngState(state.rng);
+      return state;
+    } finally {
+      disposeCheckpoint(ck);
+    }
+  } catch (e) {
+    const message = (e as Error).message;
+    throw new Error(`resuming from ${message.startsWith(path) ? message : `${path}: ${message}`}`);
+  }
 }

@@ -1,0 +1,52 @@
+// The run's record: scalars.jsonl (loss parts and lr averaged over each interval, validation metrics),
+// config.json, and the progress line. Nothing is written before a resume has been validated
+// (beforeTrain comes after it); a resumed run drops the records after its checkpoint.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Summary } from "@segkit/metrics";
+import { register } from "../../config/registry.js";
+import { num } from "../../data/options.js";
+import { ScalarLog } from "../scalar-log.js";
+import type { Hook, TrainRun, TrainStep } from "./hook.js";
+
+export const SCALARS_FILE = "scalars.jsonl";
+
+export class LoggerHook implements Hook {
+  readonly name = "logger";
+  #log: ScalarLog | null = null;
+  #sums: Record<string, number> = {};
+  #count = 0;
+
+  constructor(readonly interval: number) {}
+
+  beforeTrain(run: TrainRun): void {
+    const log = (this.#log = new ScalarLog(join(run.workDir, SCALARS_FILE)));
+    const kept = run.resumedFrom ? log.truncateAfter(run.iteration) : [];
+    writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
+    writeFileSync(join(run.workDir, "config.json"), JSON.stringify(run.config, null, 2));
+    if (run.resumedFrom) run.progress.note(`resumed from ${run.resumedFrom} at iteration ${run.iteration}`);
+  }
+
+  afterTrainIter(run: TrainRun, { parts, lr }: TrainStep): void {
+    for (const [key, value] of Object.entries(parts)) this.#sums[key] = (this.#sums[key] ?? 0) + value;
+    this.#count++;
+    run.progress.update({ iter: run.iteration, total: run.config.train.iters, loss: parts.loss, lr });
+    if (run.iteration % this.interval === 0 || run.iteration === run.config.train.iters) {
+      // Loss parts are the last step's; the total loss is the interval's mean.
+      this.#log!.append({ iter: run.iteration, ...parts, loss: this.#sums.loss / this.#count, lr, time: run.seconds() });
+      this.#sums = {};
+      this.#count = 0;
+    }
+  }
+
+  afterVal(run: TrainRun, last: Summary): void {
+    this.#log!.append({ iter: run.iteration, "val/mIoU": last.mIoU, "val/aAcc": last.aAcc, "val/mAcc": last.mAcc, "val/mDice": last.mDice });
+    run.progress.note(`iteration ${run.iteration}: val mIoU ${(last.mIoU * 100).toFixed(2)}, aAcc ${(last.aAcc * 100).toFixed(2)}`);
+  }
+}
+
+register<Hook>("hook", "logger", {
+  options: ["interval"],
+  summary: "scalars.jsonl, config.json and the progress line",
+  build: (o) => new LoggerHook(num(o, "interval", 10, "hook logger", [1, Infinity])),
+});
