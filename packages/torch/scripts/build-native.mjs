@@ -16,7 +16,17 @@ const stale = inputs.some((f) => statSync(f).mtimeMs >= builtAt);
 if (!stale && !process.argv.includes("--force")) process.exit(0);
 
 console.log("building the libtorch addon (a few minutes on 2 cores)...");
-const nodeGyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
+// node-gyp is a dev dependency of the workspace; an installed package uses the one npm bundles, which
+// npm names in npm_config_node_gyp while it runs install scripts.
+function findNodeGyp() {
+  try {
+    return createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
+  } catch {
+    if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp;
+    throw new Error("node-gyp not found: install it (npm install -g node-gyp) or run this from npm");
+  }
+}
+const nodeGyp = findNodeGyp();
 // Use the running Node's own headers when it ships them (offline machines cannot fetch them).
 const nodeRoot = dirname(dirname(process.execPath));
 const nodedir = existsSync(join(nodeRoot, "include/node/node_api.h")) ? [`--nodedir=${nodeRoot}`] : [];
