@@ -38,7 +38,7 @@ test("wrong shapes and dtypes name the argument", () => {
     assert.throws(() => loss({ type: "dice" })(torch.randn([2, 3, 4]), labels()), /loss "dice": logits must be a float \(N,C,H,W\) tensor, got float32 \[2,3,4\]/);
     assert.throws(() => loss({ type: "dice" })(logits(), labels().to("float32")), /target must be an int64 \(N,H,W\) = \[2,4,5\] tensor of labels, got float32/);
     assert.throws(() => loss({ type: "focal" })(logits(), torch.randint(0, 3, [2, 4, 6])), /target must be an int64 \(N,H,W\) = \[2,4,5\]/);
-    assert.throws(() => loss({ type: "ms-ssim" })(logits(), labels()), /loss "ms-ssim": 5 scales need images of at least 16×16, got 4×5/);
+    assert.throws(() => loss({ type: "ms_ssim" })(logits(), labels()), /loss "ms_ssim": 5 scales need images of at least 16×16, got 4×5/);
     assert.throws(() => loss({ type: "dice", mode: "binary" })(logits(), torch.rand([2, 1, 4, 5])), /binary mode needs logits with 1 channel/);
     assert.throws(() => loss({ type: "binary-cross-entropy", mode: "multilabel" })(logits(), torch.rand([2, 1, 4, 5])), /multilabel target must be a float \[2,3,4,5\]/);
   });
@@ -49,9 +49,9 @@ test("out-of-range labels name the label; the ignore index is allowed", () => {
     const target = labels();
     const bad = target.clone();
     bad.narrow(1, 0, 1).fill_(7);
-    assert.throws(() => loss({ type: "cross-entropy" })(logits(), bad), /loss "cross-entropy": target has label 7 outside 0\.\.2 \(ignoreIndex is 255\)/);
+    assert.throws(() => loss({ type: "cross_entropy" })(logits(), bad), /loss "cross_entropy": target has label 7 outside 0\.\.2 \(ignoreIndex is 255\)/);
     assert.throws(() => loss({ type: "lovasz-softmax" })(logits(), target.clone().fill_(-1)), /target has label -1 outside 0\.\.2/);
-    assert.throws(() => loss({ type: "topk-cross-entropy" })(logits(), target.clone().fill_(-1)), /loss "topk-cross-entropy": target has label -1 outside 0\.\.2/);
+    assert.throws(() => loss({ type: "topk_cross_entropy" })(logits(), target.clone().fill_(-1)), /loss "topk_cross_entropy": target has label -1 outside 0\.\.2/);
     assert.throws(() => loss({ type: "focal" })(logits(), bad), /loss "focal": target has label 7 outside 0\.\.2/);
     assert.throws(() => loss({ type: "dice" })(logits(), bad), /loss "dice": target has label 7 outside 0\.\.2/);
     assert.throws(() => loss({ type: "boundary" })(logits(), bad), /loss "boundary": target has label 7 outside 0\.\.2/);
@@ -63,7 +63,7 @@ test("out-of-range labels name the label; the ignore index is allowed", () => {
 
 test("every registered loss can be built by name", () => {
   const names = registered("loss");
-  for (const name of ["cross-entropy", "dice", "focal", "lovasz-softmax", "lovasz-hinge", "compound", "deep-supervision"]) {
+  for (const name of ["cross_entropy", "dice", "focal", "lovasz_softmax", "lovasz_hinge", "compound", "deep_supervision"]) {
     assert.ok(names.includes(name), `${name} is registered`);
   }
 });

@@ -11,12 +11,15 @@ export function editDistance(a: string, b: string): number {
   return previous[b.length];
 }
 
+// Case and word separators do not count: "RandomFlop" is one letter from "random_flip".
+const bare = (s: string): string => s.toLowerCase().replace(/[-_]/g, "");
+
 /** The closest candidate, or undefined when none is reasonably close. */
 export function closest(name: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase());
+    const d = editDistance(bare(name), bare(c));
     if (d < bestDistance) {
       best = c;
       bestDistance = d;

@@ -1,16 +1,23 @@
 // Config-driven construction: every buildable thing (model, backbone, neck, head, loss, dataset,
 // transform, optimizer, schedule, training hook) registers a builder under a name with the option keys it accepts;
 // build({ type, ...options }) finds it and rejects unknown names and keys, suggesting the closest.
+// Names are snake_case literals at their definition (docs/config.md); former names keep working
+// through `formerly`, with a one-time note naming the new one.
 import { didYouMean } from "./closest.js";
 
-export type Kind = "model" | "backbone" | "neck" | "head" | "loss" | "dataset" | "transform" | "optimizer" | "schedule" | "hook";
+/** Every kind of registered thing, in the order listings show them. */
+export const KINDS = ["model", "backbone", "neck", "head", "loss", "dataset", "transform", "optimizer", "schedule", "hook"] as const;
+export type Kind = (typeof KINDS)[number];
 
 export interface Builder<T = unknown> {
   /** Option keys the builder accepts (besides `type`). */
   options: readonly string[];
-  build(options: Record<string, unknown>): T;
+  /** `where` names the config's place in the whole config, for messages. */
+  build(options: Record<string, unknown>, where: string): T;
   /** One line for listings (`segkit models`, error messages). */
   summary?: string;
+  /** Former names that still build this, each with a one-time deprecation note naming the new one. */
+  formerly?: readonly string[];
 }
 
 export interface Config {
@@ -19,6 +26,9 @@ export interface Config {
 }
 
 const registries = new Map<Kind, Map<string, Builder>>();
+/** Per kind: former name → current name. */
+const renames = new Map<Kind, Map<string, string>>();
+const noted = new Set<string>();
 
 function registry(kind: Kind): Map<string, Builder> {
   let r = registries.get(kind);
@@ -26,10 +36,31 @@ function registry(kind: Kind): Map<string, Builder> {
   return r;
 }
 
+function renamesOf(kind: Kind): Map<string, string> {
+  let r = renames.get(kind);
+  if (!r) renames.set(kind, (r = new Map()));
+  return r;
+}
+
 export function register<T>(kind: Kind, name: string, builder: Builder<T>): void {
   const r = registry(kind);
-  if (r.has(name)) throw new Error(`${kind} "${name}" is registered twice`);
+  const former = renamesOf(kind);
+  for (const taken of [name, ...(builder.formerly ?? [])]) {
+    if (r.has(taken) || former.has(taken)) throw new Error(`${kind} "${taken}" is registered twice`);
+  }
   r.set(name, builder as Builder);
+  for (const old of builder.formerly ?? []) former.set(old, name);
+}
+
+/** The current name of `name` (itself, or what a former name became), noting a former name once per process. */
+export function currentName(kind: Kind, name: string): string {
+  const renamed = renamesOf(kind).get(name);
+  if (renamed === undefined) return name;
+  if (!noted.has(`${kind}:${name}`)) {
+    noted.add(`${kind}:${name}`);
+    process.emitWarning(`${kind} "${name}" is now called "${renamed}"; the old name will be removed`, { type: "DeprecationWarning", code: "SEGKIT_RENAMED" });
+  }
+  return renamed;
 }
 
 export function registered(kind: Kind): string[] {
@@ -37,7 +68,7 @@ export function registered(kind: Kind): string[] {
 }
 
 export function builderOf(kind: Kind, name: string): Builder {
-  const b = registry(kind).get(name);
+  const b = registry(kind).get(currentName(kind, name));
   if (!b) {
     throw new Error(`unknown ${kind} "${name}"${didYouMean(name, registry(kind).keys())}; known: ${registered(kind).join(", ")}`);
   }
@@ -61,5 +92,5 @@ export function build<T>(kind: Kind, config: Config, where: string = kind): T {
   const { type, ...options } = config;
   const builder = builderOf(kind, type);
   checkKeys(options, builder.options, `${where} (${kind} "${type}")`);
-  return builder.build(options) as T;
+  return builder.build(options, where) as T;
 }

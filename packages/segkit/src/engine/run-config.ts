@@ -78,7 +78,7 @@ export function runConfig(config: ConfigObject): RunConfig {
   const merged: RunConfig = {
     model: section(config, "model", "config") as Config,
     data: { train: loader(section(data, "train", "config.data"), "config.data.train"), val: loader(section(data, "val", "config.data"), "config.data.val") },
-    optimizer: (config.optimizer ?? { type: "SGD", lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }) as Config,
+    optimizer: (config.optimizer ?? { type: "sgd", lr: 0.01, momentum: 0.9, weightDecay: 5e-4 }) as Config,
     schedule: (config.schedule ?? { type: "poly", power: 0.9, minLr: 1e-4 }) as Config,
     train: { ...TRAIN_DEFAULTS, ...train } as RunConfig["train"],
     test: { ...TEST_DEFAULTS, ...test } as TestConfig,

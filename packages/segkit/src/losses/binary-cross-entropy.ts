@@ -32,14 +32,16 @@ function bceWith(o: Options, where: string, pixelWeight: (target: Tensor, valid:
 const OPTIONS = ["mode", "inputs", "ignoreIndex", "reduction"] as const;
 
 export const binaryCrossEntropy: LossSpec = {
-  name: "binary-cross-entropy",
+  name: "binary_cross_entropy",
+  formerly: ["binary-cross-entropy"],
   options: [...OPTIONS, "posWeight"],
   summary: "binary cross-entropy on logits (or probabilities), with pos_weight and ignoreIndex",
   build: (o, where) => bceWith(o, where, () => null),
 };
 
 export const balancedBinaryCrossEntropy: LossSpec = {
-  name: "balanced-binary-cross-entropy",
+  name: "balanced_binary_cross_entropy",
+  formerly: ["balanced-binary-cross-entropy"],
   options: OPTIONS,
   summary: "binary cross-entropy with positives weighted by β = 1 − Σy/|Ω| per image and negatives by 1 − β",
   build: (o, where) =>

@@ -69,7 +69,8 @@ export const boundary: LossSpec = {
 };
 
 export const hausdorffDistance: LossSpec = {
-  name: "hausdorff-dt",
+  name: "hausdorff_dt",
+  formerly: ["hausdorff-dt"],
   options: ["mode", "alpha", "classes", "ignoreIndex", "reduction"],
   summary: "Hausdorff distance loss via distance transforms, mean of (s − g)²(d_G^α + d_S^α) (Karimi & Salcudean, 2019)",
   build(o, where): Loss {
@@ -86,7 +87,8 @@ export const hausdorffDistance: LossSpec = {
 };
 
 export const distancePenalizedCrossEntropy: LossSpec = {
-  name: "distance-penalized-cross-entropy",
+  name: "distance_penalized_cross_entropy",
+  formerly: ["distance-penalized-cross-entropy"],
   options: ["ignoreIndex", "reduction"],
   summary: "cross-entropy weighted by 1 + Φ, Φ the inverted normalised distance to label borders (Calivà et al., 2019)",
   build(o, where): Loss {

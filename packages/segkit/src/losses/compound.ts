@@ -25,7 +25,7 @@ function weightsFor(o: Options, count: number, where: string): number[] {
 export const compound: LossSpec = {
   name: "compound",
   options: ["losses", "weights"],
-  summary: "weighted sum of losses, e.g. { losses: [{ type: 'cross-entropy' }, { type: 'dice' }], weights: [1, 1] }",
+  summary: "weighted sum of losses, e.g. { losses: [{ type: 'cross_entropy' }, { type: 'dice' }], weights: [1, 1] }",
   build(o, where): Loss {
     const terms = configs(o, "losses", where).map((c, i) => build<Loss>("loss", c, `${where}.losses[${i}]`));
     const weights = weightsFor(o, terms.length, where);
@@ -61,7 +61,8 @@ function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLoss {
 }
 
 export const deepSupervision: LossSpec<DeepSupervisedLoss> = {
-  name: "deep-supervision",
+  name: "deep_supervision",
+  formerly: ["deep-supervision"],
   options: ["loss", "weights", "resize"],
   summary: "one loss over several outputs with weights, resizing logits up (bilinear) or the target down (nearest)",
   build: deepSupervisionFrom,

@@ -31,7 +31,8 @@ function crossEntropyWith(o: Options, where: string): (logits: Tensor, target: T
 }
 
 export const crossEntropy: LossSpec = {
-  name: "cross-entropy",
+  name: "cross_entropy",
+  formerly: ["cross-entropy"],
   options: [...COMMON, "reduction"],
   summary: "softmax cross-entropy with class weights, label smoothing and ignoreIndex (PyTorch semantics)",
   build(o, where): Loss {
@@ -42,7 +43,8 @@ export const crossEntropy: LossSpec = {
 };
 
 export const topKCrossEntropy: LossSpec = {
-  name: "topk-cross-entropy",
+  name: "topk_cross_entropy",
+  formerly: ["topk-cross-entropy"],
   options: [...COMMON, "k"],
   summary: "mean cross-entropy of the k% hardest valid pixels",
   build(o, where): Loss {
@@ -59,7 +61,8 @@ export const topKCrossEntropy: LossSpec = {
 };
 
 export const ohemCrossEntropy: LossSpec = {
-  name: "ohem-cross-entropy",
+  name: "ohem_cross_entropy",
+  formerly: ["ohem-cross-entropy"],
   options: [...COMMON, "thresh", "minKept"],
   summary: "mean cross-entropy of pixels whose true-class probability is below thresh (at least minKept)",
   build(o, where): Loss {

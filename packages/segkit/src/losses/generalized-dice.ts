@@ -32,7 +32,8 @@ function generalizedDiceWith(o: Options, where: string, rescale: (loss: Tensor) 
 }
 
 export const generalizedDice: LossSpec = {
-  name: "generalized-dice",
+  name: "generalized_dice",
+  formerly: ["generalized-dice"],
   options: OPTIONS,
   summary: "generalised Dice loss with class weights 1/(Σg)² (Sudre et al., 2017)",
   build: (o, where) => generalizedDiceWith(o, where, (loss) => loss),

@@ -25,5 +25,7 @@ const SPECS: LossSpec<unknown>[] = [
 
 for (const spec of SPECS) {
   const where = `loss "${spec.name}"`;
-  register("loss", spec.name, { options: spec.options, summary: spec.summary, build: (options) => spec.build(new Options(options, where), where) });
+  register("loss", spec.name, {
+    options: spec.options, summary: spec.summary, formerly: spec.formerly, build: (options) => spec.build(new Options(options, where), where),
+  });
 }

@@ -38,7 +38,8 @@ function batchOrImages(logits: Tensor, target: Tensor, perImage: boolean, perBat
 }
 
 export const lovaszSoftmax: LossSpec = {
-  name: "lovasz-softmax",
+  name: "lovasz_softmax",
+  formerly: ["lovasz-softmax"],
   options: ["classes", "perImage", "ignoreIndex", "reduction"],
   summary: "Lovász-Softmax over all classes, the present ones or a list; per batch or per image",
   build(o, where): Loss {
@@ -69,7 +70,8 @@ export const lovaszSoftmax: LossSpec = {
 };
 
 export const lovaszHinge: LossSpec = {
-  name: "lovasz-hinge",
+  name: "lovasz_hinge",
+  formerly: ["lovasz-hinge"],
   options: ["perImage", "ignoreIndex", "reduction"],
   summary: "binary Lovász hinge on logits (N,1,H,W) against a 0/1 target (N,1,H,W)",
   build(o, where): Loss {

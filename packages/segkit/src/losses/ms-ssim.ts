@@ -36,7 +36,8 @@ function ssimAt(x: Tensor, y: Tensor, windowSize: number, sigma: number): [Tenso
 }
 
 export const msSsim: LossSpec = {
-  name: "ms-ssim",
+  name: "ms_ssim",
+  formerly: ["ms-ssim"],
   options: ["mode", "windowSize", "sigma", "ignoreIndex"],
   summary: "1 − MS-SSIM of probabilities vs target, 5 scales, Gaussian window 11/σ 1.5, standard weights",
   build(o, where): Loss {

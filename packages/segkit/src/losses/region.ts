@@ -32,7 +32,8 @@ export const dice: LossSpec = {
 };
 
 export const logCoshDice: LossSpec = {
-  name: "log-cosh-dice",
+  name: "log_cosh_dice",
+  formerly: ["log-cosh-dice"],
   options: REGION_OPTIONS,
   summary: "log(cosh(Dice loss)) (Jadon, A survey of loss functions for semantic segmentation, 2020)",
   build: (o, where) => regionLoss(o, where, (s, smooth) => diceScore(s, smooth, false).rsub(1).cosh().log()),
@@ -61,7 +62,8 @@ export const tversky: LossSpec = {
 };
 
 export const focalTversky: LossSpec = {
-  name: "focal-tversky",
+  name: "focal_tversky",
+  formerly: ["focal-tversky"],
   options: [...REGION_OPTIONS, "alpha", "beta", "gamma"],
   summary: "focal Tversky loss (1 − TI)^γ (Abraham & Khan, 2019; γ = 0.75 is their 1/(4/3))",
   build(o, where) {
@@ -73,7 +75,8 @@ export const focalTversky: LossSpec = {
 };
 
 export const asymmetricSimilarity: LossSpec = {
-  name: "asymmetric-similarity",
+  name: "asymmetric_similarity",
+  formerly: ["asymmetric-similarity"],
   options: [...REGION_OPTIONS, "beta"],
   summary: "1 − F_β with F_β = (1+β²)TP / ((1+β²)TP + β²FN + FP) (Hashemi et al., 2018)",
   build(o, where) {
@@ -86,7 +89,8 @@ export const asymmetricSimilarity: LossSpec = {
 };
 
 export const sensitivitySpecificity: LossSpec = {
-  name: "sensitivity-specificity",
+  name: "sensitivity_specificity",
+  formerly: ["sensitivity-specificity"],
   options: [...REGION_OPTIONS, "w"],
   summary: "w·Σ(g−p)²g/(Σg+s) + (1−w)·Σ(g−p)²(1−g)/(Σ(1−g)+s) (Brosch et al., 2015)",
   build(o, where) {

@@ -1,5 +1,16 @@
-// segkit models: backbones, necks, heads and segmentors, registered by name for configs (zoo.ts).
-import "./zoo.js";
+// segkit models: backbones, necks, heads and segmentors. Each registers its names for configs where
+// it is defined: a variants.ts beside a multi-part architecture, the end of a single-file one.
+import "./backbones/resnet/variants.js";
+import "./backbones/mobilenet/variants.js";
+import "./backbones/vgg/variants.js";
+import "./segmentors/encoder-decoder/variants.js";
+import "./segmentors/unet/variants.js";
+import "./segmentors/unet-plus-plus/variants.js";
+import "./segmentors/segnet/variants.js";
+import "./segmentors/fcn-vgg/variants.js";
+import "./segmentors/bisenet-v1/variants.js";
+import "./segmentors/bisenet-v2/variants.js";
+import "./segmentors/enet/variants.js";
 import "./segmentors/ddrnet/variants.js";
 import "./segmentors/pidnet/variants.js";
 import "./segmentors/stdc/variants.js";
@@ -9,7 +20,7 @@ export { Backbone } from "./backbones/backbone.js";
 export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";
 export { MobileNetV2 } from "./backbones/mobilenet/mobilenet-v2.js";
 export { MobileNetV3, type MobileNetV3Options } from "./backbones/mobilenet/mobilenet-v3.js";
-export { VGG16, type VGGOptions } from "./backbones/vgg.js";
+export { VGG16, type VGGOptions } from "./backbones/vgg/vgg.js";
 export { FPN, type FPNOptions } from "./necks/fpn.js";
 export { DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 export { FCNHead } from "./heads/fcn-head.js";
@@ -20,7 +31,7 @@ export { PSPHead } from "./heads/psp-head.js";
 export { FPNHead } from "./heads/fpn-head.js";
 export { UPerHead } from "./heads/uper-head.js";
 export { Segmentor, type SegmentorOptions, type PredictOptions, type TrainOutput } from "./segmentors/segmentor.js";
-export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder.js";
+export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder/model.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";
 export { ResNetUNet, type ResNetUNetOptions } from "./segmentors/unet/resnet-unet.js";
 export { UNetPlusPlus, type UNetPlusPlusOptions } from "./segmentors/unet-plus-plus/model.js";

@@ -52,4 +52,4 @@ export function cocoStuff(o: Options): PairDataset {
   });
 }
 
-register("dataset", "coco-stuff", { options: ["root", "split", "skipBad"], build: cocoStuff, summary: "COCO-Stuff 164k, 171 classes" });
+register("dataset", "coco_stuff", { formerly: ["coco-stuff"], options: ["root", "split", "skipBad"], build: cocoStuff, summary: "COCO-Stuff 164k, 171 classes" });

@@ -29,4 +29,4 @@ export function pascalContext(o: Options): PairDataset {
   });
 }
 
-register("dataset", "pascal-context", { options: ["root", "split", "skipBad"], build: pascalContext, summary: "PASCAL Context, 59 classes" });
+register("dataset", "pascal_context", { formerly: ["pascal-context"], options: ["root", "split", "skipBad"], build: pascalContext, summary: "PASCAL Context, 59 classes" });

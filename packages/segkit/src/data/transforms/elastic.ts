@@ -41,4 +41,4 @@ function smooth(values: Float32Array, grid: number, gx: number, gy: number): num
   return top + (bottom - top) * ty;
 }
 
-register("transform", "ElasticDeform", { options: ["prob", "grid", "sigma", "value", "ignoreIndex"], build: elasticDeform, summary: "U-Net style elastic deformation" });
+register("transform", "elastic_deform", { formerly: ["ElasticDeform"], options: ["prob", "grid", "sigma", "value", "ignoreIndex"], build: elasticDeform, summary: "U-Net style elastic deformation" });

@@ -39,4 +39,4 @@ export function gaussianBlur(o: Options): Transform {
   };
 }
 
-register("transform", "GaussianBlur", { options: ["prob", "sigmaRange"], build: gaussianBlur, summary: "blur with a random sigma" });
+register("transform", "gaussian_blur", { formerly: ["GaussianBlur"], options: ["prob", "sigmaRange"], build: gaussianBlur, summary: "blur with a random sigma" });

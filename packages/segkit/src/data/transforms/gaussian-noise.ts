@@ -20,4 +20,4 @@ export function gaussianNoise(o: Options): Transform {
   };
 }
 
-register("transform", "GaussianNoise", { options: ["prob", "std"], build: gaussianNoise, summary: "additive Gaussian noise" });
+register("transform", "gaussian_noise", { formerly: ["GaussianNoise"], options: ["prob", "std"], build: gaussianNoise, summary: "additive Gaussian noise" });

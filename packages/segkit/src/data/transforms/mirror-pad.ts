@@ -33,4 +33,4 @@ export function mirrorPad(o: Options): Transform {
   };
 }
 
-register("transform", "MirrorPad", { options: ["margin", "label", "ignoreIndex"], build: mirrorPad, summary: "U-Net overlap-tile mirror padding" });
+register("transform", "mirror_pad", { formerly: ["MirrorPad"], options: ["margin", "label", "ignoreIndex"], build: mirrorPad, summary: "U-Net overlap-tile mirror padding" });

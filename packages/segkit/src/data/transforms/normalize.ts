@@ -54,4 +54,4 @@ export function normalize(o: Options): NormalizeTransform {
   return Object.assign(transform, { normalization: n });
 }
 
-register("transform", "Normalize", { options: ["mean", "std"], build: normalize, summary: "subtract mean, divide by std, to float" });
+register("transform", "normalize", { formerly: ["Normalize"], options: ["mean", "std"], build: normalize, summary: "subtract mean, divide by std, to float" });

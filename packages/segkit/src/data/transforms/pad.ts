@@ -19,4 +19,4 @@ export function pad(o: Options): Transform {
   };
 }
 
-register("transform", "Pad", { options: ["size", "divisor", "value", "ignoreIndex"], build: pad, summary: "pad to a size or a multiple (labels: ignore)" });
+register("transform", "pad", { formerly: ["Pad"], options: ["size", "divisor", "value", "ignoreIndex"], build: pad, summary: "pad to a size or a multiple (labels: ignore)" });

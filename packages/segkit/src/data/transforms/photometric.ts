@@ -68,7 +68,7 @@ function hsvShift(px: Uint8Array, rng: Rng, saturation: [number, number], hueDel
   }
 }
 
-register("transform", "PhotoMetricDistortion", {
+register("transform", "photo_metric_distortion", { formerly: ["PhotoMetricDistortion"],
   options: ["brightnessDelta", "contrastRange", "saturationRange", "hueDelta"],
   build: photometric,
   summary: "random brightness, contrast, saturation and hue",

@@ -2,7 +2,7 @@
 // dataset's ignore index unless the config sets one. A Resize directly followed by a RandomCrop
 // runs as one step that resamples only the kept window (same result, less work). A loader may take a
 // trailing Normalize out of the pipeline and apply it while stacking the batch.
-import { build, builderOf, type Config } from "../../config/registry.js";
+import { build, builderOf, currentName, type Config } from "../../config/registry.js";
 import type { Rng } from "../rng.js";
 import type { RawSample, Transform } from "../types.js";
 import "./index.js";
@@ -15,7 +15,9 @@ interface Steps {
 }
 
 function buildSteps(configs: Config[], ignoreIndex: number): Steps {
-  const withIgnore = configs.map((c) =>
+  // Former names become current ones first: compose() recognises steps by name.
+  const current = configs.map((c) => (typeof c?.type === "string" ? { ...c, type: currentName("transform", c.type) } : c));
+  const withIgnore = current.map((c) =>
     typeof c?.type === "string" && c.ignoreIndex === undefined && builderOf("transform", c.type).options.includes("ignoreIndex") ? { ...c, ignoreIndex } : c,
   );
   const steps = withIgnore.map((c, i) => {
@@ -33,7 +35,7 @@ function buildSteps(configs: Config[], ignoreIndex: number): Steps {
 function compose({ configs, steps }: Steps): Transform {
   const fused: Transform[] = [];
   for (let i = 0; i < steps.length; i++) {
-    if (configs[i].type === "Resize" && configs[i + 1]?.type === "RandomCrop") {
+    if (configs[i].type === "resize" && configs[i + 1]?.type === "random_crop") {
       const { type: _r, ...resizeOptions } = configs[i];
       const { type: _c, ...cropOptions } = configs[++i];
       fused.push(resizeThenCrop(resizeOptions, cropOptions));
@@ -49,7 +51,7 @@ export function buildPipeline(configs: Config[], ignoreIndex: number): Transform
 /** The pipeline without a trailing Normalize, and that Normalize (null when there is none). */
 export function buildPipelineDeferringNormalize(configs: Config[], ignoreIndex: number): { transform: Transform; normalize: NormalizeTransform | null } {
   const built = buildSteps(configs, ignoreIndex);
-  if (built.configs.at(-1)?.type !== "Normalize") return { transform: compose(built), normalize: null };
+  if (built.configs.at(-1)?.type !== "normalize") return { transform: compose(built), normalize: null };
   const normalize = built.steps.at(-1) as NormalizeTransform;
   return { transform: compose({ configs: built.configs.slice(0, -1), steps: built.steps.slice(0, -1) }), normalize };
 }

@@ -55,4 +55,4 @@ function dominantShare(label: Uint8Array, width: number, height: number, top: nu
   return present > 1 ? max / total : 1;
 }
 
-register("transform", "RandomCrop", { options: ["size", "catMaxRatio", "ignoreIndex"], build: randomCrop, summary: "random window with a cap on the dominant class" });
+register("transform", "random_crop", { formerly: ["RandomCrop"], options: ["size", "catMaxRatio", "ignoreIndex"], build: randomCrop, summary: "random window with a cap on the dominant class" });

@@ -37,4 +37,4 @@ function flipV(s: RawSample): RawSample {
   return { ...s, pixels: out, label: outLabel };
 }
 
-register("transform", "RandomFlip", { options: ["prob", "direction"], build: randomFlip, summary: "mirror with a probability" });
+register("transform", "random_flip", { formerly: ["RandomFlip"], options: ["prob", "direction"], build: randomFlip, summary: "mirror with a probability" });

@@ -27,4 +27,4 @@ export function randomRotate(o: Options): Transform {
   };
 }
 
-register("transform", "RandomRotate", { options: ["prob", "degree", "value", "ignoreIndex"], build: randomRotate, summary: "rotate by a random angle" });
+register("transform", "random_rotate", { formerly: ["RandomRotate"], options: ["prob", "degree", "value", "ignoreIndex"], build: randomRotate, summary: "rotate by a random angle" });

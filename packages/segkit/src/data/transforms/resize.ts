@@ -28,4 +28,4 @@ export function resize(o: Options): Transform {
   return (s, rng) => resizeSample(s, ...plan(s, rng));
 }
 
-register("transform", "Resize", { options: ["scale", "keepRatio", "ratioRange"], build: resize, summary: "resize to a scale, optionally by a random ratio" });
+register("transform", "resize", { formerly: ["Resize"], options: ["scale", "keepRatio", "ratioRange"], build: resize, summary: "resize to a scale, optionally by a random ratio" });

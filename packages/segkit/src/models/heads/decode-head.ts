@@ -21,6 +21,8 @@ export interface HeadOptions {
 }
 
 export const HEAD_OPTIONS = ["numClasses", "inIndex", "ignoreIndex", "lossWeight", "loss", "name"] as const;
+/** Config keys of a head; encoder_decoder fills inChannels in from what the head reads when absent. */
+export const HEAD_CONFIG_OPTIONS = [...HEAD_OPTIONS, "inChannels", "channels"];
 
 export abstract class DecodeHead extends nn.Module {
   readonly numClasses: number;

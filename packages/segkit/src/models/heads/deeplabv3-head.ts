@@ -5,7 +5,8 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ASPP } from "./aspp.js";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface DeepLabV3HeadOptions extends HeadOptions {
   inChannels: number;
@@ -30,3 +31,5 @@ export class DeepLabV3Head extends DecodeHead {
     return this.#layers.call(this.input(features));
   }
 }
+
+register<DecodeHead>("head", "deeplabv3", { options: [...HEAD_CONFIG_OPTIONS, "rates"], summary: "ASPP + 3×3 conv (torchvision DeepLabHead)", build: (o) => new DeepLabV3Head(o as never) });

@@ -7,7 +7,8 @@ import { ASPP } from "./aspp.js";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { SeparableConv } from "../blocks/separable-conv.js";
 import { resize, spatial } from "../blocks/resize.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface DeepLabV3PlusHeadOptions extends HeadOptions {
   /** Channels of the low-level and the last feature maps. */
@@ -41,3 +42,5 @@ export class DeepLabV3PlusHead extends DecodeHead {
     return this.classify(this.sep_bottleneck.call(torch.cat([this.c1_bottleneck.call(low), context], 1)));
   }
 }
+
+register<DecodeHead>("head", "deeplabv3plus", { options: [...HEAD_CONFIG_OPTIONS, "rates", "lowChannels"], summary: "separable ASPP + low-level decoder (DeepLabV3+)", build: (o) => new DeepLabV3PlusHead(o as never) });

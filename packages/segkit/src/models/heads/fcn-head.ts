@@ -2,7 +2,8 @@
 // (children "0".."4", the keys of torchvision's FCNHead). Also the default auxiliary head.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface FCNHeadOptions extends HeadOptions {
   inChannels: number;
@@ -26,3 +27,5 @@ export class FCNHead extends DecodeHead {
     return this.#layers.call(this.input(features));
   }
 }
+
+register<DecodeHead>("head", "fcn", { options: HEAD_CONFIG_OPTIONS, summary: "FCN head (torchvision)", build: (o) => new FCNHead(o as never) });

@@ -4,7 +4,8 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { resize, spatial } from "../blocks/resize.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface FPNHeadOptions extends HeadOptions {
   inChannels: number[];
@@ -44,3 +45,5 @@ export class FPNHead extends DecodeHead {
     return this.classify(levels.slice(1).reduce((sum, l) => sum.add(resize(l, size)), levels[0]));
   }
 }
+
+register<DecodeHead>("head", "fpn", { options: [...HEAD_CONFIG_OPTIONS, "strides"], summary: "Semantic FPN head", build: (o) => new FPNHead(o as never) });

@@ -5,7 +5,8 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { resize, spatial } from "../blocks/resize.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface LRASPPHeadOptions extends HeadOptions {
   /** Channels of the low (stride 8) and high (last) feature maps. */
@@ -36,3 +37,5 @@ export class LRASPPHead extends DecodeHead {
     return this.low_classifier.call(low).add(this.high_classifier.call(gated));
   }
 }
+
+register<DecodeHead>("head", "lraspp", { options: HEAD_CONFIG_OPTIONS, summary: "Lite R-ASPP (torchvision)", build: (o) => new LRASPPHead(o as never) });

@@ -4,7 +4,8 @@ import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { PyramidPooling } from "../blocks/pyramid-pooling.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface PSPHeadOptions extends HeadOptions {
   inChannels: number;
@@ -29,3 +30,5 @@ export class PSPHead extends DecodeHead {
     return this.classify(this.bottleneck.call(torch.cat(this.psp_modules.pyramid(this.input(features)), 1)));
   }
 }
+
+register<DecodeHead>("head", "psp", { options: [...HEAD_CONFIG_OPTIONS, "scales"], summary: "pyramid pooling 1/2/3/6 (PSPNet)", build: (o) => new PSPHead(o as never) });

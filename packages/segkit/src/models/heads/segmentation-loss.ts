@@ -2,7 +2,7 @@
 // another one, built through the registry ("loss" kind) so heads need not know the loss files.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { build, builderOf, registered, type Config } from "../../config/registry.js";
+import { build, builderOf, registered, type Config, currentName } from "../../config/registry.js";
 // Heads build losses by name, so building a model must not depend on who imported the loss files.
 import "../../losses/index.js";
 
@@ -16,7 +16,9 @@ export function segmentationLoss(config: Config | undefined, ignoreIndex: number
 /** A loss that takes an ignoreIndex but was not given one ignores the model's (not the loss's own default). */
 function withModelIgnoreIndex(config: Config, ignoreIndex: number): Config {
   // Unknown types are left for build() to reject with the config path.
-  if (typeof config.type !== "string" || !registered("loss").includes(config.type) || "ignoreIndex" in config) return config;
-  const takesIgnoreIndex = builderOf("loss", config.type).options.includes("ignoreIndex");
+  if (typeof config.type !== "string" || "ignoreIndex" in config) return config;
+  const type = currentName("loss", config.type);
+  if (!registered("loss").includes(type)) return config;
+  const takesIgnoreIndex = builderOf("loss", type).options.includes("ignoreIndex");
   return takesIgnoreIndex ? { ...config, ignoreIndex } : config;
 }

@@ -6,7 +6,8 @@ import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { PyramidPooling } from "../blocks/pyramid-pooling.js";
 import { resize, spatial } from "../blocks/resize.js";
-import { DecodeHead, type HeadOptions } from "./decode-head.js";
+import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
+import { register } from "../../config/registry.js";
 
 export interface UPerHeadOptions extends HeadOptions {
   inChannels: number[];
@@ -46,3 +47,5 @@ export class UPerHead extends DecodeHead {
     return this.classify(this.fpn_bottleneck.call(torch.cat(outs, 1)));
   }
 }
+
+register<DecodeHead>("head", "uper", { options: [...HEAD_CONFIG_OPTIONS, "scales"], summary: "UPerNet: PPM + FPN fusion", build: (o) => new UPerHead(o as never) });

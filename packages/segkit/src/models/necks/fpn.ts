@@ -4,7 +4,8 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
 import { resize, spatial } from "../blocks/resize.js";
-import type { Neck } from "../segmentors/encoder-decoder.js";
+import type { Neck } from "../segmentors/encoder-decoder/model.js";
+import { register } from "../../config/registry.js";
 
 export interface FPNOptions {
   inChannels: number[];
@@ -34,3 +35,5 @@ export class FPN extends nn.Module implements Neck {
     return laterals.map((l, i) => this.fpn_convs.at(i).call(l));
   }
 }
+
+register<Neck>("neck", "fpn", { options: ["inChannels", "outChannels"], summary: "feature pyramid network", build: (o) => new FPN(o as never) });

@@ -45,6 +45,9 @@ export interface SegmentorOptions {
   loss?: Config;
 }
 
+/** Config keys every segmentor builder accepts. */
+export const SEGMENTOR_OPTIONS = ["numClasses", "ignoreIndex", "loss"];
+
 export abstract class Segmentor extends nn.Module {
   readonly numClasses: number;
   readonly divisor: number;

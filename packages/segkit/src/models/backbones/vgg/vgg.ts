@@ -2,7 +2,7 @@
 // the classifier. Returns the output of each max-pool (strides 2..32); `widths` shrinks it for tests.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { Backbone } from "./backbone.js";
+import { Backbone } from "../backbone.js";
 
 const VGG16_STAGES = [2, 2, 3, 3, 3];
 

@@ -3,10 +3,10 @@
 // "aux_classifier") so their weights load as they are; a neck is "neck".
 import type { Tensor } from "@segkit/torch";
 import { nn } from "@segkit/torch";
-import type { Backbone } from "../backbones/backbone.js";
-import type { DecodeHead } from "../heads/decode-head.js";
-import { resize, spatial } from "../blocks/resize.js";
-import { Segmentor } from "./segmentor.js";
+import type { Backbone } from "../../backbones/backbone.js";
+import type { DecodeHead } from "../../heads/decode-head.js";
+import { resize, spatial } from "../../blocks/resize.js";
+import { Segmentor } from "../segmentor.js";
 
 export interface Neck extends nn.Module {
   forward(features: Tensor[]): Tensor[];

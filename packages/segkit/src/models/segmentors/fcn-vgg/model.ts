@@ -4,7 +4,7 @@
 // of the original 100-pixel padding and crops, so inputs must be multiples of 32.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { VGG16 } from "../../backbones/vgg.js";
+import { VGG16 } from "../../backbones/vgg/vgg.js";
 import { initBilinear } from "../../blocks/bilinear-kernel.js";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 import { Segmentor, type SegmentorOptions } from "../segmentor.js";
