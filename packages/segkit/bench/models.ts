@@ -4,7 +4,14 @@
 // `bench` (eval mode, its default layout) in the same run, 2 threads. The two alternate round by round (one timed
 // iteration each, after warm-up) so that load from other processes falls on both alike. Prints
 // medians and, last, a JSON line with the ratios ours/peer.
+// Also stdc1_seg inference (360×480) against the authors' STDC-Seg in PyTorch eager, from the checkout
+// STDC_SEG_DIR names. Options: --rounds N (timed rounds per case, default 5), --only name,... (cases
+// whose model is listed).
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { alternate, startLinePeer } from "@segkit/bench";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
@@ -15,7 +22,10 @@ const PEER = fileURLToPath(new URL("../../../../../shared/peers/pytorch_peer.py"
 const PYTHON = "/usr/bin/python3";
 const THREADS = 2;
 const CLASSES = 12;
-const ROUNDS = 5;
+const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "5" }, only: { type: "string" } } });
+const ROUNDS = Number(args.rounds);
+if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds: expected a positive integer, got "${args.rounds}"`);
+const ONLY = args.only?.split(",");
 const WARMUP = 2;
 
 interface Case {
@@ -79,14 +89,79 @@ function measure(c: Case): [number, number] {
   return [median(mine), median(theirs)];
 }
 
+// The authors' modules (models/model_stages.py) run for the main output only, as ours infers: their
+// own forward also computes the auxiliary and detail heads, which inference discards. Their
+// InPlaceABNSync (a CUDA extension) is batch norm on one device: nn.BatchNorm2d stands in.
+const STDC_PEER = `
+import sys, time, types
+import torch, torch.nn as nn, torch.nn.functional as F
+root, threads, classes, h, w = sys.argv[1], *map(int, sys.argv[2:6])
+torch.set_num_threads(threads)
+class PlainABN(nn.BatchNorm2d):
+    def __init__(self, n, activation="none"):
+        super().__init__(n)
+bn = types.ModuleType("modules.bn")
+bn.InPlaceABNSync = PlainABN
+sys.modules["modules"], sys.modules["modules.bn"] = types.ModuleType("modules"), bn
+sys.path.insert(0, root)
+from models.model_stages import BiSeNet
+net = BiSeNet("STDCNet813", classes).eval()
+x = torch.randn(1, 3, h, w)
+def main_output():
+    _, _, f8, _, cp8, _ = net.cp(x)
+    return F.interpolate(net.conv_out(net.ffm(f8, cp8)), (h, w), mode="bilinear", align_corners=True)
+print("ready", flush=True)
+for line in sys.stdin:
+    with torch.no_grad():
+        start = time.perf_counter()
+        main_output()
+        print((time.perf_counter() - start) * 1000, flush=True)
+`;
+
+/** The authors' checkout from STDC_SEG_DIR, checked before any case runs. */
+function authorsCheckout(): string {
+  const root = process.env.STDC_SEG_DIR;
+  if (!root || !existsSync(join(root, "models", "model_stages.py"))) {
+    throw new Error("STDC_SEG_DIR must name a checkout of github:MichaelFan01/STDC-Seg (fetch \"github:MichaelFan01/STDC-Seg\" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)");
+  }
+  return root;
+}
+
+/** stdc1_seg eval-mode inference, batch 1, against the authors' model: [ours, theirs] medians. */
+async function measureAgainstAuthors(root: string, size: [number, number]): Promise<[number, number]> {
+  const peer = await startLinePeer(STDC_PEER, [root, String(THREADS), String(CLASSES), ...size.map(String)]);
+  torch.manualSeed(0);
+  const model = build<Segmentor>("model", { type: "stdc1_seg", numClasses: CLASSES }).eval();
+  const x = torch.randn([1, 3, ...size]);
+  try {
+    const r = await alternate({
+      ours: { round: () => { const t = performance.now(); torch.tidy(() => void torch.inferenceMode(() => model.predict(x))); return performance.now() - t; } },
+      peer: { round: async () => Number(await peer.request("run")) },
+    }, { rounds: ROUNDS, warmup: WARMUP });
+    return [r.oursMedian, r.peerMedian];
+  } finally {
+    await peer.close();
+    model.dispose();
+    x.dispose();
+  }
+}
+
+const stdcRoot = !ONLY || ONLY.includes("stdc1_seg") ? authorsCheckout() : null;
 torch.setNumThreads(THREADS);
 const result: Record<string, number> = {};
-for (const c of CASES) {
-  const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
-  const [mine, theirs] = measure(c);
+const record = (key: string, label: string, mine: number, theirs: number): void => {
   result[`${key}_ms`] = mine;
   result[`${key}_peer_ms`] = theirs;
   result[`${key}_ratio`] = mine / theirs;
-  console.log(`${c.model} ${c.mode}${c.optimized ? " (optimized)" : ""} ${c.size.join("x")} batch ${c.batch}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
+  console.log(`${label}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
+};
+for (const c of CASES.filter((c) => !ONLY || ONLY.includes(c.model))) {
+  const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
+  const [mine, theirs] = measure(c);
+  record(key, `${c.model} ${c.mode}${c.optimized ? " (optimized)" : ""} ${c.size.join("x")} batch ${c.batch}`, mine, theirs);
+}
+if (stdcRoot) {
+  const [mine, theirs] = await measureAgainstAuthors(stdcRoot, [360, 480]);
+  record("stdc1_seg_infer", "stdc1_seg infer 360x480 batch 1 vs the authors' STDC-Seg", mine, theirs);
 }
 console.log(JSON.stringify({ suite: "models", threads: THREADS, ...result }));
