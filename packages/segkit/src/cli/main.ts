@@ -9,6 +9,7 @@ import { registerDataset } from "./dataset.js";
 import { registerModels } from "./models.js";
 import { registerTrain } from "./train.js";
 import { registerDemo } from "./demo.js";
+import { registerList } from "./list.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -21,6 +22,7 @@ registerDataset(program);
 registerModels(program);
 registerTrain(program);
 registerDemo(program);
+registerList(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);
