@@ -9,7 +9,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
-import { build, registered } from "../src/config/registry.js";
+import { build, registered, currentName } from "../src/config/registry.js";
 import "../src/losses/index.js";
 import type { DeepSupervisedLoss, Loss } from "../src/losses/index.js";
 
@@ -73,7 +73,7 @@ for (const group of ["distribution", "region", "boundary", "structural", "hausdo
   };
   const cases = JSON.parse(metadata.cases) as Case[];
   for (const c of cases) {
-    covered.add(c.config.type);
+    covered.add(currentName("loss", c.config.type));
     test(`${group}: ${c.name} ${JSON.stringify(c.config)} matches PyTorch (${SOURCES[c.config.type] ?? "no source named"})`, () => {
       assert.ok(SOURCES[c.config.type], `a source is named for ${c.config.type}`);
       const before = torch.liveTensors();
