@@ -52,4 +52,6 @@ test("full-size parameter count: mmsegmentation's (19 classes, auxiliary heads i
 
 test("fast_scnn options are checked", () => {
   assert.throws(() => build("model", { type: "fast_scnn", numClasses: 3, globalChannels: [16, 32] }), /FastSCNN: downsampleChannels and globalChannels take 3 widths each/);
+  assert.throws(() => build("model", { type: "fast_scnn", numClasses: 3, channels: 0 }), /FastSCNN: channels must be integer ≥ 1, got 0/);
+  assert.throws(() => build("model", { type: "fast_scnn", numClasses: 3, downsampleChannels: [8, "x", 16] }), /FastSCNN: downsampleChannels must be integers ≥ 1, got \[8,"x",16\]/);
 });

@@ -101,6 +101,8 @@ test("full-size parameter counts: paper for the backbones, the authors' code for
 });
 
 test("stdc options are checked: a bad width is a clear error", () => {
-  assert.throws(() => build("backbone", { type: "stdc1", base: 10 }), /STDCNet: base must be a positive multiple of 4, got 10/);
+  assert.throws(() => build("backbone", { type: "stdc1", base: 10 }), /STDCNet: base must be integer ≥ 1, multiple of 4, got 10/);
+  assert.throws(() => build("model", { type: "stdc1_seg", numClasses: 3, headChannels: 2 }), /STDCSeg: headChannels must be integer ≥ 4, got 2/);
+  assert.throws(() => build("model", { type: "stdc2_seg", numClasses: 3, contextChannels: 12.5 }), /STDCSeg: contextChannels must be integer ≥ 1, got 12.5/);
   assert.throws(() => build("model", { type: "stdc1_seg", numClasses: 3, width: 3 }), /unknown key "width"/);
 });

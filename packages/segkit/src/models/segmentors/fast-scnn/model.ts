@@ -5,6 +5,7 @@
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
+import { checkWidth } from "../../blocks/check-width.js";
 import { resize, spatial } from "../../blocks/resize.js";
 import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { FastSCNNEncoder } from "./backbone.js";
@@ -31,6 +32,10 @@ export class FastSCNN extends Segmentor {
     if (downsampleChannels.length !== 3 || globalChannels.length !== 3) {
       throw new RangeError(`FastSCNN: downsampleChannels and globalChannels take 3 widths each, got [${downsampleChannels}] and [${globalChannels}]`);
     }
+    checkWidth("FastSCNN", "downsampleChannels", downsampleChannels);
+    checkWidth("FastSCNN", "globalChannels", globalChannels, { min: 4 }); // pyramid pooling takes a quarter of the last
+    checkWidth("FastSCNN", "channels", channels);
+    checkWidth("FastSCNN", "auxChannels", auxChannels);
     this.backbone = this.registerModule("backbone", new FastSCNNEncoder({ downsampleChannels, globalChannels, channels }));
     const head = { numClasses: this.numClasses, ignoreIndex: this.ignoreIndex, loss: common.loss };
     this.decode_head = this.registerModule("decode_head", separableHead({ ...head, inIndex: 2 }, channels, channels));

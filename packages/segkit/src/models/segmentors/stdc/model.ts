@@ -5,6 +5,7 @@
 // bilinearly with aligned corners, as theirs.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
+import { checkWidth } from "../../blocks/check-width.js";
 import { spatial } from "../../blocks/resize.js";
 import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { ContextPath } from "./context-path.js";
@@ -38,6 +39,9 @@ export class STDCSeg extends Segmentor {
 
   constructor({ layers, base = 64, contextChannels = 128, headChannels = 256, auxChannels = 64, ...common }: STDCSegOptions) {
     super({ ...common, divisor: 1 });
+    checkWidth("STDCSeg", "contextChannels", contextChannels);
+    checkWidth("STDCSeg", "headChannels", headChannels, { min: 4 }); // the fusion attention squeezes to a quarter
+    checkWidth("STDCSeg", "auxChannels", auxChannels);
     const backbone = new STDCNet({ layers, base });
     this.cp = this.registerModule("cp", new ContextPath(backbone, contextChannels));
     const [c2, c4, c8, c16] = backbone.outChannels;

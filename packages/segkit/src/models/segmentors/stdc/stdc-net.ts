@@ -7,6 +7,7 @@ import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { Backbone } from "../../backbones/backbone.js";
+import { checkWidth } from "../../blocks/check-width.js";
 import { ConvBnAct } from "../../blocks/conv-bn-act.js";
 import type { TensorModule } from "../../blocks/conv-norm-act.js";
 
@@ -87,7 +88,8 @@ export class STDCNet extends Backbone {
 
   constructor({ layers, base = 64, depth = 4, numClasses = 1000 }: STDCNetOptions) {
     super();
-    if (!(Number.isInteger(base) && base >= 4 && base % 4 === 0)) throw new RangeError(`STDCNet: base must be a positive multiple of 4, got ${base}`);
+    checkWidth("STDCNet", "base", base, { multipleOf: 4 });
+    checkWidth("STDCNet", "layers", layers);
     const blocks: TensorModule[] = [new ConvBnAct(3, base >> 1, 3, { stride: 2 }), new ConvBnAct(base >> 1, base, 3, { stride: 2 })];
     let width = base;
     layers.forEach((count, stage) => {
