@@ -11,7 +11,7 @@ import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { BasicBlock, Bottleneck, residualStage } from "./residual.js";
 import { DAPPM } from "./pyramid-pooling.js";
 import { SegmentHead } from "./segment-head.js";
-import { convBn, dualResolutionStem } from "./layers.js";
+import { checkWidths, convBn, dualResolutionStem } from "./layers.js";
 import { initConvs } from "./init.js";
 
 export interface DDRNetOptions extends Omit<SegmentorOptions, "divisor"> {
@@ -50,6 +50,7 @@ export class DDRNet extends Segmentor {
 
   constructor({ planes, sppPlanes, headPlanes, ...common }: DDRNetOptions) {
     super(common);
+    checkWidths("DDRNet", { planes, sppPlanes, headPlanes });
     const high = 2 * planes;
     this.conv1 = this.registerModule("conv1", dualResolutionStem(planes));
     this.layer1 = this.registerModule("layer1", residualStage(BasicBlock, planes, planes, 2));
