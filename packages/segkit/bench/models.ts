@@ -4,9 +4,9 @@
 // `bench` (eval mode, its default layout) in the same run, 2 threads. The two alternate round by round (one timed
 // iteration each, after warm-up) so that load from other processes falls on both alike. Prints
 // medians and, last, a JSON line with the ratios ours/peer.
-// Also stdc1_seg inference (360×480) against the authors' STDC-Seg in PyTorch eager, from the checkout
-// STDC_SEG_DIR names. Options: --rounds N (timed rounds per case, default 5), --only name,... (cases
-// whose model is listed).
+// Also stdc1_seg and ddrnet_23_slim inference (360×480) against the authors' STDC-Seg and DDRNet in
+// PyTorch eager, from the checkouts STDC_SEG_DIR and DDRNET_DIR name. Options: --rounds N (timed
+// rounds per case, default 5), --only name,... (cases whose model is listed).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -34,12 +34,16 @@ interface Case {
   size: [number, number];
   batch: number;
   optimized?: boolean;
+  /** A Python script of this folder timing the authors' model instead of the peer's (same arguments). */
+  reference?: string;
 }
 
 const CASES: Case[] = [
   { model: "unet", mode: "train", size: [256, 256], batch: 2 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, optimized: true },
+  // Against the authors' code (DDRNET_DIR: a checkout of github.com/ydhongHIT/DDRNet).
+  { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: "ddrnet_reference.py" },
 ];
 
 function median(values: number[]): number {
@@ -50,9 +54,11 @@ function median(values: number[]): number {
 
 /** One timed peer iteration after its warm-up (a fresh process per round). */
 function peerRound(c: Case): number {
-  const out = execFileSync(PYTHON, [PEER, "bench", "--model", c.model, "--size", ...c.size.map(String), "--batch", String(c.batch),
-    "--mode", c.mode, "--classes", String(CLASSES), "--iters", "1", "--warmup", String(WARMUP), "--threads", String(THREADS)],
-  { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  const common = ["--size", ...c.size.map(String), "--batch", String(c.batch), "--classes", String(CLASSES), "--iters", "1", "--warmup", String(WARMUP), "--threads", String(THREADS)];
+  const args = c.reference
+    ? [fileURLToPath(new URL(`../../bench/${c.reference}`, import.meta.url)), ...common]
+    : [PEER, "bench", "--model", c.model, "--mode", c.mode, ...common];
+  const out = execFileSync(PYTHON, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return (JSON.parse(out.trim().split("\n").pop()!) as { ms_per_iter: number }).ms_per_iter;
 }
 
@@ -118,11 +124,11 @@ for line in sys.stdin:
         print((time.perf_counter() - start) * 1000, flush=True)
 `;
 
-/** The authors' checkout from STDC_SEG_DIR, checked before any case runs. */
-function authorsCheckout(): string {
-  const root = process.env.STDC_SEG_DIR;
-  if (!root || !existsSync(join(root, "models", "model_stages.py"))) {
-    throw new Error("STDC_SEG_DIR must name a checkout of github:MichaelFan01/STDC-Seg (fetch \"github:MichaelFan01/STDC-Seg\" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)");
+/** A checkout of the authors' code named by an environment variable, checked before any case runs. */
+function authorsCheckout(variable: string, file: string, repository: string): string {
+  const root = process.env[variable];
+  if (!root || !existsSync(join(root, file))) {
+    throw new Error(`${variable} must name a checkout of github:${repository} (fetch "github:${repository}" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)`);
   }
   return root;
 }
@@ -146,7 +152,9 @@ async function measureAgainstAuthors(root: string, size: [number, number]): Prom
   }
 }
 
-const stdcRoot = !ONLY || ONLY.includes("stdc1_seg") ? authorsCheckout() : null;
+const stdcRoot = !ONLY || ONLY.includes("stdc1_seg") ? authorsCheckout("STDC_SEG_DIR", "models/model_stages.py", "MichaelFan01/STDC-Seg") : null;
+const cases = CASES.filter((c) => !ONLY || ONLY.includes(c.model));
+if (cases.some((c) => c.reference === "ddrnet_reference.py")) authorsCheckout("DDRNET_DIR", "segmentation/DDRNet_23_slim.py", "ydhongHIT/DDRNet");
 torch.setNumThreads(THREADS);
 const result: Record<string, number> = {};
 const record = (key: string, label: string, mine: number, theirs: number): void => {
@@ -155,7 +163,7 @@ const record = (key: string, label: string, mine: number, theirs: number): void 
   result[`${key}_ratio`] = mine / theirs;
   console.log(`${label}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
 };
-for (const c of CASES.filter((c) => !ONLY || ONLY.includes(c.model))) {
+for (const c of cases) {
   const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
   const [mine, theirs] = measure(c);
   record(key, `${c.model} ${c.mode}${c.optimized ? " (optimized)" : ""} ${c.size.join("x")} batch ${c.batch}`, mine, theirs);
