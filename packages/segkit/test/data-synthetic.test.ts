@@ -71,3 +71,21 @@ test("a small FCN learns the synthetic scenes to mIoU > 0.85 in 300 steps", asyn
   assert.ok(mIoU > 0.85, `mIoU ${mIoU}`);
   assert.equal(torch.liveTensors(), before);
 });
+
+test("labelNoise flips that fraction of label pixels to other classes and leaves the images alone", async () => {
+  const { synthetic } = await import("../src/data/datasets/synthetic.js");
+  const clean = synthetic({ length: 4, size: [64, 64], seed: 3 });
+  const noisy = synthetic({ length: 4, size: [64, 64], seed: 3, labelNoise: 0.2 });
+  let flipped = 0;
+  let total = 0;
+  for (let i = 0; i < 4; i++) {
+    const [a, b] = [clean.draw(i), noisy.draw(i)];
+    assert.deepEqual(b.pixels, a.pixels, "same image");
+    for (let p = 0; p < a.label.length; p++) flipped += a.label[p] !== b.label[p] ? 1 : 0;
+    total += a.label.length;
+    assert.ok(b.label.every((c) => c < K), "flipped labels are classes");
+  }
+  // 16,384 pixels: ±0.015 is about 5 standard errors of the fraction.
+  assert.ok(Math.abs(flipped / total - 0.2) < 0.015, `flipped ${flipped / total}`);
+  assert.throws(() => synthetic({ labelNoise: 1.5 }), /"labelNoise" must be a number in \[0, 1\]/);
+});

@@ -38,10 +38,10 @@ async function trainedWeights(name: string, batchSize: number, accumulate: numbe
   await train(runConfig({
     model: { type: "test-two-convs" },
     data: {
-      train: { dataset: { type: "synthetic", length: 16, size: [24, 24], seed: 1 }, pipeline: [{ type: "Normalize" }], batchSize },
-      val: { dataset: { type: "synthetic", length: 2, size: [24, 24], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
+      train: { dataset: { type: "synthetic", length: 16, size: [24, 24], seed: 1 }, pipeline: [{ type: "normalize" }], batchSize },
+      val: { dataset: { type: "synthetic", length: 2, size: [24, 24], seed: 2 }, pipeline: [{ type: "normalize" }], batchSize: 2 },
     },
-    optimizer: { type: "SGD", lr: 0.1, momentum: 0.9 },
+    optimizer: { type: "sgd", lr: 0.1, momentum: 0.9 },
     schedule: { type: "constant" },
     // 6 steps cross an epoch boundary (16 samples = 4 steps of 4).
     train: { iters: 6, valInterval: 6, checkpointInterval: 6, logInterval: 1, seed: 5, threads: 1, accumulate },

@@ -18,10 +18,10 @@ const quiet = new Progress({ isTTY: false, write: () => true } as unknown as Nod
 const config = (iters: number) => runConfig({
   model: { type: "unet", numClasses: 5, ignoreIndex: 255, widths: [4, 8] },
   data: {
-    train: { dataset: { type: "synthetic", length: 8, size: [32, 32], seed: 1 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
-    val: { dataset: { type: "synthetic", length: 2, size: [32, 32], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
+    train: { dataset: { type: "synthetic", length: 8, size: [32, 32], seed: 1 }, pipeline: [{ type: "normalize" }], batchSize: 2 },
+    val: { dataset: { type: "synthetic", length: 2, size: [32, 32], seed: 2 }, pipeline: [{ type: "normalize" }], batchSize: 2 },
   },
-  optimizer: { type: "SGD", lr: 0.05, momentum: 0.9 },
+  optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
   train: { iters, valInterval: 3, checkpointInterval: 3, logInterval: 1, seed: 3, threads: 1, ema: { decay: 0.9 } },
 });
 

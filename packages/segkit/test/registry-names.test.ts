@@ -54,9 +54,7 @@ test("no registration builds its name: no template literal or variable as a regi
 });
 
 test("every current name is snake_case (docs/config.md states the convention)", () => {
-  // Hooks are left out for now: a hook's name is also its key in checkpoints ("self-correction"), so
-  // renaming one needs a checkpoint migration; hooks are built by the trainer, not named in configs.
-  for (const kind of KINDS.filter((k) => k !== "hook")) {
+  for (const kind of KINDS) {
     for (const name of registered(kind)) assert.match(name, /^[a-z][a-z0-9]*(_[a-z0-9]+)*$/, `${kind} "${name}"`);
   }
 });

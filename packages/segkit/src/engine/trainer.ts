@@ -12,6 +12,7 @@ import "../data/index.js";
 import "./hooks/index.js";
 import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
+import { withSoftTarget } from "../losses/soft-target.js";
 import { CheckpointKeeper } from "./checkpoint.js";
 import { evaluate } from "./evaluate.js";
 import { checkpointDir } from "./hooks/checkpoint-hook.js";
@@ -41,17 +42,20 @@ export interface TrainResult {
 function hookConfigs(t: RunConfig["train"]): Config[] {
   return [
     ...(t.ema ? [{ type: "ema", ...t.ema }] : []),
-    ...(t.selfCorrection ? [{ type: "self-correction", ...t.selfCorrection }] : []),
+    ...(t.selfCorrection ? [{ type: "self_correction", ...t.selfCorrection }] : []),
     { type: "logger", interval: t.logInterval },
     { type: "checkpoint", interval: t.checkpointInterval, keepLast: t.keepLast },
     { type: "plots" },
   ];
 }
 
-/** Forward and backward of one batch, its loss scaled by `scale` (1/k when accumulating k); returns the unscaled loss parts. */
+/**
+ * Forward and backward of one batch (cross-entropy terms against its soft target, when a hook gave
+ * it one), the loss scaled by `scale` (1/k when accumulating k); returns the unscaled loss parts.
+ */
 function backward(model: Segmentor, batch: TrainBatch, scale: number): Record<string, number> {
   return torch.tidy(() => {
-    const out = model.forwardTrain(batch.images, batch.labels);
+    const out = withSoftTarget(batch.soft, () => model.forwardTrain(batch.images, batch.labels));
     (scale === 1 ? out.loss : out.loss.mul(scale)).backward();
     return Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
   });

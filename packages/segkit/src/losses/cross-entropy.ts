@@ -5,6 +5,7 @@
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { IGNORE_INDEX, atenReduction, checkInputs, classWeights, validLabels, withLabelCheck, type Loss, type Options } from "./helpers.js";
+import { softTargetLoss } from "./soft-target.js";
 import type { LossSpec } from "./spec.js";
 
 const COMMON = ["classWeights", "labelSmoothing", "ignoreIndex"] as const;
@@ -36,9 +37,14 @@ export const crossEntropy: LossSpec = {
   options: [...COMMON, "reduction"],
   summary: "softmax cross-entropy with class weights, label smoothing and ignoreIndex (PyTorch semantics)",
   build(o, where): Loss {
-    const reduction = atenReduction(o.reduction());
+    const reduction = o.reduction();
     const crossEntropy = crossEntropyWith(o, where);
-    return (logits, target) => crossEntropy(logits, target, reduction);
+    const ignoreIndex = o.number("ignoreIndex", IGNORE_INDEX);
+    return (logits, target) => {
+      const soft = softTargetLoss(logits, target, ignoreIndex);
+      if (soft !== null && reduction !== "mean") throw new Error(`${where}: self-correction's soft targets need reduction "mean", got "${reduction}"`);
+      return soft ?? crossEntropy(logits, target, atenReduction(reduction));
+    };
   },
 };
 

@@ -2,7 +2,9 @@
 // (boxes, discs, triangles, rings) drawn over each other, so later ones occlude earlier ones. Each
 // class has its own texture (stripes, checks, smooth, dots) and a jittered colour near its palette
 // colour, while the background is greyish: a small network learns it in minutes, yet has to get
-// shapes, occlusion and noise right for a high mIoU. Deterministic by (seed, index).
+// shapes, occlusion and noise right for a high mIoU. Deterministic by (seed, index). With
+// `labelNoise` p, a fraction p of the label pixels is flipped to another class drawn uniformly (the
+// images stay as they are): noisy annotations for noise-robust training such as self-correction.
 import { register } from "../../config/registry.js";
 import { num, pair, type Options } from "../options.js";
 import { Rng } from "../rng.js";
@@ -30,6 +32,7 @@ export class SyntheticDataset implements Dataset {
     readonly length: number,
     readonly size: [number, number],
     readonly seed: number,
+    readonly labelNoise = 0,
   ) {}
 
   async raw(i: number): Promise<RawSample> {
@@ -80,6 +83,12 @@ export class SyntheticDataset implements Dataset {
         for (let k = 0; k < 3; k++) pixels[p * 3 + k] = Math.min(255, Math.max(0, rgb[k] + shade + rng.normal() * 6));
       }
     }
+    if (this.labelNoise > 0) {
+      // A stream of its own, so the images are the same with and without noise.
+      const noise = new Rng(this.seed, i, 1);
+      const k = SYNTHETIC_CLASSES.length;
+      for (let p = 0; p < label.length; p++) if (noise.chance(this.labelNoise)) label[p] = (label[p] + 1 + noise.int(k - 1)) % k;
+    }
     return { width: w, height: h, pixels, label, meta: { file: `synthetic-${this.seed}-${i}`, size: [h, w] } };
   }
 }
@@ -107,7 +116,7 @@ export function synthetic(o: Options): SyntheticDataset {
   const length = num(o, "length", 256, where, [1, 1e9]);
   const [h, w] = pair(o, "size", [128, 128], where);
   if (![length, h, w].every((v) => Number.isInteger(v) && v > 0)) throw new Error(`${where}: "length" and "size" must be positive integers`);
-  return new SyntheticDataset(length, [h, w], num(o, "seed", 0, where));
+  return new SyntheticDataset(length, [h, w], num(o, "seed", 0, where), num(o, "labelNoise", 0, where, [0, 1]));
 }
 
-register("dataset", "synthetic", { options: ["length", "size", "seed"], build: synthetic, summary: "procedural textured shapes (5 classes), any size" });
+register("dataset", "synthetic", { options: ["length", "size", "seed", "labelNoise"], build: synthetic, summary: "procedural textured shapes (5 classes), any size" });

@@ -1,11 +1,20 @@
-// Self-correction for noisy training labels (SCHP, Li et al. 2020), off by default. The last
-// cycles × cycleIters iterations run as cosine cycles that restart at lrRatio × the base lr. At the end
-// of cycle m the model's weights join a running average (whose BatchNorm statistics are re-estimated
-// on training batches), and from then on every training label map is refined towards that averaged
-// model's prediction p: the target becomes (one-hot label + m·p) / (m + 1). The model trains on labels
-// sampled from that mixture, whose expected cross-entropy is SCHP's soft-target loss, so every
-// configured loss, auxiliary head and deep-supervision output sees the refined labels. After the last
-// cycle the model holds the averaged weights.
+// Self-correction for noisy training labels (SCHP: Li et al., "Self-Correction for Human Parsing",
+// 2020), as the authors' released training code does it (github:GoGoDuck912/Self-Correction-Human-Parsing,
+// train.py, utils/schp.py, utils/criterion.py, utils/kl_loss.py, utils/warmup_scheduler.py), off by
+// default. The configured schedule runs until `start` = iters − cycles × cycleIters; then cosine cycles
+// of cycleIters iterations restart at lrRatio × the base lr and anneal to etaMinRatio × the base lr
+// (the code's cyclical_base_lr = lr / 2 and eta_min = lr / 100). At every cycle boundary, from `start`
+// on, the model's weights join a running average (the n-th joins with weight 1/n; the first is a copy)
+// whose BatchNorm statistics are re-estimated over the training set. Once an average exists, each
+// batch's cross-entropy terms become the KL divergence to the soft target
+// softmax((1 − a) · averaged model's logits + a · one-hot label), a = 1/(n + 1) after n averagings
+// (losses/soft-target.ts); Lovász, region, boundary and edge losses keep the hard labels. After the
+// last boundary (the end of training) the model holds the averaged weights.
+//
+// Where segkit differs from the released code, on purpose: the averaged model predicts the soft
+// targets in eval mode with its re-estimated statistics (the code leaves it in train mode, so batch
+// statistics are used and its running statistics drift), and ignored pixels stay ignored (the code's
+// to_one_hot overwrites them with class 0 in place).
 import * as torch from "@segkit/torch";
 import { nn, optim, type Tensor } from "@segkit/torch";
 import { build, checkKeys, register } from "../../config/registry.js";
@@ -15,44 +24,54 @@ import type { Checkpoint } from "../checkpoint.js";
 import { hookState, setHookState, type Hook, type TrainBatch, type TrainRun } from "./hook.js";
 
 export interface SelfCorrectionConfig {
+  /** Cosine cycles after the main schedule; the weights are averaged at cycles + 1 boundaries. */
   cycles: number;
   cycleIters: number;
-  /** Each cycle's peak lr as a fraction of the base lr. */
+  /** Each cycle's peak lr as a fraction of the base lr (the released code: 1/2). */
   lrRatio: number;
-  /** Training batches that re-estimate the averaged model's BatchNorm statistics. */
-  bnBatches: number;
+  /** Each cycle's final lr as a fraction of the base lr (the released code: 1/100). */
+  etaMinRatio: number;
+  /** Training batches that re-estimate the averaged model's BatchNorm statistics (null: the whole training set). */
+  bnBatches: number | null;
 }
 
-export const SELF_CORRECTION_DEFAULTS = { lrRatio: 0.1, bnBatches: 10 };
+export const SELF_CORRECTION_DEFAULTS = { lrRatio: 0.5, etaMinRatio: 0.01, bnBatches: null };
 
 /** `raw` (config.train.selfCorrection) checked and completed with the defaults. */
 export function selfCorrectionConfig(raw: Record<string, unknown>): SelfCorrectionConfig {
   const where = "config.train.selfCorrection";
-  checkKeys(raw, ["cycles", "cycleIters", "lrRatio", "bnBatches"], where);
+  checkKeys(raw, ["cycles", "cycleIters", "lrRatio", "etaMinRatio", "bnBatches"], where);
   const config = { ...SELF_CORRECTION_DEFAULTS, ...raw } as SelfCorrectionConfig;
-  for (const key of ["cycles", "cycleIters", "bnBatches"] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 1) throw new Error(`${where}.${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
+  const positiveInteger = (v: unknown) => Number.isInteger(v) && (v as number) >= 1;
+  for (const key of ["cycles", "cycleIters"] as const) {
+    if (!positiveInteger(config[key])) throw new Error(`${where}.${key} must be a positive integer, got ${JSON.stringify(config[key])}`);
   }
-  if (!(config.lrRatio > 0)) throw new Error(`${where}.lrRatio must be positive, got ${JSON.stringify(config.lrRatio)}`);
+  if (config.bnBatches !== null && !positiveInteger(config.bnBatches)) {
+    throw new Error(`${where}.bnBatches must be a positive integer or null (the whole training set), got ${JSON.stringify(config.bnBatches)}`);
+  }
+  if (!(typeof config.lrRatio === "number" && config.lrRatio > 0)) throw new Error(`${where}.lrRatio must be positive, got ${JSON.stringify(config.lrRatio)}`);
+  if (!(typeof config.etaMinRatio === "number" && config.etaMinRatio >= 0 && config.etaMinRatio <= config.lrRatio)) {
+    throw new Error(`${where}.etaMinRatio must be in [0, lrRatio], got ${JSON.stringify(config.etaMinRatio)}`);
+  }
   return config;
 }
 
-/** Labels drawn per pixel from (one-hot(labels) + m·probs) / (m + 1); ignored pixels stay ignored. */
-export function sampleRefinedLabels(labels: Tensor, probs: Tensor, cyclesDone: number, ignoreIndex: number): Tensor {
+/**
+ * The soft target after `averagings` weight averagings: softmax((1 − a) · averagedLogits + a · one-hot(labels)),
+ * a = 1/(averagings + 1), mixed in logit space as the released code does (ignored pixels get class 0's
+ * one-hot there; the loss leaves them out).
+ */
+export function softTarget(averagedLogits: Tensor, labels: Tensor, averagings: number, ignoreIndex: number): Tensor {
   return torch.tidy(() => {
-    const [n, c, h, w] = probs.shape;
-    const ignored = labels.eq(ignoreIndex);
-    const oneHot = torch.oneHot(labels.maskedFill(ignored, 0), c).permute([0, 3, 1, 2]).to(probs.dtype);
-    const mixture = oneHot.add(probs, { alpha: cyclesDone }).div(cyclesDone + 1);
-    // Inverse-CDF sampling: the label is the number of classes whose cumulative mass is below u.
-    const u = torch.rand([n, 1, h, w], { dtype: probs.dtype });
-    const sampled = mixture.cumsum(1).lt(u).sum(1).clampMax(c - 1);
-    return sampled.maskedFill(ignored, ignoreIndex);
+    const a = 1 / (averagings + 1);
+    const c = averagedLogits.shape[1];
+    const oneHot = torch.oneHot(labels.maskedFill(labels.eq(ignoreIndex), 0), c).permute([0, 3, 1, 2]).to(averagedLogits.dtype);
+    return averagedLogits.mul(1 - a).add(oneHot, { alpha: a }).softmax(1);
   });
 }
 
-/** Re-estimates BatchNorm running statistics as cumulative averages over `batches` training batches. */
-async function reestimateBatchNorm(model: Segmentor, data: DataLoader, epoch: number, batches: number): Promise<void> {
+/** Re-estimates BatchNorm running statistics as cumulative averages over `batches` training batches (null: all). */
+async function reestimateBatchNorm(model: Segmentor, data: DataLoader, epoch: number, batches: number | null): Promise<void> {
   const norms = model.modules().filter((m): m is nn.BatchNormNd => m instanceof nn.BatchNormNd && m.trackRunningStats);
   if (norms.length === 0) return;
   const momenta = norms.map((m) => m.momentum);
@@ -62,12 +81,13 @@ async function reestimateBatchNorm(model: Segmentor, data: DataLoader, epoch: nu
   }
   model.train();
   try {
+    const limit = batches ?? Infinity;
     let seen = 0;
     for await (const batch of data.epoch(epoch)) {
-      if (seen++ < batches) torch.tidy(() => torch.noGrad(() => void model.forward(batch.images)));
+      if (seen++ < limit) torch.tidy(() => torch.noGrad(() => void model.forward(batch.images)));
       batch.images.dispose();
       batch.labels.dispose();
-      if (seen >= batches) break;
+      if (seen >= limit) break;
     }
   } finally {
     norms.forEach((m, i) => (m.momentum = momenta[i]));
@@ -76,28 +96,29 @@ async function reestimateBatchNorm(model: Segmentor, data: DataLoader, epoch: nu
 }
 
 export class SelfCorrection implements Hook {
-  readonly name = "self-correction";
+  readonly name = "self_correction";
   /** The iteration at which the first cycle begins (set by schedule()). */
   start = 0;
   #averaged: Segmentor | null = null;
-  #cyclesDone = 0;
+  #averagings = 0;
   #bnData: DataLoader | null = null;
 
   constructor(readonly config: SelfCorrectionConfig) {}
 
-  /** `main` over the first `start` iterations, then the cosine cycles. */
+  /** `main` over the first `start` iterations, then the cosine cycles from lrRatio × base down to etaMinRatio × base. */
   schedule(main: (iters: number) => optim.Schedule, iters: number): optim.Schedule {
-    const { cycles, cycleIters, lrRatio } = this.config;
+    const { cycles, cycleIters, lrRatio, etaMinRatio } = this.config;
     this.start = iters - cycles * cycleIters;
     if (this.start < 1) {
       throw new Error(`config.train.selfCorrection: ${cycles} cycles of ${cycleIters} iterations need more than the ${iters} training iterations`);
     }
     const first = main(this.start);
-    const restarts = optim.cosineRestarts({ t0: cycleIters });
-    return {
-      name: `${first.name}+self-correction`,
-      lr: (iter, base) => (iter < this.start ? first.lr(iter, base) : restarts.lr(iter - this.start, base * lrRatio)),
+    const cycle = (iter: number, base: number) => {
+      const t = (iter - this.start) % cycleIters;
+      const [peak, low] = [base * lrRatio, base * etaMinRatio];
+      return low + ((peak - low) * (1 + Math.cos((Math.PI * t) / cycleIters))) / 2;
     };
+    return { name: `${first.name}+self-correction`, lr: (iter, base) => (iter < this.start ? first.lr(iter, base) : cycle(iter, base)) };
   }
 
   beforeRun(run: TrainRun): void {
@@ -105,30 +126,30 @@ export class SelfCorrection implements Hook {
     this.#bnData = new DataLoader({ ...data.train, workers: 0, shuffle: true, dropLast: true, seed: train.seed + 1 });
   }
 
-  /** Until a cycle has ended the labels stay; then they are refined towards the averaged model. */
+  /** Once an average exists, the batch gets its soft target (the cross-entropy terms use it; labels stay hard). */
   beforeTrainIter(run: TrainRun, batch: TrainBatch): void {
     const averaged = this.#averaged;
     if (!averaged) return;
-    batch.labels = torch.tidy(() => sampleRefinedLabels(batch.labels, averaged.predict(batch.images).softmax(1), this.#cyclesDone, run.model.ignoreIndex));
+    batch.soft = torch.tidy(() => softTarget(averaged.predict(batch.images), batch.labels, this.#averagings, run.model.ignoreIndex));
   }
 
-  /** At a cycle's end, fold the model into the average; after the last, the model becomes it. */
+  /** At each cycle boundary from `start` on, fold the model into the average; after the last, the model becomes it. */
   async afterTrainIter(run: TrainRun): Promise<void> {
-    const { cycleIters, cycles, bnBatches } = this.config;
+    const { cycleIters, bnBatches } = this.config;
     const { iteration, model } = run;
-    if (iteration <= this.start || (iteration - this.start) % cycleIters !== 0) return;
-    const m = ++this.#cyclesDone;
+    if (iteration < this.start || (iteration - this.start) % cycleIters !== 0) return;
+    const n = ++this.#averagings;
     if (!this.#averaged) {
       this.#averaged = build<Segmentor>("model", run.config.model, "config.model");
       this.#averaged.loadStateDict(model.stateDict());
     } else {
       const current = model.namedParameters();
       torch.noGrad(() => {
-        for (const [name, p] of this.#averaged!.namedParameters()) p.lerp_(current.get(name)!, 1 / m);
+        for (const [name, p] of this.#averaged!.namedParameters()) p.lerp_(current.get(name)!, 1 / n);
       });
     }
-    await reestimateBatchNorm(this.#averaged, this.#bnData!, m, bnBatches);
-    if (m === cycles) {
+    await reestimateBatchNorm(this.#averaged, this.#bnData!, n, bnBatches);
+    if (iteration === run.config.train.iters) {
       model.loadStateDict(this.#averaged.stateDict());
       model.train();
     }
@@ -137,19 +158,20 @@ export class SelfCorrection implements Hook {
   /** The averaged weights (its tensor group) and the cycles done. */
   beforeSaveCheckpoint(_run: TrainRun, checkpoint: Checkpoint): void {
     if (this.#averaged) checkpoint.tensors[this.name] = this.#averaged.stateDict();
-    setHookState(checkpoint, this.name, { cyclesDone: this.#cyclesDone });
+    setHookState(checkpoint, this.name, { averagings: this.#averagings });
   }
 
   afterLoadCheckpoint(run: TrainRun, checkpoint: Checkpoint, path: string): void {
-    const state = hookState(checkpoint, this.name) as { cyclesDone?: unknown } | undefined;
-    const cyclesDone = state?.cyclesDone;
-    if (!Number.isInteger(cyclesDone) || (cyclesDone as number) < 0 || (cyclesDone as number) > this.config.cycles) {
-      throw new Error(`${path}: state: "hooks.self-correction.cyclesDone" must be an integer in [0, ${this.config.cycles}], got ${JSON.stringify(cyclesDone)}`);
+    const state = hookState(checkpoint, this.name) as { averagings?: unknown } | undefined;
+    const averagings = state?.averagings;
+    const most = this.config.cycles + 1;
+    if (!Number.isInteger(averagings) || (averagings as number) < 0 || (averagings as number) > most) {
+      throw new Error(`${path}: state: "hooks.self_correction.averagings" must be an integer in [0, ${most}], got ${JSON.stringify(averagings)}`);
     }
-    this.#cyclesDone = cyclesDone as number;
-    if (this.#cyclesDone === 0) return;
+    this.#averagings = averagings as number;
+    if (this.#averagings === 0) return;
     const tensors = checkpoint.tensors[this.name];
-    if (!tensors) throw new Error(`${path}: self-correction has ${this.#cyclesDone} cycles done but the checkpoint has no "self-correction/" tensors`);
+    if (!tensors) throw new Error(`${path}: self-correction has averaged ${this.#averagings} times but the checkpoint has no "self_correction/" tensors`);
     this.#averaged ??= build<Segmentor>("model", run.config.model, "config.model");
     this.#averaged.loadStateDict(tensors);
     this.#averaged.eval();
@@ -161,8 +183,8 @@ export class SelfCorrection implements Hook {
   }
 }
 
-register<Hook>("hook", "self-correction", {
-  options: ["cycles", "cycleIters", "lrRatio", "bnBatches"],
-  summary: "SCHP: cyclic lr, weight averaging at cycle ends, labels refined towards the averaged model",
+register<Hook>("hook", "self_correction", {
+  options: ["cycles", "cycleIters", "lrRatio", "etaMinRatio", "bnBatches"],
+  summary: "SCHP: cyclic lr, weights averaged at cycle boundaries, KL to soft targets from the averaged model",
   build: (o) => new SelfCorrection(selfCorrectionConfig(o)),
 });

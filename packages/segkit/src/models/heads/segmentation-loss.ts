@@ -1,8 +1,10 @@
-// The loss a head applies to its logits: cross-entropy with ignore_index unless a loss config names
-// another one, built through the registry ("loss" kind) so heads need not know the loss files.
+// The loss a head applies to its logits: cross-entropy with ignore_index (the KL divergence to a soft
+// target while self-correction has one in scope) unless a loss config names another one, built
+// through the registry ("loss" kind) so heads need not know the loss files.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build, builderOf, registered, type Config, currentName } from "../../config/registry.js";
+import { softTargetLoss } from "../../losses/soft-target.js";
 // Heads build losses by name, so building a model must not depend on who imported the loss files.
 import "../../losses/index.js";
 
@@ -10,7 +12,7 @@ export type SegmentationLoss = (logits: Tensor, target: Tensor) => Tensor;
 
 export function segmentationLoss(config: Config | undefined, ignoreIndex: number, where: string): SegmentationLoss {
   if (config) return build<SegmentationLoss>("loss", withModelIgnoreIndex(config, ignoreIndex), `${where}.loss`);
-  return (logits, target) => torch.crossEntropyLoss(logits, target, { ignoreIndex });
+  return (logits, target) => softTargetLoss(logits, target, ignoreIndex) ?? torch.crossEntropyLoss(logits, target, { ignoreIndex });
 }
 
 /** A loss that takes an ignoreIndex but was not given one ignores the model's (not the loss's own default). */
