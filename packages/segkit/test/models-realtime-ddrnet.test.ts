@@ -116,7 +116,7 @@ for (const [model, fixtureName, paperMillions] of [
 }
 
 test("bad widths are named", () => {
-  assert.throws(() => build("model", { type: "ddrnet_23_slim", numClasses: 2, planes: 0 }), /DDRNet: planes must be a positive integer, got 0/);
-  assert.throws(() => build("model", { type: "pidnet_s", numClasses: 2, headPlanes: "64" }), /PIDNet: headPlanes must be a positive integer, got "64"/);
-  assert.throws(() => build("model", { type: "pidnet_s", numClasses: 2, ppmPlanes: 9.5 }), /PIDNet: ppmPlanes must be a positive integer, got 9.5/);
+  assert.throws(() => build("model", { type: "ddrnet_23_slim", numClasses: 2, planes: 0 }), /DDRNet: planes must be integer ≥ 1, got 0/);
+  assert.throws(() => build("model", { type: "pidnet_s", numClasses: 2, headPlanes: "64" }), /PIDNet: headPlanes must be integer ≥ 1, got "64"/);
+  assert.throws(() => build("model", { type: "pidnet_s", numClasses: 2, ppmPlanes: 9.5 }), /PIDNet: ppmPlanes must be integer ≥ 1, got 9.5/);
 });

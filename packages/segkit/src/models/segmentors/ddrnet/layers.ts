@@ -11,10 +11,3 @@ export function dualResolutionStem(planes: number): nn.Sequential {
 export function convBn(inChannels: number, outChannels: number, kernel: 1 | 3, stride = 1): nn.Module[] {
   return [new nn.Conv2d(inChannels, outChannels, kernel, { stride, padding: kernel >> 1, bias: false }), new nn.BatchNorm2d(outChannels)];
 }
-
-/** Throws unless every width is a positive integer, naming the option (the model's name first). */
-export function checkWidths(model: string, widths: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(widths)) {
-    if (!(Number.isInteger(value) && (value as number) >= 1)) throw new RangeError(`${model}: ${key} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-}

@@ -11,7 +11,8 @@ import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { BasicBlock, Bottleneck, residualStage } from "./residual.js";
 import { DAPPM } from "./pyramid-pooling.js";
 import { SegmentHead } from "./segment-head.js";
-import { checkWidths, convBn, dualResolutionStem } from "./layers.js";
+import { convBn, dualResolutionStem } from "./layers.js";
+import { checkWidth } from "../../blocks/check-width.js";
 import { initConvs } from "./init.js";
 
 export interface DDRNetOptions extends Omit<SegmentorOptions, "divisor"> {
@@ -50,7 +51,9 @@ export class DDRNet extends Segmentor {
 
   constructor({ planes, sppPlanes, headPlanes, ...common }: DDRNetOptions) {
     super(common);
-    checkWidths("DDRNet", { planes, sppPlanes, headPlanes });
+    checkWidth("DDRNet", "planes", planes);
+    checkWidth("DDRNet", "sppPlanes", sppPlanes);
+    checkWidth("DDRNet", "headPlanes", headPlanes);
     const high = 2 * planes;
     this.conv1 = this.registerModule("conv1", dualResolutionStem(planes));
     this.layer1 = this.registerModule("layer1", residualStage(BasicBlock, planes, planes, 2));

@@ -16,7 +16,8 @@ import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { BasicBlock, Bottleneck, residualStage } from "../ddrnet/residual.js";
 import { DAPPM } from "../ddrnet/pyramid-pooling.js";
 import { SegmentHead } from "../ddrnet/segment-head.js";
-import { checkWidths, convBn, dualResolutionStem } from "../ddrnet/layers.js";
+import { convBn, dualResolutionStem } from "../ddrnet/layers.js";
+import { checkWidth } from "../../blocks/check-width.js";
 import { initConvs } from "../ddrnet/init.js";
 import { PAPPM } from "./pappm.js";
 import { Bag, LightBag, PagFM } from "./fusion.js";
@@ -78,7 +79,10 @@ export class PIDNet extends Segmentor {
 
   constructor({ m, n, planes, ppmPlanes, headPlanes, ...common }: PIDNetOptions) {
     super(common);
-    checkWidths("PIDNet", { n, planes, ppmPlanes, headPlanes });
+    checkWidth("PIDNet", "n", n);
+    checkWidth("PIDNet", "planes", planes);
+    checkWidth("PIDNet", "ppmPlanes", ppmPlanes);
+    checkWidth("PIDNet", "headPlanes", headPlanes);
     if (m !== 2 && m !== 3) throw new RangeError(`PIDNet: m must be 2 (S, M) or 3 (L), got ${JSON.stringify(m)}`);
     const light = m === 2;
     this.conv1 = this.registerModule("conv1", dualResolutionStem(planes));
