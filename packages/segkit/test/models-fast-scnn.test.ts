@@ -23,7 +23,7 @@ test("fixture records the reference repository and commit", () => {
   assert.match(metadata.commit, /^[0-9a-f]{40}$/);
 });
 
-test("fast_scnn (reduced width): reference keys, main and auxiliary outputs and gradients match", () => {
+test("fast_scnn (reduced width): reference keys, main and auxiliary outputs, gradients and folded inference match", () => {
   const start = torch.liveTensors();
   // The fixture's REDUCED widths: downsample (8, 12) → 16, global (16, 24, 32) → 32, auxiliary 8.
   const model = build<FastSCNN>("model", { type: "fast_scnn", numClasses: 5, downsampleChannels: [8, 12, 16], globalChannels: [16, 24, 32], channels: 32, auxChannels: 8 });
@@ -35,7 +35,12 @@ test("fast_scnn (reduced width): reference keys, main and auxiliary outputs and 
   checkOutputsAndGradients(model, fixture, "fast_scnn", outputs);
   const predicted = model.predict(input);
   assert.equal(relativeDifference(predicted, outputs[0]), 0, "predict gives forwardAll's main logits");
-  for (const t of [...outputs, predicted]) t.dispose();
+  const { folded } = model.optimizeForInference(input);
+  assert.equal(folded, 44, "every conv → BatchNorm pair on the inference path is folded");
+  const fast = model.predict(input);
+  const fastDiff = relativeDifference(fast, golden.get("fast_scnn.output.0")!);
+  assert.ok(fastDiff <= 1e-4, `optimized for inference: relative difference ${fastDiff}`);
+  for (const t of [...outputs, predicted, fast]) t.dispose();
   model.zeroGrad();
   model.dispose();
   assert.equal(torch.liveTensors(), start, "every tensor is freed");

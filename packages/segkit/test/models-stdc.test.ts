@@ -44,7 +44,7 @@ for (const name of ["stdc1", "stdc2"] as const) {
 }
 
 for (const name of ["stdc1_seg", "stdc2_seg"] as const) {
-  test(`${name} (full size): reference keys, main/auxiliary/detail outputs, detail loss and gradients match`, () => {
+  test(`${name} (full size): reference keys, main/auxiliary/detail outputs, detail loss, gradients and folded inference match`, () => {
     const start = torch.liveTensors();
     const model = build<STDCSeg>("model", { type: name, numClasses: 5 });
     loadReference(model, fixture, name);
@@ -60,7 +60,13 @@ for (const name of ["stdc1_seg", "stdc2_seg"] as const) {
     checkOutputsAndGradients(model, fixture, name, outputs);
     const predicted = model.predict(input);
     assert.equal(relativeDifference(predicted, outputs[0]), 0, "predict gives forward's main logits");
-    for (const t of [...outputs, predicted]) t.dispose();
+    // Inference with BatchNorm folded into the convs (each module once, though the stage aliases list it twice).
+    const { folded } = model.optimizeForInference(input);
+    assert.equal(folded, name === "stdc1_seg" ? 38 : 62, "every conv → BatchNorm pair on the inference path is folded");
+    const fast = model.predict(input);
+    const fastDiff = relativeDifference(fast, golden.get(`${name}.output.0`)!);
+    assert.ok(fastDiff <= 1e-4, `optimized for inference: relative difference ${fastDiff}`);
+    for (const t of [...outputs, predicted, fast]) t.dispose();
     model.zeroGrad();
     model.dispose();
     assert.equal(torch.liveTensors(), start, "every tensor is freed");

@@ -10,7 +10,8 @@ export function foldBatchNorms(model: nn.Module, probe: Tensor): number {
   const calls = new Map<nn.Module, number>();
   const pairs: [nn.BatchNorm2d, Tensor][] = [];
   const count = (m: nn.Module) => calls.set(m, (calls.get(m) ?? 0) + 1);
-  const handles = model.modules().flatMap((m) => {
+  // Once per module: a module shared under two paths (STDC's stage aliases) is still one module.
+  const handles = [...new Set(model.modules())].flatMap((m) => {
     if (m instanceof nn.Conv2d) return [m.registerForwardHook((mod, _inputs, output) => void (count(mod), producedBy.set(output as Tensor, m)))];
     if (m instanceof nn.BatchNorm2d && !m.folded) return [m.registerForwardHook((mod, inputs) => void (count(mod), pairs.push([m, inputs[0] as Tensor])))];
     return [];
