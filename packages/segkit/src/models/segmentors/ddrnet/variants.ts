@@ -8,11 +8,11 @@ const OPTIONS = ["numClasses", "ignoreIndex", "loss", "planes", "sppPlanes", "he
 
 register<Segmentor>("model", "ddrnet_23_slim", {
   options: OPTIONS,
-  summary: "DDRNet-23-slim (Hong 2021): dual-resolution ResNet with bilateral fusion and DAPPM, 5.7M parameters",
+  summary: "DDRNet-23-slim (Hong 2021): dual-resolution ResNet with bilateral fusion and DAPPM; 5.7M parameters without the training-only auxiliary head",
   build: (o) => new DDRNet({ planes: 32, sppPlanes: 128, headPlanes: 64, ...o } as DDRNetOptions),
 });
 register<Segmentor>("model", "ddrnet_23", {
   options: OPTIONS,
-  summary: "DDRNet-23 (Hong 2021): dual-resolution ResNet with bilateral fusion and DAPPM, 20.1M parameters",
+  summary: "DDRNet-23 (Hong 2021): dual-resolution ResNet with bilateral fusion and DAPPM; 20.1M parameters without the training-only auxiliary head",
   build: (o) => new DDRNet({ planes: 64, sppPlanes: 128, headPlanes: 128, ...o } as DDRNetOptions),
 });
