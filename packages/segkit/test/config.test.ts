@@ -12,6 +12,9 @@ import { build, register } from "../src/config/registry.js";
 import { closest } from "../src/config/closest.js";
 import { loadRunConfig } from "../src/engine/load.js";
 import { runConfig } from "../src/engine/run-config.js";
+import * as torch from "@segkit/torch";
+import "../src/models/index.js";
+import type { Segmentor } from "../src/models/segmentors/segmentor.js";
 
 test("overrides set existing keys, parse JSON values, and name misspelt keys", () => {
   const cfg = { optimizer: { type: "SGD", lr: 0.01, momentum: 0.9 }, crop: [512, 512], name: "x" };
@@ -89,6 +92,11 @@ test("an unknown test.mode is rejected instead of falling back to whole-image in
   assert.equal(runConfig({ ...config, test: { mode: "whole" } }).test.mode, "whole");
   assert.throws(() => runConfig({ ...config, test: { mode: "slid" } }), /config\.test\.mode must be "whole" or "slide", got "slid"/);
   assert.throws(() => runConfig({ ...config, test: { mode: 1 } }), /config\.test\.mode must be "whole" or "slide", got 1/);
+  const model = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8] });
+  const x = torch.zeros([1, 3, 16, 16]);
+  assert.throws(() => model.predict(x, { mode: "slid" } as never), /UNet\.predict: mode must be "whole" or "slide", got "slid"/);
+  x.dispose();
+  model.dispose();
 });
 
 test("dataset roots in a config file resolve against its folder, --set roots against the working directory", async () => {

@@ -95,6 +95,7 @@ export abstract class Segmentor extends nn.Module {
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
   predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
+    if (how.mode !== "whole" && how.mode !== "slide") throw new Error(`${this.constructor.name}.predict: mode must be "whole" or "slide", got ${JSON.stringify(how.mode)}`);
     return torch.tidy(() => torch.noGrad(() => (how.mode === "slide" ? this.#slide(x, how) : this.forward(x))));
   }
 
