@@ -117,24 +117,25 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     const params = model.parameters();
     while (run.iteration < t.iters) {
       const epoch = Math.floor(run.iteration / perEpoch);
-      // Resuming mid-epoch: the data of the steps already taken (deterministic by seed) is passed over.
-      let skip = (run.iteration % perEpoch) * t.accumulate;
-      let taken = 0;
+      // Resuming mid-epoch: the batches of the steps already taken (deterministic by seed) are passed
+      // over; the epoch's last (length mod accumulate) batches make no whole step and are left out.
+      const [first, usable] = [(run.iteration % perEpoch) * t.accumulate, perEpoch * t.accumulate];
+      let position = -1;
       let sums: Record<string, number> = {};
       for await (const { images, labels } of trainData.epoch(epoch)) {
-        if (skip > 0 || taken === perEpoch * t.accumulate) {
-          skip = Math.max(0, skip - 1);
+        position++;
+        if (position < first || position >= usable) {
           images.dispose();
           labels.dispose();
           continue;
         }
-        if (taken++ % t.accumulate === 0) optimizer.zeroGrad();
+        if (position % t.accumulate === 0) optimizer.zeroGrad();
         const batch: TrainBatch = { images, labels, soft: null };
         await call("beforeTrainIter", batch);
         const parts = backward(model, batch, 1 / t.accumulate);
         for (const x of new Set([images, labels, batch.images, batch.labels, batch.soft])) x?.dispose();
         for (const [k, v] of Object.entries(parts)) sums[k] = (sums[k] ?? 0) + v / t.accumulate;
-        if (taken % t.accumulate !== 0) continue;
+        if ((position + 1) % t.accumulate !== 0) continue;
         if (!Number.isFinite(sums.loss)) throw new Error(`training diverged at iteration ${run.iteration + 1}: loss is ${sums.loss}`);
         if (t.clipGrad !== null) optim.clipGradNorm(params, t.clipGrad);
         const lr = optimizer.paramGroups[0].lr;
