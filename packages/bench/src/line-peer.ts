@@ -11,8 +11,9 @@ export interface LinePeer {
   close(): Promise<void>;
 }
 
-export async function startLinePeer(script: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<LinePeer> {
-  const child = spawn(PYTHON, ["-c", script, ...args], { stdio: ["pipe", "pipe", "inherit"], env });
+/** Starts Debian's python3 with `pythonArgs` (["-c", code, ...] or [file, ...]) and waits for "ready". */
+export async function startLinePeer(pythonArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<LinePeer> {
+  const child = spawn(PYTHON, pythonArgs, { stdio: ["pipe", "pipe", "inherit"], env });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {

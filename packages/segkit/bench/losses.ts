@@ -102,7 +102,7 @@ function oursStep(loss: Loss, seed: number): [number, number] {
 }
 
 torch.setNumThreads(THREADS);
-const peer = await startLinePeer(PEER, [String(THREADS), String(N), String(C), String(H), String(W)]);
+const peer = await startLinePeer(["-c", PEER, String(THREADS), String(N), String(C), String(H), String(W)]);
 const names = Object.keys(LOSSES);
 const results: (Alternated & { name: string })[] = [];
 for (const name of names) {
