@@ -5,26 +5,28 @@
  * Data: the 101 CamVid val label maps (480×360) as ground truth; predictions are (a) "plausible":
  * the ground truth shifted by (1, 2) pixels with four wrong 60×40 rectangles, like a model's
  * boundary and blob errors, and (b) "noise": i.i.d. uniform classes, the worst case for run-based
- * counting. Python prepares both, times numpy, and writes the maps for this process to time.
- * Prints medians of several full passes; the last line is JSON with ratio = numpy time / ours.
+ * counting. Python prepares both and writes the maps for this process; it stays up and times one
+ * full numpy pass per request, so that passes alternate with ours after both have warmed up. Each
+ * pass's matrix must equal numpy's. Prints medians; the last line is JSON with ratio = ours / numpy
+ * throughput.
  */
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { alternate, report, startLinePeer } from "@segkit/bench";
 import { ConfusionMatrix } from "../src/index.js";
 
-const PYTHON = "/usr/bin/python3"; // Debian's python with numpy (the pyenv one on PATH has none)
 const K = 11;
 const IGNORE = 11;
 const REPEATS = 9;
+const WARMUP = 3; // passes that let the JIT (ours) and the caches (both) settle
 
 const NUMPY = String.raw`
 import glob, json, os, sys, time
 import numpy as np
 from PIL import Image
-out, k, ignore, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-files = sorted(glob.glob(os.path.join(sys.argv[5], "*.png")))
+out, k, ignore = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+files = sorted(glob.glob(os.path.join(sys.argv[4], "*.png")))
 gts = [np.array(Image.open(f)) for f in files]
 h, w = gts[0].shape
 rng = np.random.default_rng(0)
@@ -44,42 +46,27 @@ def update(hist, gt, pr):  # the peer's per-image update (pytorch_peer.py metric
     keep &= gt != ignore
     hist += np.bincount(k * gt[keep] + pr[keep], minlength=k * k).reshape(k, k)
 np.concatenate([g.ravel() for g in gts]).tofile(os.path.join(out, "gt.bin"))
-res = {"images": len(gts), "height": h, "width": w}
 for name, preds in cases.items():
     np.concatenate([p.ravel() for p in preds]).tofile(os.path.join(out, name + ".bin"))
-    times = []
-    for r in range(repeats + 1):
-        hist = np.zeros((k, k), dtype=np.int64)
-        t = time.perf_counter()
-        for g, p in zip(gts, preds):
-            update(hist, g, p)
-        if r > 0:  # the first pass warms up
-            times.append(time.perf_counter() - t)
-    res[name] = {"ms": sorted(times)[len(times) // 2] * 1e3, "hist": hist.ravel().tolist()}
-print(json.dumps(res))
+print("ready", flush=True)
+for line in sys.stdin:  # "shape", or a case name: time one full pass, print milliseconds and the matrix
+    if line.strip() == "shape":
+        print(json.dumps({"images": len(gts), "height": h, "width": w}), flush=True)
+        continue
+    preds = cases[line.strip()]
+    hist = np.zeros((k, k), dtype=np.int64)
+    t = time.perf_counter()
+    for g, p in zip(gts, preds):
+        update(hist, g, p)
+    print(json.dumps({"ms": (time.perf_counter() - t) * 1e3, "hist": hist.ravel().tolist()}), flush=True)
 `;
 
-interface PeerCase {
-  ms: number;
-  hist: number[];
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median milliseconds of a full pass over all images, and the matrix of the last pass. */
-function timeOurs(gts: Uint8Array[], preds: Uint8Array[]): { ms: number; counts: number[] } {
-  const times: number[] = [];
-  let matrix = new ConfusionMatrix(K, { ignoreIndex: IGNORE });
-  for (let r = 0; r < REPEATS + 3; r++) {
-    matrix = new ConfusionMatrix(K, { ignoreIndex: IGNORE });
-    const t = performance.now();
-    for (let i = 0; i < gts.length; i++) matrix.update(preds[i], gts[i]);
-    if (r >= 3) times.push(performance.now() - t); // three passes let the JIT settle
-  }
-  return { ms: median(times), counts: Array.from(matrix.counts) };
+/** Milliseconds of one full pass over all images; the matrix must equal numpy's of the same round. */
+function oursPass(gts: Uint8Array[], preds: Uint8Array[]): { ms: number; counts: number[] } {
+  const matrix = new ConfusionMatrix(K, { ignoreIndex: IGNORE });
+  const t = performance.now();
+  for (let i = 0; i < gts.length; i++) matrix.update(preds[i], gts[i]);
+  return { ms: performance.now() - t, counts: Array.from(matrix.counts) };
 }
 
 function split(file: string, images: number, pixels: number): Uint8Array[] {
@@ -91,40 +78,40 @@ function split(file: string, images: number, pixels: number): Uint8Array[] {
 const camvid = new URL("../../../../../shared/data/camvid/valannot", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "segkit-bench-metrics-"));
 try {
-  const peer = JSON.parse(
-    execFileSync(PYTHON, ["-c", NUMPY, dir, String(K), String(IGNORE), String(REPEATS), camvid], {
-      encoding: "utf8",
-      env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" },
-    }),
-  );
-  const pixels = peer.height * peer.width;
-  const total = peer.images * pixels;
-  const gts = split(join(dir, "gt.bin"), peer.images, pixels);
+  const peer = await startLinePeer(["-c", NUMPY, dir, String(K), String(IGNORE), camvid], { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" });
+  const shape = JSON.parse(await peer.request("shape")) as { images: number; height: number; width: number };
+  const pixels = shape.height * shape.width;
+  const total = shape.images * pixels;
+  const gts = split(join(dir, "gt.bin"), shape.images, pixels);
   const results: Record<string, { ours: number; peer: number }> = {};
-  console.log(`confusion-matrix update, ${peer.images} CamVid val maps of ${peer.width}×${peer.height}, K=${K}, ignore ${IGNORE}, one core`);
-  console.log(`medians of ${REPEATS} full passes`);
+  console.log(`confusion-matrix update, ${shape.images} CamVid val maps of ${shape.width}×${shape.height}, K=${K}, ignore ${IGNORE}, one core`);
+  console.log(`medians of ${REPEATS} alternating full passes after ${WARMUP} warm-up passes each`);
   console.log("predictions   segkit Mpx/s   numpy Mpx/s   ratio");
   for (const name of ["plausible", "noise"]) {
-    const theirs = peer[name] as PeerCase;
-    const ours = timeOurs(gts, split(join(dir, `${name}.bin`), peer.images, pixels));
-    if (ours.counts.some((v, i) => v !== theirs.hist[i])) throw new Error(`${name}: segkit and numpy matrices differ`);
-    const oursMpx = total / ours.ms / 1e3;
-    const peerMpx = total / theirs.ms / 1e3;
+    const preds = split(join(dir, `${name}.bin`), shape.images, pixels);
+    const matrices = { ours: new Map<number, number[]>(), peer: new Map<number, number[]>() };
+    const r = await alternate({
+      ours: { round: (i) => { const p = oursPass(gts, preds); matrices.ours.set(i, p.counts); return p.ms; } },
+      peer: { round: async (i) => { const p = JSON.parse(await peer.request(name)) as { ms: number; hist: number[] }; matrices.peer.set(i, p.hist); return p.ms; } },
+    }, { rounds: REPEATS, warmup: WARMUP });
+    for (const [i, counts] of matrices.ours) {
+      if (counts.some((v, j) => v !== matrices.peer.get(i)![j])) throw new Error(`${name}, pass ${i}: segkit and numpy matrices differ`);
+    }
+    const oursMpx = total / r.oursMedian / 1e3;
+    const peerMpx = total / r.peerMedian / 1e3;
     results[name] = { ours: oursMpx, peer: peerMpx };
-    console.log(`${name.padEnd(12)} ${oursMpx.toFixed(0).padStart(9)} ${peerMpx.toFixed(0).padStart(13)} ${(theirs.ms / ours.ms).toFixed(1).padStart(9)}×`);
+    console.log(`${name.padEnd(12)} ${oursMpx.toFixed(0).padStart(9)} ${peerMpx.toFixed(0).padStart(13)} ${(oursMpx / peerMpx).toFixed(1).padStart(9)}×`);
   }
+  await peer.close();
   const main = results.plausible;
-  console.log(
-    JSON.stringify({
-      suite: "metrics",
-      ours_mpx_s: main.ours,
-      peer_mpx_s: main.peer,
-      ratio: main.ours / main.peer,
-      noise_ours_mpx_s: results.noise.ours,
-      noise_peer_mpx_s: results.noise.peer,
-      noise_ratio: results.noise.ours / results.noise.peer,
-    }),
-  );
+  report("metrics", {
+    ours_mpx_s: main.ours,
+    peer_mpx_s: main.peer,
+    ratio: main.ours / main.peer,
+    noise_ours_mpx_s: results.noise.ours,
+    noise_peer_mpx_s: results.noise.peer,
+    noise_ratio: results.noise.ours / results.noise.peer,
+  }, { threads: 1 });
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
