@@ -4,3 +4,4 @@ export { checkClose } from "./check.js";
 export { machine, mappedLibraries, peerRuntime, PYTHON, type Machine, type PeerRuntime } from "./machine.js";
 export { report } from "./report.js";
 export { startLinePeer, type LinePeer } from "./line-peer.js";
+export { PEER, runPeer } from "./peer.js";

@@ -1,175 +1,164 @@
-// npm run bench -- models: milliseconds per iteration of a U-Net training step (256×256, batch 2,
-// SGD with momentum) and of DeepLabV3-ResNet50 inference (512×512, batch 1; in eval mode, and after
-// optimizeForInference: BatchNorm folded), for segkit and for the PyTorch peer's
-// `bench` (eval mode, its default layout) in the same run, 2 threads. The two alternate round by round (one timed
-// iteration each, after warm-up) so that load from other processes falls on both alike. Prints
-// medians and, last, a JSON line with the ratios ours/peer.
-// Also stdc1_seg and ddrnet_23_slim inference (360×480) against the authors' STDC-Seg and DDRNet in
-// PyTorch eager, from the checkouts STDC_SEG_DIR and DDRNET_DIR name. Options: --rounds N (timed
-// rounds per case, default 5), --only name,... (cases whose model is listed).
+// npm run bench -- models: milliseconds per iteration, segkit against a PyTorch yardstick in the
+// same run, 2 threads, like for like:
+// - the PyTorch peer (../shared/peers/pytorch_peer.py): a U-Net training step (256×256, batch 2, SGD
+//   with momentum); DeepLabV3-ResNet50 inference (512×512) in plain eval mode on both sides; and the
+//   optimized inference paths of both, ours with BatchNorm folded (optimizeForInference) against
+//   PyTorch's trace + freeze + optimize_for_inference (`bench --optimize`);
+// - the authors' code in PyTorch eager (bench/reference_model.py) for the real-time models the peer
+//   lacks: stdc1_seg and ddrnet_23_slim inference at 360×480, from checkouts named by STDC_SEG_DIR
+//   and DDRNET_DIR (checked before any case runs).
+// Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
+// its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
+// rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
+// input each round. Options: --rounds N (timed rounds per case, default 5), --only model,... .
+// Prints medians and, last, a JSON line with the ratios ours/yardstick and the machine facts.
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { alternate, startLinePeer } from "@segkit/bench";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { alternate, checkClose, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
-const PEER = fileURLToPath(new URL("../../../../../shared/peers/pytorch_peer.py", import.meta.url));
-const PYTHON = "/usr/bin/python3";
 const THREADS = 2;
 const CLASSES = 12;
+const WARMUP = 2;
 const { values: args } = parseArgs({ options: { rounds: { type: "string", default: "5" }, only: { type: "string" } } });
 const ROUNDS = Number(args.rounds);
 if (!(Number.isInteger(ROUNDS) && ROUNDS >= 1)) throw new Error(`--rounds: expected a positive integer, got "${args.rounds}"`);
 const ONLY = args.only?.split(",");
-const WARMUP = 2;
+const REFERENCE_SCRIPT = fileURLToPath(new URL("../../bench/reference_model.py", import.meta.url));
+
+interface Reference {
+  /** The environment variable naming the checkout, and the repository to fetch into it. */
+  env: string;
+  repo: string;
+  /** A file the checkout must have. */
+  source: string;
+}
 
 interface Case {
   model: string;
   mode: "train" | "infer";
   size: [number, number];
   batch: number;
+  /** Ours: BatchNorm folded; the peer: trace + freeze + optimize_for_inference. */
   optimized?: boolean;
-  /** A Python script of this folder timing the authors' model instead of the peer's (same arguments). */
-  reference?: string;
+  /** Timed against the authors' code instead of the peer. */
+  reference?: Reference;
 }
 
 const CASES: Case[] = [
   { model: "unet", mode: "train", size: [256, 256], batch: 2 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, optimized: true },
-  // Against the authors' code (DDRNET_DIR: a checkout of github.com/ydhongHIT/DDRNet).
-  { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: "ddrnet_reference.py" },
+  { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: { env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" } },
+  { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: { env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" } },
 ];
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** One timed peer iteration after its warm-up (a fresh process per round). */
-function peerRound(c: Case): number {
-  const common = ["--size", ...c.size.map(String), "--batch", String(c.batch), "--classes", String(CLASSES), "--iters", "1", "--warmup", String(WARMUP), "--threads", String(THREADS)];
-  const args = c.reference
-    ? [fileURLToPath(new URL(`../../bench/${c.reference}`, import.meta.url)), ...common]
-    : [PEER, "bench", "--model", c.model, "--mode", c.mode, ...common];
-  const out = execFileSync(PYTHON, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-  return (JSON.parse(out.trim().split("\n").pop()!) as { ms_per_iter: number }).ms_per_iter;
-}
-
-// The same step as the peer: SGD(lr 0.01, momentum 0.9, weight decay 5e-4) on cross-entropy, or an
-// inference-mode forward in eval mode. Returns [ours, peer] medians over alternating rounds.
-function measure(c: Case): [number, number] {
-  torch.manualSeed(0);
-  const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES });
-  const x = torch.randn([c.batch, 3, ...c.size]);
-  const y = torch.randint(0, CLASSES, [c.batch, ...c.size]);
-  const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
-  const step = c.mode === "train"
-    ? (): void => {
-      optimizer.zeroGrad({ setToNone: true });
-      torch.tidy(() => model.forwardTrain(x, y).loss.backward());
-      optimizer.step();
-    }
-    : (): void => torch.tidy(() => void torch.inferenceMode(() => model.predict(x)));
-  model.train(c.mode === "train");
-  if (c.optimized) model.optimizeForInference(x);
-  for (let i = 0; i < WARMUP; i++) step();
-  const mine: number[] = [];
-  const theirs: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) {
-    const t = performance.now();
-    step();
-    mine.push(performance.now() - t);
-    theirs.push(peerRound(c));
+function checkout(r: Reference): string {
+  const dir = process.env[r.env];
+  if (!dir || !existsSync(join(dir, r.source))) {
+    throw new Error(`${r.env} must name a checkout of ${r.repo} (fetch "${r.repo}" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)`);
   }
+  return dir;
+}
+
+/** Runs the yardstick of `c` with `extra` arguments and returns its JSON line. */
+function yardstick(c: Case, extra: string[]): Record<string, unknown> {
+  const common = ["--size", ...c.size.map(String), "--classes", String(CLASSES), "--threads", String(THREADS)];
+  if (!c.reference) return runPeer([...extra, "--model", c.model, ...common]);
+  const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, c.model, "--checkout", checkout(c.reference), ...common, ...extra],
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+  return JSON.parse(out.trim().split("\n").pop()!) as Record<string, unknown>;
+}
+
+/** One timed yardstick iteration after its warm-up, in a fresh process. */
+function yardstickRound(c: Case): number {
+  const timing = ["--iters", "1", "--warmup", String(WARMUP)];
+  const extra = c.reference ? timing : ["bench", "--mode", c.mode, "--batch", String(c.batch), ...timing, ...(c.optimized ? ["--optimize"] : [])];
+  return yardstick(c, extra).ms_per_iter as number;
+}
+
+/** Builds the model with the yardstick's seeded weights and checks it reproduces its output. */
+function checkedModel(c: Case, scratch: string): Segmentor {
+  const file = join(scratch, `${c.model}.safetensors`);
+  yardstick(c, c.reference ? ["--export", file] : ["export", "--out", file]);
+  const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES });
+  const { tensors } = torch.loadSafetensors(file);
+  rmSync(file);
+  const input = tensors.get("__input__")!;
+  const expected = tensors.get("__output__")!;
+  tensors.delete("__input__");
+  tensors.delete("__output__");
+  const { missingKeys, unexpectedKeys } = model.loadStateDict(tensors, { strict: false });
+  for (const t of tensors.values()) t.dispose();
+  if (missingKeys.length || unexpectedKeys.length) throw new Error(`${c.model}: missing keys ${missingKeys.join(", ")}; unexpected keys ${unexpectedKeys.join(", ")}`);
+  model.eval();
+  // Folded weights round differently, as PyTorch's own folding does: 4e-6 of the largest logit.
+  const atol = Math.max(1e-4, 4e-6 * torch.tidy(() => expected.abs().max().item()));
+  const compare = (what: string): void => torch.tidy(() => {
+    const out = torch.inferenceMode(() => model.predict(input));
+    checkClose(`${c.model} ${what} output vs the yardstick's`, out.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
+  });
+  compare("eval");
+  if (c.optimized) {
+    model.optimizeForInference(input);
+    compare("optimized");
+  }
+  input.dispose();
+  expected.dispose();
+  return model;
+}
+
+// The same step as the yardstick: SGD(lr 0.01, momentum 0.9, weight decay 5e-4) on cross-entropy,
+// or an inference-mode forward in eval mode.
+async function measure(c: Case, scratch: string): Promise<{ ours: number; peer: number; ratio: number }> {
+  torch.manualSeed(0);
+  const model = checkedModel(c, scratch);
+  model.train(c.mode === "train");
+  const optimizer = new torch.optim.SGD(model.parameters(), { lr: 0.01, momentum: 0.9, weightDecay: 5e-4 });
+  const oursRound = (): number => torch.tidy(() => {
+    const x = torch.randn([c.batch, 3, ...c.size]);
+    const y = torch.randint(0, CLASSES, [c.batch, ...c.size]);
+    const start = performance.now();
+    if (c.mode === "train") {
+      optimizer.zeroGrad({ setToNone: true });
+      const loss = model.forwardTrain(x, y).loss;
+      loss.backward();
+      optimizer.step();
+      if (!Number.isFinite(loss.item())) throw new Error(`${c.model}: training loss is not finite`);
+    } else {
+      torch.inferenceMode(() => model.predict(x));
+    }
+    return performance.now() - start;
+  });
+  const r = await alternate({ ours: { round: oursRound }, peer: { round: () => yardstickRound(c) } }, { rounds: ROUNDS, warmup: WARMUP });
   optimizer.dispose();
   model.dispose();
-  x.dispose();
-  y.dispose();
-  return [median(mine), median(theirs)];
+  return { ours: r.oursMedian, peer: r.peerMedian, ratio: r.ratio };
 }
 
-// The authors' modules (models/model_stages.py) run for the main output only, as ours infers: their
-// own forward also computes the auxiliary and detail heads, which inference discards. Their
-// InPlaceABNSync (a CUDA extension) is batch norm on one device: nn.BatchNorm2d stands in.
-const STDC_PEER = `
-import sys, time, types
-import torch, torch.nn as nn, torch.nn.functional as F
-root, threads, classes, h, w = sys.argv[1], *map(int, sys.argv[2:6])
-torch.set_num_threads(threads)
-class PlainABN(nn.BatchNorm2d):
-    def __init__(self, n, activation="none"):
-        super().__init__(n)
-bn = types.ModuleType("modules.bn")
-bn.InPlaceABNSync = PlainABN
-sys.modules["modules"], sys.modules["modules.bn"] = types.ModuleType("modules"), bn
-sys.path.insert(0, root)
-from models.model_stages import BiSeNet
-net = BiSeNet("STDCNet813", classes).eval()
-x = torch.randn(1, 3, h, w)
-def main_output():
-    _, _, f8, _, cp8, _ = net.cp(x)
-    return F.interpolate(net.conv_out(net.ffm(f8, cp8)), (h, w), mode="bilinear", align_corners=True)
-print("ready", flush=True)
-for line in sys.stdin:
-    with torch.no_grad():
-        start = time.perf_counter()
-        main_output()
-        print((time.perf_counter() - start) * 1000, flush=True)
-`;
-
-/** A checkout of the authors' code named by an environment variable, checked before any case runs. */
-function authorsCheckout(variable: string, file: string, repository: string): string {
-  const root = process.env[variable];
-  if (!root || !existsSync(join(root, file))) {
-    throw new Error(`${variable} must name a checkout of github:${repository} (fetch "github:${repository}" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)`);
-  }
-  return root;
-}
-
-/** stdc1_seg eval-mode inference, batch 1, against the authors' model: [ours, theirs] medians. */
-async function measureAgainstAuthors(root: string, size: [number, number]): Promise<[number, number]> {
-  const peer = await startLinePeer(STDC_PEER, [root, String(THREADS), String(CLASSES), ...size.map(String)]);
-  torch.manualSeed(0);
-  const model = build<Segmentor>("model", { type: "stdc1_seg", numClasses: CLASSES }).eval();
-  const x = torch.randn([1, 3, ...size]);
-  try {
-    const r = await alternate({
-      ours: { round: () => { const t = performance.now(); torch.tidy(() => void torch.inferenceMode(() => model.predict(x))); return performance.now() - t; } },
-      peer: { round: async () => Number(await peer.request("run")) },
-    }, { rounds: ROUNDS, warmup: WARMUP });
-    return [r.oursMedian, r.peerMedian];
-  } finally {
-    await peer.close();
-    model.dispose();
-    x.dispose();
-  }
-}
-
-const stdcRoot = !ONLY || ONLY.includes("stdc1_seg") ? authorsCheckout("STDC_SEG_DIR", "models/model_stages.py", "MichaelFan01/STDC-Seg") : null;
 const cases = CASES.filter((c) => !ONLY || ONLY.includes(c.model));
-if (cases.some((c) => c.reference === "ddrnet_reference.py")) authorsCheckout("DDRNET_DIR", "segmentation/DDRNet_23_slim.py", "ydhongHIT/DDRNet");
+for (const c of cases) if (c.reference) checkout(c.reference);
 torch.setNumThreads(THREADS);
-const result: Record<string, number> = {};
-const record = (key: string, label: string, mine: number, theirs: number): void => {
-  result[`${key}_ms`] = mine;
-  result[`${key}_peer_ms`] = theirs;
-  result[`${key}_ratio`] = mine / theirs;
-  console.log(`${label}, ${THREADS} threads: segkit ${mine.toFixed(1)} ms/iter, PyTorch ${theirs.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${(mine / theirs).toFixed(3)}`);
-};
-for (const c of cases) {
-  const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
-  const [mine, theirs] = measure(c);
-  record(key, `${c.model} ${c.mode}${c.optimized ? " (optimized)" : ""} ${c.size.join("x")} batch ${c.batch}`, mine, theirs);
+const figures: Record<string, number> = {};
+const scratch = mkdtempSync(join(tmpdir(), "segkit-bench-models-"));
+try {
+  for (const c of cases) {
+    const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
+    const m = await measure(c, scratch);
+    figures[`${key}_ms`] = m.ours;
+    figures[`${key}_peer_ms`] = m.peer;
+    figures[`${key}_ratio`] = m.ratio;
+    const against = c.reference ? `the authors' code (${c.reference.repo})` : c.optimized ? "PyTorch trace + freeze + optimize_for_inference (ours: BatchNorm folded)" : "PyTorch eager";
+    console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}`);
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
 }
-if (stdcRoot) {
-  const [mine, theirs] = await measureAgainstAuthors(stdcRoot, [360, 480]);
-  record("stdc1_seg_infer", "stdc1_seg infer 360x480 batch 1 vs the authors' STDC-Seg", mine, theirs);
-}
-console.log(JSON.stringify({ suite: "models", threads: THREADS, ...result }));
+report("models", figures, { threads: THREADS });

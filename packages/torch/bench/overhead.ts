@@ -1,9 +1,8 @@
 // npm run bench -- overhead: microseconds per small operator call (x = x + 1 on a 1-element
 // tensor, 1 thread) for segkit and for PyTorch's Python. Both warm up, rounds alternate, each round
 // starts from a fresh value and checks the result of its chain of additions.
-import { alternate, report } from "@segkit/bench";
+import { alternate, report, runPeer } from "@segkit/bench";
 import * as torch from "../src/index.js";
-import { runPeer } from "./peer.js";
 
 const ROUNDS = 7;
 const CALLS = 20_000;

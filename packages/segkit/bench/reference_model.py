@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""The authors' real-time models in PyTorch eager: the yardsticks of bench/models.ts for models the
+PyTorch peer does not have. Their code is imported from a checkout named on the command line (read,
+never copied into segkit); the same shims as the parity fixture scripts stand in for CUDA-only parts.
+
+  reference_model.py MODEL --checkout DIR --size H W --classes K --threads T
+                     (--export FILE | --iters N --warmup N)
+
+MODEL: stdc1_seg (github:MichaelFan01/STDC-Seg, models/model_stages.py BiSeNet("STDCNet813"),
+use_boundary_8) or ddrnet_23_slim (github:ydhongHIT/DDRNet, segmentation/DDRNet_23_slim.py,
+augment=True so that the auxiliary head's keys exist too). Both built with training heads, both
+timed for their main output only, upsampled to the input size as segkit's predict does.
+--export writes the seeded state dict (the authors' key names), __input__ and __output__ as
+safetensors; otherwise one JSON line with the median milliseconds of --iters timed iterations.
+"""
+import argparse
+import json
+import os
+import statistics
+import struct
+import sys
+import time
+import types
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+CHECKOUTS = {
+    "stdc1_seg": ("github:MichaelFan01/STDC-Seg", "models/model_stages.py"),
+    "ddrnet_23_slim": ("github:ydhongHIT/DDRNet", "segmentation/DDRNet_23_slim.py"),
+}
+
+
+class PlainABN(nn.BatchNorm2d):
+    """STDC-Seg's InPlaceABNSync(n, activation='none') (a CUDA extension) on one device: batch norm."""
+
+    def __init__(self, n, activation="none"):
+        super().__init__(n)
+
+
+def stdc1_seg(checkout, classes):
+    bn = types.ModuleType("modules.bn")
+    bn.InPlaceABNSync = PlainABN
+    sys.modules["modules"], sys.modules["modules.bn"] = types.ModuleType("modules"), bn
+    sys.path.insert(0, checkout)
+    from models.model_stages import BiSeNet
+    net = BiSeNet("STDCNet813", classes, use_boundary_8=True)
+
+    def main_output(x):
+        _, _, f8, _, cp8, _ = net.cp(x)
+        return F.interpolate(net.conv_out(net.ffm(f8, cp8)), x.shape[2:], mode="bilinear", align_corners=True)
+    return net, main_output
+
+
+def ddrnet_23_slim(checkout, classes):
+    torch.nn.SyncBatchNorm = torch.nn.BatchNorm2d  # SyncBatchNorm is BatchNorm in one process
+    sys.path.insert(0, os.path.join(checkout, "segmentation"))
+    import DDRNet_23_slim as ddrnet
+    net = ddrnet.DualResNet(ddrnet.BasicBlock, [2, 2, 2, 2], num_classes=classes, planes=32, spp_planes=128, head_planes=64, augment=True)
+
+    def main_output(x):
+        return F.interpolate(net(x)[0], x.shape[2:], mode="bilinear", align_corners=False)
+    return net, main_output
+
+
+def save_safetensors(path, tensors):
+    names = {torch.float32: "F32", torch.int64: "I64"}
+    header, blobs, offset = {}, [], 0
+    for key, t in tensors.items():
+        data = t.detach().contiguous().numpy().tobytes()
+        header[key] = {"dtype": names[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("model", choices=sorted(CHECKOUTS))
+    p.add_argument("--checkout", required=True)
+    p.add_argument("--size", type=int, nargs=2, required=True)
+    p.add_argument("--classes", type=int, required=True)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--export")
+    p.add_argument("--iters", type=int, default=1)
+    p.add_argument("--warmup", type=int, default=2)
+    a = p.parse_args()
+    repo, source = CHECKOUTS[a.model]
+    if not os.path.isfile(os.path.join(a.checkout, source)):
+        sys.exit(f"reference_model.py: {a.checkout!r} has no {source}; fetch {repo} with the search tool and unpack it there")
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    net, main_output = globals()[a.model](a.checkout, a.classes)
+    net.eval()
+    for m in net.modules():  # non-trivial statistics, so that eval-mode agreement is a real check
+        if isinstance(m, nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    x = torch.randn(1, 3, *a.size)
+    if a.export:
+        with torch.no_grad():
+            out = main_output(x)
+        save_safetensors(a.export, {**net.state_dict(), "__input__": x, "__output__": out})
+        print(json.dumps({"model": a.model, "export": a.export}))
+        return
+
+    def step():
+        with torch.inference_mode():
+            main_output(x)
+
+    for _ in range(a.warmup):
+        step()
+    times = []
+    for _ in range(a.iters):
+        t = time.perf_counter()
+        step()
+        times.append((time.perf_counter() - t) * 1000)
+    print(json.dumps({"reference": repo, "torch": torch.__version__, "size": a.size, "threads": a.threads,
+                      "ms_per_iter": statistics.median(times), "iters": a.iters}))
+
+
+if __name__ == "__main__":
+    main()
