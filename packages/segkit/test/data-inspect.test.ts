@@ -57,5 +57,8 @@ test("inspect prints a readable table by default, and rejects an unknown format"
   assert.match(stdout, /samples: 3/);
   assert.match(stdout, /^two\s+6\s+33\.33%\s+2\s+1\.0000\s+1\.0000$/m);
   assert.match(stdout, /problems \(2\):/);
-  await assert.rejects(run(process.execPath, [cli, "dataset", "inspect", root, "--format", "folders"]), (e: { stderr: string }) => /folders.*is invalid/.test(e.stderr));
+  await assert.rejects(run(process.execPath, [cli, "dataset", "inspect", root, "--format", "folders"]), (e: { stderr: string }) => /"folders" is invalid \(did you mean "folder"\?\); formats: .*coco_stuff/.test(e.stderr));
+  // A former name still selects its format, with a deprecation note naming the new one.
+  await assert.rejects(run(process.execPath, [cli, "dataset", "inspect", join(root, "missing"), "--format", "coco-stuff"]),
+    (e: { stderr: string }) => /dataset "coco-stuff" is now called "coco_stuff"/.test(e.stderr) && !/is invalid/.test(e.stderr));
 });
