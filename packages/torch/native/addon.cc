@@ -12,6 +12,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initTensorBox(env, exports);
   initDispatch(env, exports);
   initRuntime(env, exports);
+  initExport(env, exports);
   return exports;
 }
 

@@ -7,7 +7,8 @@
         "tensor_box.cc",
         "dispatch.cc",
         "runtime.cc",
-        "fault_guard.cc"
+        "fault_guard.cc",
+        "export.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

@@ -59,5 +59,6 @@ auto guarded(Napi::Env env, const std::string& context, F&& body) -> decltype(bo
 void initTensorBox(Napi::Env env, Napi::Object exports);
 void initDispatch(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
+void initExport(Napi::Env env, Napi::Object exports);
 
 }  // namespace segkit

@@ -69,6 +69,42 @@ export interface NativeAddon {
   getRngState(): NativeHandle;
   setRngState(state: NativeHandle): void;
   torchVersion: string;
+
+  traceBegin(attributes: [string, NativeHandle][], inputs: NativeHandle[]): void;
+  traceEnd(outputs: NativeHandle[]): NativeRecording;
+  traceAbandon(): void;
+  isTracing(): boolean;
+  traceGraph(recording: NativeRecording): RecordedGraph;
+  traceRun(recording: NativeRecording, inputs: NativeHandle[]): NativeHandle[];
+  traceSave(recording: NativeRecording, path: string): void;
+}
+
+/** An opaque reference to a recorded forward pass (a TorchScript module and its graph). */
+export type NativeRecording = { readonly __nativeRecording: unique symbol };
+
+/** A value of a recorded graph; tensor values carry dtype and shape as they were when recorded. */
+export interface RecordedValue {
+  id: number;
+  type: string;
+  dtype?: string;
+  shape?: number[];
+}
+
+/** A node of a recorded graph: `value` for prim::Constant, `name` for prim::GetAttr. */
+export interface RecordedNode {
+  kind: string;
+  inputs: number[];
+  outputs: RecordedValue[];
+  value?: unknown;
+  name?: string;
+}
+
+/** A recorded graph as data; `inputs[0]` is the module (`self`), `text` is TorchScript's own print. */
+export interface RecordedGraph {
+  inputs: RecordedValue[];
+  outputs: RecordedValue[];
+  nodes: RecordedNode[];
+  text: string;
 }
 
 function load(): NativeAddon {

@@ -4,6 +4,7 @@ import { native, type NativeHandle } from "./native.js";
 import { typedArrayFor, type DType, type TypedArray } from "./dtype.js";
 import { keep, track } from "./scope.js";
 import { formatTensor } from "./format.js";
+import { refuseWhileRecording } from "./export/recording-guard.js";
 
 // The GC backstop: frees the native box of a Tensor that became unreachable without dispose().
 // Tensors owned by a tidy() scope are not registered (the scope frees them): V8 keeps registry
@@ -90,12 +91,14 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
+    refuseWhileRecording("Tensor.item()");
     const v = native.item(this.live("item"));
     return typeof v === "boolean" ? Number(v) : v;
   }
 
   /** A copy of the elements (row-major) in the TypedArray of the dtype (see typedArrayFor). */
   toTypedArray(): TypedArray {
+    refuseWhileRecording("Tensor.toTypedArray()/toArray()");
     return typedArrayFor(this.dtype, native.toBuffer(this.live("toTypedArray")));
   }
 

@@ -1,0 +1,13 @@
+import * as torch from "@segkit/torch";
+const { nn } = torch;
+const m = new nn.Sequential(new nn.Conv2d(3, 4, 3, { padding: 1 }), new nn.BatchNorm2d(4), new nn.ReLU());
+m.train(false);
+const x = torch.randn([1, 3, 8, 8]);
+console.log("tracing");
+const r = torch.recordForward(m, [x]);
+console.log("traced");
+const g = r.graph();
+console.log(g.text);
+torch.checkRecording(r, m, [torch.randn([1, 3, 8, 8])]);
+r.saveTorchScript("/tmp/smoke.pt");
+console.log("saved", torch.liveTensors());
