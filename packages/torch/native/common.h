@@ -37,6 +37,9 @@ TensorBox* unboxTensor(Napi::Env env, const Napi::Value& value);
 // Drops the box's reference to its tensor and the memory accounted for it.
 void releaseBox(Napi::Env env, TensorBox* box);
 
+// A returned IValue as JS: tensors boxed, tuples and lists as arrays, None as null.
+Napi::Value toJs(Napi::Env env, const c10::IValue& v);
+
 // dtype names as the TypeScript layer spells them ("float32", "int64", ...).
 const char* dtypeName(at::ScalarType type);
 bool parseDtype(const std::string& name, at::ScalarType* out);

@@ -321,13 +321,13 @@ class Converter {
   const torch::jit::Stack& stack_;
 };
 
-Napi::Value toJs(Napi::Env env, const c10::IValue& v);
-
 Napi::Value listToJs(Napi::Env env, const std::vector<c10::IValue>& items) {
   Napi::Array out = Napi::Array::New(env, items.size());
   for (size_t i = 0; i < items.size(); i++) out.Set(i, toJs(env, items[i]));
   return out;
 }
+
+}  // namespace
 
 Napi::Value toJs(Napi::Env env, const c10::IValue& v) {
   if (v.isTensor()) return boxTensor(env, v.toTensor());
@@ -347,6 +347,8 @@ Napi::Value toJs(Napi::Env env, const c10::IValue& v) {
   }
   throw Napi::Error::New(env, std::string("the JS bridge cannot return a value of type ") + v.tagKind());
 }
+
+namespace {
 
 // Resolves an operator once; returns its id.
 int resolve(Napi::Env env, const std::string& name, const std::string& overload) {

@@ -124,23 +124,6 @@ Napi::Value traceAbandon(const Napi::CallbackInfo& info) {
 
 Napi::Value isTracing(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), jit::tracer::isTracing()); }
 
-Napi::Value constantToJs(Napi::Env env, const c10::IValue& v) {
-  if (v.isTensor()) return boxTensor(env, v.toTensor());
-  if (v.isNone()) return env.Null();
-  if (v.isBool()) return Napi::Boolean::New(env, v.toBool());
-  if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
-  if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
-  if (v.isString()) return Napi::String::New(env, v.toStringRef());
-  if (v.isDevice()) return Napi::String::New(env, v.toDevice().str());
-  if (v.isIntList() || v.isDoubleList() || v.isBoolList()) {
-    auto items = v.toListRef();
-    Napi::Array out = Napi::Array::New(env, items.size());
-    for (size_t i = 0; i < items.size(); i++) out.Set(i, constantToJs(env, items[i]));
-    return out;
-  }
-  return Napi::String::New(env, std::string("<unsupported constant ") + v.tagKind() + ">");
-}
-
 Napi::Object valueToJs(Napi::Env env, const jit::Value* v) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("id", static_cast<double>(v->unique()));
@@ -181,7 +164,7 @@ Napi::Value traceGraph(const Napi::CallbackInfo& info) {
       o.Set("outputs", outs);
       if (node->kind() == c10::prim::Constant) {
         auto value = jit::toIValue(node->output());
-        o.Set("value", value ? constantToJs(env, *value) : env.Null());
+        o.Set("value", value ? toJs(env, *value) : env.Null());
       }
       if (node->kind() == c10::prim::GetAttr) o.Set("name", node->s(c10::attr::name));
       nodes.Set(n++, o);
