@@ -56,6 +56,13 @@ test("training writes the log, curves and checkpoints, and learns", async () => 
   const losses = records.filter((r) => r.loss !== undefined).map((r) => r.loss as number);
   assert.equal(losses.length, 6);
   assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses[0]} → ${losses[losses.length - 1]}`);
+  // Every record averages the loss and its parts over the same interval, so the parts add up to it.
+  for (const r of records.filter((x) => x.loss !== undefined)) {
+    const parts = Object.keys(r).filter((k) => k.startsWith("loss/"));
+    assert.ok(parts.length > 0, "the record has loss parts");
+    const sum = parts.reduce((a, k) => a + (r[k] as number), 0);
+    assert.ok(Math.abs(sum - r.loss) <= 1e-5 * Math.abs(r.loss), `iteration ${r.iter}: parts add up to ${sum}, loss ${r.loss}`);
+  }
   assert.equal(records.filter((r) => r["val/mIoU"] !== undefined).length, 2);
   // Checkpoints carry the classes and palette, so predict needs no dataset.
   const { tensors, metadata } = torch.loadSafetensors(join(workDir, "checkpoints/best.safetensors"));

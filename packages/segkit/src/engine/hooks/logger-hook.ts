@@ -1,6 +1,6 @@
-// The run's record: scalars.jsonl (loss parts and lr averaged over each interval, validation metrics),
-// config.json, and the progress line. Nothing is written before a resume has been validated
-// (beforeTrain comes after it); a resumed run drops the records after its checkpoint.
+// The run's record: scalars.jsonl (the loss and its parts averaged over each interval, the lr at its
+// end, validation metrics), config.json, and the progress line. Nothing is written before a resume
+// has been validated (beforeTrain comes after it); a resumed run drops the records after its checkpoint.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Summary } from "@segkit/metrics";
@@ -32,8 +32,8 @@ export class LoggerHook implements Hook {
     this.#count++;
     run.progress.update({ iter: run.iteration, total: run.config.train.iters, loss: parts.loss, lr });
     if (run.iteration % this.interval === 0 || run.iteration === run.config.train.iters) {
-      // Loss parts are the last step's; the total loss is the interval's mean.
-      this.#log!.append({ iter: run.iteration, ...parts, loss: this.#sums.loss / this.#count, lr, time: run.seconds() });
+      const means = Object.fromEntries(Object.entries(this.#sums).map(([key, sum]) => [key, sum / this.#count]));
+      this.#log!.append({ iter: run.iteration, ...means, lr, time: run.seconds() });
       this.#sums = {};
       this.#count = 0;
     }
