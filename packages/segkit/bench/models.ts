@@ -23,6 +23,7 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
+import { loadExport } from "../test/fixtures/peer-export.js";
 
 const THREADS = 2;
 const CLASSES = 12;
@@ -89,14 +90,8 @@ function checkedModel(c: Case, scratch: string): Segmentor {
   const file = join(scratch, `${c.model}.safetensors`);
   yardstick(c, c.reference ? ["--export", file] : ["export", "--out", file]);
   const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES });
-  const { tensors } = torch.loadSafetensors(file);
+  const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file);
   rmSync(file);
-  const input = tensors.get("__input__")!;
-  const expected = tensors.get("__output__")!;
-  tensors.delete("__input__");
-  tensors.delete("__output__");
-  const { missingKeys, unexpectedKeys } = model.loadStateDict(tensors, { strict: false });
-  for (const t of tensors.values()) t.dispose();
   if (missingKeys.length || unexpectedKeys.length) throw new Error(`${c.model}: missing keys ${missingKeys.join(", ")}; unexpected keys ${unexpectedKeys.join(", ")}`);
   model.eval();
   // Folded weights round differently, as PyTorch's own folding does: 4e-6 of the largest logit.

@@ -12,6 +12,7 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
+import { loadExport } from "./fixtures/peer-export.js";
 
 const PEER = fileURLToPath(new URL("../../../../../shared/peers/pytorch_peer.py", import.meta.url));
 const PYTHON = "/usr/bin/python3"; // Debian's python with torch and torchvision (not the one on PATH)
@@ -36,14 +37,8 @@ for (const [name, size] of [
       { stdio: ["ignore", "ignore", "inherit"] });
     const start = torch.liveTensors();
     const model = build<Segmentor>("model", { type: name, numClasses: CLASSES });
-    const { tensors } = torch.loadSafetensors(file);
+    const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file);
     rmSync(file);
-    const input = tensors.get("__input__")!;
-    const expected = tensors.get("__output__")!;
-    tensors.delete("__input__");
-    tensors.delete("__output__");
-    const { missingKeys, unexpectedKeys } = model.loadStateDict(tensors, { strict: false });
-    for (const t of tensors.values()) t.dispose();
     assert.deepEqual({ missingKeys, unexpectedKeys }, { missingKeys: [], unexpectedKeys: [] });
     const out = torch.tidy(() => model.eval().predict(input));
     assert.deepEqual(out.shape, [1, CLASSES, ...size]);
