@@ -10,6 +10,7 @@ import { registerModels } from "./models.js";
 import { registerTrain } from "./train.js";
 import { registerDemo } from "./demo.js";
 import { registerList } from "./list.js";
+import { registerExport } from "./export.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -23,6 +24,7 @@ registerModels(program);
 registerTrain(program);
 registerDemo(program);
 registerList(program);
+registerExport(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -18,10 +18,10 @@ export function relativeDifference(actual: Tensor[], expected: Tensor[]): number
 
 /**
  * Throws unless the recording computes what `module` computes on `inputs` (a second input, not the
- * one recorded) within `tolerance` relative to the output's magnitude.
+ * one recorded) within `tolerance` relative to the output's magnitude; returns the difference.
  */
-export function checkRecording(recording: Recording, module: Module, inputs: Tensor[], tolerance = 1e-4): void {
-  noGrad(() => tidy(() => {
+export function checkRecording(recording: Recording, module: Module, inputs: Tensor[], tolerance = 1e-4): number {
+  return noGrad(() => tidy(() => {
     const result = (module.call as (...a: unknown[]) => unknown)(...inputs);
     const expected = Array.isArray(result) ? result as Tensor[] : [result as Tensor];
     const difference = relativeDifference(recording.run(inputs), expected);
@@ -29,5 +29,6 @@ export function checkRecording(recording: Recording, module: Module, inputs: Ten
       throw new Error(`export: the recorded graph differs from the model on a second input (relative difference ${difference.toExponential(2)}): ` +
         "a size or value computed in TypeScript became a constant of the graph; export at the size it will run at");
     }
+    return difference;
   }));
 }

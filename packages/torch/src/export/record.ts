@@ -28,10 +28,13 @@ export class Recording {
   #handle: NativeRecording | null;
   /** Attribute name in the recorded module → the module's state-dict key. */
   readonly stateKeys: ReadonlyMap<string, string>;
+  /** Attribute name → the module's tensor (owned by the module, not by the recording). */
+  readonly attributes: ReadonlyMap<string, Tensor>;
 
-  constructor(handle: NativeRecording, stateKeys: Map<string, string>) {
+  constructor(handle: NativeRecording, stateKeys: Map<string, string>, attributes: Map<string, Tensor>) {
     this.#handle = handle;
     this.stateKeys = stateKeys;
+    this.attributes = attributes;
   }
 
   #live(what: string): NativeRecording {
@@ -100,7 +103,7 @@ export function recordForward(module: Module, inputs: Tensor[]): Recording {
     }
     return native.traceEnd(outputs.map((t) => t.live("recordForward")));
   }));
-  const recording = new Recording(handle, stateKeys);
+  const recording = new Recording(handle, stateKeys, new Map(attributes));
   const kinds = tidy(() => recording.graph().nodes.map((n) => n.kind));
   const dataDependent = kinds.find((k) => DATA_DEPENDENT_OPS.has(k));
   if (dataDependent) {

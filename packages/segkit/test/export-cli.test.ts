@@ -1,0 +1,86 @@
+// `segkit export`: writes a file onnxruntime runs with the checkpoint's weights, refuses bad
+// arguments with errors naming them, and leaves no partial file behind.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import * as ort from "onnxruntime-node";
+import * as torch from "@segkit/torch";
+import { build } from "../src/config/registry.js";
+import type { Segmentor } from "../src/models/index.js";
+import "../src/models/index.js";
+
+const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
+const tmp = mkdtempSync(join(tmpdir(), "segkit-export-cli-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MODEL = { type: "unet", numClasses: 4, widths: [4, 8] };
+const CONFIG = {
+  model: MODEL,
+  data: {
+    train: { dataset: { type: "synthetic", length: 2, size: [32, 32], seed: 1 }, pipeline: [{ type: "Normalize" }], batchSize: 1 },
+    val: { dataset: { type: "synthetic", length: 2, size: [32, 32], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 1 },
+  },
+  optimizer: { type: "SGD", lr: 0.01 },
+  schedule: { type: "poly", power: 0.9 },
+  train: { iters: 1 },
+};
+
+function segkit(...args: string[]) {
+  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+}
+
+torch.manualSeed(5);
+const model = build<Segmentor>("model", MODEL).eval();
+const configPath = join(tmp, "config.json");
+const checkpoint = join(tmp, "weights.safetensors");
+writeFileSync(configPath, JSON.stringify(CONFIG));
+torch.saveSafetensors(checkpoint, model.stateDict());
+
+test("export --format onnx writes a model onnxruntime runs with the checkpoint's weights", async () => {
+  const out = join(tmp, "unet.onnx");
+  const r = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", out, "--size", "32", "48");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /onnx written to .*unet\.onnx \(32×48; on a second input it differs from the model by/);
+  const input = torch.randn([1, 3, 32, 48]);
+  const expected = torch.noGrad(() => model.call(input));
+  const session = await ort.InferenceSession.create(out);
+  const { logits } = await session.run({ image: new ort.Tensor("float32", input.toTypedArray() as Float32Array, input.shape) });
+  await session.release();
+  assert.deepEqual(logits.dims, [1, 4, 32, 48]);
+  const got = torch.tensor(logits.data as Float32Array).reshape([1, 4, 32, 48]);
+  assert.ok(torch.relativeDifference([got], [expected]) <= 1e-4);
+});
+
+test("export --format torchscript writes a TorchScript archive", () => {
+  const out = join(tmp, "unet.pt");
+  const r = segkit("export", configPath, checkpoint, "--format", "torchscript", "--out", out, "--size", "32", "32");
+  assert.equal(r.status, 0, r.stderr);
+  // A TorchScript archive is a zip holding the module's code (test/export-zoo.test.ts loads such files in PyTorch).
+  const bytes = readFileSync(out);
+  assert.equal(bytes.subarray(0, 2).toString(), "PK");
+  assert.ok(bytes.includes("code/__torch__/segkit"));
+});
+
+test("bad arguments are refused with errors naming them, and no file is left", () => {
+  const dir = join(tmp, "refused");
+  const out = join(dir, "m.onnx");
+  mkdirSync(dir);
+  const notMultiple = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", out, "--size", "31", "32");
+  assert.notEqual(notMultiple.status, 0);
+  assert.match(notMultiple.stderr, /--size 31 32: height and width must be positive multiples of 2 for unet/);
+  const notNumbers = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", out, "--size", "32");
+  assert.match(notNumbers.stderr, /--size 32: expected two positive integers/);
+  const format = segkit("export", configPath, checkpoint, "--format", "tflite", "--out", out);
+  assert.match(format.stderr, /--format.*tflite.*(onnx|choices)/);
+  const missing = segkit("export", configPath, join(tmp, "nope.safetensors"), "--format", "onnx", "--out", out);
+  assert.match(missing.stderr, /checkpoint .*nope\.safetensors: no such file/);
+  const noDir = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", join(tmp, "no-such-dir", "m.onnx"), "--size", "32", "32");
+  assert.notEqual(noDir.status, 0);
+  assert.match(noDir.stderr, /no-such-dir/);
+  assert.deepEqual(readdirSync(dir), []);
+  assert.ok(!existsSync(join(tmp, "no-such-dir")));
+});

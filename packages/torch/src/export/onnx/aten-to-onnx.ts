@@ -1,0 +1,225 @@
+// The translation table: one entry per aten operator, writing the ONNX nodes that compute it
+// (opset 17). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
+import type { RecordedNode } from "../../native.js";
+import type { GraphBuilder } from "./graph-builder.js";
+
+export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
+
+const ints = (b: GraphBuilder, id: number): number[] => b.constant(id) as number[];
+const int = (b: GraphBuilder, id: number): number => b.constant(id) as number;
+const flag = (b: GraphBuilder, id: number): boolean => Boolean(b.constant(id));
+
+/** ONNX pads: all begins, then all ends. */
+const symmetricPads = (padding: number[]): number[] => [...padding, ...padding];
+
+function elementwise(op: string): Translation {
+  return (b, n) => {
+    const dtype = n.outputs[0].dtype ?? "float32";
+    b.single(n, op, [b.tensor(n.inputs[0], dtype), b.tensor(n.inputs[1], dtype)]);
+  };
+}
+
+function unary(op: string): Translation {
+  return (b, n) => b.single(n, op, [b.tensor(n.inputs[0])]);
+}
+
+/** aten::add/sub(self, other, alpha): alpha must be 1 (the recorded models never scale). */
+function withAlpha(op: string): Translation {
+  const plain = elementwise(op);
+  return (b, n) => {
+    if (n.inputs.length > 2 && int(b, n.inputs[2]) !== 1) throw new Error(`export: ${n.kind} with alpha ≠ 1 has no translation`);
+    plain(b, n);
+  };
+}
+
+const identity: Translation = (b, n) => b.set(n.outputs[0], b.get(n.inputs[0]));
+
+/** aten::dropout / feature_dropout(input, p, train): the identity in eval mode. */
+const dropout: Translation = (b, n) => {
+  if (flag(b, n.inputs[2])) throw new Error(`export: ${n.kind} in training mode; put the model in eval mode before exporting`);
+  identity(b, n);
+};
+
+/** aten::_convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding, groups, ...). */
+const convolution: Translation = (b, n) => {
+  const [input, weight, bias, stride, padding, dilation, transposed, outputPadding, groups] = n.inputs;
+  const weightShape = b.described(weight).shape;
+  if (!weightShape) throw new Error("export: aten::_convolution needs the recorded weight shape");
+  const inputs = [b.tensor(input), b.tensor(weight)];
+  const biasValue = b.get(bias);
+  if (!("constant" in biasValue && biasValue.constant === null)) inputs.push(b.tensor(bias));
+  const attributes = {
+    kernel_shape: { ints: weightShape.slice(2) }, strides: { ints: ints(b, stride) }, pads: { ints: symmetricPads(ints(b, padding)) },
+    dilations: { ints: ints(b, dilation) }, group: { int: int(b, groups) },
+  };
+  if (flag(b, transposed)) b.single(n, "ConvTranspose", inputs, { ...attributes, output_padding: { ints: ints(b, outputPadding) } });
+  else b.single(n, "Conv", inputs, attributes);
+};
+
+/** aten::batch_norm(input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn). */
+const batchNorm: Translation = (b, n) => {
+  const [input, weight, bias, mean, variance, training, , eps] = n.inputs;
+  if (flag(b, training)) throw new Error("export: aten::batch_norm in training mode; put the model in eval mode before exporting");
+  b.single(n, "BatchNormalization", [b.tensor(input), b.tensor(weight), b.tensor(bias), b.tensor(mean), b.tensor(variance)],
+    { epsilon: { float: b.constant(eps) as number } });
+};
+
+/** aten::max_pool2d(input, kernel, stride, padding, dilation, ceil_mode) and its _with_indices form. */
+const maxPool: Translation = (b, n) => {
+  const [input, kernel, stride, padding, dilation, ceil] = n.inputs;
+  const kernelShape = ints(b, kernel);
+  const strides = ints(b, stride);
+  b.set(n.outputs[0], { tensor: b.node("MaxPool", [b.tensor(input)], {
+    kernel_shape: { ints: kernelShape }, strides: { ints: strides.length ? strides : kernelShape },
+    pads: { ints: symmetricPads(ints(b, padding)) }, dilations: { ints: ints(b, dilation) }, ceil_mode: { int: flag(b, ceil) ? 1 : 0 },
+  })[0] });
+};
+
+/** aten::rsub(self, other, alpha): other − self. */
+const rsub: Translation = (b, n) => {
+  if (n.inputs.length > 2 && int(b, n.inputs[2]) !== 1) throw new Error("export: aten::rsub with alpha ≠ 1 has no translation");
+  const dtype = n.outputs[0].dtype ?? "float32";
+  b.single(n, "Sub", [b.tensor(n.inputs[1], dtype), b.tensor(n.inputs[0], dtype)]);
+};
+
+/** aten::mean / sum(self, dim, keepdim, dtype): ReduceMean takes its axes as an attribute in opset 17, ReduceSum as an input. */
+function reduce(op: "ReduceMean" | "ReduceSum"): Translation {
+  return (b, n) => {
+    const rank = b.described(n.inputs[0]).shape?.length;
+    const dims = (n.inputs.length > 1 ? b.constant(n.inputs[1]) : null) as number[] | null;
+    const axes = dims ?? Array.from({ length: rank ?? 0 }, (_, i) => i);
+    if (dims === null && rank === undefined) throw new Error(`export: ${n.kind} over all axes needs the recorded input shape`);
+    const keepdims = { int: n.inputs.length > 2 && flag(b, n.inputs[2]) ? 1 : 0 };
+    if (op === "ReduceMean") b.single(n, op, [b.tensor(n.inputs[0])], { axes: { ints: axes }, keepdims });
+    else b.single(n, op, [b.tensor(n.inputs[0]), b.int64s(axes)], { keepdims });
+  };
+}
+
+/** aten::prelu(self, weight): ONNX broadcasts the slope from the last axis, so [C] becomes [C, 1, 1]. */
+const prelu: Translation = (b, n) => {
+  const input = b.described(n.inputs[0]).shape;
+  const weight = b.described(n.inputs[1]).shape;
+  if (!input || !weight) throw new Error("export: aten::prelu needs the recorded input and weight shapes");
+  let slope = b.tensor(n.inputs[1]);
+  if (weight[0] > 1 && input.length > 2) slope = b.node("Reshape", [slope, b.int64s([weight[0], ...input.slice(2).map(() => 1)])])[0];
+  b.single(n, "PRelu", [b.tensor(n.inputs[0]), slope]);
+};
+
+/** aten::constant_pad_nd(self, pad, value): torch lists (begin, end) pairs from the last axis; ONNX all begins then all ends. */
+const constantPad: Translation = (b, n) => {
+  const shape = b.described(n.inputs[0]).shape;
+  if (!shape) throw new Error("export: aten::constant_pad_nd needs the recorded input shape");
+  const pad = ints(b, n.inputs[1]);
+  const begins = shape.map(() => 0);
+  const ends = shape.map(() => 0);
+  for (let i = 0; i < pad.length / 2; i++) {
+    begins[shape.length - 1 - i] = pad[2 * i];
+    ends[shape.length - 1 - i] = pad[2 * i + 1];
+  }
+  const value = b.scalar(Number(b.constant(n.inputs[2]) ?? 0), b.described(n.inputs[0]).dtype ?? "float32");
+  b.single(n, "Pad", [b.tensor(n.inputs[0]), b.int64s([...begins, ...ends]), value], { mode: { string: "constant" } });
+};
+
+/** aten::avg_pool2d(input, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override). */
+const avgPool: Translation = (b, n) => {
+  const [input, kernel, stride, padding, ceil, countIncludePad, divisorOverride] = n.inputs;
+  if (divisorOverride !== undefined && b.constant(divisorOverride) !== null) throw new Error("export: aten::avg_pool2d with divisor_override has no translation");
+  const kernelShape = ints(b, kernel);
+  const strides = ints(b, stride);
+  b.single(n, "AveragePool", [b.tensor(input)], {
+    kernel_shape: { ints: kernelShape }, strides: { ints: strides.length ? strides : kernelShape }, pads: { ints: symmetricPads(ints(b, padding)) },
+    ceil_mode: { int: flag(b, ceil) ? 1 : 0 }, count_include_pad: { int: flag(b, countIncludePad) ? 1 : 0 },
+  });
+};
+
+/**
+ * aten::adaptive_avg_pool2d(input, output_size): a global average for 1×1, an AveragePool when the
+ * bins divide the input, otherwise per-bin means (bins of adaptive pooling overlap and differ in
+ * size: bin i covers [floor(i·n/o), ceil((i+1)·n/o))). Pooling is separable, so rows then columns.
+ */
+const adaptiveAvgPool: Translation = (b, n) => {
+  const [input, outputSize] = n.inputs;
+  const size = ints(b, outputSize);
+  const shape = b.described(input).shape;
+  if (!shape) throw new Error("export: aten::adaptive_avg_pool2d needs the recorded input shape");
+  const [h, w] = shape.slice(-2);
+  if (size[0] === 1 && size[1] === 1) return b.single(n, "GlobalAveragePool", [b.tensor(input)]);
+  if (h % size[0] === 0 && w % size[1] === 0) {
+    const kernel = [h / size[0], w / size[1]];
+    return b.single(n, "AveragePool", [b.tensor(input)], { kernel_shape: { ints: kernel }, strides: { ints: kernel } });
+  }
+  let x = b.tensor(input);
+  for (const [axis, length, bins] of [[2, h, size[0]], [3, w, size[1]]]) {
+    const means: string[] = [];
+    for (let i = 0; i < bins; i++) {
+      const start = Math.floor((i * length) / bins);
+      const end = Math.ceil(((i + 1) * length) / bins);
+      const slice = b.node("Slice", [x, b.int64s([start]), b.int64s([end]), b.int64s([axis])])[0];
+      means.push(b.node("ReduceMean", [slice], { axes: { ints: [axis] }, keepdims: { int: 1 } })[0]);
+    }
+    x = b.node("Concat", means, { axis: { int: axis } })[0];
+  }
+  b.set(n.outputs[0], { tensor: x });
+};
+
+/** aten::upsample_*2d(input, output_size, [align_corners,] scale_factors): Resize to the recorded output size. */
+function resize(mode: "linear" | "nearest"): Translation {
+  return (b, n) => {
+    const outShape = n.outputs[0].shape;
+    if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
+    const alignCorners = mode === "linear" && flag(b, n.inputs[2]);
+    b.single(n, "Resize", [b.tensor(n.inputs[0]), "", "", b.int64s(outShape)], mode === "linear"
+      ? { mode: { string: "linear" }, coordinate_transformation_mode: { string: alignCorners ? "align_corners" : "pytorch_half_pixel" } }
+      : { mode: { string: "nearest" }, coordinate_transformation_mode: { string: "asymmetric" }, nearest_mode: { string: "floor" } });
+  };
+}
+
+/** aten::cat(tensors, dim). */
+const concat: Translation = (b, n) => {
+  const list = b.get(n.inputs[0]);
+  if (!("tensors" in list)) throw new Error("export: aten::cat of a list that is not a list of tensors");
+  b.single(n, "Concat", list.tensors, { axis: { int: int(b, n.inputs[1]) } });
+};
+
+/** aten::hardsigmoid: relu6(x + 3) / 6, which is HardSigmoid with alpha 1/6, beta 1/2. */
+const hardSigmoid: Translation = (b, n) => b.single(n, "HardSigmoid", [b.tensor(n.inputs[0])], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
+
+/** aten::softmax / log_softmax(self, dim, dtype). */
+function softmax(op: string): Translation {
+  return (b, n) => b.single(n, op, [b.tensor(n.inputs[0])], { axis: { int: int(b, n.inputs[1]) } });
+}
+
+/** aten::argmax(self, dim, keepdim). */
+const argmax: Translation = (b, n) => b.single(n, "ArgMax", [b.tensor(n.inputs[0])], { axis: { int: int(b, n.inputs[1]) }, keepdims: { int: flag(b, n.inputs[2]) ? 1 : 0 } });
+
+export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
+  ["aten::_convolution", convolution],
+  ["aten::batch_norm", batchNorm],
+  ["aten::relu", unary("Relu")],
+  ["aten::sigmoid", unary("Sigmoid")],
+  ["aten::tanh", unary("Tanh")],
+  ["aten::hardswish", unary("HardSwish")],
+  ["aten::hardsigmoid", hardSigmoid],
+  ["aten::add", withAlpha("Add")],
+  ["aten::sub", withAlpha("Sub")],
+  ["aten::rsub", rsub],
+  ["aten::mul", elementwise("Mul")],
+  ["aten::div", elementwise("Div")],
+  ["aten::cat", concat],
+  ["aten::max_pool2d", maxPool],
+  ["aten::max_pool2d_with_indices", maxPool],
+  ["aten::avg_pool2d", avgPool],
+  ["aten::prelu", prelu],
+  ["aten::constant_pad_nd", constantPad],
+  ["aten::adaptive_avg_pool2d", adaptiveAvgPool],
+  ["aten::upsample_bilinear2d", resize("linear")],
+  ["aten::upsample_nearest2d", resize("nearest")],
+  ["aten::mean", reduce("ReduceMean")],
+  ["aten::sum", reduce("ReduceSum")],
+  ["aten::softmax", softmax("Softmax")],
+  ["aten::log_softmax", softmax("LogSoftmax")],
+  ["aten::argmax", argmax],
+  ["aten::dropout", dropout],
+  ["aten::feature_dropout", dropout],
+  ["aten::contiguous", identity],
+]);

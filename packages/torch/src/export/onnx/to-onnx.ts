@@ -1,0 +1,104 @@
+// A recording as an ONNX model: the recorded graph walked in order, prim:: nodes resolved at export
+// time, every aten:: node through the translation table, the module's tensors as initializers.
+import { tidy } from "../../scope.js";
+import type { RecordedValue } from "../../native.js";
+import { Tensor } from "../../tensor.js";
+import { writeFileAtomic } from "../../atomic.js";
+import type { Recording } from "../record.js";
+import { ATEN_TO_ONNX } from "./aten-to-onnx.js";
+import { GraphBuilder } from "./graph-builder.js";
+import { ModelProto, onnxDataType } from "./proto.js";
+
+export const ONNX_OPSET = 17;
+
+export interface OnnxOptions {
+  /** Names of the graph inputs and outputs; default input0…, output0…. */
+  inputNames?: string[];
+  outputNames?: string[];
+  /** The model's name in the file. */
+  name?: string;
+}
+
+/** Aten operators of the recording that the table does not translate, with how often each occurs. */
+export function untranslatable(recording: Recording): Map<string, number> {
+  const missing = new Map<string, number>();
+  for (const node of tidy(() => recording.graph().nodes.map((n) => n.kind))) {
+    if (!node.startsWith("prim::") && !ATEN_TO_ONNX.has(node)) missing.set(node, (missing.get(node) ?? 0) + 1);
+  }
+  return missing;
+}
+
+function valueInfo(name: string, value: RecordedValue): Record<string, unknown> {
+  if (!value.dtype || !value.shape) throw new Error(`export: graph input/output ${name} has no recorded dtype and shape`);
+  return { name, type: { tensor_type: { elem_type: onnxDataType(value.dtype, name), shape: { dim: value.shape.map((d) => ({ dim_value: d })) } } } };
+}
+
+/** The recording as the bytes of an ONNX model (opset 17). */
+export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Array {
+  const missing = untranslatable(recording);
+  if (missing.size > 0) {
+    throw new Error(`export: no ONNX translation for ${[...missing].map(([k, n]) => `${k} (×${n})`).join(", ")}`);
+  }
+  return tidy(() => {
+    const graph = recording.graph();
+    const b = new GraphBuilder();
+    const [, ...inputs] = graph.inputs; // inputs[0] is the module itself
+    const inputNames = inputs.map((v, i) => options.inputNames?.[i] ?? `input${i}`);
+    inputs.forEach((v, i) => b.set(v, { tensor: inputNames[i] }));
+    let outputIds = graph.outputs.map((v) => v.id);
+    for (const node of graph.nodes) {
+      const out = node.outputs[0];
+      switch (node.kind) {
+        case "prim::GetAttr": {
+          // The module's tensors are typed plain Tensor in the graph: their shapes come from the tensors.
+          const t = recording.attributes.get(node.name!)!;
+          b.set({ ...out, dtype: t.dtype, shape: t.shape }, { tensor: b.initializer(recording.stateKeys.get(node.name!)!, t) });
+          break;
+        }
+        case "prim::Constant":
+          if (node.value instanceof Tensor) {
+            const t = node.value;
+            b.set({ ...out, dtype: t.dtype, shape: t.shape }, { tensor: b.initializer(b.fresh("constant"), t) });
+          }
+          else b.set(out, { constant: node.value });
+          break;
+        case "prim::ListConstruct": {
+          const items = node.inputs.map((id) => b.get(id));
+          if (items.every((v) => "constant" in v)) b.set(out, { constant: items.map((v) => (v as { constant: unknown }).constant) });
+          else b.set(out, { tensors: node.inputs.map((id) => b.tensor(id)) });
+          break;
+        }
+        case "prim::TupleConstruct":
+          if (graph.outputs.some((v) => v.id === out.id)) outputIds = node.inputs;
+          else throw new Error("export: a tuple inside the graph has no translation");
+          break;
+        default:
+          ATEN_TO_ONNX.get(node.kind)!(b, node);
+      }
+    }
+    const described = outputIds.map((id) => b.described(id));
+    const outputNames = described.map((_, i) => options.outputNames?.[i] ?? `output${i}`);
+    // Graph outputs get their own names through Identity, so a name never doubles as an initializer's.
+    outputIds.forEach((id, i) => b.nodes.push({ op_type: "Identity", name: `${outputNames[i]}_identity`, input: [b.tensor(id)], output: [outputNames[i]], attribute: [] }));
+    const model = {
+      ir_version: 8,
+      producer_name: "segkit",
+      opset_import: [{ domain: "", version: ONNX_OPSET }],
+      graph: {
+        name: options.name ?? "segkit",
+        node: b.nodes,
+        initializer: b.initializers,
+        input: inputs.map((v, i) => valueInfo(inputNames[i], v)),
+        output: described.map((v, i) => valueInfo(outputNames[i], v)),
+      },
+    };
+    const problem = ModelProto.verify(model);
+    if (problem) throw new Error(`export: the ONNX model is malformed: ${problem}`);
+    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  });
+}
+
+/** Writes the recording as an ONNX file, atomically. */
+export function saveOnnx(recording: Recording, path: string, options: OnnxOptions = {}): void {
+  writeFileAtomic(path, toOnnx(recording, options));
+}
