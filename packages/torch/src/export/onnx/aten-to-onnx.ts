@@ -2,6 +2,7 @@
 // (opset 17). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
 import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
+import { scalarMessage } from "./proto.js";
 
 export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
 
@@ -64,15 +65,41 @@ const batchNorm: Translation = (b, n) => {
     { epsilon: { float: b.constant(eps) as number } });
 };
 
-/** aten::max_pool2d(input, kernel, stride, padding, dilation, ceil_mode) and its _with_indices form. */
+/**
+ * aten::max_pool2d(input, kernel, stride, padding, dilation, ceil_mode) and its _with_indices form.
+ * ONNX counts indices over the whole tensor, PyTorch within each channel plane: the remainder by
+ * the plane's size turns one into the other.
+ */
 const maxPool: Translation = (b, n) => {
   const [input, kernel, stride, padding, dilation, ceil] = n.inputs;
   const kernelShape = ints(b, kernel);
   const strides = ints(b, stride);
-  b.set(n.outputs[0], { tensor: b.node("MaxPool", [b.tensor(input)], {
+  const withIndices = n.outputs.length > 1 && b.isUsed(n.outputs[1]);
+  const [values, flatIndices] = b.node("MaxPool", [b.tensor(input)], {
     kernel_shape: { ints: kernelShape }, strides: { ints: strides.length ? strides : kernelShape },
     pads: { ints: symmetricPads(ints(b, padding)) }, dilations: { ints: ints(b, dilation) }, ceil_mode: { int: flag(b, ceil) ? 1 : 0 },
-  })[0] });
+  }, withIndices ? 2 : 1);
+  b.set(n.outputs[0], { tensor: values });
+  if (withIndices) {
+    const shape = b.described(input).shape;
+    if (!shape) throw new Error(`export: ${n.kind} with indices needs the recorded input shape`);
+    const planeSize = shape.slice(2).reduce((a, d) => a * d, 1);
+    b.set(n.outputs[1], { tensor: b.node("Mod", [flatIndices, b.scalar(planeSize, "int64")])[0] });
+  }
+};
+
+/** aten::max_unpool2d(self, indices, output_size): each plane's values scattered into zeros at their indices. */
+const maxUnpool: Translation = (b, n) => {
+  const [input, indices, outputSize] = n.inputs;
+  const shape = b.described(input).shape;
+  const dtype = b.described(input).dtype ?? "float32";
+  if (!shape) throw new Error("export: aten::max_unpool2d needs the recorded input shape");
+  const [batch, channels] = shape;
+  const [height, width] = ints(b, outputSize);
+  const planes = b.int64s([batch, channels, -1]);
+  const zeros = b.node("ConstantOfShape", [b.int64s([batch, channels, height * width])], { value: { tensor: scalarMessage(b.fresh("zero"), 0, dtype, [1]) } })[0];
+  const scattered = b.node("ScatterElements", [zeros, b.node("Reshape", [b.tensor(indices), planes])[0], b.node("Reshape", [b.tensor(input), planes])[0]], { axis: { int: 2 } })[0];
+  b.single(n, "Reshape", [scattered, b.int64s([batch, channels, height, width])]);
 };
 
 /** aten::rsub(self, other, alpha): other − self. */
@@ -208,6 +235,7 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::cat", concat],
   ["aten::max_pool2d", maxPool],
   ["aten::max_pool2d_with_indices", maxPool],
+  ["aten::max_unpool2d", maxUnpool],
   ["aten::avg_pool2d", avgPool],
   ["aten::prelu", prelu],
   ["aten::constant_pad_nd", constantPad],

@@ -13,6 +13,17 @@ export class GraphBuilder {
   readonly #values = new Map<number, Lowered>();
   readonly #shapes = new Map<number, RecordedValue>();
   #counter = 0;
+  /** Ids of the recorded values some node or the graph's output reads. */
+  readonly #used: ReadonlySet<number>;
+
+  constructor(used: ReadonlySet<number>) {
+    this.#used = used;
+  }
+
+  /** Whether anything reads the recorded value (unused outputs need no ONNX counterpart). */
+  isUsed(value: RecordedValue): boolean {
+    return this.#used.has(value.id);
+  }
 
   set(value: RecordedValue, lowered: Lowered): void {
     this.#values.set(value.id, lowered);

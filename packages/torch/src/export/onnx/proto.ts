@@ -36,20 +36,22 @@ export function int64Message(name: string, values: number[]): TensorMessage {
   return { name, dims: [values.length], data_type: 7, raw_data: new Uint8Array(data.buffer) };
 }
 
-export function scalarMessage(name: string, value: number, dtype: string): TensorMessage {
+/** A one-element tensor: a scalar (dims []) or of `dims` such as [1]. */
+export function scalarMessage(name: string, value: number, dtype: string, dims: number[] = []): TensorMessage {
   const type = onnxDataType(dtype, `constant ${name}`);
   const data = type === 7 ? BigInt64Array.of(BigInt(value)) : type === 11 ? Float64Array.of(value) : Float32Array.of(value);
   if (type !== 1 && type !== 7 && type !== 11) throw new Error(`export: a number constant of dtype ${dtype} is not supported`);
-  return { name, dims: [], data_type: type, raw_data: new Uint8Array(data.buffer) };
+  return { name, dims, data_type: type, raw_data: new Uint8Array(data.buffer) };
 }
 
 /** A node attribute, typed as AttributeProto types it. */
-export type AttributeValue = { int: number } | { float: number } | { ints: number[] } | { string: string };
+export type AttributeValue = { int: number } | { float: number } | { ints: number[] } | { string: string } | { tensor: TensorMessage };
 
 export function attributeMessage(name: string, value: AttributeValue): Record<string, unknown> {
-  // AttributeProto.AttributeType: FLOAT 1, INT 2, STRING 3, INTS 7.
+  // AttributeProto.AttributeType: FLOAT 1, INT 2, STRING 3, TENSOR 4, INTS 7.
   if ("int" in value) return { name, type: 2, i: value.int };
   if ("float" in value) return { name, type: 1, f: value.float };
   if ("ints" in value) return { name, type: 7, ints: value.ints };
+  if ("tensor" in value) return { name, type: 4, t: value.tensor };
   return { name, type: 3, s: new TextEncoder().encode(value.string) };
 }

@@ -41,7 +41,8 @@ export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Ar
   }
   return tidy(() => {
     const graph = recording.graph();
-    const b = new GraphBuilder();
+    const used = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((v) => v.id)]);
+    const b = new GraphBuilder(used);
     const [, ...inputs] = graph.inputs; // inputs[0] is the module itself
     const inputNames = inputs.map((v, i) => options.inputNames?.[i] ?? `input${i}`);
     inputs.forEach((v, i) => b.set(v, { tensor: inputNames[i] }));
