@@ -75,3 +75,17 @@ test("state-dict keys that collide as attribute names are refused", () => {
   }
   assert.throws(() => torch.recordForward(new Colliding(), [torch.randn([1, 2])]), /map to one attribute name "a_0_weight"/);
 });
+
+test("in-place ops become functional; a write through a view stops the recording, naming the op", () => {
+  const inPlace = new ForwardOf((x) => x.mul(2).relu_().add_(1));
+  const recording = torch.recordForward(inPlace, [torch.randn([2, 3])]);
+  const kinds = torch.tidy(() => recording.graph().nodes.map((n) => n.kind));
+  assert.ok(kinds.includes("aten::relu") && kinds.includes("aten::add") && !kinds.some((k) => k.endsWith("_")), kinds.join());
+  torch.checkRecording(recording, inPlace, [torch.randn([2, 3])]);
+  const viewWrite = new ForwardOf((x) => {
+    const y = x.clone();
+    y.narrow(1, 0, 1).mul_(2);
+    return y;
+  });
+  assert.throws(() => torch.recordForward(viewWrite, [torch.randn([2, 3])]), /writes in place through a view \(aten::mul_\)/);
+});
