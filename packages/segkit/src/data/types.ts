@@ -36,6 +36,8 @@ export interface Dataset {
   palette: Rgb[];
   ignoreIndex: number;
   length: number;
+  /** The file sample i comes from (or its synthetic name), for messages: known without reading it. */
+  file(i: number): string;
   /** The sample as typed arrays (what transforms and loader workers use). */
   raw(i: number): Promise<RawSample>;
   get(i: number): Promise<Sample>;

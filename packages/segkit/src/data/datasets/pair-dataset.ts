@@ -69,6 +69,10 @@ export class PairDataset implements Dataset {
     return this.pairs.length;
   }
 
+  file(i: number): string {
+    return this.pairs[i]?.image ?? `${this.format} sample ${i} (none: ${this.length} samples)`;
+  }
+
   async raw(i: number): Promise<RawSample> {
     const pair = this.pairs[i];
     if (!pair) throw new RangeError(`${this.format}: sample ${i} is outside 0..${this.length - 1}`);

@@ -35,6 +35,10 @@ export class SyntheticDataset implements Dataset {
     readonly labelNoise = 0,
   ) {}
 
+  file(i: number): string {
+    return `synthetic-${this.seed}-${i}`;
+  }
+
   async raw(i: number): Promise<RawSample> {
     if (!(i >= 0 && i < this.length)) throw new RangeError(`synthetic: sample ${i} is outside 0..${this.length - 1}`);
     return this.draw(i);
@@ -89,7 +93,7 @@ export class SyntheticDataset implements Dataset {
       const k = SYNTHETIC_CLASSES.length;
       for (let p = 0; p < label.length; p++) if (noise.chance(this.labelNoise)) label[p] = (label[p] + 1 + noise.int(k - 1)) % k;
     }
-    return { width: w, height: h, pixels, label, meta: { file: `synthetic-${this.seed}-${i}`, size: [h, w] } };
+    return { width: w, height: h, pixels, label, meta: { file: this.file(i), size: [h, w] } };
   }
 }
 

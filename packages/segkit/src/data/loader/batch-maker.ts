@@ -53,12 +53,17 @@ export class BatchMaker {
         if ("error" in read) throw read.error;
         samples.push(this.transform(read.sample, new Rng(this.source.seed, epoch, index)));
       } catch (e) {
-        if (!this.source.skipBad) throw e;
+        if (!this.source.skipBad) throw new Error(`${sampleName(this.dataset, index)}: ${(e as Error).message}`, { cause: e });
         bad.push({ index, message: (e as Error).message });
       }
     }
     return { ...stack(samples, this.normalize), bad };
   }
+}
+
+/** "sample 3 (path/to/image.png)": how messages name a sample. */
+export function sampleName(dataset: Dataset, index: number): string {
+  return `sample ${index} (${dataset.file(index)})`;
 }
 
 // Stacking also moves channels first (HWC → CHW): done here, in the worker, it keeps that pass off

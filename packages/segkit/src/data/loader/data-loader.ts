@@ -2,15 +2,18 @@
 // augmented reproducibly from `seed` (same seed → same batches, whatever the number of workers).
 // With workers > 0, decoding and augmentation run in worker threads while the caller trains; at
 // most `prefetch` batches are in flight or waiting, which bounds memory. Workers are unref'd
-// whenever nothing is in flight, so a process that forgets close() still exits. Workers rebuild the
-// dataset and pipeline from their configs, so they know the built-in registrations only.
+// whenever nothing is in flight, so a process that forgets close() still exits. A worker that exits
+// (cleanly or not) fails the batches it held, naming their samples, and stops the loader: its other
+// workers are terminated and later requests fail with the same reason. Workers rebuild the dataset and
+// pipeline from their configs, so they know the built-in registrations only (and what a preloaded
+// module, `node --import`, registers).
 import { Worker } from "node:worker_threads";
 import type { Tensor } from "@segkit/torch";
 import type { Config } from "../../config/registry.js";
 import { Rng } from "../rng.js";
 import { batchTensors } from "../to-tensors.js";
 import type { Dataset, SampleMeta } from "../types.js";
-import { BatchMaker, type StackedBatch } from "./batch-maker.js";
+import { BatchMaker, sampleName, type StackedBatch } from "./batch-maker.js";
 import type { BatchRequest } from "./worker.js";
 
 export interface LoaderOptions {
@@ -44,6 +47,13 @@ interface Reply {
   error?: string;
 }
 
+/** A batch asked of a worker: how to answer it, and what it holds in case the worker dies. */
+interface Asked {
+  resolve: (reply: Reply) => void;
+  worker: Worker;
+  indices: number[];
+}
+
 export class DataLoader {
   readonly dataset: Dataset;
   readonly batchSize: number;
@@ -51,7 +61,9 @@ export class DataLoader {
   readonly skipped: { index: number; reason: string }[] = [];
   private readonly maker: BatchMaker;
   private readonly workers: Worker[] = [];
-  private readonly waiting = new Map<number, (reply: Reply) => void>();
+  private readonly waiting = new Map<number, Asked>();
+  /** Why no batch can be made any more (a worker exited), or null. */
+  private stopped: string | null = null;
   private nextJob = 0;
   private readonly opts: Required<Omit<LoaderOptions, "warn">> & Pick<LoaderOptions, "warn">;
 
@@ -70,8 +82,10 @@ export class DataLoader {
     this.dataset = this.maker.dataset;
     for (let w = 0; w < workers; w++) {
       const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: source });
+      let crash = "";
       worker.on("message", (reply: Reply) => this.settle(reply));
-      worker.on("error", (e) => this.failAll(`loader worker failed: ${e.message}`));
+      worker.on("error", (e) => (crash = `: ${e.message}`)); // 'exit' follows and fails its batches
+      worker.on("exit", (code) => this.workerExited(worker, w, `code ${code}${crash}`));
       worker.unref();
       this.workers.push(worker);
     }
@@ -124,25 +138,39 @@ export class DataLoader {
   }
 
   private request(req: BatchRequest, b: number): Promise<Reply> {
+    if (this.stopped !== null) return Promise.resolve({ job: req.job, error: this.stopped });
     if (this.workers.length === 0) {
       return this.maker.make(req.epoch, req.indices).then((batch) => ({ job: req.job, batch }), (e: Error) => ({ job: req.job, error: e.message }));
     }
     return new Promise((resolve) => {
-      this.waiting.set(req.job, resolve);
       const worker = this.workers[b % this.workers.length];
+      this.waiting.set(req.job, { resolve, worker, indices: req.indices });
       worker.ref();
       worker.postMessage(req);
     });
   }
 
   private settle(reply: Reply): void {
-    this.waiting.get(reply.job)?.(reply);
+    this.waiting.get(reply.job)?.resolve(reply);
     this.waiting.delete(reply.job);
     if (this.waiting.size === 0) for (const w of this.workers) w.unref();
   }
 
   private failAll(error: string): void {
-    for (const [job, resolve] of this.waiting) resolve({ job, error });
+    for (const [job, { resolve }] of this.waiting) resolve({ job, error });
     this.waiting.clear();
+  }
+
+  private workerExited(worker: Worker, id: number, how: string): void {
+    if (!this.workers.includes(worker)) return; // stopped by close() or by another worker's exit
+    const names = (indices: number[]): string => indices.map((i) => sampleName(this.dataset, i)).join(", ");
+    const held = [...this.waiting.values()].filter((asked) => asked.worker === worker).flatMap((asked) => asked.indices);
+    const cause = `loader worker ${id} exited (${how}) ${held.length > 0 ? `while making ${names(held)}` : "while idle"}`;
+    this.stopped = cause;
+    for (const [job, asked] of this.waiting) {
+      asked.resolve({ job, error: asked.worker === worker ? cause : `batch of ${names(asked.indices)} not made: ${cause}` });
+    }
+    this.waiting.clear();
+    for (const other of this.workers.splice(0)) void other.terminate();
   }
 }
