@@ -6,6 +6,7 @@ import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
 import { evaluate } from "../engine/evaluate.js";
+import { checkModelFitsData } from "../engine/model-fits-data.js";
 import { loadModel, loadRunConfig, predictionClasses } from "../engine/load.js";
 import { predictFile, predictionPipeline } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
@@ -88,6 +89,7 @@ export function registerTrain(program: Command): void {
       const { model } = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
+        checkModelFitsData(model, loader.dataset, "config.data.val.dataset");
         const { summary } = await evaluate(model, loader, test);
         console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
       } finally {

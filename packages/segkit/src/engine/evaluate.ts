@@ -46,8 +46,9 @@ export async function evaluate(model: Segmentor, loader: DataLoader, test: TestC
   try {
     for await (const batch of loader.epoch(0)) {
       torch.tidy(() => {
-        const pred = predictProbabilities(model, batch.images, test).argmax(1).to("uint8");
-        matrix.update(pred.toTypedArray() as Uint8Array, batch.labels.to("uint8").toTypedArray() as Uint8Array);
+        // int32, not bytes: class ids and the ignore index may exceed 255 (ADE20K-full has 847 classes).
+        const pred = predictProbabilities(model, batch.images, test).argmax(1).to("int32");
+        matrix.update(pred.toTypedArray() as Int32Array, batch.labels.to("int32").toTypedArray() as Int32Array);
       });
       batch.images.dispose();
       batch.labels.dispose();

@@ -15,6 +15,7 @@ import type { Segmentor } from "../models/segmentors/segmentor.js";
 import { withSoftTarget } from "../losses/soft-target.js";
 import { CheckpointKeeper } from "./checkpoint.js";
 import { evaluate } from "./evaluate.js";
+import { checkModelFitsData } from "./model-fits-data.js";
 import { checkpointDir } from "./hooks/checkpoint-hook.js";
 import type { Hook, TrainBatch, TrainRun } from "./hooks/hook.js";
 import { buildOptimizer, buildSchedule } from "./optimizers.js";
@@ -88,7 +89,8 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed });
     release.push(() => valData.close());
     const { classes, palette } = trainData.dataset;
-    if (classes.length !== model.numClasses) throw new Error(`config: the dataset has ${classes.length} classes but the model predicts ${model.numClasses}`);
+    checkModelFitsData(model, trainData.dataset, "config.data.train.dataset");
+    checkModelFitsData(model, valData.dataset, "config.data.val.dataset");
     const perEpoch = Math.floor(trainData.length / t.accumulate);
     if (perEpoch === 0) throw new Error(`config.data.train: fewer samples than ${t.accumulate} × one batch of ${config.data.train.batchSize} (train.accumulate × batchSize)`);
     const progress = options.progress ?? new Progress();

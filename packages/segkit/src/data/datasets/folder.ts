@@ -29,6 +29,13 @@ export function readClassesFile(file: string): ClassesFile {
   if (parsed.palette !== undefined && (!Array.isArray(parsed.palette) || parsed.palette.length !== parsed.classes.length)) {
     throw new Error(`class file ${file}: "palette" must have one [r, g, b] per class (${parsed.classes.length})`);
   }
+  // Label maps travel through the data pipeline as bytes (RawSample.label): wider ids would wrap.
+  if (parsed.classes.length > 256) {
+    throw new Error(`class file ${file}: ${parsed.classes.length} classes; segkit's data pipeline holds class ids 0..255 (at most 256 classes)`);
+  }
+  if (parsed.ignoreIndex !== undefined && !(Number.isInteger(parsed.ignoreIndex) && parsed.ignoreIndex >= 0 && parsed.ignoreIndex <= 255)) {
+    throw new Error(`class file ${file}: "ignoreIndex" ${JSON.stringify(parsed.ignoreIndex)} must be an integer 0..255 (segkit's data pipeline holds label values as bytes)`);
+  }
   return parsed;
 }
 
