@@ -47,8 +47,11 @@ print(float(numpy.abs(got - expected).max() / numpy.abs(expected).max()))`;
 });
 
 test("reading a tensor into JS during the recording stops it, naming the read", () => {
-  const net = new ForwardOf((x) => x.mul(x.mean().item()));
-  assert.throws(() => torch.recordForward(net, [torch.randn([1, 3])]), /Tensor\.item\(\) reads a tensor's value into JS/);
+  const inner = new nn.Sequential(new ForwardOf((x) => x.mul(x.mean().item())));
+  const net = new nn.Sequential(new nn.ReLU(), inner);
+  assert.throws(() => torch.recordForward(net, [torch.randn([1, 3])]), /Tensor\.item\(\) in module 1\.0 reads a tensor's value into JS/);
+  // The modules' own forward is back once recording ends.
+  assert.ok(!Object.hasOwn(inner, "forward") && !Object.hasOwn(net, "forward"));
   assert.equal(torch.isRecording(), false);
   const arrays = new ForwardOf((x) => torch.tensor(x.toArray()));
   assert.throws(() => torch.recordForward(arrays, [torch.randn([3])]), /toArray\(\) reads a tensor's value/);

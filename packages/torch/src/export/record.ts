@@ -9,7 +9,7 @@ import { Tensor } from "../tensor.js";
 import { tidy } from "../scope.js";
 import { noGrad } from "../autograd.js";
 import type { Module } from "../nn/module.js";
-import { setRecording } from "./recording-guard.js";
+import { enterModule, leaveModule, setRecording } from "./recording-guard.js";
 
 /** Operators whose output size depends on the data: a fixed graph cannot stand for them. */
 const DATA_DEPENDENT_OPS = new Set([
@@ -73,6 +73,28 @@ export class Recording {
   }
 }
 
+/** Makes every submodule's forward announce itself to the guard, so that its errors name the module; returns the undo. */
+function announceModules(module: Module): () => void {
+  const wrapped: Module[] = [];
+  for (const [path, m] of module.namedModules()) {
+    if (path === "" || Object.hasOwn(m, "forward")) continue;
+    const forward = m.forward as (...a: unknown[]) => unknown;
+    Object.defineProperty(m, "forward", {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        enterModule(path);
+        try {
+          return forward.apply(m, args);
+        } finally {
+          leaveModule();
+        }
+      },
+    });
+    wrapped.push(m);
+  }
+  return () => wrapped.forEach((m) => delete (m as { forward?: unknown }).forward);
+}
+
 /**
  * Records `module.call(...inputs)` (gradients off). The forward must return a Tensor or an array of
  * Tensors. Throws, naming the operator, when the pass reads a tensor value into JS or calls an
@@ -90,6 +112,7 @@ export function recordForward(module: Module, inputs: Tensor[]): Recording {
   const handle = noGrad(() => tidy(() => {
     native.traceBegin(attributes.map(([n, t]) => [n, t.live("recordForward")]), inputs.map((t) => t.live("recordForward")));
     setRecording(true);
+    const restore = announceModules(module);
     let outputs: Tensor[];
     try {
       const result = (module.call as (...a: unknown[]) => unknown)(...inputs);
@@ -99,6 +122,7 @@ export function recordForward(module: Module, inputs: Tensor[]): Recording {
       native.traceAbandon();
       throw e;
     } finally {
+      restore();
       setRecording(false);
     }
     return native.traceEnd(outputs.map((t) => t.live("recordForward")));
