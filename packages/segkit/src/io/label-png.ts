@@ -1,7 +1,11 @@
 /**
- * Reading label maps from PNG files: 8- and 16-bit grayscale give the stored values, palette
- * PNGs (as PASCAL VOC ships them) give palette indices, like PIL's `np.array(Image.open(f))`.
- * Errors name the file.
+ * Reading label maps from PNG files. A class id is the value stored in the file, whatever its
+ * bit depth: grey PNGs of 1, 2, 4, 8 and 16 bits give their stored values (1-bit: 0/1), grey+alpha
+ * the grey value (alpha ignored), palette PNGs of any depth (as PASCAL VOC ships them) the palette
+ * index. That is PIL's `np.array(Image.open(f))` except for 2- and 4-bit grey, which PIL scales to
+ * 0–255 (×85, ×17), and 16-bit grey+alpha, which PIL turns into 8-bit RGBA
+ * (test/fixtures/label_png_modes.py records what PIL reads). RGB and RGBA PNGs are refused.
+ * Errors name the file and, for a refused mode, the mode.
  */
 import { readFile } from "node:fs/promises";
 import sharp from "sharp";
@@ -46,6 +50,7 @@ function pngHeader(bytes: Buffer): PngHeader {
 }
 
 const COLOUR_CHANNELS: Record<number, number> = { 2: 3, 6: 4 };
+const MODE_NAMES: Record<number, string> = { 0: "grey", 2: "RGB", 3: "palette", 4: "grey+alpha", 6: "RGBA" };
 
 async function decode(bytes: Buffer): Promise<Omit<LabelImage, "file">> {
   const { width, height, bitDepth, colourType } = pngHeader(bytes);
@@ -55,15 +60,29 @@ async function decode(bytes: Buffer): Promise<Omit<LabelImage, "file">> {
     return { width, height, data: paletteIndices(data, readPalette(bytes)) };
   }
   if (colourType !== 0 && colourType !== 4) {
-    throw new Error(`it has ${COLOUR_CHANNELS[colourType] ?? "several"} colour channels; label maps must be grayscale or palette PNGs`);
+    const mode = `${MODE_NAMES[colourType] ?? `colour type ${colourType}`} ${bitDepth}-bit`;
+    throw new Error(`it has ${COLOUR_CHANNELS[colourType] ?? "several"} colour channels; label maps must be grayscale or palette PNGs (this one is ${mode})`);
   }
+  // Channel 0 is the grey value; a grey+alpha PNG's alpha is not part of the label.
   if (bitDepth === 16) {
-    const { data } = await sharp(bytes).toColourspace("grey16").raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
+    const { data } = await sharp(bytes).toColourspace("grey16").extractChannel(0).raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true });
     return { width, height, data: new Uint16Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.length)) };
   }
   const { data } = await sharp(bytes).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
   // A fresh buffer is 4-byte aligned, which the metrics' word-at-a-time counting needs.
-  return { width, height, data: new Uint8Array(data) };
+  const values = new Uint8Array(data);
+  return { width, height, data: bitDepth < 8 ? unscale(values, bitDepth) : values };
+}
+
+/** 1-, 2- and 4-bit grey come out of the decoder scaled to 0–255 (v × 255/(2^d − 1)): the stored values back. */
+function unscale(values: Uint8Array, bitDepth: number): Uint8Array {
+  const step = 255 / (2 ** bitDepth - 1);
+  for (let i = 0; i < values.length; i++) {
+    const stored = values[i] / step;
+    if (!Number.isInteger(stored)) throw new Error(`pixel ${i} decoded to ${values[i]}, which is no ${bitDepth}-bit grey value scaled to 8 bits`);
+    values[i] = stored;
+  }
+  return values;
 }
 
 /** The PLTE chunk as packed RGB → index. */
