@@ -55,6 +55,22 @@ test("export --format onnx writes a model onnxruntime runs with the checkpoint's
   assert.ok(torch.relativeDifference([got], [expected]) <= 1e-4);
 });
 
+test("export --argmax writes a model whose output is the class ids", async () => {
+  const out = join(tmp, "labels.onnx");
+  const r = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", out, "--size", "32", "32", "--argmax");
+  assert.equal(r.status, 0, r.stderr);
+  const input = torch.randn([1, 3, 32, 32]);
+  const expected = torch.noGrad(() => model.call(input).argmax(1)).toArray();
+  const session = await ort.InferenceSession.create(out);
+  const { labels } = await session.run({ image: new ort.Tensor("float32", input.toTypedArray() as Float32Array, input.shape) });
+  await session.release();
+  assert.equal(labels.type, "int64");
+  assert.deepEqual(labels.dims, [1, 32, 32]);
+  const got = Array.from(labels.data as BigInt64Array, Number);
+  const agreeing = got.filter((v, i) => v === expected[i]).length / expected.length;
+  assert.ok(agreeing >= 0.999, `labels agree on ${agreeing} of the pixels`);
+});
+
 test("export --format torchscript writes a TorchScript archive", () => {
   const out = join(tmp, "unet.pt");
   const r = segkit("export", configPath, checkpoint, "--format", "torchscript", "--out", out, "--size", "32", "32");

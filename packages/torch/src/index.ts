@@ -10,7 +10,7 @@ export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInf
 export { torchVersion, setNumThreads, getNumThreads, manualSeed, getRngState, setRngState, liveTensors, externalMemory, callOp } from "./runtime.js";
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";
 export { writeFileAtomic } from "./atomic.js";
-export { recordForward, Recording, checkRecording, relativeDifference, isRecording, toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions, type RecordedGraph, type RecordedNode, type RecordedValue } from "./export/index.js";
+export { recordForward, Recording, type RecordOptions, checkRecording, relativeDifference, isRecording, toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions, type RecordedGraph, type RecordedNode, type RecordedValue } from "./export/index.js";
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

@@ -22,13 +22,14 @@ export function registerExport(program: Command): void {
     .addOption(new Option("--format <format>", "file format").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("--out <file>", "the file to write (atomically)")
     .option("--size <H W...>", "input height and width (default 512 512)")
+    .option("--argmax", "output class ids (int64, 1×H×W, named labels) instead of logits (logits)")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
-    .action(async (config: string, checkpoint: string, o: { format: ExportFormat; out: string; size?: string[]; set: string[] }) => {
+    .action(async (config: string, checkpoint: string, o: { format: ExportFormat; out: string; size?: string[]; set: string[]; argmax?: boolean }) => {
       const size = parseSize(o.size);
       const run = await loadRunConfig(config, o.set);
       const { model } = loadModel(run, checkpoint);
       try {
-        const difference = exportModel(model, o.out, { format: o.format, size, modelType: String(run.model.type) });
+        const difference = exportModel(model, o.out, { format: o.format, size, modelType: String(run.model.type), argmax: o.argmax });
         console.log(`${o.format} written to ${resolve(o.out)} (${size[0]}×${size[1]}; on a second input it differs from the model by ${difference.toExponential(1)} relative)`);
       } finally {
         model.dispose();

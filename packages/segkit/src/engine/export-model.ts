@@ -13,13 +13,15 @@ export interface ExportOptions {
   size: [number, number];
   /** The model's registered name, to refuse the models known not to export. */
   modelType: string;
+  /** Export class ids (int64, N×H×W) instead of logits. */
+  argmax?: boolean;
 }
 
 /**
  * Records `model` (eval mode) on a random image of `size`, checks the recording on a second one and
  * writes it to `out` atomically. Returns the relative difference measured on the second input.
  */
-export function exportModel(model: Segmentor, out: string, { format, size, modelType }: ExportOptions): number {
+export function exportModel(model: Segmentor, out: string, { format, size, modelType, argmax = false }: ExportOptions): number {
   const reason = notExportableReason(modelType);
   if (reason) throw new Error(`model ${modelType} is not exportable: ${reason}`);
   const [h, w] = size;
@@ -28,10 +30,11 @@ export function exportModel(model: Segmentor, out: string, { format, size, model
   }
   model.eval();
   return torch.tidy(() => {
-    const recording = torch.recordForward(model, [torch.randn([1, 3, h, w])]);
+    const run = argmax ? (x: torch.Tensor) => model.call(x).argmax(1) : (x: torch.Tensor) => model.call(x);
+    const recording = torch.recordForward(model, [torch.randn([1, 3, h, w])], { run });
     try {
-      const difference = torch.checkRecording(recording, model, [torch.randn([1, 3, h, w])]);
-      if (format === "onnx") torch.saveOnnx(recording, out, { inputNames: ["image"], outputNames: ["logits"], name: modelType });
+      const difference = torch.checkRecording(recording, model, [torch.randn([1, 3, h, w])], 1e-4, { run });
+      if (format === "onnx") torch.saveOnnx(recording, out, { inputNames: ["image"], outputNames: [argmax ? "labels" : "logits"], name: modelType });
       else recording.saveTorchScript(out);
       return difference;
     } finally {

@@ -4,7 +4,7 @@ import type { Tensor } from "../tensor.js";
 import type { Module } from "../nn/module.js";
 import { tidy } from "../scope.js";
 import { noGrad } from "../autograd.js";
-import type { Recording } from "./record.js";
+import { callOf, type Recording, type RecordOptions } from "./record.js";
 
 /** The largest |a − b| / (max |b| + tiny) over the outputs; shapes must match. */
 export function relativeDifference(actual: Tensor[], expected: Tensor[]): number {
@@ -18,11 +18,11 @@ export function relativeDifference(actual: Tensor[], expected: Tensor[]): number
 
 /**
  * Throws unless the recording computes what `module` computes on `inputs` (a second input, not the
- * one recorded) within `tolerance` relative to the output's magnitude; returns the difference.
+ * one recorded; `run` as it was recorded) within `tolerance` relative to the output's magnitude; returns the difference.
  */
-export function checkRecording(recording: Recording, module: Module, inputs: Tensor[], tolerance = 1e-4): number {
+export function checkRecording(recording: Recording, module: Module, inputs: Tensor[], tolerance = 1e-4, { run = callOf(module) }: RecordOptions = {}): number {
   return noGrad(() => tidy(() => {
-    const result = (module.call as (...a: unknown[]) => unknown)(...inputs);
+    const result = run(...inputs);
     const expected = Array.isArray(result) ? result as Tensor[] : [result as Tensor];
     const difference = relativeDifference(recording.run(inputs), expected);
     if (!(difference <= tolerance)) {

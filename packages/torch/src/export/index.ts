@@ -1,5 +1,5 @@
 // Export: record a forward pass (libtorch's tracer), write it as TorchScript or ONNX.
-export { recordForward, Recording } from "./record.js";
+export { recordForward, Recording, type RecordOptions } from "./record.js";
 export { checkRecording, relativeDifference } from "./check.js";
 export { isRecording } from "./recording-guard.js";
 export type { RecordedGraph, RecordedNode, RecordedValue } from "../native.js";

@@ -95,12 +95,21 @@ function announceModules(module: Module): () => void {
   return () => wrapped.forEach((m) => delete (m as { forward?: unknown }).forward);
 }
 
+export interface RecordOptions {
+  /** What to record, default `module.call(...inputs)`; the module's state becomes the recording's attributes. */
+  run?: (...inputs: Tensor[]) => unknown;
+}
+
+export function callOf(module: Module): (...inputs: Tensor[]) => unknown {
+  return (...inputs) => (module.call as (...a: unknown[]) => unknown)(...inputs);
+}
+
 /**
- * Records `module.call(...inputs)` (gradients off). The forward must return a Tensor or an array of
+ * Records `module.call(...inputs)` (or `run`) (gradients off). The forward must return a Tensor or an array of
  * Tensors. Throws, naming the operator, when the pass reads a tensor value into JS or calls an
  * operator whose output size depends on the data.
  */
-export function recordForward(module: Module, inputs: Tensor[]): Recording {
+export function recordForward(module: Module, inputs: Tensor[], { run = callOf(module) }: RecordOptions = {}): Recording {
   const stateKeys = new Map<string, string>();
   const attributes: [string, Tensor][] = [];
   for (const [key, t] of module.stateDict()) {
@@ -115,7 +124,7 @@ export function recordForward(module: Module, inputs: Tensor[]): Recording {
     const restore = announceModules(module);
     let outputs: Tensor[];
     try {
-      const result = (module.call as (...a: unknown[]) => unknown)(...inputs);
+      const result = run(...inputs);
       outputs = Array.isArray(result) ? result as Tensor[] : [result as Tensor];
       if (!outputs.every((t) => t instanceof Tensor)) throw new Error("export: the forward pass must return a Tensor or an array of Tensors");
     } catch (e) {
