@@ -64,10 +64,14 @@ test("label values outside the classes and not ignore name the file, value and p
   await assert.rejects(d.raw(0), /label map .*trainannot\/a\.png: value 12 at \(x=2, y=0\) is not a camvid class \(0\.\.10 after mapping\) nor the ignore value 11/);
 });
 
-test("16-bit label maps are rejected, naming the file", async () => {
+test("16-bit label maps read value by value: up to 255 like 8-bit ones, above 255 refused naming the file, value and pixel", async () => {
   const root = await binaryFolder(1);
   writeLabel(join(root, "masks/p0.png"), W, H, pattern(W, H, [0, 255]), { sixteen: true });
-  await assert.rejects(open(root).raw(0), /label map .*masks\/p0\.png is 16-bit/);
+  const wide = await open(root).raw(0);
+  writeLabel(join(root, "masks/p0.png"), W, H, pattern(W, H, [0, 255]));
+  assert.deepEqual(wide.label, (await open(root).raw(0)).label);
+  writeLabel(join(root, "masks/p0.png"), W, H, Uint16Array.from({ length: W * H }, (_, i) => [0, 255, 300][i % 3]), { sixteen: true });
+  await assert.rejects(open(root).raw(0), /label map .*masks\/p0\.png: value 300 at \(x=2, y=0\) is above 255/);
 });
 
 test("palette surprises: an RGB label map, or a palette with a repeated colour in use, name the file", async () => {

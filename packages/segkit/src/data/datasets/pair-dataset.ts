@@ -80,7 +80,6 @@ export class PairDataset implements Dataset {
     if (image.width !== label.width || image.height !== label.height) {
       throw new Error(`size mismatch: image ${pair.image} is ${image.width}×${image.height} but label map ${pair.label} is ${label.width}×${label.height}`);
     }
-    if (!(label.data instanceof Uint8Array)) throw new Error(`label map ${pair.label} is 16-bit; ${this.format} label maps are 8-bit`);
     return {
       width: image.width,
       height: image.height,
@@ -95,9 +94,16 @@ export class PairDataset implements Dataset {
     return sampleTensors(await this.raw(i));
   }
 
-  private mapLabels(stored: Uint8Array, width: number, file: string): Uint8Array {
+  private mapLabels(stored: Uint8Array | Uint16Array, width: number, file: string): Uint8Array {
     const out = new Uint8Array(stored.length);
     for (let i = 0; i < stored.length; i++) {
+      // A 16-bit map is read value by value: above 255 it is refused (labels travel as bytes), never wrapped.
+      if (stored[i] > 255) {
+        throw new Error(
+          `label map ${file}: value ${stored[i]} at (x=${i % width}, y=${Math.floor(i / width)}) is above 255; ` +
+            "segkit's data pipeline holds label values 0..255",
+        );
+      }
       const v = this.lut[stored[i]];
       if (v === INVALID) {
         throw new Error(
