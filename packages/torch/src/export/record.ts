@@ -105,8 +105,8 @@ export function callOf(module: Module): (...inputs: Tensor[]) => unknown {
 }
 
 /**
- * Records `module.call(...inputs)` (or `run`) (gradients off). The forward must return a Tensor or an array of
- * Tensors. Throws, naming the operator, when the pass reads a tensor value into JS or calls an
+ * Records one forward pass, `run(...inputs)` (default `module.call`), with gradients off; it must
+ * return a Tensor or an array of Tensors. Throws, naming the operator, when the pass reads a tensor value into JS or calls an
  * operator whose output size depends on the data.
  */
 export function recordForward(module: Module, inputs: Tensor[], { run = callOf(module) }: RecordOptions = {}): Recording {
