@@ -10,7 +10,9 @@
 // Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
 // its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
 // rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
-// input each round. Options: --rounds N (timed rounds per case, default 5), --only model,... .
+// input each round. Then, ours alone, milliseconds per CamVid-sized image (360×480, batch 1) of
+// every real-time model, in eval mode and with BatchNorm folded. Options: --rounds N (timed rounds
+// per case, default 5), --only model,... (also filters the real-time table).
 // Prints medians and, last, a JSON line with the ratios ours/yardstick and the machine facts.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { alternate, checkClose, PYTHON, report, runPeer } from "@segkit/bench";
+import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
@@ -60,6 +62,10 @@ const CASES: Case[] = [
   { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: { env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" } },
   { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: { env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" } },
 ];
+
+/** The real-time models of the latency table (ms per 360×480 image). */
+const REALTIME = ["enet", "bisenetv1", "bisenetv2", "fast_scnn", "stdc1_seg", "stdc2_seg", "ddrnet_23_slim", "ddrnet_23", "pidnet_s", "pidnet_m", "pidnet_l"];
+const CAMVID_SIZE: [number, number] = [360, 480];
 
 function checkout(r: Reference): string {
   const dir = process.env[r.env];
@@ -156,4 +162,32 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-report("models", figures, { threads: THREADS });
+
+/** Median milliseconds of `rounds` inference-mode forwards of `model` on fresh 360×480 images. */
+function latency(model: Segmentor): number {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + ROUNDS; i++) {
+    const ms = torch.tidy(() => {
+      const x = torch.randn([1, 3, ...CAMVID_SIZE]);
+      const start = performance.now();
+      const out = torch.inferenceMode(() => model.predict(x));
+      const elapsed = performance.now() - start;
+      if (out.shape.join() !== [1, CLASSES, ...CAMVID_SIZE].join()) throw new Error(`${model.constructor.name}: output of shape ${out.shape.join("×")}`);
+      return elapsed;
+    });
+    if (i >= WARMUP) times.push(ms);
+  }
+  return median(times);
+}
+
+const realtime: Record<string, { eval_ms: number; folded_ms: number }> = {};
+for (const name of REALTIME.filter((m) => !ONLY || ONLY.includes(m))) {
+  torch.manualSeed(0);
+  const model = build<Segmentor>("model", { type: name, numClasses: CLASSES }).eval();
+  const evalMs = latency(model);
+  torch.tidy(() => model.optimizeForInference(torch.randn([1, 3, ...CAMVID_SIZE])));
+  realtime[name] = { eval_ms: evalMs, folded_ms: latency(model) };
+  model.dispose();
+  console.log(`${name.padEnd(16)} ${evalMs.toFixed(1).padStart(8)} ms eval  ${realtime[name].folded_ms.toFixed(1).padStart(8)} ms BatchNorm folded  (360x480, batch 1, ${THREADS} threads, median of ${ROUNDS})`);
+}
+report("models", { ...figures, realtime }, { threads: THREADS });
