@@ -4,7 +4,8 @@
 // follows the formula of the paper named in its loss file (Lin et al. 2017 focal, Berman et al. 2018
 // Lovász, Salehi et al. 2017 Tversky, Sudre et al. 2017 generalised Dice, ...). The "hausdorff"
 // group (losses_make_golden_hausdorff.py) takes its distance maps from scipy, on logits where no
-// softmax channel exceeds 0.5 at many pixels.
+// softmax channel exceeds 0.5 at many pixels; the "ohem" group (losses_make_golden_ohem.py) runs
+// mmsegmentation's own OHEMPixelSampler and CrossEntropyLoss.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
@@ -38,7 +39,7 @@ function assertClose(actual: torch.Tensor, expected: torch.Tensor, rtol: number,
 const SOURCES: Record<string, string> = {
   "cross-entropy": "PyTorch F.cross_entropy",
   "topk-cross-entropy": "Wu et al. 2016 (bootstrapped CE)",
-  "ohem-cross-entropy": "Shrivastava et al. 2016 / mmseg OHEMPixelSampler",
+  "ohem-cross-entropy": "mmsegmentation's OHEMPixelSampler + CrossEntropyLoss, its code run",
   "binary-cross-entropy": "PyTorch F.binary_cross_entropy(_with_logits)",
   "balanced-binary-cross-entropy": "Xie & Tu 2015 (HED)",
   focal: "Lin et al. 2017",
@@ -64,7 +65,7 @@ const SOURCES: Record<string, string> = {
 
 const covered = new Set<string>();
 
-for (const group of ["distribution", "region", "boundary", "structural", "hausdorff"]) {
+for (const group of ["distribution", "region", "boundary", "structural", "hausdorff", "ohem"]) {
   const { tensors, metadata } = torch.loadSafetensors(fixture(`losses_golden_${group}.safetensors`));
   const get = (key: string): torch.Tensor => {
     const t = tensors.get(key);
