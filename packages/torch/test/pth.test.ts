@@ -51,6 +51,11 @@ test("mmengine-style checkpoint: state_dict found under its key; numpy and Histo
   assert.equal(meta.get("iter"), 1200);
 });
 
+test("the legacy (non-zip) format, plain and mmengine-style, reads as torch.load does", () => {
+  assertMatchesTorch("legacy.pth");
+  assertMatchesTorch("legacy_mmengine.pth", "state_dict");
+});
+
 test("a state dict nested under 'model' is found", () => {
   assertMatchesTorch("nested_model.pth", "model");
 });
@@ -73,7 +78,7 @@ test("a pickle whose REDUCE would call os.system / builtins.eval is refused by n
 test("damaged checkpoints fail with the file (and key) named: truncated, wrong magic, missing data file, storage too small", () => {
   const good = readFileSync(fixture("pth/plain.pth"));
   assert.throws(() => parsePth(good.subarray(0, good.length - 100), "cut.pth"), /cut\.pth: not a complete zip archive/);
-  assert.throws(() => parsePth(new TextEncoder().encode("hello world"), "text.pth"), /text\.pth: not a zip-format torch\.save checkpoint/);
+  assert.throws(() => parsePth(new TextEncoder().encode("hello world"), "text.pth"), /text\.pth: not a torch\.save checkpoint \(neither a zip archive nor a pickle\)/);
   const weight = tensor([1, 2, 3, 4]);
   const written = serializePth({ w: weight });
   const withoutData = buildZip([["archive/data.pkl", unzipEntry(written, "archive/data.pkl")]]);

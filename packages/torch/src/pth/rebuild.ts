@@ -5,7 +5,7 @@ import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 import type { TensorRef } from "./globals.js";
 
-const ELEMENT_BYTES: Partial<Record<DType, number>> = {
+export const ELEMENT_BYTES: Partial<Record<DType, number>> = {
   float64: 8, float32: 4, float16: 2, bfloat16: 2, int64: 8, int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
 };
 
