@@ -118,6 +118,28 @@ test("segkit models lists every model with parameters and MACs", () => {
   assert.throws(() => execFileSync(process.execPath, [cli, "models", "--size", "big"], { stdio: "pipe" }), /--size: expected HxW/);
 });
 
+test("sub-losses of compound and deep_supervision inherit the model's ignoreIndex; a different one is refused", () => {
+  const compound = { type: "compound", losses: [{ type: "cross_entropy" }, { type: "dice" }], weights: [1, 0.5] };
+  const model = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8], ignoreIndex: 7, loss: compound });
+  model.eval();
+  const x = torch.randn([1, 3, 8, 8]);
+  const target = torch.randint(0, 2, [1, 8, 8]);
+  target.narrow(1, 0, 3).fill_(7); // ignored rows: a sub-loss ignoring 255 would reject label 7
+  const loss = model.forwardTrain(x, target).loss;
+  const logits = model.forward(x);
+  const ce = build<(l: torch.Tensor, t: torch.Tensor) => torch.Tensor>("loss", { type: "cross_entropy", ignoreIndex: 7 });
+  const dice = build<(l: torch.Tensor, t: torch.Tensor) => torch.Tensor>("loss", { type: "dice", ignoreIndex: 7 });
+  const expected = ce(logits, target).item() + 0.5 * dice(logits, target).item();
+  assert.ok(Math.abs(loss.item() - expected) < 1e-6, `${loss.item()} vs ${expected}`);
+  const deep = build<(outputs: torch.Tensor[], t: torch.Tensor) => torch.Tensor>("loss", { type: "deep_supervision", ignoreIndex: 7, loss: { type: "dice" } });
+  assert.ok(Math.abs(deep([logits], target).item() - dice(logits, target).item()) < 1e-6);
+  const conflicting = { type: "compound", losses: [{ type: "cross_entropy" }, { type: "dice", ignoreIndex: 255 }] };
+  assert.throws(() => build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8], ignoreIndex: 7, loss: conflicting }),
+    /losses\[1\]: "ignoreIndex" is 255 but the loss containing it ignores 7/);
+  for (const t of [x, target, loss, logits]) t.dispose();
+  model.dispose();
+});
+
 test("a configured loss without its own ignoreIndex ignores the model's ignoreIndex", () => {
   const weights = [0.3, 1.7];
   const model = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8], ignoreIndex: 2, loss: { type: "cross-entropy", classWeights: weights } });

@@ -5,6 +5,7 @@ import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build, type Config } from "../config/registry.js";
 import type { Loss, Options } from "./helpers.js";
+import { inheritIgnoreIndex } from "./inherit-ignore-index.js";
 import type { LossSpec } from "./spec.js";
 
 /** Losses over several outputs of one network (deep supervision). */
@@ -16,6 +17,13 @@ function configs(o: Options, key: string, where: string): Config[] {
   return v as Config[];
 }
 
+/** The sub-loss config at `where`, inheriting this loss's ignoreIndex when it was given one. */
+function subLoss(o: Options, config: Config, where: string): Config {
+  const ignoreIndex = o.values.ignoreIndex;
+  if (ignoreIndex === undefined) return config;
+  return inheritIgnoreIndex(config, o.number("ignoreIndex", 0), where, "refuse");
+}
+
 function weightsFor(o: Options, count: number, where: string): number[] {
   const weights = o.numbers("weights") ?? new Array<number>(count).fill(1);
   if (weights.length !== count) throw new RangeError(`${where}: "weights" has ${weights.length} entries for ${count} terms`);
@@ -24,10 +32,10 @@ function weightsFor(o: Options, count: number, where: string): number[] {
 
 export const compound: LossSpec = {
   name: "compound",
-  options: ["losses", "weights"],
+  options: ["losses", "weights", "ignoreIndex"],
   summary: "weighted sum of losses, e.g. { losses: [{ type: 'cross_entropy' }, { type: 'dice' }], weights: [1, 1] }",
   build(o, where): Loss {
-    const terms = configs(o, "losses", where).map((c, i) => build<Loss>("loss", c, `${where}.losses[${i}]`));
+    const terms = configs(o, "losses", where).map((c, i) => build<Loss>("loss", subLoss(o, c, `${where}.losses[${i}]`), `${where}.losses[${i}]`));
     const weights = weightsFor(o, terms.length, where);
     return (logits, target) => terms.map((term, i) => term(logits, target).mul(weights[i])).reduce((a, b) => a.add(b));
   },
@@ -42,7 +50,7 @@ function resizeTarget(target: Tensor, size: number[]): Tensor {
 }
 
 function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLoss {
-  const loss = build<Loss>("loss", (o.values.loss ?? null) as Config, `${where}.loss`);
+  const loss = build<Loss>("loss", subLoss(o, (o.values.loss ?? null) as Config, `${where}.loss`), `${where}.loss`);
   const resize = o.oneOf("resize", ["logits", "target"], "logits");
   const weights = o.numbers("weights");
   return (outputs, target) => {
@@ -63,7 +71,7 @@ function deepSupervisionFrom(o: Options, where: string): DeepSupervisedLoss {
 export const deepSupervision: LossSpec<DeepSupervisedLoss> = {
   name: "deep_supervision",
   formerly: ["deep-supervision"],
-  options: ["loss", "weights", "resize"],
+  options: ["loss", "weights", "resize", "ignoreIndex"],
   summary: "one loss over several outputs with weights, resizing logits up (bilinear) or the target down (nearest)",
   build: deepSupervisionFrom,
 };
