@@ -5,6 +5,8 @@
 // layer frees boxes deterministically (dispose) and through a FinalizationRegistry as a GC backstop.
 #pragma once
 
+#include "fault_guard.h"
+
 #include <napi.h>
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
@@ -56,6 +58,36 @@ auto guarded(Napi::Env env, const std::string& context, F&& body) -> decltype(bo
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, context + ": " + e.what());
   }
+}
+
+// Throws the "libtorch faulted earlier in this process; restart it" error, prefixed with `context`,
+// once a guarded call has faulted (see fault_guard.h). Every export that reaches libtorch calls it
+// first; the exceptions are the calls cleanup code makes in finally blocks and GC callbacks and that
+// compute nothing (freeBox, grad and inference mode switches, counters), so that they do not replace
+// the first error.
+inline void refuseAfterFault(Napi::Env env, const std::string& context) {
+  if (libtorchFaulted()) throw Napi::Error::New(env, faultedMessage(context));
+}
+
+// The error for a fault caught in the guarded call `context`.
+inline Napi::Error faultError(Napi::Env env, const std::string& context, int signal) {
+  return Napi::Error::New(env, context + ": libtorch crashed (" + faultName(signal) +
+                                   ") on these arguments; check shapes and values. The kernel was stopped mid-way, "
+                                   "skipping its cleanup and leaving its locks held, so libtorch cannot be trusted in "
+                                   "this process any more: every later call fails; restart it.");
+}
+
+using NativeFunction = Napi::Value (*)(const Napi::CallbackInfo&);
+
+// Exports `fn` as `name` (a string literal), refusing to run once libtorch has faulted.
+inline void exportChecked(Napi::Env env, Napi::Object exports, const char* name, NativeFunction fn) {
+  exports.Set(name, Napi::Function::New(
+                        env,
+                        [fn, name](const Napi::CallbackInfo& info) -> Napi::Value {
+                          refuseAfterFault(info.Env(), name);
+                          return fn(info);
+                        },
+                        name));
 }
 
 // Module sections, each in its own file.

@@ -390,7 +390,10 @@ Napi::Value opId(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
     throw Napi::TypeError::New(env, "opId(name, overload): both must be strings, e.g. opId(\"aten::add\", \"Tensor\")");
   }
-  return Napi::Number::New(env, resolve(env, info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value()));
+  std::string name = info[0].As<Napi::String>().Utf8Value();
+  std::string overload = info[1].As<Napi::String>().Utf8Value();
+  refuseAfterFault(env, overload.empty() ? name : name + "." + overload);
+  return Napi::Number::New(env, resolve(env, name, overload));
 }
 
 // Checks that libtorch 1.13 kernels lack, found by the fuzz test. The fault guard recovers from the
@@ -406,27 +409,19 @@ void checkPreconditions(Napi::Env env, const OpEntry& op, const torch::jit::Stac
   }
 }
 
-// Runs the kernel; a fault inside it becomes a JS error. The stack of a faulted call is leaked on
-// purpose: the kernel may have left it half-modified.
+// Runs the kernel; a fault inside it becomes a JS error, and every later call fails (fault_guard.h).
+// The stack of a faulted call is leaked on purpose: the kernel may have left it half-modified.
 void callGuarded(Napi::Env env, const OpEntry& op, torch::jit::Stack& stack) {
   auto* working = new torch::jit::Stack(std::move(stack));
-  sigjmp_buf jump;
-  int signal = sigsetjmp(jump, 0);
-  if (signal != 0) {
-    faultJump = nullptr;
-    throw Napi::Error::New(env, op.label + ": libtorch crashed (" + faultName(signal) +
-                                    ") on these arguments; check shapes and values. The kernel's memory is lost.");
-  }
-  faultJump = &jump;
+  int signal = 0;
   try {
-    op.handle.callBoxed(working);
+    signal = runCatchingFaults(op.label.c_str(), [&op, working] { op.handle.callBoxed(working); });
   } catch (...) {
-    faultJump = nullptr;
     stack = std::move(*working);
     delete working;
     guarded(env, op.label, [] { throw; });
   }
-  faultJump = nullptr;
+  if (signal != 0) throw faultError(env, op.label, signal);
   stack = std::move(*working);
   delete working;
 }
@@ -436,6 +431,7 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   OpEntry* op = info.Length() > 0 && info[0].IsNumber() ? entryFor(info[0].As<Napi::Number>().Int32Value()) : nullptr;
   if (op == nullptr) throw Napi::TypeError::New(env, "call(id, ...args): id must come from opId()");
+  refuseAfterFault(env, op->label);
   size_t given = info.Length() - 1;
   if (given > op->args.size()) {
     throw Napi::TypeError::New(env, op->label + ": takes " + std::to_string(op->args.size()) + " arguments, got " +
@@ -536,9 +532,10 @@ Napi::Value kindNames(const Napi::CallbackInfo& info) {
 
 void initDispatch(Napi::Env env, Napi::Object exports) {
   installFaultGuard();
+  // opId() and call() refuse after a fault themselves, naming the operator.
   exports.Set("opId", Napi::Function::New<opId>(env, "opId"));
   exports.Set("call", Napi::Function::New<call>(env, "call"));
-  exports.Set("schemas", Napi::Function::New<schemas>(env, "schemas"));
+  exportChecked(env, exports, "schemas", schemas);
   exports.Set("kindNames", Napi::Function::New<kindNames>(env, "kindNames"));
 }
 

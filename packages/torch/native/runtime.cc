@@ -39,9 +39,11 @@ Napi::Value backward(const Napi::CallbackInfo& info) {
   std::vector<at::Tensor> grads = tensorList(env, info[1], "grads");
   bool retain = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
   bool create = info.Length() > 3 && info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
-  guarded(env, "backward", [&] {
-    torch::autograd::backward(outputs, grads, retain, create);
+  // The CPU autograd engine runs the backward kernels on this thread: guarded like an operator call.
+  int signal = guarded(env, "backward", [&] {
+    return runCatchingFaults("backward", [&] { torch::autograd::backward(outputs, grads, retain, create); });
   });
+  if (signal != 0) throw faultError(env, "backward", signal);
   return env.Undefined();
 }
 
@@ -56,9 +58,17 @@ Napi::Value grad(const Napi::CallbackInfo& info) {
   if (info.Length() > 3 && info[3].IsBoolean()) retain = info[3].As<Napi::Boolean>().Value();
   bool allowUnused = info.Length() > 5 && info[5].IsBoolean() && info[5].As<Napi::Boolean>().Value();
   return guarded(env, "grad", [&]() -> Napi::Value {
-    auto result = torch::autograd::grad(outputs, inputs, grads, retain, create, allowUnused);
-    Napi::Array out = Napi::Array::New(env, result.size());
-    for (size_t i = 0; i < result.size(); i++) out.Set(i, boxTensor(env, result[i]));
+    auto owned = std::make_unique<std::vector<at::Tensor>>();
+    std::vector<at::Tensor>* result = owned.get();
+    int signal = runCatchingFaults("grad", [&] {
+      *result = torch::autograd::grad(outputs, inputs, grads, retain, create, allowUnused);
+    });
+    if (signal != 0) {
+      owned.release();  // leaked on purpose, as the stack of a faulted operator call
+      throw faultError(env, "grad", signal);
+    }
+    Napi::Array out = Napi::Array::New(env, result->size());
+    for (size_t i = 0; i < result->size(); i++) out.Set(i, boxTensor(env, (*result)[i]));
     return out;
   });
 }
@@ -138,18 +148,20 @@ Napi::Value manualSeed(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void initRuntime(Napi::Env env, Napi::Object exports) {
-  exports.Set("backward", Napi::Function::New<backward>(env, "backward"));
-  exports.Set("autogradGrad", Napi::Function::New<grad>(env, "autogradGrad"));
+  exportChecked(env, exports, "backward", backward);
+  exportChecked(env, exports, "autogradGrad", grad);
+  exportChecked(env, exports, "setNumThreads", setNumThreads);
+  exportChecked(env, exports, "getNumThreads", getNumThreads);
+  exportChecked(env, exports, "manualSeed", manualSeed);
+  exportChecked(env, exports, "getRngState", getRngState);
+  exportChecked(env, exports, "setRngState", setRngState);
+  // Mode switches that noGrad/enableGrad/inferenceMode undo in finally blocks: they only set this
+  // thread's flags and keep working after a fault, so they do not replace the first error.
   exports.Set("isGradEnabled", Napi::Function::New<isGradEnabled>(env, "isGradEnabled"));
   exports.Set("setGradEnabled", Napi::Function::New<setGradEnabled>(env, "setGradEnabled"));
   exports.Set("enterInferenceMode", Napi::Function::New<enterInferenceMode>(env, "enterInferenceMode"));
   exports.Set("exitInferenceMode", Napi::Function::New<exitInferenceMode>(env, "exitInferenceMode"));
   exports.Set("isInferenceMode", Napi::Function::New<isInferenceMode>(env, "isInferenceMode"));
-  exports.Set("setNumThreads", Napi::Function::New<setNumThreads>(env, "setNumThreads"));
-  exports.Set("getNumThreads", Napi::Function::New<getNumThreads>(env, "getNumThreads"));
-  exports.Set("manualSeed", Napi::Function::New<manualSeed>(env, "manualSeed"));
-  exports.Set("getRngState", Napi::Function::New<getRngState>(env, "getRngState"));
-  exports.Set("setRngState", Napi::Function::New<setRngState>(env, "setRngState"));
   exports.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
 }
 

@@ -40,7 +40,9 @@ Napi::Array intArray(Napi::Env env, at::IntArrayRef values) {
 }
 
 // Frees the box (and its tensor): from dispose(), or from the GC backstop once the JS Tensor is
-// unreachable without having been disposed.
+// unreachable without having been disposed. Never refuses, so cleanup in finally blocks and GC
+// callbacks cannot replace the first error: once libtorch has faulted, the box goes but its tensor
+// is leaked, since freeing it would run libtorch code (fault_guard.h).
 Napi::Value freeBox(const Napi::CallbackInfo& info) {
   if (info.Length() > 0 && info[0].IsExternal()) {
     TensorBox* box = unboxTensor(info.Env(), info[0]);
@@ -253,21 +255,30 @@ TensorBox* unboxTensor(Napi::Env env, const Napi::Value& value) {
 
 void releaseBox(Napi::Env env, TensorBox* box) {
   if (!box->tensor.defined()) return;
-  box->tensor.reset();
+  if (libtorchFaulted()) {
+    new at::Tensor(std::move(box->tensor));  // leaked: freeing it would run libtorch code (freeBox)
+  } else {
+    box->tensor.reset();
+  }
   if (box->accountedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, -box->accountedBytes);
   box->accountedBytes = 0;
   envData(env).liveTensors--;
 }
 
 void initTensorBox(Napi::Env env, Napi::Object exports) {
-  const std::pair<const char*, Napi::Value (*)(const Napi::CallbackInfo&)> functions[] = {
-      {"freeBox", freeBox}, {"shape", shape}, {"strides", strides},
+  const std::pair<const char*, NativeFunction> functions[] = {
+      {"shape", shape}, {"strides", strides},
       {"dtype", dtype}, {"device", device}, {"numel", numel}, {"ndim", ndim}, {"isContiguous", isContiguous},
       {"requiresGrad", requiresGrad}, {"setRequiresGrad", setRequiresGrad}, {"grad", grad}, {"setGrad", setGrad},
       {"sameTensor", sameTensor}, {"isLeaf", isLeaf}, {"gradFn", gradFn}, {"item", item}, {"toBuffer", toBuffer},
-      {"fromBuffer", fromBuffer}, {"liveTensors", liveTensors}, {"externalMemory", externalMemory},
+      {"fromBuffer", fromBuffer},
   };
-  for (const auto& [name, fn] : functions) exports.Set(name, Napi::Function::New(env, fn, name));
+  for (const auto& [name, fn] : functions) exportChecked(env, exports, name, fn);
+  // Bookkeeping that keeps working after a fault (see freeBox).
+  const std::pair<const char*, NativeFunction> unchecked[] = {
+      {"freeBox", freeBox}, {"liveTensors", liveTensors}, {"externalMemory", externalMemory},
+  };
+  for (const auto& [name, fn] : unchecked) exports.Set(name, Napi::Function::New(env, fn, name));
 }
 
 }  // namespace segkit

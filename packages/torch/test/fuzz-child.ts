@@ -1,13 +1,23 @@
 // Child process of fuzz.test.ts: calls operators with random arguments drawn from their schemas and
 // reports how many calls returned or threw. A native crash would end this process with a signal.
-// Usage: node fuzz-child.js SEED COUNT [--all] [--verbose]
+// A fault the guard catches ends libtorch for this process (every later call is refused), so the
+// child stops at the first one and reports where to go on: the parent starts a fresh child there.
+// The arguments of operator number i depend only on the seed and i, so a resumed run calls the
+// same operators with the same arguments as an uninterrupted one would.
+// Usage: node fuzz-child.js SEED COUNT [--from I] [--all] [--verbose]
 import { native, type SchemaArgument } from "../src/native.js";
 import * as torch from "../src/index.js";
 
 const [seedText, countText] = process.argv.slice(2);
 const includeInternal = process.argv.includes("--all");
 const verbose = process.argv.includes("--verbose");
-let state = Number(seedText) >>> 0 || 1;
+const fromIndex = process.argv.indexOf("--from");
+const from = fromIndex > 0 ? Number(process.argv[fromIndex + 1]) : 0;
+const seed = Number(seedText) >>> 0 || 1;
+// One thread: a kernel that faults then faults on the calling thread, where the guard makes it an
+// error, and not on an OpenMP worker, where it would end the process (fault_guard.h).
+torch.setNumThreads(1);
+let state = seed;
 const rand = (): number => {
   state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
   return state / 2 ** 32;
@@ -62,10 +72,15 @@ const chosen = names.slice(0, Number(countText));
 const faults: string[] = [];
 let returned = 0;
 let threw = 0;
-for (const name of chosen) {
-  for (const schema of byName.get(name)!) {
+let next = chosen.length;
+let refusedAfterFault = false;
+operators: for (let index = from; index < chosen.length; index++) {
+  state = (Math.imul(seed, 2654435761) ^ Math.imul(index + 1, 40503)) >>> 0 || 1;
+  torch.manualSeed(seed * 100_003 + index);
+  for (const schema of byName.get(chosen[index])!) {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (verbose) process.stderr.write(`${schema.schema}\n`);
+      let faulted = false;
       torch.tidy(() => {
         const args = schema.args.map(randomValue);
         try {
@@ -75,11 +90,21 @@ for (const name of chosen) {
           threw++;
           if (/libtorch crashed/.test((e as Error).message)) {
             faults.push(schema.name);
+            faulted = true;
             if (verbose) process.stderr.write(`FAULT ${(e as Error).message}\n`);
           }
         }
       });
+      if (faulted) {
+        try {
+          torch.ones([1]);
+        } catch (e) {
+          refusedAfterFault = /libtorch faulted earlier in this process/.test((e as Error).message);
+        }
+        next = index + 1;
+        break operators;
+      }
     }
   }
 }
-console.log(JSON.stringify({ operators: chosen.length, returned, threw, faults, live: torch.liveTensors() }));
+console.log(JSON.stringify({ from, next, returned, threw, faults, refusedAfterFault, live: torch.liveTensors() }));
