@@ -19,11 +19,11 @@ const [CROP_H, CROP_W] = [360, 480];
 const IGNORE = 11;
 
 export const CAMVID_TRAIN_PIPELINE = [
-  { type: "Resize", scale: [480, 360], ratioRange: [0.5, 2.0] },
-  { type: "RandomCrop", size: [CROP_H, CROP_W], catMaxRatio: 0.75 },
-  { type: "RandomFlip", prob: 0.5 },
-  { type: "PhotoMetricDistortion" },
-  { type: "Normalize" },
+  { type: "resize", scale: [480, 360], ratioRange: [0.5, 2.0] },
+  { type: "random_crop", size: [CROP_H, CROP_W], catMaxRatio: 0.75 },
+  { type: "random_flip", prob: 0.5 },
+  { type: "photo_metric_distortion" },
+  { type: "normalize" },
 ];
 
 interface Round {

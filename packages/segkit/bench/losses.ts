@@ -15,10 +15,10 @@ const THREADS = 2;
 const [N, C, H, W] = [4, 12, 360, 480];
 
 const LOSSES: Record<string, { type: string }> = {
-  "cross-entropy": { type: "cross-entropy" },
+  "cross-entropy": { type: "cross_entropy" },
   dice: { type: "dice" },
   focal: { type: "focal" },
-  "lovasz-softmax": { type: "lovasz-softmax" },
+  "lovasz-softmax": { type: "lovasz_softmax" },
 };
 
 // The same four losses in PyTorch, step for step the same computation as ours (one-hot by scatter,
