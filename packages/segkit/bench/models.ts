@@ -79,9 +79,9 @@ function checkout(r: Reference): string {
 
 /** Runs the yardstick of `c` with `extra` arguments and returns its JSON line. */
 function yardstick(c: Case, extra: string[]): Record<string, unknown> {
-  const common = ["--size", ...c.size.map(String), "--classes", String(CLASSES), "--threads", String(THREADS)];
+  const common = ["--size", ...c.size.map(String), "--classes", String(CLASSES)];
   if (!c.reference) return runPeer([...extra, "--model", c.model, ...common]);
-  const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, c.model, "--checkout", checkout(c.reference), ...common, ...extra],
+  const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, c.model, "--checkout", checkout(c.reference), ...common, "--threads", String(THREADS), ...extra],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(out.trim().split("\n").pop()!) as Record<string, unknown>;
 }
@@ -89,7 +89,7 @@ function yardstick(c: Case, extra: string[]): Record<string, unknown> {
 /** One timed yardstick iteration after its warm-up, in a fresh process. */
 function yardstickRound(c: Case): number {
   const timing = ["--iters", "1", "--warmup", String(WARMUP)];
-  const extra = c.reference ? timing : ["bench", "--mode", c.mode, "--batch", String(c.batch), ...timing, ...(c.optimized ? ["--optimize"] : [])];
+  const extra = c.reference ? timing : ["bench", "--mode", c.mode, "--batch", String(c.batch), "--threads", String(THREADS), ...timing, ...(c.optimized ? ["--optimize"] : [])];
   return yardstick(c, extra).ms_per_iter as number;
 }
 
