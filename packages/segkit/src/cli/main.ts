@@ -11,6 +11,7 @@ import { registerTrain } from "./train.js";
 import { registerDemo } from "./demo.js";
 import { registerList } from "./list.js";
 import { registerExport } from "./export.js";
+import { registerZoo } from "./zoo.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -25,6 +26,7 @@ registerTrain(program);
 registerDemo(program);
 registerList(program);
 registerExport(program);
+registerZoo(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

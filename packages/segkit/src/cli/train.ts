@@ -7,7 +7,7 @@ import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
 import { evaluate } from "../engine/evaluate.js";
 import { checkModelFitsData } from "../engine/model-fits-data.js";
-import { loadModel, loadRunConfig, predictionClasses } from "../engine/load.js";
+import { checkpointFor, loadModel, loadRunConfig, predictionClasses } from "../engine/load.js";
 import { predictFile, predictionPipeline } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
@@ -17,6 +17,17 @@ import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"]);
+const CHECKPOINT_EXTENSIONS = new Set([".safetensors", ".pth", ".pt"]);
+const NO_CHECKPOINT_HELP = "without a checkpoint, the model zoo's trained weights for a shipped config name (segkit zoo)";
+
+/** `predict CONFIG [CHECKPOINT] INPUTS...`: the first path is the checkpoint when it has a checkpoint's extension. */
+export function splitCheckpoint(paths: string[]): { checkpoint: string | undefined; inputs: string[] } {
+  const [first, ...rest] = paths;
+  const checkpoint = CHECKPOINT_EXTENSIONS.has(extname(first).toLowerCase()) ? first : undefined;
+  const inputs = checkpoint === undefined ? paths : rest;
+  if (inputs.length === 0) throw new Error(`predict: no input images given after the checkpoint ${first}`);
+  return { checkpoint, inputs };
+}
 
 /** Files named on the command line, folders expanded to the images they hold. */
 export function imageFiles(inputs: string[]): string[] {
@@ -75,18 +86,18 @@ export function registerTrain(program: Command): void {
     });
 
   program
-    .command("test <config> <checkpoint>")
-    .description("evaluate a checkpoint on the config's validation data")
+    .command("test <config> [checkpoint]")
+    .description(`evaluate a checkpoint on the config's validation data; ${NO_CHECKPOINT_HELP}`)
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
     .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
     .option("--fold-bn", FOLD_BN_HELP)
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, checkpoint: string, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
       const test = testOverrides(run.test, o);
-      const { model } = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
+      const { model } = loadModel(run, checkpointFor(config, given), { foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
         checkModelFitsData(model, loader.dataset, "config.data.val.dataset");
@@ -99,14 +110,16 @@ export function registerTrain(program: Command): void {
     });
 
   program
-    .command("predict <config> <checkpoint> <inputs...>")
-    .description("predict image files or folders: label PNGs of class ids (palette), colour overlays and per-class areas")
+    .command("predict <config> <paths...>")
+    .description(`predict image files or folders (paths: [checkpoint] inputs...): label PNGs of class ids (palette), colour overlays and per-class areas; ${NO_CHECKPOINT_HELP}`)
     .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
-    .action(async (config: string, checkpoint: string, inputs: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean }) => {
+    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean }) => {
+      const { checkpoint: given, inputs } = splitCheckpoint(paths);
+      const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
       const test = testOverrides(run.test, o);
       const files = imageFiles(inputs);

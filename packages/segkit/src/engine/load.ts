@@ -14,6 +14,7 @@ import type { Segmentor } from "../models/segmentors/segmentor.js";
 import type { Dataset } from "../data/types.js";
 import "../data/index.js";
 import { readClassInfo, type ClassInfo } from "./class-info.js";
+import { zooWeights } from "./model-zoo.js";
 import { runConfig, type RunConfig } from "./run-config.js";
 
 /** The configs shipped with segkit (packages/segkit/configs). */
@@ -37,6 +38,15 @@ export async function loadRunConfig(given: string, overrides: readonly string[] 
   const config = applyOverrides(await loadConfig(resolveConfigPath(given)), overrides);
   resolveRoots(config, process.cwd());
   return runConfig(config);
+}
+
+/** The weights to load: the checkpoint given, or else the model zoo's for a shipped config name. */
+export function checkpointFor(config: string, checkpoint: string | undefined): string {
+  if (checkpoint !== undefined) return checkpoint;
+  if (!shippedConfigNames().includes(config)) {
+    throw new Error(`config ${config}: no checkpoint given (segkit's trained weights belong to shipped config names; see \`segkit zoo\`)`);
+  }
+  return zooWeights(config).weightsPath;
 }
 
 export interface LoadModelOptions {

@@ -1,7 +1,10 @@
 // The run's record: scalars.jsonl (the loss and its parts averaged over each interval, the lr at its
-// end, validation metrics), config.json, and the progress line. Nothing is written before a resume
-// has been validated (beforeTrain comes after it); a resumed run drops the records after its checkpoint.
-import { writeFileSync } from "node:fs";
+// end, validation metrics), sessions.jsonl (each start and end of the process: command, CPU,
+// iterations, so a model-zoo manifest can list every resumption), config.json, and the progress
+// line. Nothing is written before a resume has been validated (beforeTrain comes after it); a resumed
+// run drops the scalar records after its checkpoint.
+import { appendFileSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
 import { join } from "node:path";
 import type { Summary } from "@segkit/metrics";
 import { register } from "../../config/registry.js";
@@ -10,6 +13,12 @@ import { ScalarLog } from "../scalar-log.js";
 import type { Hook, TrainRun, TrainStep } from "./hook.js";
 
 export const SCALARS_FILE = "scalars.jsonl";
+export const SESSIONS_FILE = "sessions.jsonl";
+
+/** One line of sessions.jsonl. */
+export type SessionRecord =
+  | { event: "start"; time: string; iteration: number; command: string[]; cpu: string; threads: number; node: string }
+  | { event: "end"; time: string; iteration: number; seconds: number };
 
 export class LoggerHook implements Hook {
   readonly name = "logger";
@@ -25,6 +34,14 @@ export class LoggerHook implements Hook {
     writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
     writeFileSync(join(run.workDir, "config.json"), JSON.stringify(run.config, null, 2));
     if (run.resumedFrom) run.progress.note(`resumed from ${run.resumedFrom} at iteration ${run.iteration}`);
+    appendSession(run, {
+      event: "start", time: new Date().toISOString(), iteration: run.iteration, command: process.argv.slice(2),
+      cpu: cpus()[0]?.model ?? "unknown", threads: run.config.train.threads, node: process.version,
+    });
+  }
+
+  afterRun(run: TrainRun): void {
+    appendSession(run, { event: "end", time: new Date().toISOString(), iteration: run.iteration, seconds: run.seconds() });
   }
 
   afterTrainIter(run: TrainRun, { parts, lr }: TrainStep): void {
@@ -45,8 +62,12 @@ export class LoggerHook implements Hook {
   }
 }
 
+function appendSession(run: TrainRun, record: SessionRecord): void {
+  appendFileSync(join(run.workDir, SESSIONS_FILE), JSON.stringify(record) + "\n");
+}
+
 register<Hook>("hook", "logger", {
   options: ["interval"],
-  summary: "scalars.jsonl, config.json and the progress line",
+  summary: "scalars.jsonl, sessions.jsonl, config.json and the progress line",
   build: (o) => new LoggerHook(num(o, "interval", 10, "hook logger", [1, Infinity])),
 });
