@@ -88,13 +88,31 @@ test("default initialisation follows PyTorch's bounds", () => {
   bn.dispose();
 });
 
-test("train()/eval() reach every descendant", () => {
+test("train()/eval() reach every descendant, through each child's own train()", () => {
   const net = new Net();
   net.eval();
   assert.ok(net.modules().every((m) => !m.training));
   net.train();
   assert.ok(net.modules().every((m) => m.training));
   net.dispose();
+  // A child that keeps part of itself in eval mode (a frozen stage) is obeyed from the root.
+  class KeepsStemInEval extends Net {
+    override train(on = true): this {
+      super.train(on);
+      this.stem.train(false);
+      return this;
+    }
+  }
+  class Outer extends nn.Module {
+    readonly inner = this.registerModule("inner", new KeepsStemInEval());
+    forward(x: torch.Tensor): torch.Tensor {
+      return this.inner.call(x);
+    }
+  }
+  const outer = new Outer().train();
+  assert.equal(outer.inner.stem.at(1).training, false);
+  assert.equal(outer.inner.layer1.training, true);
+  outer.dispose();
 });
 
 test("loadStateDict copies in place, keeps parameter identity and reports keys", () => {
@@ -102,7 +120,7 @@ test("loadStateDict copies in place, keeps parameter identity and reports keys",
   const b = new Net();
   const weight = b.stem.at(0) as nn.Conv2d;
   const before = weight.weight;
-  assert.deepEqual(b.loadStateDict(a.stateDict()), { missingKeys: [], unexpectedKeys: [] });
+  assert.deepEqual(b.loadStateDict(a.stateDict()), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
   assert.equal(weight.weight, before);
   assert.deepEqual(weight.weight.toArray(), (a.stem.at(0) as nn.Conv2d).weight.toArray());
   assert.equal(weight.weight.requiresGrad, true);
@@ -111,22 +129,26 @@ test("loadStateDict copies in place, keeps parameter identity and reports keys",
   partial.delete("heads.aux.bias");
   partial.set("extra.weight", partial.get("heads.main.bias")!);
   assert.throws(() => b.loadStateDict(partial), /missing keys: heads\.aux\.bias; unexpected keys: extra\.weight/);
-  assert.deepEqual(b.loadStateDict(partial, { strict: false }), { missingKeys: ["heads.aux.bias"], unexpectedKeys: ["extra.weight"] });
+  assert.deepEqual(b.loadStateDict(partial, { strict: false }), { missingKeys: ["heads.aux.bias"], unexpectedKeys: ["extra.weight"], mismatchedKeys: [] });
 
   // Checkpoints from before BatchNorm's num_batches_tracked (torchvision's older weights) still load.
   const old = new Map([...a.stateDict()].filter(([k]) => !k.endsWith("num_batches_tracked")));
-  assert.deepEqual(b.loadStateDict(old), { missingKeys: [], unexpectedKeys: [] });
+  assert.deepEqual(b.loadStateDict(old), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
 
   const wrong = new Map(a.stateDict());
   torch.tidy(() => {
     wrong.set("stem.0.weight", torch.zeros([4, 3, 5, 5]));
-    assert.throws(() => b.loadStateDict(wrong, { strict: false }), /shape mismatch for stem\.0\.weight: checkpoint \[4,3,5,5\], module \[4,3,3,3\]/);
+    assert.throws(() => b.loadStateDict(wrong), /shape mismatch for stem\.0\.weight: checkpoint \[4,3,5,5\], module \[4,3,3,3\]/);
+    // strict: false copies the tensors that fit and reports the one that does not.
+    const kept = (b.stem.at(0) as nn.Conv2d).weight.toArray();
+    assert.deepEqual(b.loadStateDict(wrong, { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: ["stem.0.weight"] });
+    assert.deepEqual((b.stem.at(0) as nn.Conv2d).weight.toArray(), kept);
   });
   a.dispose();
   b.dispose();
 });
 
-test("save/load round-trips through safetensors; a corrupt file is named", () => withTempDir((dir) => {
+test("load reads safetensors or .pth by content, renames through a key map; a corrupt file is named", () => withTempDir((dir) => {
   const a = new Net();
   const b = new Net();
   torch.noGrad(() => (a.layer1.at(0) as Block).bn1.running_mean!.fill_(0.5));
@@ -134,9 +156,19 @@ test("save/load round-trips through safetensors; a corrupt file is named", () =>
   a.save(file);
   b.load(file);
   for (const [k, t] of b.stateDict()) assert.deepEqual(t.toArray(), a.stateDict().get(k)!.toArray(), k);
+  // A .pth under a name that says nothing, its keys prefixed as a wrapper module would write them.
+  const pth = join(dir, "net.bin");
+  torch.savePth(pth, new Map([...a.stateDict()].map(([k, t]) => [`module.${k}`, t])));
+  const c = new Net();
+  assert.deepEqual(c.load(pth, { keyMap: (k) => k.replace(/^module\./, "") }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
+  for (const [k, t] of c.stateDict()) assert.deepEqual(t.toArray(), a.stateDict().get(k)!.toArray(), k);
+  assert.throws(() => c.load(pth), /net\.bin: .*missing keys: stem\.0\.weight.*unexpected keys: module\.stem\.0\.weight/);
+  assert.throws(() => c.load(pth, { keyMap: () => "same" }), /net\.bin: keys "module\.stem\.0\.weight" and "module\.stem\.0\.bias" both map to "same"/);
+  c.dispose();
   const bad = join(dir, "bad.safetensors");
   writeFileSync(bad, "not a safetensors file");
-  assert.throws(() => b.load(bad), /bad\.safetensors/);
+  assert.throws(() => b.load(bad), /bad\.safetensors: neither a safetensors file nor a torch\.save checkpoint/);
+  assert.throws(() => b.load(join(dir, "absent.pth")), /absent\.pth: cannot read weights \(ENOENT\)/);
   a.dispose();
   b.dispose();
 }));

@@ -67,7 +67,8 @@ test("a U-Net state dict exported by PyTorch loads with zero missing/unexpected 
     const expected = tensors.get("__output__")!;
     tensors.delete("__input__");
     tensors.delete("__output__");
-    const { missingKeys, unexpectedKeys } = unet.loadStateDict(tensors, { strict: false });
+    const { missingKeys, unexpectedKeys, mismatchedKeys } = unet.loadStateDict(tensors, { strict: false });
+    assert.deepEqual(mismatchedKeys, []);
     assert.deepEqual(missingKeys, []);
     assert.deepEqual(unexpectedKeys, []);
     for (const t of tensors.values()) t.dispose();

@@ -5,7 +5,8 @@ import { Tensor } from "../tensor.js";
 import { noGrad } from "../autograd.js";
 import { tidy } from "../scope.js";
 import { isFloatingDtype, type DType } from "../dtype.js";
-import { loadSafetensors, saveSafetensors } from "../safetensors.js";
+import { saveSafetensors } from "../safetensors.js";
+import { loadWeights, renameKeys, type KeyMap } from "../weights-file.js";
 import { contiguous, detach, to } from "../generated/ops.js";
 import type { MemoryFormat } from "../generated/ops.js";
 
@@ -19,6 +20,13 @@ export interface HookHandle {
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
+  /** Keys whose shapes differ (only with strict: false; strict loads refuse them). */
+  mismatchedKeys: string[];
+}
+
+export interface LoadOptions {
+  /** Default true: missing, unexpected and mismatched keys are an error; false loads the rest and reports them. */
+  strict?: boolean;
 }
 
 type Slot = "parameter" | "buffer";
@@ -161,33 +169,33 @@ export abstract class Module {
 
   /**
    * Copies values from `stateDict` into this module's tensors in place (parameters keep their
-   * identity, so optimizers holding them stay valid). Shape mismatches are always an error; missing
-   * and unexpected keys are an error when `strict` (the default) and reported either way.
+   * identity, so optimizers holding them stay valid). Missing and unexpected keys and shape
+   * mismatches are reported by name; when `strict` (the default) any of them is an error and nothing
+   * is copied, otherwise the matching tensors are copied and the rest reported.
    */
-  loadStateDict(stateDict: Map<string, Tensor> | Record<string, Tensor>, { strict = true } = {}): LoadResult {
+  loadStateDict(stateDict: Map<string, Tensor> | Record<string, Tensor>, { strict = true }: LoadOptions = {}): LoadResult {
     const source = stateDict instanceof Map ? stateDict : new Map(Object.entries(stateDict));
     const own = this.stateDict();
     const optional = new Set([...this.namedModules()].flatMap(([path, m]) => m.optionalStateKeys().map((k) => join(path, k))));
     const missingKeys = [...own.keys()].filter((k) => !source.has(k) && !optional.has(k));
     const unexpectedKeys = [...source.keys()].filter((k) => !own.has(k));
-    const mismatched: string[] = [];
-    for (const [key, t] of own) {
-      const s = source.get(key);
-      if (s && s.shape.join() !== t.shape.join()) mismatched.push(`${key}: checkpoint [${s.shape}], module [${t.shape}]`);
+    const mismatchedKeys = [...own].filter(([k, t]) => source.has(k) && source.get(k)!.shape.join() !== t.shape.join()).map(([k]) => k);
+    if (strict) {
+      const problems = [
+        ...(mismatchedKeys.length > 0 ? [shapeMismatch(mismatchedKeys, source, own)] : []),
+        ...(missingKeys.length > 0 ? [`missing keys: ${missingKeys.join(", ")}`] : []),
+        ...(unexpectedKeys.length > 0 ? [`unexpected keys: ${unexpectedKeys.join(", ")}`] : []),
+      ];
+      if (problems.length > 0) throw new Error(`${this.constructor.name}.loadStateDict: ${problems.join("; ")}`);
     }
-    const problems = [
-      ...(mismatched.length > 0 ? [`shape mismatch for ${mismatched.join("; ")}`] : []),
-      ...(strict && missingKeys.length > 0 ? [`missing keys: ${missingKeys.join(", ")}`] : []),
-      ...(strict && unexpectedKeys.length > 0 ? [`unexpected keys: ${unexpectedKeys.join(", ")}`] : []),
-    ];
-    if (problems.length > 0) throw new Error(`${this.constructor.name}.loadStateDict: ${problems.join("; ")}`);
+    const skip = new Set(mismatchedKeys);
     noGrad(() => {
       for (const [key, t] of own) {
         const s = source.get(key);
-        if (s) t.copy_(s);
+        if (s && !skip.has(key)) t.copy_(s);
       }
     });
-    return { missingKeys, unexpectedKeys };
+    return { missingKeys, unexpectedKeys, mismatchedKeys };
   }
 
   /**
@@ -203,11 +211,15 @@ export abstract class Module {
     saveSafetensors(path, this.stateDict());
   }
 
-  /** Loads a safetensors state dict written by save() or by PyTorch (same key names). */
-  load(path: string, options: { strict?: boolean } = {}): LoadResult {
-    const { tensors } = loadSafetensors(path);
+  /**
+   * Loads weights from a safetensors or .pth/.pt file (told apart by content; a .pth's state dict may
+   * be nested under "state_dict" or "model"), renaming its keys with `keyMap` first when given.
+   * Errors name the file.
+   */
+  load(path: string, { keyMap, ...options }: LoadOptions & { keyMap?: KeyMap } = {}): LoadResult {
+    const { tensors } = loadWeights(path);
     try {
-      return this.loadStateDict(tensors, options);
+      return this.loadStateDict(keyMap ? renameKeys(tensors, keyMap, path) : tensors, options);
     } catch (err) {
       throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
     } finally {
@@ -215,8 +227,10 @@ export abstract class Module {
     }
   }
 
+  /** Sets train mode here and, through each child's train(), below: a module overriding train() (a frozen stage kept in eval) is obeyed, as in PyTorch. */
   train(on = true): this {
-    for (const m of this.modules()) m.training = on;
+    this.training = on;
+    for (const child of this.#children.values()) child.train(on);
     return this;
   }
 
@@ -298,6 +312,13 @@ export abstract class Module {
     const lines = [...this.#children].map(([name, m]) => `  (${name}): ${m.toString().replace(/\n/g, "\n  ")}`);
     return lines.length === 0 ? this.describe() : `${this.constructor.name}(\n${lines.join("\n")}\n)`;
   }
+}
+
+/** The first mismatch with both shapes, then how many more (a checkpoint of another variant has many). */
+function shapeMismatch(keys: string[], source: Map<string, Tensor>, own: Map<string, Tensor>): string {
+  const [first, ...rest] = keys;
+  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.slice(0, 5).join(", ")}${rest.length > 5 ? ", ..." : ""})` : "";
+  return `shape mismatch for ${first}: checkpoint [${source.get(first)!.shape}], module [${own.get(first)!.shape}]${more}`;
 }
 
 function join(prefix: string, name: string): string {
