@@ -10,8 +10,11 @@ import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
 // The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
+// SegFormer-B2…B5 spend 13 s initialising 27–85 M parameters: their depths at MiT-B0-like widths here.
+const NARROW_MIT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], decoderChannels: 32 };
 const NARROWER: Record<string, Record<string, unknown>> = {
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
+  segformer_b2: NARROW_MIT, segformer_b3: NARROW_MIT, segformer_b4: NARROW_MIT, segformer_b5: NARROW_MIT,
 };
 
 test("the meta-device count equals the allocated model's count, for every registered model", () => {

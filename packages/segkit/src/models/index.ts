@@ -15,6 +15,7 @@ import "./segmentors/ddrnet/variants.js";
 import "./segmentors/pidnet/variants.js";
 import "./segmentors/stdc/variants.js";
 import "./segmentors/fast-scnn/variants.js";
+import "./segmentors/segformer/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";
@@ -42,4 +43,7 @@ export { BiSeNetV2, type BiSeNetV2Options } from "./segmentors/bisenet-v2/model.
 export { ENet, type ENetOptions } from "./segmentors/enet/model.js";
 export { DDRNet, type DDRNetOptions } from "./segmentors/ddrnet/model.js";
 export { PIDNet, type PIDNetOptions } from "./segmentors/pidnet/model.js";
+export { MixVisionTransformer, type MiTOptions } from "./backbones/mit/mit.js";
+export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
+export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { complexity, type Complexity } from "./complexity.js";

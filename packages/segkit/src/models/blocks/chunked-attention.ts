@@ -1,0 +1,27 @@
+// Scaled dot-product attention computed over slices of the queries, so that the attention matrix
+// never exists whole: SegFormer-B0's first stage at 1024×2048 has 131,072 queries × 2,048 reduced
+// keys, 1 GiB of float32 weights per head. Softmax normalises each query's row on its own, so the
+// slices give exactly the unsliced result.
+import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+
+/** Attention weights alive at a time by default: 2^25 float32 = 128 MiB. */
+export const ATTENTION_CHUNK_ELEMENTS = 2 ** 25;
+
+/**
+ * softmax(q·kᵀ × scale)·v for q (B, heads, N, d) and k, v (B, heads, M, d); computed over query
+ * slices holding at most `maxElements` attention weights (at least one query per slice).
+ */
+export function chunkedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, maxElements = ATTENTION_CHUNK_ELEMENTS): Tensor {
+  const [batch, heads, queries] = q.shape;
+  const keys = k.shape[2];
+  const rows = Math.max(1, Math.floor(maxElements / (batch * heads * keys)));
+  const attend = (part: Tensor): Tensor => part.matmul(k.transpose(-2, -1)).mul(scale).softmax(-1).matmul(v);
+  if (rows >= queries) return attend(q);
+  const slices: Tensor[] = [];
+  for (let start = 0; start < queries; start += rows) {
+    slices.push(torch.tidy(() => attend(q.slice(2, start, Math.min(start + rows, queries)))));
+  }
+  // The slices are the size of the output (no attention weights): the caller's scope frees them.
+  return torch.cat(slices, 2);
+}
