@@ -3,6 +3,7 @@
 import "./backbones/resnet/variants.js";
 import "./backbones/mobilenet/variants.js";
 import "./backbones/vgg/variants.js";
+import "./backbones/vit/variants.js";
 import "./segmentors/encoder-decoder/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
@@ -22,6 +23,7 @@ export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";
 export { MobileNetV2 } from "./backbones/mobilenet/mobilenet-v2.js";
 export { MobileNetV3, type MobileNetV3Options } from "./backbones/mobilenet/mobilenet-v3.js";
 export { VGG16, type VGGOptions } from "./backbones/vgg/vgg.js";
+export { VisionTransformer, type ViTOptions } from "./backbones/vit/vit.js";
 export { FPN, type FPNOptions } from "./necks/fpn.js";
 export { DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 export { FCNHead } from "./heads/fcn-head.js";
