@@ -1,0 +1,14 @@
+export { connectedComponents, type Components } from "./connected-components.js";
+export { felzenszwalb, type FelzenszwalbOptions } from "./felzenszwalb.js";
+export { fillHoles, type FillHolesOptions } from "./fill-holes.js";
+export { checkImage, checkLabelMap, type Image, type LabelMap } from "./image.js";
+export { kmeans, type KMeansOptions, type KMeansResult } from "./kmeans.js";
+export { dilateMask, labelMorphology, type MorphologyOperation, type MorphologyOptions } from "./morphology.js";
+export type { Connectivity } from "./neighbours.js";
+export { otsuThreshold } from "./otsu.js";
+export { regionGrowing, type RegionGrowingOptions } from "./region-growing.js";
+export { slic, type SlicOptions, type Superpixels } from "./slic.js";
+export { removeSmallRegions } from "./small-regions.js";
+export { boundaryRecall, undersegmentationError, type SuperpixelMetricOptions } from "./superpixel-metrics.js";
+export { superpixelMajority } from "./superpixel-refine.js";
+export { watershed, type WatershedOptions } from "./watershed.js";
