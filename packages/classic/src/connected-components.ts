@@ -3,7 +3,7 @@
  * label, numbered 0..count-1 in order of their first pixel in raster order.
  */
 import { checkLabelMap, type LabelMap } from "./image.js";
-import { neighbourOffsets, type Connectivity } from "./neighbours.js";
+import { Neighbourhood, type Connectivity } from "./neighbours.js";
 
 export interface Components extends LabelMap {
   count: number;
@@ -13,8 +13,8 @@ export interface Components extends LabelMap {
 
 export function connectedComponents(map: LabelMap, options: { connectivity?: Connectivity } = {}): Components {
   checkLabelMap("connectedComponents", "map", map);
-  const offsets = neighbourOffsets("connectedComponents", options.connectivity ?? 4);
   const { width, height, labels } = map;
+  const neighbours = new Neighbourhood("connectedComponents", width, height, options.connectivity ?? 4);
   const out = new Int32Array(labels.length).fill(-1);
   const stack = new Int32Array(labels.length);
   const sizes: number[] = [];
@@ -31,11 +31,9 @@ export function connectedComponents(map: LabelMap, options: { connectivity?: Con
       size++;
       const x = p % width;
       const y = (p - x) / width;
-      for (const [dy, dx] of offsets) {
-        const ny = y + dy;
-        const nx = x + dx;
-        if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-        const q = ny * width + nx;
+      for (let k = 0; k < neighbours.count; k++) {
+        const q = neighbours.at(x, y, k);
+        if (q < 0) continue;
         if (out[q] < 0 && labels[q] === label) {
           out[q] = count;
           stack[top++] = q;

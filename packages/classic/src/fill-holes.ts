@@ -4,7 +4,7 @@
  * connected 4-wise by default (scipy's default structure); `maxSize` leaves larger holes alone.
  */
 import { checkInteger, checkLabelMap, type LabelMap } from "./image.js";
-import { neighbourOffsets, type Connectivity } from "./neighbours.js";
+import { Neighbourhood, type Connectivity } from "./neighbours.js";
 
 export interface FillHolesOptions {
   /** The label whose holes are filled (default 1, a binary mask's foreground). */
@@ -20,8 +20,8 @@ export function fillHoles(map: LabelMap, options: FillHolesOptions = {}): LabelM
   const label = options.label ?? 1;
   const maxSize = options.maxSize ?? Infinity;
   if (maxSize !== Infinity) checkInteger("fillHoles", "maxSize", maxSize, 0);
-  const offsets = neighbourOffsets("fillHoles", options.connectivity ?? 4);
   const { width, height } = map;
+  const neighbours = new Neighbourhood("fillHoles", width, height, options.connectivity ?? 4);
   const labels = Int32Array.from(map.labels);
   const seen = new Uint8Array(labels.length);
   const region = new Int32Array(labels.length);
@@ -37,11 +37,9 @@ export function fillHoles(map: LabelMap, options: FillHolesOptions = {}): LabelM
       const x = p % width;
       const y = (p - x) / width;
       if (x === 0 || y === 0 || x === width - 1 || y === height - 1) touchesBorder = true;
-      for (const [dy, dx] of offsets) {
-        const ny = y + dy;
-        const nx = x + dx;
-        if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-        const q = ny * width + nx;
+      for (let k = 0; k < neighbours.count; k++) {
+        const q = neighbours.at(x, y, k);
+        if (q < 0) continue;
         if (!seen[q] && labels[q] !== label) {
           seen[q] = 1;
           region[size++] = q;

@@ -5,7 +5,7 @@
  * to the earlier-queued pixel. Pixels farther than `maxDistance` from every adjacent region stay 0.
  */
 import { checkImage, checkLabelMap, checkNumber, checkSameSize, type Image, type LabelMap } from "./image.js";
-import { neighbourOffsets, type Connectivity } from "./neighbours.js";
+import { Neighbourhood, type Connectivity } from "./neighbours.js";
 import { PixelQueue } from "./priority-queue.js";
 
 export interface RegionGrowingOptions {
@@ -22,8 +22,8 @@ export function regionGrowing(image: Image, seeds: LabelMap, options: RegionGrow
   checkSameSize("regionGrowing", image, "image", seeds, "seeds");
   const maxDistance = options.maxDistance ?? Infinity;
   if (maxDistance !== Infinity) checkNumber("regionGrowing", "maxDistance", maxDistance, 0);
-  const offsets = neighbourOffsets("regionGrowing", options.connectivity ?? 4);
   const { width, height, channels: d, data } = image;
+  const neighbours = new Neighbourhood("regionGrowing", width, height, options.connectivity ?? 4);
   let regions = 0;
   for (let p = 0; p < seeds.labels.length; p++) {
     const s = seeds.labels[p];
@@ -52,12 +52,9 @@ export function regionGrowing(image: Image, seeds: LabelMap, options: RegionGrow
   const queueNeighbours = (p: number, r: number): void => {
     const x = p % width;
     const y = (p - x) / width;
-    for (const [dy, dx] of offsets) {
-      const ny = y + dy;
-      const nx = x + dx;
-      if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-      const q = ny * width + nx;
-      if (out[q] !== 0) continue;
+    for (let k = 0; k < neighbours.count; k++) {
+      const q = neighbours.at(x, y, k);
+      if (q < 0 || out[q] !== 0) continue;
       const dist = distance(q, r);
       if (dist <= maxDistance) queue.push(dist, age++, q, r);
     }

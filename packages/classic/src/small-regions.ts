@@ -5,14 +5,14 @@
  */
 import { connectedComponents } from "./connected-components.js";
 import { checkInteger, checkLabelMap, type LabelMap } from "./image.js";
-import { neighbourOffsets, type Connectivity } from "./neighbours.js";
+import { Neighbourhood, type Connectivity } from "./neighbours.js";
 
 export function removeSmallRegions(map: LabelMap, options: { minSize: number; connectivity?: Connectivity }): LabelMap {
   checkLabelMap("removeSmallRegions", "map", map);
   checkInteger("removeSmallRegions", "minSize", options.minSize, 0);
   const connectivity = options.connectivity ?? 4;
-  const offsets = neighbourOffsets("removeSmallRegions", connectivity);
   const { width, height } = map;
+  const neighbours = new Neighbourhood("removeSmallRegions", width, height, connectivity);
   const labels = Int32Array.from(map.labels);
   for (;;) {
     const components = connectedComponents({ width, height, labels }, { connectivity });
@@ -35,12 +35,9 @@ export function removeSmallRegions(map: LabelMap, options: { minSize: number; co
         const p = pixels[i];
         const x = p % width;
         const y = (p - x) / width;
-        for (const [dy, dx] of offsets) {
-          const ny = y + dy;
-          const nx = x + dx;
-          if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-          const q = ny * width + nx;
-          if (components.labels[q] !== c) border.set(labels[q], (border.get(labels[q]) ?? 0) + 1);
+        for (let k = 0; k < neighbours.count; k++) {
+          const q = neighbours.at(x, y, k);
+          if (q >= 0 && components.labels[q] !== c) border.set(labels[q], (border.get(labels[q]) ?? 0) + 1);
         }
       }
       let best = labels[pixels[first[c]]];

@@ -7,7 +7,7 @@
  * its heap leaves unspecified. Neighbours: 4- or 8-connected.
  */
 import { checkImage, checkLabelMap, checkSameSize, type Image, type LabelMap } from "./image.js";
-import { neighbourOffsets } from "./neighbours.js";
+import { Neighbourhood } from "./neighbours.js";
 import { PixelQueue } from "./priority-queue.js";
 
 export interface WatershedOptions {
@@ -28,7 +28,7 @@ export function watershed(surface: Image, markers: LabelMap, options: WatershedO
   const { width, height } = surface;
   const mask = options.mask;
   if (mask && mask.length !== width * height) throw new RangeError(`watershed: mask has ${mask.length} entries, expected ${width}×${height} = ${width * height}`);
-  const offsets = neighbourOffsets("watershed", options.connectivity ?? 4);
+  const neighbours = new Neighbourhood("watershed", width, height, options.connectivity ?? 4);
   const values = surface.data;
   const out = new Int32Array(width * height);
   const queue = new PixelQueue(width * height);
@@ -45,12 +45,9 @@ export function watershed(surface: Image, markers: LabelMap, options: WatershedO
     const p = queue.pop();
     const x = p % width;
     const y = (p - x) / width;
-    for (const [dy, dx] of offsets) {
-      const ny = y + dy;
-      const nx = x + dx;
-      if (ny < 0 || ny >= height || nx < 0 || nx >= width) continue;
-      const q = ny * width + nx;
-      if (out[q] !== 0 || (mask && !mask[q])) continue;
+    for (let k = 0; k < neighbours.count; k++) {
+      const q = neighbours.at(x, y, k);
+      if (q < 0 || out[q] !== 0 || (mask && !mask[q])) continue;
       out[q] = out[p];
       queue.push(values[q], age++, q);
     }
