@@ -29,6 +29,10 @@ torch.manualSeed(3);
 // Tensors the forward closes over are not module state: they are recorded as constants.
 const weight = torch.randn([4, 2, 3, 3]);
 const slope = torch.rand([4]);
+const linearWeight = torch.randn([6, 6]);
+const linearBias = torch.randn([6]);
+const normWeight = torch.rand([6]).add(0.5);
+const normBias = torch.randn([6]);
 
 test("transposed convolution (stride, padding, output padding, groups)", () =>
   onnxMatches((x) => torch.convTranspose2d(x, weight, null, 2, 1, 1, 2), [1, 4, 5, 6]));
@@ -53,6 +57,16 @@ test("reductions, reverse subtraction, softmax and activations", () =>
     const centred = x.sub(x.mean([2, 3], true)).mul(x.sum([1], true).sigmoid());
     return torch.rsub(centred.hardswish(), 1).softmax(1).add(x.hardsigmoid().div(2));
   }, [2, 3, 4, 4]));
+
+test("token ops: flatten, transpose, permute, reshape, slice, linear with and without bias, matmul, layer norm, gelu", () =>
+  onnxMatches((x) => {
+    const tokens = x.flatten(2).transpose(1, 2); // (1, 20, 6)
+    const projected = torch.linear(tokens, linearWeight, linearBias).add(torch.linear(tokens, linearWeight));
+    const normed = torch.layerNorm(projected, [6], normWeight, normBias, 1e-6);
+    const heads = normed.reshape([1, 20, 2, 3]).permute([0, 2, 1, 3]);
+    const scores = heads.slice(2, 3, 17).matmul(heads.transpose(-2, -1)).softmax(-1);
+    return torch.gelu(scores.matmul(heads));
+  }, [1, 6, 4, 5]));
 
 test("an operator without a translation is named with its count", () => {
   const recording = torch.recordForward(new ForwardOf((x) => x.cumsum(1).cumsum(0)), [torch.randn([2, 3])]);

@@ -219,6 +219,78 @@ function softmax(op: string): Translation {
 /** aten::argmax(self, dim, keepdim). */
 const argmax: Translation = (b, n) => b.single(n, "ArgMax", [b.tensor(n.inputs[0])], { axis: { int: int(b, n.inputs[1]) }, keepdims: { int: flag(b, n.inputs[2]) ? 1 : 0 } });
 
+/** aten::reshape / view / flatten: Reshape to the recorded output shape (sizes are constants at export time). */
+const reshapeToRecorded: Translation = (b, n) => {
+  const outShape = n.outputs[0].shape;
+  if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
+  b.single(n, "Reshape", [b.tensor(n.inputs[0]), b.int64s(outShape)]);
+};
+
+/** The rank of a recorded tensor, and a dimension in [0, rank). */
+function rankOf(b: GraphBuilder, n: RecordedNode): number {
+  const rank = b.described(n.inputs[0]).shape?.length;
+  if (rank === undefined) throw new Error(`export: ${n.kind} needs the recorded input shape`);
+  return rank;
+}
+const axis = (dim: number, rank: number): number => (dim < 0 ? dim + rank : dim);
+
+/** aten::permute(self, dims). */
+const permute: Translation = (b, n) => {
+  const rank = rankOf(b, n);
+  b.single(n, "Transpose", [b.tensor(n.inputs[0])], { perm: { ints: ints(b, n.inputs[1]).map((d) => axis(d, rank)) } });
+};
+
+/** aten::transpose(self, dim0, dim1): a permutation swapping two axes. */
+const transpose: Translation = (b, n) => {
+  const rank = rankOf(b, n);
+  const perm = Array.from({ length: rank }, (_, i) => i);
+  const [d0, d1] = [axis(int(b, n.inputs[1]), rank), axis(int(b, n.inputs[2]), rank)];
+  [perm[d0], perm[d1]] = [perm[d1], perm[d0]];
+  b.single(n, "Transpose", [b.tensor(n.inputs[0])], { perm: { ints: perm } });
+};
+
+/** aten::slice(self, dim, start, end, step): bounds clamped to the recorded size (torch's open end is 2⁶³ − 1). */
+const slice: Translation = (b, n) => {
+  const shape = b.described(n.inputs[0]).shape;
+  if (!shape) throw new Error("export: aten::slice needs the recorded input shape");
+  const dim = axis(int(b, n.inputs[1]), shape.length);
+  const bound = (id: number, fallback: number): number => {
+    const v = b.constant(id) as number | null;
+    if (v === null) return fallback;
+    return Math.min(Math.max(v < 0 ? v + shape[dim] : v, 0), shape[dim]);
+  };
+  const [start, end] = [bound(n.inputs[2], 0), bound(n.inputs[3], shape[dim])];
+  b.single(n, "Slice", [b.tensor(n.inputs[0]), b.int64s([start]), b.int64s([end]), b.int64s([dim]), b.int64s([int(b, n.inputs[4])])]);
+};
+
+/** aten::linear(input, weight, bias): input · weightᵀ (+ bias). */
+const linear: Translation = (b, n) => {
+  const [input, weight, bias] = n.inputs;
+  const product = b.node("MatMul", [b.tensor(input), b.node("Transpose", [b.tensor(weight)], { perm: { ints: [1, 0] } })[0]])[0];
+  const biasValue = b.get(bias);
+  if ("constant" in biasValue && biasValue.constant === null) b.set(n.outputs[0], { tensor: product });
+  else b.single(n, "Add", [product, b.tensor(bias)]);
+};
+
+/** aten::layer_norm(input, normalized_shape, weight, bias, eps, cudnn_enable): LayerNormalization over the trailing axes. */
+const layerNorm: Translation = (b, n) => {
+  const [input, normalizedShape, weight, bias, eps] = n.inputs;
+  const noneOf = (id: number): boolean => { const v = b.get(id); return "constant" in v && v.constant === null; };
+  if (noneOf(weight) || noneOf(bias)) throw new Error("export: aten::layer_norm without affine weight and bias has no translation");
+  b.single(n, "LayerNormalization", [b.tensor(input), b.tensor(weight), b.tensor(bias)],
+    { axis: { int: -ints(b, normalizedShape).length }, epsilon: { float: b.constant(eps) as number } });
+};
+
+/** aten::gelu(self, approximate): x · (1 + erf(x / √2)) / 2 (opset 17 has no Gelu). */
+const gelu: Translation = (b, n) => {
+  if (n.inputs.length > 1 && b.constant(n.inputs[1]) !== "none") throw new Error("export: aten::gelu with the tanh approximation has no translation");
+  const x = b.tensor(n.inputs[0]);
+  const dtype = b.described(n.inputs[0]).dtype ?? "float32";
+  const erf = b.node("Erf", [b.node("Div", [x, b.scalar(Math.SQRT2, dtype)])[0]])[0];
+  const onePlus = b.node("Add", [erf, b.scalar(1, dtype)])[0];
+  b.single(n, "Mul", [b.node("Mul", [x, onePlus])[0], b.scalar(0.5, dtype)]);
+};
+
 export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
   ["aten::_convolution", convolution],
   ["aten::batch_norm", batchNorm],
@@ -250,4 +322,14 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::dropout", dropout],
   ["aten::feature_dropout", dropout],
   ["aten::contiguous", identity],
+  ["aten::reshape", reshapeToRecorded],
+  ["aten::view", reshapeToRecorded],
+  ["aten::flatten", reshapeToRecorded],
+  ["aten::permute", permute],
+  ["aten::transpose", transpose],
+  ["aten::slice", slice],
+  ["aten::linear", linear],
+  ["aten::matmul", elementwise("MatMul")],
+  ["aten::layer_norm", layerNorm],
+  ["aten::gelu", gelu],
 ]);
