@@ -2,7 +2,8 @@
  * Felzenszwalb–Huttenlocher graph-based segmentation (IJCV 2004) on the 8-connected pixel grid, as
  * skimage.segmentation.felzenszwalb computes it: samples as floats in [0, 1] smoothed by a Gaussian
  * of σ, edge weights the Euclidean colour distance, edges taken in ascending weight (ties: right,
- * down, down-right, up-right edges, each in raster order — skimage's unstable sort may differ there),
+ * down, down-right, up-right edges, each in raster order — skimage's unstable sort may differ there;
+ * weights within 2⁻³² of each other count as tied),
  * two regions merged when the edge is lighter than both internal differences plus scale/255/size
  * (kept in float32, as skimage does), then regions under `minSize` merged along the same edge order.
  * Labels are 0..count-1 in order of each region's first pixel.
@@ -10,7 +11,7 @@
 import { floatSamples } from "./float-image.js";
 import { gaussianSmooth } from "./gaussian.js";
 import { checkImage, checkInteger, checkNumber, type Image } from "./image.js";
-import { argsortNonNegative } from "./radix-sort.js";
+import { argsortNonNegative } from "./argsort.js";
 import type { Superpixels } from "./slic.js";
 import { DisjointSets } from "./union-find.js";
 
@@ -23,6 +24,9 @@ export interface FelzenszwalbOptions {
   minSize?: number;
 }
 
+// skimage's edge order: right, down, down-right, up-right neighbours as [ay, ax, by, bx] pixel offsets.
+const DIRECTIONS = [[0, 1, 0, 0], [1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 1, 0]];
+
 /** The grid's edges: endpoints a[e], b[e] and weights, in skimage's order. */
 function gridEdges(data: Float64Array, width: number, height: number, channels: number): { a: Int32Array; b: Int32Array; weight: Float64Array } {
   const n = (height * (width - 1)) + ((height - 1) * width) + 2 * ((height - 1) * (width - 1));
@@ -30,20 +34,24 @@ function gridEdges(data: Float64Array, width: number, height: number, channels: 
   const b = new Int32Array(n);
   const weight = new Float64Array(n);
   let e = 0;
-  const add = (p: number, q: number): void => {
-    let sum = 0;
-    for (let c = 0; c < channels; c++) {
-      const d = data[p * channels + c] - data[q * channels + c];
-      sum += d * d;
+  for (const [ay, ax, by, bx] of DIRECTIONS) {
+    const rows = height - Math.max(ay, by);
+    const cols = width - Math.max(ax, bx);
+    for (let y = 0; y < rows; y++) {
+      for (let x = 0; x < cols; x++, e++) {
+        const p = (y + ay) * width + x + ax;
+        const q = (y + by) * width + x + bx;
+        let sum = 0;
+        for (let c = 0; c < channels; c++) {
+          const d = data[p * channels + c] - data[q * channels + c];
+          sum += d * d;
+        }
+        a[e] = p;
+        b[e] = q;
+        weight[e] = Math.sqrt(sum);
+      }
     }
-    a[e] = p;
-    b[e] = q;
-    weight[e++] = Math.sqrt(sum);
-  };
-  for (let y = 0; y < height; y++) for (let x = 0; x + 1 < width; x++) add(y * width + x + 1, y * width + x); // right
-  for (let y = 0; y + 1 < height; y++) for (let x = 0; x < width; x++) add((y + 1) * width + x, y * width + x); // down
-  for (let y = 0; y + 1 < height; y++) for (let x = 0; x + 1 < width; x++) add((y + 1) * width + x + 1, y * width + x); // down-right
-  for (let y = 0; y + 1 < height; y++) for (let x = 0; x + 1 < width; x++) add(y * width + x + 1, (y + 1) * width + x); // up-right
+  }
   return { a, b, weight };
 }
 
@@ -62,21 +70,29 @@ export function felzenszwalb(image: Image, options: FelzenszwalbOptions = {}): S
 
   const k = scale / 255;
   const sets = new DisjointSets(width * height);
+  const { parent, size } = sets;
   const internal = new Float64Array(width * height);
+  // The two passes inline the set operations: they run once per edge.
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
   for (let i = 0; i < order.length; i++) {
     const e = order[i];
-    const ra = sets.find(a[e]);
-    const rb = sets.find(b[e]);
+    const ra = find(a[e]);
+    const rb = find(b[e]);
     if (ra === rb) continue;
-    const limitA = Math.fround(internal[ra] + k / sets.size[ra]);
-    const limitB = Math.fround(internal[rb] + k / sets.size[rb]);
-    if (weight[e] < Math.min(limitA, limitB)) internal[sets.unionRoots(ra, rb)] = weight[e];
+    const w = weight[e];
+    if (w < Math.fround(internal[ra] + k / size[ra]) && w < Math.fround(internal[rb] + k / size[rb])) internal[sets.unionRoots(ra, rb)] = w;
   }
   for (let i = 0; i < order.length; i++) {
     const e = order[i];
-    const ra = sets.find(a[e]);
-    const rb = sets.find(b[e]);
-    if (ra !== rb && (sets.size[ra] < minSize || sets.size[rb] < minSize)) sets.unionRoots(ra, rb);
+    const ra = find(a[e]);
+    const rb = find(b[e]);
+    if (ra !== rb && (size[ra] < minSize || size[rb] < minSize)) sets.unionRoots(ra, rb);
   }
   return { width, height, ...labelsBySet(sets, width * height) };
 }

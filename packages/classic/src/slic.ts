@@ -127,24 +127,13 @@ function cluster(feature: Float64Array, width: number, height: number, channels:
       const yMax = Math.trunc(Math.min(cy + o.windowY + 1, height));
       const xMin = Math.trunc(Math.max(cx - o.windowX, 0));
       const xMax = Math.trunc(Math.min(cx + o.windowX + 1, width));
-      for (let y = yMin; y < yMax; y++) {
-        const dy = (cy - y) * (cy - y);
-        for (let x = xMin; x < xMax; x++) {
-          const dx = (cx - x) * (cx - x);
-          let d = (0 + dy + dx) * o.spatialWeight;
-          const p = y * width + x;
-          let colour = 0;
-          for (let c = 0; c < channels; c++) {
-            const t = feature[p * channels + c] - centres[s * stride + 2 + c];
-            colour += t * t;
-          }
-          d += o.zero ? colour / maxColourDistance[s] : colour;
-          if (distance[p] > d) {
-            labels[p] = s;
-            distance[p] = d;
-            changed = true;
-          }
-        }
+      // Dividing by 1 leaves a number unchanged, so plain SLIC shares SLICO's arithmetic.
+      const colourNorm = o.zero ? maxColourDistance[s] : 1;
+      const window = { yMin, yMax, xMin, xMax };
+      if (channels === 3) {
+        if (assignRgb(feature, width, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourNorm)) changed = true;
+      } else if (assignAny(feature, width, channels, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourNorm)) {
+        changed = true;
       }
     }
     if (!changed) break;
@@ -175,4 +164,61 @@ function cluster(feature: Float64Array, width: number, height: number, channels:
     }
   }
   return labels;
+}
+
+interface Window {
+  yMin: number;
+  yMax: number;
+  xMin: number;
+  xMax: number;
+}
+
+/**
+ * Moves the pixels of `w` that are nearer to centre s than to their current one; true when any
+ * moved. The RGB/Lab case is unrolled: this loop is where SLIC spends its time.
+ */
+function assignRgb(feature: Float64Array, width: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourNorm: number): boolean {
+  const c0 = centres[colourAt];
+  const c1 = centres[colourAt + 1];
+  const c2 = centres[colourAt + 2];
+  let changed = false;
+  for (let y = w.yMin; y < w.yMax; y++) {
+    const dy = (cy - y) * (cy - y);
+    for (let x = w.xMin, p = y * width + w.xMin; x < w.xMax; x++, p++) {
+      const dx = (cx - x) * (cx - x);
+      const t0 = feature[3 * p] - c0;
+      const t1 = feature[3 * p + 1] - c1;
+      const t2 = feature[3 * p + 2] - c2;
+      const d = (dy + dx) * spatialWeight + (t0 * t0 + t1 * t1 + t2 * t2) / colourNorm;
+      if (distance[p] > d) {
+        labels[p] = s;
+        distance[p] = d;
+        changed = true;
+      }
+    }
+  }
+  return changed;
+}
+
+/** assignRgb for any number of channels. */
+function assignAny(feature: Float64Array, width: number, channels: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourNorm: number): boolean {
+  let changed = false;
+  for (let y = w.yMin; y < w.yMax; y++) {
+    const dy = (cy - y) * (cy - y);
+    for (let x = w.xMin, p = y * width + w.xMin; x < w.xMax; x++, p++) {
+      const dx = (cx - x) * (cx - x);
+      let colour = 0;
+      for (let c = 0; c < channels; c++) {
+        const t = feature[p * channels + c] - centres[colourAt + c];
+        colour += t * t;
+      }
+      const d = (dy + dx) * spatialWeight + colour / colourNorm;
+      if (distance[p] > d) {
+        labels[p] = s;
+        distance[p] = d;
+        changed = true;
+      }
+    }
+  }
+  return changed;
 }
