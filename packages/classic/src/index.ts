@@ -1,14 +1,17 @@
 export { connectedComponents, type Components } from "./connected-components.js";
 export { felzenszwalb, type FelzenszwalbOptions } from "./felzenszwalb.js";
 export { fillHoles, type FillHolesOptions } from "./fill-holes.js";
+export { rgbToGrey } from "./grey.js";
 export { checkImage, checkLabelMap, type Image, type LabelMap } from "./image.js";
 export { kmeans, type KMeansOptions, type KMeansResult } from "./kmeans.js";
 export { dilateMask, labelMorphology, type MorphologyOperation, type MorphologyOptions } from "./morphology.js";
 export type { Connectivity } from "./neighbours.js";
 export { otsuThreshold } from "./otsu.js";
 export { regionGrowing, type RegionGrowingOptions } from "./region-growing.js";
+export { regularSeeds } from "./regular-seeds.js";
 export { slic, type SlicOptions, type Superpixels } from "./slic.js";
 export { removeSmallRegions } from "./small-regions.js";
-export { boundaryRecall, undersegmentationError, type SuperpixelMetricOptions } from "./superpixel-metrics.js";
+export { sobel } from "./sobel.js";
+export { boundaryRecall, labelBoundaries, undersegmentationError, type SuperpixelMetricOptions } from "./superpixel-metrics.js";
 export { superpixelMajority } from "./superpixel-refine.js";
 export { watershed, type WatershedOptions } from "./watershed.js";

@@ -18,8 +18,8 @@ export interface SuperpixelMetricOptions {
   ignoreIndex?: number;
 }
 
-/** 1 where the right or lower neighbour has another label. */
-function boundaryMask(map: LabelMap): Uint8Array {
+/** 1 where the right or lower neighbour has another label (the boundaries the metrics and overlays use). */
+export function labelBoundaries(map: LabelMap): Uint8Array {
   const { width, height, labels } = map;
   const out = new Uint8Array(labels.length);
   for (let y = 0, p = 0; y < height; y++) {
@@ -41,8 +41,8 @@ export function boundaryRecall(superpixels: LabelMap, groundTruth: LabelMap, opt
   const tolerance = options.tolerance ?? 2;
   checkInteger("boundaryRecall", "tolerance", tolerance, 0);
   const { width, height, labels: gt } = groundTruth;
-  const near = dilateMask(boundaryMask(superpixels), width, height, tolerance, "square");
-  const truth = boundaryMask(groundTruth);
+  const near = dilateMask(labelBoundaries(superpixels), width, height, tolerance, "square");
+  const truth = labelBoundaries(groundTruth);
   const ignore = options.ignoreIndex;
   let total = 0;
   let found = 0;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { watershed } from "../src/index.js";
+import { regularSeeds, rgbToGrey, sobel, watershed } from "../src/index.js";
 import { loadFixtures } from "./fixtures.js";
 
 // skimage.segmentation.watershed (Debian python3-skimage) on the Sobel gradient of three CamVid val
@@ -24,6 +24,16 @@ for (const image of fixtures.images) {
     let differ = 0;
     for (let p = 0; p < ours.labels.length; p++) if (ours.labels[p] !== image.watershed.labels[p]) differ++;
     assert.equal(differ, 0, `${differ} pixels differ`);
+  });
+}
+
+for (const image of fixtures.images) {
+  test(`the surface and markers come out as skimage's sobel(rgb2gray) and regular_seeds on ${image.name}`, () => {
+    const gradient = sobel(rgbToGrey(image.rgb));
+    let worst = 0;
+    for (let p = 0; p < gradient.data.length; p++) worst = Math.max(worst, Math.abs(gradient.data[p] - image.gradient.data[p]));
+    assert.ok(worst < 1e-6, `largest difference ${worst} (the fixture is float32)`);
+    assert.deepEqual(regularSeeds(image.rgb.width, image.rgb.height, 60).labels, image.markers.labels);
   });
 }
 
