@@ -12,7 +12,7 @@ const workspaceLock = JSON.parse(readFileSync(new URL("../package-lock.json", im
 
 const packages = {};
 const root = { name: "segkit-pack-test", version: "0.0.0", dependencies: {} };
-const workspaces = ["torch", "metrics", "segkit"].map((w) => JSON.parse(readFileSync(new URL(`../packages/${w}/package.json`, import.meta.url), "utf8")));
+const workspaces = ["torch", "metrics", "classic", "segkit"].map((w) => JSON.parse(readFileSync(new URL(`../packages/${w}/package.json`, import.meta.url), "utf8")));
 for (const { name, version, dependencies, license, bin, scripts } of workspaces) {
   const file = `${name.replace(/^@/, "").replace("/", "-")}-${version}.tgz`;
   const bytes = readFileSync(join(dir, file));

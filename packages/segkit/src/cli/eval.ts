@@ -100,7 +100,8 @@ async function readNames(file: string, k: number): Promise<string[]> {
   return names;
 }
 
-function integer(option: string, min: number) {
+/** A commander parser for an integer option ≥ min; the error names the option. */
+export function integer(option: string, min: number) {
   return (value: string): number => {
     const n = Number(value);
     if (!/^-?\d+$/.test(value.trim()) || n < min) {

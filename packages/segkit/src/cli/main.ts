@@ -4,6 +4,7 @@
  */
 import { createRequire } from "node:module";
 import { Command } from "commander";
+import { registerClassic } from "./classic.js";
 import { registerEval } from "./eval.js";
 import { registerDataset } from "./dataset.js";
 import { registerModels } from "./models.js";
@@ -27,6 +28,7 @@ registerDemo(program);
 registerList(program);
 registerExport(program);
 registerZoo(program);
+registerClassic(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

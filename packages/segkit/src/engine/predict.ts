@@ -4,7 +4,6 @@
 // a colour overlay and a JSON of per-class pixel areas per image. Outputs are written atomically.
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import sharp from "sharp";
 import * as torch from "@segkit/torch";
 import type { Config } from "../config/registry.js";
 import type { RawSample, Rgb, Transform } from "../data/types.js";
@@ -12,6 +11,7 @@ import { readRgbImage } from "../data/image-file.js";
 import { Rng } from "../data/rng.js";
 import { buildPipeline } from "../data/transforms/pipeline.js";
 import { writeLabelPng } from "../io/label-png-writer.js";
+import { writeRgbPng } from "../io/rgb-png-writer.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import type { ClassInfo } from "./class-info.js";
 import { predictProbabilities } from "./evaluate.js";
@@ -101,7 +101,7 @@ export async function writePrediction(outDir: string, name: string, rgb: Uint8Ar
     counts[labels[p]]++;
     for (let k = 0; k < 3; k++) overlay[p * 3 + k] = Math.round((1 - alpha) * rgb[p * 3 + k] + alpha * c[k]);
   }
-  torch.writeFileAtomic(files.overlay, await sharp(overlay, { raw: { width, height, channels: 3 } }).png().toBuffer());
+  await writeRgbPng(files.overlay, overlay, width, height);
   const total = labels.length;
   const areas = Object.fromEntries(info.classes.map((c, i) => [c, { pixels: counts[i], fraction: counts[i] / total }]));
   torch.writeFileAtomic(files.areas, JSON.stringify({ width, height, areas }, null, 2));
