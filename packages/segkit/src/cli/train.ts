@@ -1,13 +1,15 @@
 // `segkit train`, `segkit test` and `segkit predict`: the engine from the command line.
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
 import { evaluate } from "../engine/evaluate.js";
 import { checkModelFitsData } from "../engine/model-fits-data.js";
-import { checkpointFor, loadModel, loadRunConfig, predictionClasses } from "../engine/load.js";
+import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.js";
+import { openNetwork } from "../engine/open-network.js";
+import { ENGINES, type EngineName } from "../inference/engine.js";
 import { predictFile, predictionPipeline } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
@@ -16,8 +18,11 @@ import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
+const engineOption = () =>
+  new Option("--engine <engine>", "run the model on libtorch, or export it to ONNX and run that on onnxruntime (the checkpoint may then be an .onnx file)")
+    .choices(ENGINES).default("libtorch");
 const IMAGE_EXTENSIONS = new Set([".png", ".jpg", ".jpeg", ".webp", ".tif", ".tiff", ".bmp"]);
-const CHECKPOINT_EXTENSIONS = new Set([".safetensors", ".pth", ".pt"]);
+const CHECKPOINT_EXTENSIONS = new Set([".safetensors", ".pth", ".pt", ".onnx"]);
 const NO_CHECKPOINT_HELP = "without a checkpoint, the model zoo's trained weights for a shipped config name (segkit zoo)";
 
 /** `predict CONFIG [CHECKPOINT] INPUTS...`: the first path is the checkpoint when it has a checkpoint's extension. */
@@ -93,19 +98,20 @@ export function registerTrain(program: Command): void {
     .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
     .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
     .option("--fold-bn", FOLD_BN_HELP)
+    .addOption(engineOption())
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; engine: EngineName; json?: boolean }) => {
       const run = await loadRunConfig(config, o.set);
       const test = testOverrides(run.test, o);
-      const { model } = loadModel(run, checkpointFor(config, given), { foldBatchNorm: o.foldBn });
+      const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
-        checkModelFitsData(model, loader.dataset, "config.data.val.dataset");
-        const { summary } = await evaluate(model, loader, test);
+        checkModelFitsData(opened.model, loader.dataset, "config.data.val.dataset");
+        const { summary } = await evaluate(opened.network, loader, test);
         console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
       } finally {
         await loader.close();
-        model.dispose();
+        await opened.close();
       }
     });
 
@@ -117,7 +123,8 @@ export function registerTrain(program: Command): void {
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
-    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean }) => {
+    .addOption(engineOption())
+    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; engine: EngineName }) => {
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
@@ -125,17 +132,17 @@ export function registerTrain(program: Command): void {
       const files = imageFiles(inputs);
       checkDistinctNames(files);
       const pipeline = predictionPipeline(run.data.val.pipeline);
-      const loaded = loadModel(run, checkpoint, { foldBatchNorm: o.foldBn });
+      const opened = await openNetwork(run, checkpoint, { engine: o.engine, foldBatchNorm: o.foldBn });
       const progress = new Progress(process.stderr, 1);
       try {
-        const classes = predictionClasses(loaded, run, checkpoint);
+        const classes = predictionClasses(opened, run, checkpoint);
         for (const [i, file] of files.entries()) {
-          await predictFile(loaded.model, file, o.out, pipeline, test, classes);
+          await predictFile(opened.network, file, o.out, pipeline, test, classes);
           progress.update({ iter: i + 1, total: files.length, extra: file });
         }
       } finally {
         progress.done();
-        loaded.model.dispose();
+        await opened.close();
       }
       console.log(`${files.length} predictions written to ${resolve(o.out)} (labels/, overlays/, areas/)`);
     });

@@ -102,7 +102,7 @@ export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm
  * The classes and palette to write predictions with: the checkpoint's, or for a checkpoint without
  * them, the config's validation dataset's (which must then exist).
  */
-export function predictionClasses({ model, classes }: LoadedModel, config: RunConfig, checkpoint: string): ClassInfo {
+export function predictionClasses({ model, classes }: { model: Pick<Segmentor, "numClasses">; classes: ClassInfo | null }, config: RunConfig, checkpoint: string): ClassInfo {
   if (classes) return classes;
   let dataset: Dataset;
   try {

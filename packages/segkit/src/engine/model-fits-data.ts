@@ -5,7 +5,7 @@ import type { Dataset } from "../data/types.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 
 /** Throws naming both sides when `dataset` (at config key `datasetKey`) does not fit `model`. */
-export function checkModelFitsData(model: Segmentor, dataset: Dataset, datasetKey: string): void {
+export function checkModelFitsData(model: Pick<Segmentor, "numClasses" | "ignoreIndex">, dataset: Dataset, datasetKey: string): void {
   if (dataset.classes.length !== model.numClasses) {
     throw new Error(`${datasetKey} has ${dataset.classes.length} classes but config.model predicts ${model.numClasses}`);
   }

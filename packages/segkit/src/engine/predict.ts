@@ -5,6 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
 import type { Config } from "../config/registry.js";
 import type { RawSample, Rgb, Transform } from "../data/types.js";
 import { readRgbImage } from "../data/image-file.js";
@@ -14,7 +15,7 @@ import { writeLabelPng } from "../io/label-png-writer.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import type { ClassInfo } from "./class-info.js";
-import { predictProbabilities } from "./evaluate.js";
+import { networkProbabilities, predictProbabilities, type Network } from "./evaluate.js";
 import type { TestConfig } from "./run-config.js";
 
 export interface PredictionFiles {
@@ -61,23 +62,50 @@ function imageWindow(prepared: RawSample, file: string): Window {
   return window;
 }
 
+/** The pipeline's output as a normalised (1, 3, H, W) batch, and where the image lies in it. */
+function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch: Tensor; window: Window } {
+  const { width, height } = image;
+  // Test pipelines are deterministic (resize, pad, normalise): any seed gives the same result.
+  const prepared = pipeline({ ...image, label: new Uint8Array(width * height).fill(IMAGE_MARK) }, new Rng(0));
+  const window = imageWindow(prepared, image.meta.file);
+  const batch = torch.tidy(() => torch.tensor(prepared.pixels, { shape: [prepared.height, prepared.width, 3] }).permute([2, 0, 1]).to("float32").unsqueeze(0).contiguous());
+  return { batch, window };
+}
+
+/** Class ids at the image's size from probabilities over the pipeline's output. */
+function labelsOf(probabilities: Tensor, window: Window, width: number, height: number, numClasses: number): Uint8Array | Uint16Array {
+  return torch.tidy(() => {
+    let probs = probabilities.slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
+    if (window.height !== height || window.width !== width) probs = torch.upsampleBilinear2d(probs, [height, width], false);
+    const classes = probs.argmax(1);
+    return numClasses <= 256 ? (classes.to("uint8").toTypedArray() as Uint8Array) : Uint16Array.from(classes.to("int32").toTypedArray() as Int32Array);
+  });
+}
+
 /**
  * Class index per pixel (H×W) for one decoded RGB image, at the image's own size: uint8 for up to
  * 256 classes, uint16 beyond. `pipeline` comes from predictionPipeline.
  */
 export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig): Uint8Array | Uint16Array {
-  const { width, height } = image;
-  // Test pipelines are deterministic (resize, pad, normalise): any seed gives the same result.
-  const prepared = pipeline({ ...image, label: new Uint8Array(width * height).fill(IMAGE_MARK) }, new Rng(0));
-  const window = imageWindow(prepared, image.meta.file);
   return torch.tidy(() => {
-    const hwc = torch.tensor(prepared.pixels, { shape: [prepared.height, prepared.width, 3] });
-    const batch = hwc.permute([2, 0, 1]).to("float32").unsqueeze(0).contiguous();
-    let probs = predictProbabilities(model, batch, test).slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
-    if (window.height !== height || window.width !== width) probs = torch.upsampleBilinear2d(probs, [height, width], false);
-    const classes = probs.argmax(1);
-    return model.numClasses <= 256 ? (classes.to("uint8").toTypedArray() as Uint8Array) : Uint16Array.from(classes.to("int32").toTypedArray() as Int32Array);
+    const { batch, window } = prepare(image, pipeline);
+    return labelsOf(predictProbabilities(model, batch, test), window, image.width, image.height, model.numClasses);
   });
+}
+
+/** predictLabels for any network (a libtorch model or an engine such as onnxruntime). */
+export async function predictLabelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig): Promise<Uint8Array | Uint16Array> {
+  const { batch, window } = prepare(image, pipeline);
+  try {
+    const probabilities = await networkProbabilities(network, batch, test);
+    try {
+      return labelsOf(probabilities, window, image.width, image.height, network.numClasses);
+    } finally {
+      probabilities.dispose();
+    }
+  } finally {
+    batch.dispose();
+  }
 }
 
 /**
@@ -109,8 +137,8 @@ export async function writePrediction(outDir: string, name: string, rgb: Uint8Ar
 }
 
 /** Predicts one image file and writes its outputs under its name without extension; errors name the file. */
-export async function predictFile(model: Segmentor, file: string, outDir: string, pipeline: Transform, test: TestConfig, info: ClassInfo): Promise<PredictionFiles> {
+export async function predictFile(network: Network, file: string, outDir: string, pipeline: Transform, test: TestConfig, info: ClassInfo): Promise<PredictionFiles> {
   const image = await readRgbImage(file);
-  const labels = predictLabels(model, { ...image, meta: { file, size: [image.height, image.width] } }, pipeline, test);
+  const labels = await predictLabelsWith(network, { ...image, meta: { file, size: [image.height, image.width] } }, pipeline, test);
   return writePrediction(outDir, basename(file, extname(file)), image.pixels, labels, image.width, image.height, info);
 }

@@ -7,6 +7,8 @@ import type { Config } from "../../config/registry.js";
 import { segmentationLoss, type SegmentationLoss } from "../heads/segmentation-loss.js";
 import { resize } from "../blocks/resize.js";
 import { foldBatchNorms } from "./fold-batchnorm.js";
+import { runPlan } from "../../inference/plan.js";
+import { slidingWindowLogits } from "../../inference/sliding-window.js";
 
 export interface PredictOptions {
   mode: "whole" | "slide";
@@ -142,28 +144,6 @@ export abstract class Segmentor extends nn.Module {
   #slide(x: Tensor, { crop, stride }: PredictOptions): Tensor {
     if (!crop || !stride) throw new Error(`${this.constructor.name}.predict: slide mode needs crop and stride`);
     checkSlideWindows(crop, stride, `${this.constructor.name}.predict`);
-    const [n, , h, w] = x.shape;
-    const starts = (size: number, c: number, s: number): number[] => {
-      const count = Math.max(size - c + s - 1, 0) / s + 1;
-      // Like mmsegmentation, the last window is shifted back to end at the border.
-      return Array.from({ length: Math.floor(count) }, (_, i) => Math.max(Math.min(i * s + c, size) - c, 0));
-    };
-    let sum = torch.zeros([n, this.numClasses, h, w], { dtype: x.dtype });
-    const count = torch.zeros([1, 1, h, w], { dtype: x.dtype });
-    for (const y0 of starts(h, crop[0], stride[0])) {
-      for (const x0 of starts(w, crop[1], stride[1])) {
-        const [y1, x1] = [Math.min(y0 + crop[0], h), Math.min(x0 + crop[1], w)];
-        sum = torch.tidy(() => {
-          const logits = this.forward(x.slice(2, y0, y1).slice(3, x0, x1));
-          const placed = torch.constantPadNd(logits, [x0, w - x1, y0, h - y1]);
-          count.slice(2, y0, y1).slice(3, x0, x1).add_(1);
-          return sum.add_(placed);
-        });
-      }
-    }
-    const out = sum.div(count);
-    sum.dispose();
-    count.dispose();
-    return out;
+    return runPlan(slidingWindowLogits(x, crop, stride, this.numClasses), (window) => this.forward(window));
   }
 }
