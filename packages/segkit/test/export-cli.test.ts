@@ -48,7 +48,7 @@ test("export --format onnx writes a model onnxruntime runs with the checkpoint's
   const out = join(tmp, "unet.onnx");
   const r = segkit("export", configPath, checkpoint, "--format", "onnx", "--out", out, "--size", "32", "48");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /onnx written to .*unet\.onnx \(32×48; on a second input it differs from the model by/);
+  assert.match(r.stdout, /onnx written to .*unet\.onnx \(32×48; on a second input, 1×32×48, it differs from the model by/);
   const input = torch.randn([1, 3, 32, 48]);
   const expected = torch.noGrad(() => model.call(input));
   const session = await ort.InferenceSession.create(out);

@@ -132,6 +132,20 @@ test("segkit predict --engine onnxruntime runs a given .onnx file; its labels ag
   }
 });
 
+test("a given .onnx file with dynamic axes runs multi-scale sliding windows on whole batches", async () => {
+  const file = join(tmp, "dynamic.onnx");
+  exportModel(model, file, { format: "onnx", size: [32, 32], modelType: "unet", dynamic: true });
+  const engine = await OnnxRuntimeEngine.open(file, model);
+  const mode: TestConfig = { ...MODES.slide, scales: [0.5, 1], flip: true };
+  const images = torch.randn([2, 3, 48, 64]);
+  const expected = predictProbabilities(model, images, mode);
+  const got = await networkProbabilities(engine, images, mode);
+  const difference = torch.tidy(() => got.sub(expected).abs().max().item());
+  assert.ok(difference <= 1e-4, `probabilities differ by ${difference}`);
+  for (const t of [images, expected, got]) t.dispose();
+  await engine.dispose();
+});
+
 test("graphs the engine cannot use are refused, naming the file and the reason", async () => {
   const labels = join(tmp, "labels.onnx");
   exportModel(model, labels, { format: "onnx", size: [32, 32], modelType: "unet", argmax: true });

@@ -4,3 +4,4 @@ export { checkRecording, relativeDifference } from "./check.js";
 export { isRecording } from "./recording-guard.js";
 export type { RecordedGraph, RecordedNode, RecordedValue } from "../native.js";
 export { toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions } from "./onnx/to-onnx.js";
+export { bakedSizes } from "./baked-sizes.js";

@@ -2,7 +2,7 @@
 // (opset 17). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
 import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
-import { scalarMessage } from "./proto.js";
+import { onnxDataType, scalarMessage } from "./proto.js";
 
 export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
 
@@ -291,6 +291,13 @@ const gelu: Translation = (b, n) => {
   b.single(n, "Mul", [b.node("Mul", [x, onePlus])[0], b.scalar(0.5, dtype)]);
 };
 
+/** aten::to(self, dtype, ...): a cast to the recorded output's dtype. */
+const cast: Translation = (b, n) => {
+  const dtype = n.outputs[0].dtype;
+  if (!dtype) throw new Error("export: aten::to needs the recorded output dtype");
+  b.single(n, "Cast", [b.tensor(n.inputs[0])], { to: { int: onnxDataType(dtype, "aten::to") } });
+};
+
 export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
   ["aten::_convolution", convolution],
   ["aten::batch_norm", batchNorm],
@@ -332,4 +339,5 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::matmul", elementwise("MatMul")],
   ["aten::layer_norm", layerNorm],
   ["aten::gelu", gelu],
+  ["aten::to", cast],
 ]);

@@ -17,7 +17,15 @@ export interface OnnxOptions {
   outputNames?: string[];
   /** The model's name in the file. */
   name?: string;
+  /**
+   * Axes left free in the file, as torch.onnx names them: input or output name → axis → a symbolic
+   * name (e.g. { image: { 0: "batch" } }). Only for graphs that hold at every size (see bakedSizes).
+   */
+  dynamicAxes?: Record<string, Record<number, string>>;
 }
+
+/** Operators whose translation writes the recorded sizes into the file: a graph with them cannot leave axes free. */
+const WRITES_RECORDED_SIZES = new Set(["aten::reshape", "aten::view", "aten::flatten", "aten::slice"]);
 
 /** Aten operators of the recording that the table does not translate, with how often each occurs. */
 export function untranslatable(recording: Recording): Map<string, number> {
@@ -28,9 +36,10 @@ export function untranslatable(recording: Recording): Map<string, number> {
   return missing;
 }
 
-function valueInfo(name: string, value: RecordedValue): Record<string, unknown> {
+function valueInfo(name: string, value: RecordedValue, dynamic: Record<number, string> = {}): Record<string, unknown> {
   if (!value.dtype || !value.shape) throw new Error(`export: graph input/output ${name} has no recorded dtype and shape`);
-  return { name, type: { tensor_type: { elem_type: onnxDataType(value.dtype, name), shape: { dim: value.shape.map((d) => ({ dim_value: d })) } } } };
+  const dim = value.shape.map((d, axis) => (dynamic[axis] === undefined ? { dim_value: d } : { dim_param: dynamic[axis] }));
+  return { name, type: { tensor_type: { elem_type: onnxDataType(value.dtype, name), shape: { dim } } } };
 }
 
 /** The recording as the bytes of an ONNX model (opset 17). */
@@ -41,6 +50,8 @@ export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Ar
   }
   return tidy(() => {
     const graph = recording.graph();
+    const fixed = options.dynamicAxes && graph.nodes.find((n) => WRITES_RECORDED_SIZES.has(n.kind));
+    if (fixed) throw new Error(`export: ${fixed.kind} is written with its recorded sizes, so the file cannot have dynamic axes`);
     const used = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((v) => v.id)]);
     const b = new GraphBuilder(used);
     const [, ...inputs] = graph.inputs; // inputs[0] is the module itself
@@ -89,8 +100,8 @@ export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Ar
         name: options.name ?? "segkit",
         node: b.nodes,
         initializer: b.initializers,
-        input: inputs.map((v, i) => valueInfo(inputNames[i], v)),
-        output: described.map((v, i) => valueInfo(outputNames[i], v)),
+        input: inputs.map((v, i) => valueInfo(inputNames[i], v, options.dynamicAxes?.[inputNames[i]])),
+        output: described.map((v, i) => valueInfo(outputNames[i], v, options.dynamicAxes?.[outputNames[i]])),
       },
     };
     const problem = ModelProto.verify(model);
