@@ -1,5 +1,7 @@
 // ResNet residual blocks in torchvision's layout (conv1/bn1/conv2/bn2[/conv3/bn3], downsample.0/1).
-// Unlike torchvision, BasicBlock accepts dilation, as segmentation backbones need it.
+// Unlike torchvision, BasicBlock accepts dilation, as segmentation backbones need it: on its first 3×3
+// conv only, as mmsegmentation's BasicBlock (mmseg/models/backbones/resnet.py) does, so its dilated
+// ResNet-18/34 checkpoints (pspnet_r18-d8, ...) compute here what they computed there.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 
@@ -40,7 +42,7 @@ export class BasicBlock extends ResidualBlock {
     super();
     this.conv1 = this.registerModule("conv1", conv3x3(inPlanes, planes, stride, dilation));
     this.bn1 = this.registerModule("bn1", new nn.BatchNorm2d(planes));
-    this.conv2 = this.registerModule("conv2", conv3x3(planes, planes, 1, dilation));
+    this.conv2 = this.registerModule("conv2", conv3x3(planes, planes, 1, 1));
     this.bn2 = this.registerModule("bn2", new nn.BatchNorm2d(planes));
     this.setDownsample(downsample);
   }
