@@ -12,4 +12,5 @@ export { train, type TrainOptions, type TrainResult } from "./engine/trainer.js"
 export { evaluate, predictProbabilities, type Evaluation } from "./engine/evaluate.js";
 export { predictFile, predictLabels, writePrediction } from "./engine/predict.js";
 export { loadRunConfig, loadModel, resolveConfigPath, shippedConfigNames } from "./engine/load.js";
+export { convertWeights, type ConvertSummary } from "./engine/convert-weights.js";
 export { saveCheckpoint, loadCheckpoint, disposeCheckpoint, CheckpointKeeper, type Checkpoint } from "./engine/checkpoint.js";

@@ -12,6 +12,7 @@ import { registerTrain } from "./train.js";
 import { registerDemo } from "./demo.js";
 import { registerList } from "./list.js";
 import { registerExport } from "./export.js";
+import { registerConvert } from "./convert.js";
 import { registerZoo } from "./zoo.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
@@ -27,6 +28,7 @@ registerTrain(program);
 registerDemo(program);
 registerList(program);
 registerExport(program);
+registerConvert(program);
 registerZoo(program);
 registerClassic(program);
 

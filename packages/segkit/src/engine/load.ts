@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { loadSafetensors, randn } from "@segkit/torch";
+import { loadWeights, randn } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
 import { applyOverrides } from "../config/overrides.js";
@@ -60,11 +60,11 @@ export interface LoadedModel {
   classes: ClassInfo | null;
 }
 
-/** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict. */
+/** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict (safetensors or .pth). */
 export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): LoadedModel {
   if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
   const model = build<Segmentor>("model", config.model, "config.model");
-  const { tensors, metadata } = loadSafetensors(checkpoint);
+  const { tensors, metadata } = loadWeights(checkpoint);
   let classes: ClassInfo | null;
   try {
     classes = readClassInfo(metadata, `checkpoint ${checkpoint}`);

@@ -1,5 +1,6 @@
 // segkit models: backbones, necks, heads and segmentors. Each registers its names for configs where
 // it is defined: a variants.ts beside a multi-part architecture, the end of a single-file one.
+import "./key-maps/index.js";
 import "./backbones/resnet/variants.js";
 import "./backbones/mobilenet/variants.js";
 import "./backbones/vgg/variants.js";
@@ -19,6 +20,7 @@ import "./segmentors/fast-scnn/variants.js";
 import "./segmentors/segformer/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
+export { keyMapNamed } from "./key-maps/index.js";
 export { ResNet, type ResNetOptions } from "./backbones/resnet/resnet.js";
 export { MobileNetV2 } from "./backbones/mobilenet/mobilenet-v2.js";
 export { MobileNetV3, type MobileNetV3Options } from "./backbones/mobilenet/mobilenet-v3.js";

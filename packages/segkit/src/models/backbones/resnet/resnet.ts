@@ -1,6 +1,7 @@
 // ResNet-18/34/50/101 with torchvision's key names (conv1, bn1, layer1..layer4; no avgpool/fc), as
 // torchvision's segmentation models hold it. Options: output stride 8/16 by replacing the strides of
-// the last stages with dilation, and the deep stem of ResNet-v1c (three 3×3 convs, key "stem").
+// the last stages with dilation, the deep stem of ResNet-v1c (three 3×3 convs, key "stem"), a base
+// width other than 64 (small test models), and mmsegmentation's frozenStages.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { Backbone } from "../backbone.js";
@@ -23,6 +24,14 @@ export interface ResNetOptions {
   inChannels?: number;
   /** Also return the stem's stride-2 output (before the max-pool) first, for U-Net decoders. */
   stemOutput?: boolean;
+  /** Channels of the stem and of layer1's planes (64); later stages double it. */
+  width?: number;
+  /**
+   * As mmsegmentation's: -1 (default) trains everything; N ≥ 0 freezes the stem and layer1..layerN:
+   * their parameters get requiresGrad false and they stay in eval mode (BatchNorm statistics fixed)
+   * when the model trains.
+   */
+  frozenStages?: number;
 }
 
 export class ResNet extends Backbone {
@@ -32,33 +41,36 @@ export class ResNet extends Backbone {
   readonly #pool: nn.MaxPool2d;
   readonly #stemOutput: boolean;
   readonly #layers: nn.Sequential[] = [];
+  readonly #frozen: nn.Module[];
 
-  constructor({ depth, outputStride = 32, deepStem = false, inChannels = 3, stemOutput = false }: ResNetOptions) {
+  constructor({ depth, outputStride = 32, deepStem = false, inChannels = 3, stemOutput = false, width = 64, frozenStages = -1 }: ResNetOptions) {
     super();
     const spec = DEPTHS[depth];
     if (!spec) throw new RangeError(`ResNet: depth must be one of ${Object.keys(DEPTHS).join(", ")}, got ${depth}`);
     if (![8, 16, 32].includes(outputStride)) throw new RangeError(`ResNet: outputStride must be 8, 16 or 32, got ${outputStride}`);
+    if (!(Number.isInteger(width) && width >= 2 && width % 2 === 0)) throw new RangeError(`ResNet: width must be an even integer ≥ 2, got ${width}`);
+    if (!(Number.isInteger(frozenStages) && frozenStages >= -1 && frozenStages <= 4)) throw new RangeError(`ResNet: frozenStages must be an integer from -1 to 4, got ${frozenStages}`);
     const [Block, counts] = spec;
     // The stem: torchvision's conv1/bn1/relu, or v1c's stem.0-2; then the max-pool. Children in
     // registration order give the state-dict order PyTorch uses.
     if (deepStem) {
       this.#stem = this.registerModule("stem", new nn.Sequential(
-        new ConvNormAct(inChannels, 32, 3, { stride: 2 }), new ConvNormAct(32, 32, 3), new ConvNormAct(32, 64, 3)));
+        new ConvNormAct(inChannels, width / 2, 3, { stride: 2 }), new ConvNormAct(width / 2, width / 2, 3), new ConvNormAct(width / 2, width, 3)));
     } else {
       this.#stem = new nn.Sequential(
-        this.registerModule("conv1", new nn.Conv2d(inChannels, 64, 7, { stride: 2, padding: 3, bias: false })),
-        this.registerModule("bn1", new nn.BatchNorm2d(64)),
+        this.registerModule("conv1", new nn.Conv2d(inChannels, width, 7, { stride: 2, padding: 3, bias: false })),
+        this.registerModule("bn1", new nn.BatchNorm2d(width)),
         this.registerModule("relu", new nn.ReLU({ inplace: true })));
     }
     this.#pool = this.registerModule("maxpool", new nn.MaxPool2d(3, { stride: 2, padding: 1 }));
     this.#stemOutput = stemOutput;
-    let inPlanes = 64;
+    let inPlanes = width;
     let dilation = 1;
     let stride = 4;
     this.strides = stemOutput ? [2] : [];
-    this.outChannels = stemOutput ? [64] : [];
+    this.outChannels = stemOutput ? [width] : [];
     counts.forEach((count, i) => {
-      const planes = 64 << i;
+      const planes = width << i;
       let layerStride = i === 0 ? 1 : 2;
       const previousDilation = dilation;
       if (layerStride > 1 && stride * 2 > outputStride) {
@@ -78,6 +90,15 @@ export class ResNet extends Backbone {
       this.strides.push(stride);
       this.outChannels.push(out);
     });
+    this.#frozen = frozenStages < 0 ? [] : [this.#stem, ...this.#layers.slice(0, frozenStages)];
+    for (const m of this.#frozen) m.requiresGrad_(false).eval();
+  }
+
+  /** Frozen stages stay in eval mode (mmsegmentation's ResNet.train). */
+  override train(on = true): this {
+    super.train(on);
+    for (const m of this.#frozen) m.eval();
+    return this;
   }
 
   /** The outputs of layer1..layer4 (after the stem's, with stemOutput). */

@@ -1,0 +1,6 @@
+// The key maps, each registered where it is defined.
+import "./torchvision.js";
+import "./mmseg.js";
+import "./timm.js";
+
+export { keyMapNamed } from "./key-map.js";

@@ -1,0 +1,47 @@
+// mmsegmentation's checkpoints ({"state_dict": ..., "meta": ...}, keys "backbone.*", "decode_head.*",
+// "auxiliary_head.*") for segkit's encoder_decoder with a resnet backbone (deepStem for ResNetV1c) and
+// a psp, uper or fcn head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
+// 03b0197c: ResNetV1c's stem is one Sequential conv,bn,relu ×3, so its params are stem.0/1, 3/4, 6/7)
+// and decode_heads (mmcv's ConvModule holds "conv" and "bn"; a PSP branch is (pool, ConvModule)).
+// segkit's heads keep torchvision's "0"/"1" inside conv-BN-ReLU units, and its FCN head is
+// torchvision's (children 0 conv, 1 BN, 4 classifier), which is mmseg's FCNHead with num_convs 1 and
+// concat_input false (its auxiliary head); other FCN/ASPP layouts stay unmatched and are reported.
+import type { KeyMap } from "@segkit/torch";
+import { register } from "../../config/registry.js";
+import { rules } from "./key-map.js";
+
+// mmseg's deep stem index → segkit's stem.<conv-BN unit>.<0 conv | 1 BN>; 2, 5, 8 are ReLUs.
+const STEM: Record<string, string> = { 0: "0.0", 1: "0.1", 3: "1.0", 4: "1.1", 6: "2.0", 7: "2.1" };
+
+function backboneKey(key: string): string {
+  const stem = /^stem\.(\d)\.(.*)$/.exec(key);
+  return stem && STEM[stem[1]] ? `stem.${STEM[stem[1]]}.${stem[2]}` : key;
+}
+
+const fcnHead = rules([/^convs\.0\.conv\./, "0."], [/^convs\.0\.bn\./, "1."], [/^conv_seg\./, "4."]);
+// PSP and UPer heads: a pyramid branch is (pool, ConvModule) in mmseg, (pool, conv, BN, ReLU) here.
+const pyramidHead = rules(
+  [/^psp_modules\.(\d+)\.1\.conv\./, "psp_modules.$1.1."], [/^psp_modules\.(\d+)\.1\.bn\./, "psp_modules.$1.2."],
+  [/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"],
+);
+
+/** The head's inner key, by the head's layout (seen in its other keys): FCN heads have "convs.". */
+function headKey(inner: string, prefix: string, keys: ReadonlySet<string>): string {
+  const isFcn = keys.has(`${prefix}convs.0.conv.weight`) && !keys.has(`${prefix}psp_modules.0.1.conv.weight`);
+  return isFcn ? fcnHead(inner) : pyramidHead(inner);
+}
+
+const mmsegResnet: KeyMap = (key, keys) => {
+  if (key.startsWith("backbone.")) return `backbone.${backboneKey(key.slice("backbone.".length))}`;
+  const head = /^(decode_head|auxiliary_head)\.((\d+)\.)?(.*)$/.exec(key);
+  if (!head) return backboneKey(key); // a backbone-only checkpoint (open-mmlab://resnet50_v1c)
+  const [, part, numbered, index, inner] = head;
+  const target = part === "decode_head" ? "classifier" : index === undefined ? "aux_classifier" : `aux_classifier${index}`;
+  return `${target}.${headKey(inner, `${part}.${numbered ?? ""}`, keys)}`;
+};
+
+register<KeyMap>("keymap", "mmseg_resnet", {
+  options: [],
+  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer or FCN (num_convs 1, the auxiliary) heads → encoder_decoder; also a bare mmseg ResNet backbone",
+  build: () => mmsegResnet,
+});
