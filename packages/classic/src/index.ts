@@ -1,4 +1,5 @@
 export { connectedComponents, type Components } from "./connected-components.js";
+export { denseCrf, type Compatibility, type DenseCrfOptions, type DenseCrfResult } from "./dense-crf.js";
 export { felzenszwalb, type FelzenszwalbOptions } from "./felzenszwalb.js";
 export { fillHoles, type FillHolesOptions } from "./fill-holes.js";
 export { rgbToGrey } from "./grey.js";

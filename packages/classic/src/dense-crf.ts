@@ -1,0 +1,163 @@
+/**
+ * Fully connected CRF inference (Krähenbühl & Koltun, NIPS 2011), as DeepLab uses it after a
+ * network: unary −log p from the network's probabilities (clipped at 1e-5, pydensecrf's
+ * unary_from_softmax), pairwise terms from a smoothness kernel on position and an appearance kernel
+ * on position and colour, mean-field updates with both Gaussian filters computed by the
+ * permutohedral lattice, each kernel normalised symmetrically (pydensecrf's default). Compatibility:
+ * Potts with a weight per kernel, or a C×C matrix (symmetrised, as pydensecrf does).
+ * Probabilities are class-major (C×H×W, like a network's output), the image interleaved RGB.
+ */
+import { checkImage, checkInteger, checkNumber, type Image } from "./image.js";
+import { PermutohedralLattice } from "./permutohedral.js";
+
+/** A kernel's label compatibility: a Potts weight, or a C×C matrix of penalties (row-major). */
+export type Compatibility = number | Float32Array | number[];
+
+export interface DenseCrfOptions {
+  /** Mean-field iterations (default 5). */
+  iterations?: number;
+  /** Smoothness kernel: standard deviation in pixels and compatibility (default 3 and Potts 3). */
+  gaussian?: { sxy: number; compat: Compatibility } | null;
+  /** Appearance kernel: pixel and colour standard deviations and compatibility (default 80, 13, Potts 10). */
+  bilateral?: { sxy: number; srgb: number; compat: Compatibility } | null;
+}
+
+export interface DenseCrfResult {
+  width: number;
+  height: number;
+  classes: number;
+  /** The marginals Q after the last iteration, C×H×W. */
+  probabilities: Float32Array;
+  /** argmax of the marginals per pixel (ties: the smaller class). */
+  labels: Int32Array;
+}
+
+interface Kernel {
+  lattice: PermutohedralLattice;
+  norm: Float32Array;
+  compat: Compatibility;
+}
+
+function kernel(features: Float32Array, n: number, d: number, compat: Compatibility): Kernel {
+  const lattice = new PermutohedralLattice(features, n, d);
+  const ones = new Float32Array(n).fill(1);
+  const norm = new Float32Array(n);
+  lattice.filter(ones, 1, norm);
+  for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-20);
+  return { lattice, norm, compat };
+}
+
+function checkCompat(name: string, compat: Compatibility, classes: number): void {
+  if (typeof compat === "number") {
+    checkNumber("denseCrf", name, compat, -Infinity);
+    return;
+  }
+  if (compat.length !== classes * classes) throw new RangeError(`denseCrf: ${name} has ${compat.length} entries, expected ${classes}×${classes}`);
+  for (let i = 0; i < compat.length; i++) if (!Number.isFinite(compat[i])) throw new RangeError(`denseCrf: ${name}[${i}] is ${compat[i]}`);
+}
+
+/** exp and normalise per pixel, after subtracting the maximum (pixel-major in and out). */
+function softmaxRows(energy: Float32Array, out: Float32Array, n: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    let max = -Infinity;
+    for (let k = 0; k < c; k++) max = Math.max(max, energy[i * c + k]);
+    let sum = 0;
+    for (let k = 0; k < c; k++) {
+      const e = Math.exp(energy[i * c + k] - max);
+      out[i * c + k] = e;
+      sum += e;
+    }
+    for (let k = 0; k < c; k++) out[i * c + k] /= sum;
+  }
+}
+
+export function denseCrf(probabilities: Float32Array | Float64Array, classes: number, image: Image, options: DenseCrfOptions = {}): DenseCrfResult {
+  checkImage("denseCrf", "image", image, [3]);
+  checkInteger("denseCrf", "classes", classes, 1);
+  const { width, height } = image;
+  const n = width * height;
+  const c = classes;
+  if (probabilities.length !== c * n) {
+    throw new RangeError(`denseCrf: probabilities has ${probabilities.length} values, expected classes × image size = ${c}×${height}×${width} = ${c * n}`);
+  }
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i];
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`denseCrf: probabilities[${i}] is ${p}; probabilities must be in [0, 1]`);
+  }
+  const iterations = options.iterations ?? 5;
+  checkInteger("denseCrf", "iterations", iterations, 0);
+  const gaussian = options.gaussian === undefined ? { sxy: 3, compat: 3 } : options.gaussian;
+  const bilateral = options.bilateral === undefined ? { sxy: 80, srgb: 13, compat: 10 } : options.bilateral;
+
+  const kernels: Kernel[] = [];
+  if (gaussian) {
+    checkNumber("denseCrf", "gaussian.sxy", gaussian.sxy, 0, true);
+    checkCompat("gaussian.compat", gaussian.compat, c);
+    const f = new Float32Array(2 * n);
+    for (let y = 0, i = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, i++) {
+        f[2 * i] = x / gaussian.sxy;
+        f[2 * i + 1] = y / gaussian.sxy;
+      }
+    }
+    kernels.push(kernel(f, n, 2, gaussian.compat));
+  }
+  if (bilateral) {
+    checkNumber("denseCrf", "bilateral.sxy", bilateral.sxy, 0, true);
+    checkNumber("denseCrf", "bilateral.srgb", bilateral.srgb, 0, true);
+    checkCompat("bilateral.compat", bilateral.compat, c);
+    const f = new Float32Array(5 * n);
+    const rgb = image.data;
+    for (let y = 0, i = 0; y < height; y++) {
+      for (let x = 0; x < width; x++, i++) {
+        f[5 * i] = x / bilateral.sxy;
+        f[5 * i + 1] = y / bilateral.sxy;
+        for (let k = 0; k < 3; k++) f[5 * i + 2 + k] = rgb[3 * i + k] / bilateral.srgb;
+      }
+    }
+    kernels.push(kernel(f, n, 5, bilateral.compat));
+  }
+
+  // Pixel-major from here: each pixel's C values are contiguous, as the lattice filters them.
+  const unary = new Float32Array(n * c);
+  for (let k = 0; k < c; k++) for (let i = 0; i < n; i++) unary[i * c + k] = -Math.log(Math.max(probabilities[k * n + i], 1e-5));
+  const q = new Float32Array(n * c);
+  const energy = new Float32Array(n * c);
+  const filtered = new Float32Array(n * c);
+  for (let i = 0; i < energy.length; i++) energy[i] = -unary[i];
+  softmaxRows(energy, q, n, c);
+  const scratch = kernels.map((k) => k.lattice.scratch(c));
+  for (let it = 0; it < iterations; it++) {
+    for (let i = 0; i < energy.length; i++) energy[i] = -unary[i];
+    kernels.forEach(({ lattice, norm, compat }, index) => {
+      lattice.filter(q, c, filtered, norm, scratch[index]);
+      if (typeof compat === "number") {
+        for (let i = 0; i < energy.length; i++) energy[i] += compat * filtered[i];
+        return;
+      }
+      // Energy matrix μ: the message is −½(μ + μᵀ)·filtered.
+      const symmetric = new Float64Array(c * c);
+      for (let k = 0; k < c; k++) for (let l = 0; l < c; l++) symmetric[k * c + l] = 0.5 * (compat[k * c + l] + compat[l * c + k]);
+      for (let i = 0; i < n; i++) {
+        for (let k = 0; k < c; k++) {
+          let m = 0;
+          for (let l = 0; l < c; l++) m += symmetric[k * c + l] * filtered[i * c + l];
+          energy[i * c + k] -= m;
+        }
+      }
+    });
+    softmaxRows(energy, q, n, c);
+  }
+
+  const out = new Float32Array(c * n);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let k = 0; k < c; k++) {
+      out[k * n + i] = q[i * c + k];
+      if (q[i * c + k] > q[i * c + best]) best = k;
+    }
+    labels[i] = best;
+  }
+  return { width, height, classes: c, probabilities: out, labels };
+}

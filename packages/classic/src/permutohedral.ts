@@ -1,0 +1,210 @@
+/**
+ * The permutohedral lattice (Adams, Baek & Davis, Eurographics 2010) for high-dimensional Gaussian
+ * filtering in O(N·d²): each point is splatted onto the d+1 vertices of its enclosing simplex with
+ * barycentric weights, the lattice is blurred with [½ 1 ½] along each of its d+1 axes, and values
+ * are sliced back with the same weights. Laid out as Krähenbühl & Koltun's dense CRF code does it
+ * (nearest remainder-0 point rounded half to even, the blur adding ½·(n₁ + n₂) to the centre, the
+ * result scaled by 1/(1 + 2⁻ᵈ)), so that filtering matches pydensecrf's up to float rounding.
+ */
+
+/** Open-addressing table from integer lattice keys (d coordinates) to dense vertex ids. */
+class LatticeHash {
+  private table: Int32Array;
+  keys: Int16Array;
+  size = 0;
+
+  constructor(private readonly d: number, expected: number) {
+    this.table = new Int32Array(2 * Math.max(expected, 8)).fill(-1);
+    this.keys = new Int16Array(Math.max(expected, 8) * d);
+  }
+
+  private hash(key: Int16Array, at: number): number {
+    let h = 0;
+    for (let i = 0; i < this.d; i++) h = Math.imul(h + key[at + i], 2531011);
+    return h >>> 0;
+  }
+
+  private equal(id: number, key: Int16Array, at: number): boolean {
+    for (let i = 0; i < this.d; i++) if (this.keys[id * this.d + i] !== key[at + i]) return false;
+    return true;
+  }
+
+  /** The id of `key[at..at+d)`; with `insert`, a new id when absent, else -1. */
+  find(key: Int16Array, at: number, insert: boolean): number {
+    if (insert && 2 * this.size >= this.table.length) this.grow();
+    const capacity = this.table.length;
+    for (let h = this.hash(key, at) % capacity; ; h = h + 1 < capacity ? h + 1 : 0) {
+      const id = this.table[h];
+      if (id < 0) {
+        if (!insert) return -1;
+        if ((this.size + 1) * this.d > this.keys.length) {
+          const keys = new Int16Array(2 * this.keys.length);
+          keys.set(this.keys);
+          this.keys = keys;
+        }
+        this.keys.set(key.subarray(at, at + this.d), this.size * this.d);
+        this.table[h] = this.size;
+        return this.size++;
+      }
+      if (this.equal(id, key, at)) return id;
+    }
+  }
+
+  private grow(): void {
+    const capacity = 2 * this.table.length;
+    this.table = new Int32Array(capacity).fill(-1);
+    for (let id = 0; id < this.size; id++) {
+      let h = this.hash(this.keys, id * this.d) % capacity;
+      while (this.table[h] >= 0) h = h + 1 < capacity ? h + 1 : 0;
+      this.table[h] = id;
+    }
+  }
+}
+
+export class PermutohedralLattice {
+  readonly points: number;
+  readonly vertices: number;
+  private readonly d: number;
+  /** Per point, the d+1 vertex ids of its simplex (+1: id 0 is an always-zero vertex). */
+  private readonly offsets: Int32Array;
+  private readonly weights: Float32Array;
+  /** Per axis j and vertex i: the ids (+1) of the two neighbours along j. */
+  private readonly neighbours: Int32Array;
+
+  /** `features`: `points` rows of `d` coordinates, already divided by the kernel's standard deviations. */
+  constructor(features: Float32Array, points: number, d: number) {
+    this.points = points;
+    this.d = d;
+    const hash = new LatticeHash(d, points);
+    this.offsets = new Int32Array(points * (d + 1));
+    this.weights = new Float32Array(points * (d + 1));
+    const scale = new Float64Array(d);
+    const invStdDev = Math.sqrt(2 / 3) * (d + 1);
+    for (let i = 0; i < d; i++) scale[i] = Math.fround((1 / Math.sqrt((i + 2) * (i + 1))) * invStdDev);
+    const elevated = new Float64Array(d + 1);
+    const rem0 = new Float64Array(d + 1);
+    const rank = new Int32Array(d + 1);
+    const barycentric = new Float64Array(d + 2);
+    const key = new Int16Array(d);
+    const f32 = Math.fround;
+    for (let k = 0; k < points; k++) {
+      // Elevate onto the hyperplane x·1 = 0 of R^(d+1).
+      let sum = 0;
+      for (let j = d; j > 0; j--) {
+        const cf = f32(features[k * d + j - 1] * scale[j - 1]);
+        elevated[j] = f32(sum - f32(j * cf));
+        sum = f32(sum + cf);
+      }
+      elevated[0] = sum;
+      // Nearest remainder-0 point, then the permutation that sorts the differences.
+      let total = 0;
+      for (let i = 0; i <= d; i++) {
+        const v = roundHalfEven(f32(elevated[i] * f32(1 / (d + 1))));
+        rem0[i] = v * (d + 1);
+        total += v;
+      }
+      rank.fill(0);
+      for (let i = 0; i < d; i++) {
+        const di = f32(elevated[i] - rem0[i]);
+        for (let j = i + 1; j <= d; j++) {
+          if (di < f32(elevated[j] - rem0[j])) rank[i]++;
+          else rank[j]++;
+        }
+      }
+      for (let i = 0; i <= d; i++) {
+        rank[i] += total;
+        if (rank[i] < 0) {
+          rank[i] += d + 1;
+          rem0[i] += d + 1;
+        } else if (rank[i] >= d + 1) {
+          rank[i] -= d + 1;
+          rem0[i] -= d + 1;
+        }
+      }
+      barycentric.fill(0);
+      for (let i = 0; i <= d; i++) {
+        const v = f32(f32(elevated[i] - rem0[i]) * f32(1 / (d + 1)));
+        barycentric[d - rank[i]] = f32(barycentric[d - rank[i]] + v);
+        barycentric[d - rank[i] + 1] = f32(barycentric[d - rank[i] + 1] - v);
+      }
+      barycentric[0] = f32(barycentric[0] + f32(1 + barycentric[d + 1]));
+      // The simplex's vertices: remainder-0 point plus the canonical offsets for each remainder.
+      for (let r = 0; r <= d; r++) {
+        for (let i = 0; i < d; i++) key[i] = rem0[i] + (rank[i] <= d - r ? r : r - (d + 1));
+        this.offsets[k * (d + 1) + r] = hash.find(key, 0, true) + 1;
+        this.weights[k * (d + 1) + r] = barycentric[r];
+      }
+    }
+    this.vertices = hash.size;
+    this.neighbours = new Int32Array(2 * (d + 1) * hash.size);
+    const n1 = new Int16Array(d + 1);
+    const n2 = new Int16Array(d + 1);
+    for (let j = 0; j <= d; j++) {
+      for (let i = 0; i < hash.size; i++) {
+        for (let c = 0; c < d; c++) {
+          n1[c] = hash.keys[i * d + c] - 1;
+          n2[c] = hash.keys[i * d + c] + 1;
+        }
+        if (j < d) {
+          n1[j] = hash.keys[i * d + j] + d;
+          n2[j] = hash.keys[i * d + j] - d;
+        }
+        const at = 2 * (j * hash.size + i);
+        this.neighbours[at] = hash.find(n1, 0, false) + 1;
+        this.neighbours[at + 1] = hash.find(n2, 0, false) + 1;
+      }
+    }
+  }
+
+  /**
+   * Gaussian-filters `input` (points × channels, row-major) into `out` (same shape), each point's
+   * input scaled by `scale[i]` before and its output after (the CRF's symmetric normalisation;
+   * omit for none). `scratch` holds two buffers of (vertices + 1) × channels, reused across calls.
+   */
+  filter(input: Float32Array, channels: number, out: Float32Array, scale?: Float32Array, scratch = this.scratch(channels)): void {
+    const { d, points, offsets, weights, neighbours, vertices } = this;
+    let values = scratch[0];
+    let next = scratch[1];
+    values.fill(0);
+    next.fill(0);
+    for (let i = 0; i < points; i++) {
+      const s = scale ? scale[i] : 1;
+      const from = i * channels;
+      for (let j = 0; j <= d; j++) {
+        const o = offsets[i * (d + 1) + j] * channels;
+        const w = weights[i * (d + 1) + j] * s;
+        for (let c = 0; c < channels; c++) values[o + c] += w * input[from + c];
+      }
+    }
+    for (let j = 0; j <= d; j++) {
+      for (let i = 0; i < vertices; i++) {
+        const self = (i + 1) * channels;
+        const a = neighbours[2 * (j * vertices + i)] * channels;
+        const b = neighbours[2 * (j * vertices + i) + 1] * channels;
+        for (let c = 0; c < channels; c++) next[self + c] = values[self + c] + 0.5 * (values[a + c] + values[b + c]);
+      }
+      [values, next] = [next, values];
+    }
+    const alpha = 1 / (1 + Math.pow(2, -d));
+    for (let i = 0; i < points; i++) {
+      const s = (scale ? scale[i] : 1) * alpha;
+      const to = i * channels;
+      for (let c = 0; c < channels; c++) out[to + c] = 0;
+      for (let j = 0; j <= d; j++) {
+        const o = offsets[i * (d + 1) + j] * channels;
+        const w = weights[i * (d + 1) + j] * s;
+        for (let c = 0; c < channels; c++) out[to + c] += w * values[o + c];
+      }
+    }
+  }
+
+  /** Buffers for filter(). */
+  scratch(channels: number): [Float32Array, Float32Array] {
+    return [new Float32Array((this.vertices + 1) * channels), new Float32Array((this.vertices + 1) * channels)];
+  }
+}
+
+function roundHalfEven(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
