@@ -8,13 +8,18 @@
  * quality is checked in the same run on the last round's outputs of both sides: SLIC's segment
  * count within 5% and its boundary recall and under-segmentation error (against the CamVid labels)
  * within 1 point of skimage's per image; Felzenszwalb ≥ 99.5% pixel agreement after label matching.
- * The last line is JSON with ratio = our time / skimage's time.
+ * The dense CRF (5 mean-field iterations, Gaussian 3/Potts 3 + bilateral 80/13/Potts 10, 21 classes
+ * from noisy probabilities made from the ground truth) runs against pydensecrf on the first
+ * `--crf-images` images (default 5) when PYDENSECRF names a built checkout of
+ * github:lucasb-eyer/pydensecrf (see test/fixtures/make_crf_fixtures.py); its check: MAP labels
+ * equal on ≥ 99% of pixels and marginals within 1e-4. Without PYDENSECRF the CRF row says so.
+ * The last line is JSON with ratio = our time / the reference's time.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { alternate, report, startLinePeer } from "@segkit/bench";
-import { boundaryRecall, felzenszwalb, slic, undersegmentationError, type LabelMap } from "../src/index.js";
+import { boundaryRecall, denseCrf, felzenszwalb, slic, undersegmentationError, type LabelMap } from "../src/index.js";
 import { matchedAgreement } from "../test/matching.js";
 
 const SLIC = { n_segments: 400, compactness: 10, max_num_iter: 10 };
@@ -30,10 +35,15 @@ function flag(name: string, fallback: number): number {
 }
 const ROUNDS = flag("--rounds", 5);
 const IMAGES = flag("--images", 20);
+const CRF_IMAGES = Math.min(flag("--crf-images", 5), IMAGES);
+const CRF_CLASSES = 21;
+const PYDENSECRF = process.env.PYDENSECRF;
 
 const SKIMAGE = String.raw`
 import json, os, sys, time
 import numpy as np
+if os.environ.get("PYDENSECRF"):
+    sys.path.insert(0, os.environ["PYDENSECRF"])
 from PIL import Image
 from skimage.segmentation import felzenszwalb, slic
 out, camvid, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -47,6 +57,27 @@ methods = {
     "slic": lambda im: slic(im, start_label=0, **params["slic"]),
     "felzenszwalb": lambda im: felzenszwalb(im, **params["felzenszwalb"]),
 }
+crf_images = params["crf"]["images"]
+if os.environ.get("PYDENSECRF"):
+    import pydensecrf.densecrf as dcrf
+    from pydensecrf.utils import unary_from_softmax
+    rng = np.random.default_rng(23)
+    C = params["crf"]["classes"]
+    probs = []
+    for gt in gts[:crf_images]:
+        shifted = np.roll(gt.astype(np.int64), (3, 2), axis=(0, 1)) % C
+        logits = 2.5 * np.eye(C)[shifted].transpose(2, 0, 1) + rng.normal(0, 1.5, size=(C,) + gt.shape)
+        p = np.exp(logits - logits.max(0))
+        probs.append(np.ascontiguousarray((p / p.sum(0)).astype(np.float32)))
+    np.stack(probs).tofile(os.path.join(out, "probs.bin"))
+    def crf(i):
+        c, h, w = probs[i].shape
+        d = dcrf.DenseCRF2D(w, h, c)
+        d.setUnaryEnergy(np.ascontiguousarray(unary_from_softmax(probs[i])))
+        d.addPairwiseGaussian(sxy=3, compat=3)
+        d.addPairwiseBilateral(sxy=80, srgb=13, rgbim=np.array(images[i], order="C"), compat=10)
+        return np.array(d.inference(5), dtype=np.float32)
+    methods["crf"] = None
 print("ready", flush=True)
 for line in sys.stdin:  # "shape", or a method: time one full pass, keep the labels, print milliseconds
     name = line.strip()
@@ -55,6 +86,12 @@ for line in sys.stdin:  # "shape", or a method: time one full pass, keep the lab
         print(json.dumps({"images": len(images), "height": h, "width": w}), flush=True)
         continue
     t = time.perf_counter()
+    if name == "crf":
+        marginals = [crf(i) for i in range(crf_images)]
+        ms = (time.perf_counter() - t) * 1e3
+        np.stack(marginals).tofile(os.path.join(out, "crf.bin"))
+        print(json.dumps({"ms": ms}), flush=True)
+        continue
     labels = [methods[name](im) for im in images]
     ms = (time.perf_counter() - t) * 1e3
     np.stack(labels).astype(np.int32).tofile(os.path.join(out, name + ".bin"))
@@ -68,7 +105,7 @@ function slices<T extends Uint8Array | Int32Array>(all: T, count: number, size: 
 const camvid = new URL("../../../../../shared/data/camvid", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "segkit-bench-classic-"));
 try {
-  const peer = await startLinePeer(["-c", SKIMAGE, dir, camvid, String(IMAGES), JSON.stringify({ slic: SLIC, felzenszwalb: FELZENSZWALB })],
+  const peer = await startLinePeer(["-c", SKIMAGE, dir, camvid, String(IMAGES), JSON.stringify({ slic: SLIC, felzenszwalb: FELZENSZWALB, crf: { images: CRF_IMAGES, classes: CRF_CLASSES } })],
     { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1" });
   const { images: count, height, width } = JSON.parse(await peer.request("shape")) as { images: number; height: number; width: number };
   const pixels = width * height;
@@ -125,6 +162,44 @@ try {
     figures[`${name}_peer_ms_per_image`] = r.peerMedian / count;
     figures[`${name}_ratio`] = r.ratio;
     console.log(`${name.padEnd(14)} ${(r.oursMedian / count).toFixed(1).padStart(15)} ${(r.peerMedian / count).toFixed(1).padStart(18)} ${r.ratio.toFixed(2).padStart(7)}×   ${quality}`);
+  }
+  if (PYDENSECRF) {
+    const probs = new Float32Array(readFileSync(join(dir, "probs.bin")).buffer.slice(0)).subarray(0, CRF_IMAGES * CRF_CLASSES * pixels);
+    const inputs = Array.from({ length: CRF_IMAGES }, (_, i) => probs.subarray(i * CRF_CLASSES * pixels, (i + 1) * CRF_CLASSES * pixels));
+    let last: Float32Array[] = [];
+    const r = await alternate({
+      ours: {
+        round: () => {
+          const t = performance.now();
+          last = inputs.map((p, i) => denseCrf(p, CRF_CLASSES, { width, height, channels: 3, data: rgb[i] }).probabilities);
+          return performance.now() - t;
+        },
+      },
+      peer: { round: async () => (JSON.parse(await peer.request("crf")) as { ms: number }).ms },
+    }, { rounds: ROUNDS, warmup: 1 });
+    const reference = new Float32Array(readFileSync(join(dir, "crf.bin")).buffer.slice(0));
+    let worst = 0;
+    let sameMap = 1;
+    last.forEach((q, i) => {
+      const ref = reference.subarray(i * CRF_CLASSES * pixels, (i + 1) * CRF_CLASSES * pixels);
+      let same = 0;
+      for (let p = 0; p < pixels; p++) {
+        let a = 0;
+        let b = 0;
+        for (let c = 0; c < CRF_CLASSES; c++) {
+          worst = Math.max(worst, Math.abs(q[c * pixels + p] - ref[c * pixels + p]));
+          if (q[c * pixels + p] > q[a * pixels + p]) a = c;
+          if (ref[c * pixels + p] > ref[b * pixels + p]) b = c;
+        }
+        if (a === b) same++;
+      }
+      sameMap = Math.min(sameMap, same / pixels);
+    });
+    if (sameMap < 0.99 || worst > 1e-4) throw new Error(`crf: MAP labels equal on ${sameMap} of the pixels, largest marginal difference ${worst}`);
+    Object.assign(figures, { crf_ours_ms_per_image: r.oursMedian / CRF_IMAGES, crf_peer_ms_per_image: r.peerMedian / CRF_IMAGES, crf_ratio: r.ratio, crf_worst_map_agreement: sameMap, crf_worst_marginal_delta: worst });
+    console.log(`${"crf".padEnd(14)} ${(r.oursMedian / CRF_IMAGES).toFixed(1).padStart(15)} ${(r.peerMedian / CRF_IMAGES).toFixed(1).padStart(18)} ${r.ratio.toFixed(2).padStart(7)}×   worst MAP agreement ${(100 * sameMap).toFixed(2)}%, |ΔQ| ≤ ${worst.toExponential(1)} (pydensecrf, ${CRF_IMAGES} images, ${CRF_CLASSES} classes)`);
+  } else {
+    console.log("crf            not run: set PYDENSECRF to a built checkout of github:lucasb-eyer/pydensecrf (see test/fixtures/make_crf_fixtures.py)");
   }
   await peer.close();
   report("classic", { images: count, ...figures }, { threads: 1 });
