@@ -28,6 +28,8 @@ const V1C_18 = { type: "resnet18", deepStem: true, width: 4 };
 const V1C_18_D8 = { ...V1C_18, outputStride: 8 };
 const PSPNET: Config = { type: "encoder_decoder", numClasses: 5, backbone: V1C_18_D8, head: { type: "psp", channels: 8 }, auxiliary: [{ type: "fcn", inIndex: 2 }] };
 const UPERNET: Config = { type: "encoder_decoder", numClasses: 5, backbone: { ...V1C_18, type: "resnet50" }, head: { type: "uper", channels: 8 }, auxiliary: [{ type: "fcn", inIndex: 2 }] };
+const DEEPLABV3: Config = { ...PSPNET, head: { type: "aspp", channels: 8, dilations: [1, 2, 3, 4] } };
+const DEEPLABV3PLUS: Config = { ...PSPNET, head: { type: "sep_aspp", inIndex: [0, 3], channels: 8, c1Channels: 4, dilations: [1, 2, 3, 4] } };
 const NOTHING_WRONG = { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] };
 
 function maxDifference(a: torch.Tensor, b: torch.Tensor): number {
@@ -39,11 +41,13 @@ function outputOf(model: Segmentor): torch.Tensor {
   return torch.noGrad(() => model.eval().forward(golden.tensors.get("input")!));
 }
 
-for (const [name, config, checkpoint] of [
-  ["pspnet", PSPNET, "mmseg_pspnet_r18v1c.pth"], // dilated BasicBlocks (mmseg's r18-d8)
-  ["upernet", UPERNET, "mmseg_upernet_r50v1c.pth"],
+for (const [name, config, checkpoint, what] of [
+  ["pspnet", PSPNET, "mmseg_pspnet_r18v1c.pth", "ResNetV1c-18-d8 (dilated BasicBlocks) + PSPHead"],
+  ["upernet", UPERNET, "mmseg_upernet_r50v1c.pth", "ResNetV1c-50 + UPerHead, legacy format"],
+  ["deeplabv3", DEEPLABV3, "mmseg_deeplabv3_r18v1c.pth", "ResNetV1c-18-d8 + ASPPHead"],
+  ["deeplabv3plus", DEEPLABV3PLUS, "mmseg_deeplabv3plus_r18v1c.pth", "ResNetV1c-18-d8 + DepthwiseSeparableASPPHead"],
 ] as const) {
-  test(`mmseg's ${name} (ResNetV1c-${name === "pspnet" ? "18-d8" : "50"} + ${name === "pspnet" ? "PSPHead" : "UPerHead"} + FCN aux, ${name === "pspnet" ? "zip" : "legacy"} .pth in {state_dict, meta}) loads through mmseg_resnet and gives mmseg's output`, () => {
+  test(`mmseg's ${name} (${what}, FCN aux, {state_dict, meta}) loads through mmseg_resnet and gives mmseg's output`, () => {
     const model = build<Segmentor>("model", config);
     assert.deepEqual(model.load(file(checkpoint), { keyMap: keyMapNamed("mmseg_resnet", "test") }), NOTHING_WRONG);
     const out = outputOf(model);

@@ -7,7 +7,8 @@ import { activation, type Activation, type TensorModule } from "./conv-norm-act.
 
 export interface ConvBnActOptions {
   stride?: number;
-  /** Default: kernelSize // 2 (size kept at stride 1). */
+  dilation?: number;
+  /** Default: dilation · (kernelSize // 2) (size kept at stride 1). */
   padding?: number;
   groups?: number;
   /** Default "relu"; null for none. */
@@ -23,8 +24,9 @@ export class ConvBnAct extends nn.Module {
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvBnActOptions = {}) {
     super();
+    const dilation = options.dilation ?? 1;
     this.conv = this.registerModule("conv", new nn.Conv2d(inChannels, outChannels, kernelSize, {
-      stride: options.stride ?? 1, padding: options.padding ?? kernelSize >> 1, groups: options.groups ?? 1, bias: false,
+      stride: options.stride ?? 1, padding: options.padding ?? dilation * (kernelSize >> 1), dilation, groups: options.groups ?? 1, bias: false,
     }));
     this.bn = this.registerModule("bn", new nn.BatchNorm2d(outChannels, { momentum: options.momentum ?? 0.1 }));
     const act = activation(options.act === undefined ? "relu" : options.act, outChannels, true);

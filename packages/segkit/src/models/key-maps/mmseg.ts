@@ -1,9 +1,10 @@
 // mmsegmentation's checkpoints ({"state_dict": ..., "meta": ...}, keys "backbone.*", "decode_head.*",
 // "auxiliary_head.*") for segkit's encoder_decoder with a resnet backbone (deepStem for ResNetV1c) and
-// a psp, uper or fcn head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
+// a psp, uper, aspp, sep_aspp or fcn head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
 // 03b0197c: ResNetV1c's stem is one Sequential conv,bn,relu ×3, so its params are stem.0/1, 3/4, 6/7)
 // and decode_heads (mmcv's ConvModule holds "conv" and "bn"; a PSP branch is (pool, ConvModule)).
-// segkit's heads keep torchvision's "0"/"1" inside conv-BN-ReLU units, and its FCN head is
+// segkit's aspp and sep_aspp heads are mmseg's, keys included; its psp and uper heads keep
+// torchvision's "0"/"1" inside conv-BN-ReLU units, and its FCN head is
 // torchvision's (children 0 conv, 1 BN, 4 classifier), which is mmseg's FCNHead with num_convs 1 and
 // concat_input false (its auxiliary head); other FCN/ASPP layouts stay unmatched and are reported.
 import type { KeyMap } from "@segkit/torch";
@@ -25,8 +26,9 @@ const pyramidHead = rules(
   [/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"],
 );
 
-/** The head's inner key, by the head's layout (seen in its other keys): FCN heads have "convs.". */
+/** The head's inner key, by the head's layout (seen in its other keys): FCN heads have "convs.", ASPP heads "image_pool.". */
 function headKey(inner: string, prefix: string, keys: ReadonlySet<string>): string {
+  if (keys.has(`${prefix}image_pool.1.conv.weight`)) return inner;
   const isFcn = keys.has(`${prefix}convs.0.conv.weight`) && !keys.has(`${prefix}psp_modules.0.1.conv.weight`);
   return isFcn ? fcnHead(inner) : pyramidHead(inner);
 }
@@ -42,6 +44,6 @@ const mmsegResnet: KeyMap = (key, keys) => {
 
 register<KeyMap>("keymap", "mmseg_resnet", {
   options: [],
-  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer or FCN (num_convs 1, the auxiliary) heads → encoder_decoder; also a bare mmseg ResNet backbone",
+  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP (heads psp, uper, aspp, sep_aspp) or FCN (num_convs 1, the auxiliary) heads → encoder_decoder; also a bare mmseg ResNet backbone",
   build: () => mmsegResnet,
 });

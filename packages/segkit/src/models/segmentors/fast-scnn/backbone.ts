@@ -7,18 +7,19 @@ import type { Tensor } from "@segkit/torch";
 import type { ConvBnAct } from "../../blocks/conv-bn-act.js";
 import { PyramidPooling } from "../../blocks/pyramid-pooling.js";
 import { resize, spatial } from "../../blocks/resize.js";
-import { convModule, DepthwiseSeparableConv, InvertedResidual } from "./blocks.js";
+import { convModule, depthwiseSeparableConv, InvertedResidual } from "./blocks.js";
+import type { DepthwiseSeparableConvModule } from "../../blocks/depthwise-separable-conv-module.js";
 
 export class LearningToDownsample extends nn.Module {
   readonly conv: ConvBnAct;
-  readonly dsconv1: DepthwiseSeparableConv;
-  readonly dsconv2: DepthwiseSeparableConv;
+  readonly dsconv1: DepthwiseSeparableConvModule;
+  readonly dsconv2: DepthwiseSeparableConvModule;
 
   constructor([c1, c2, out]: number[]) {
     super();
     this.conv = this.registerModule("conv", convModule(3, c1, 3, { stride: 2 }));
-    this.dsconv1 = this.registerModule("dsconv1", new DepthwiseSeparableConv(c1, c2, 2));
-    this.dsconv2 = this.registerModule("dsconv2", new DepthwiseSeparableConv(c2, out, 2));
+    this.dsconv1 = this.registerModule("dsconv1", depthwiseSeparableConv(c1, c2, 2));
+    this.dsconv2 = this.registerModule("dsconv2", depthwiseSeparableConv(c2, out, 2));
   }
 
   forward(x: Tensor): Tensor {

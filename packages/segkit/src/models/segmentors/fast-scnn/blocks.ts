@@ -3,6 +3,7 @@
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvBnAct, type ConvBnActOptions } from "../../blocks/conv-bn-act.js";
+import { DepthwiseSeparableConvModule } from "../../blocks/depthwise-separable-conv-module.js";
 
 export const MOMENTUM = 0.01;
 
@@ -11,20 +12,9 @@ export function convModule(inChannels: number, outChannels: number, kernelSize: 
   return new ConvBnAct(inChannels, outChannels, kernelSize, { momentum: MOMENTUM, ...options });
 }
 
-/** mmcv's DepthwiseSeparableConvModule as Fast-SCNN configures it: depthwise conv-BN without activation, pointwise conv-BN-ReLU. */
-export class DepthwiseSeparableConv extends nn.Module {
-  readonly depthwise_conv: ConvBnAct;
-  readonly pointwise_conv: ConvBnAct;
-
-  constructor(inChannels: number, outChannels: number, stride = 1) {
-    super();
-    this.depthwise_conv = this.registerModule("depthwise_conv", convModule(inChannels, inChannels, 3, { stride, groups: inChannels, act: null }));
-    this.pointwise_conv = this.registerModule("pointwise_conv", convModule(inChannels, outChannels, 1));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.pointwise_conv.call(this.depthwise_conv.call(x));
-  }
+/** mmcv's DepthwiseSeparableConvModule as Fast-SCNN configures it: depthwise 3×3 conv-BN without activation, pointwise conv-BN-ReLU. */
+export function depthwiseSeparableConv(inChannels: number, outChannels: number, stride = 1): DepthwiseSeparableConvModule {
+  return new DepthwiseSeparableConvModule(inChannels, outChannels, 3, { stride, depthwiseAct: null, momentum: MOMENTUM });
 }
 
 /** mmsegmentation's MobileNetV2 block: 1×1 expand (×6) conv-BN-ReLU, 3×3 depthwise conv-BN-ReLU, 1×1 conv-BN; residual when shapes allow. */

@@ -4,7 +4,7 @@
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { DecodeHead, type HeadOptions } from "../../heads/decode-head.js";
-import { convModule, DepthwiseSeparableConv } from "./blocks.js";
+import { convModule, depthwiseSeparableConv } from "./blocks.js";
 
 export class ConvStackHead extends DecodeHead {
   readonly convs: nn.Sequential;
@@ -21,7 +21,7 @@ export class ConvStackHead extends DecodeHead {
 }
 
 export function separableHead(options: HeadOptions, inChannels: number, channels: number): ConvStackHead {
-  return new ConvStackHead(options, [new DepthwiseSeparableConv(inChannels, channels), new DepthwiseSeparableConv(channels, channels)], channels);
+  return new ConvStackHead(options, [depthwiseSeparableConv(inChannels, channels), depthwiseSeparableConv(channels, channels)], channels);
 }
 
 export function auxiliaryHead(options: HeadOptions, inChannels: number, channels: number): ConvStackHead {
