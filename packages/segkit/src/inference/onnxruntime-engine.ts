@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+import type * as Ort from "onnxruntime-node";
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { exportModel } from "../engine/export-model.js";
@@ -19,14 +19,17 @@ export interface OnnxRuntimeOptions {
 
 /** A loaded graph: its session, its input and output names, its input shape (strings are dynamic axes). */
 interface Graph {
-  session: ort.InferenceSession;
+  ort: typeof Ort;
+  session: Ort.InferenceSession;
   input: string;
   output: string;
   shape: readonly (number | string)[];
 }
 
 async function openGraph(file: string, numClasses: number, { threads = 2 }: OnnxRuntimeOptions): Promise<Graph> {
-  let session: ort.InferenceSession;
+  // Loaded on first use: every other command of the CLI starts without onnxruntime's library.
+  const ort = await import("onnxruntime-node");
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential" });
   } catch (e) {
@@ -50,13 +53,13 @@ async function openGraph(file: string, numClasses: number, { threads = 2 }: Onnx
     await session.release();
     throw new Error(`${file}: ${reason}`);
   }
-  return { session, input: input.name, output: output.name, shape: (input as ort.InferenceSession.TensorValueMetadata).shape };
+  return { ort, session, input: input.name, output: output.name, shape: (input as Ort.InferenceSession.TensorValueMetadata).shape };
 }
 
 /** Logits of one batch whose shape the graph takes. */
 async function runGraph(graph: Graph, batch: Tensor): Promise<Tensor> {
   const data = torch.tidy(() => batch.to("float32").contiguous().toTypedArray() as Float32Array);
-  const result = await graph.session.run({ [graph.input]: new ort.Tensor("float32", data, batch.shape) });
+  const result = await graph.session.run({ [graph.input]: new graph.ort.Tensor("float32", data, batch.shape) });
   const logits = result[graph.output];
   try {
     return torch.tensor(logits.data as Float32Array, { shape: logits.dims as number[] });
