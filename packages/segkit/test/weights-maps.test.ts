@@ -13,6 +13,7 @@ import { build, type Config } from "../src/config/registry.js";
 import { loadConfig } from "../src/config/compose.js";
 import { keyMapNamed, type Backbone, type Segmentor } from "../src/models/index.js";
 import "../src/losses/index.js";
+import { disposeState, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
 const FIXTURES = fileURLToPath(new URL("../../test/fixtures", import.meta.url));
@@ -76,6 +77,28 @@ test("timm's deep-stem ResNet as a backbone's pretrained (pretrainedMap timm_res
     resolve();
   }));
 });
+
+for (const [name, config, unused] of [
+  ["mobilenetv2", { type: "mobilenet_v2", outIndices: [3, 6, 13, 18] }, ["classifier.bias", "classifier.weight"]],
+  ["mobilenetv3", { type: "mobilenet_v3_large", outIndices: [3, 6, 12, 16] }, ["classifier.bias", "classifier.weight", "conv_head.bias", "conv_head.weight"]],
+] as const) {
+  test(`timm's ${name} (full size, seeded weights under timm's keys) loads through timm_${name} and gives timm's layer outputs`, () => {
+    // The key table lists timm's keys sorted, as seeded_state filled them.
+    const state = seededState(JSON.parse(golden.metadata[`${name}.keys`]) as KeyTable, name === "mobilenetv2" ? 7 : 8);
+    const backbone = build<Backbone>("backbone", config);
+    const renamed = torch.renameKeys(state, keyMapNamed(`timm_${name}`, "test"), name);
+    const result = backbone.loadStateDict(renamed, { strict: false });
+    disposeState(state);
+    assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [...unused], mismatchedKeys: [] });
+    const outs = torch.noGrad(() => backbone.eval().forward(golden.tensors.get("input")!));
+    outs.forEach((o, i) => {
+      const difference = maxDifference(o, golden.tensors.get(`${name}.output.${i}`)!);
+      assert.ok(difference < 1e-5, `output ${i}: max difference ${difference}`);
+      o.dispose();
+    });
+    backbone.dispose();
+  });
+}
 
 test("a whole mmseg checkpoint as a backbone's pretrained gives its backbone part", () => {
   const model = build<Segmentor>("model", PSPNET);
