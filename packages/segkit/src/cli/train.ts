@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import type { DenseCrfOptions } from "@segkit/classic";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
@@ -74,6 +75,21 @@ function testOverrides(test: TestConfig, o: { flip?: boolean; scales?: string; s
   return out;
 }
 
+/** --crf's value: true (the flag alone: defaults) or a JSON object of DenseCrfOptions. */
+function crfOptions(value: true | string): DenseCrfOptions {
+  if (value === true) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (e) {
+    throw new Error(`--crf: not JSON: ${(e as Error).message}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`--crf: expected a JSON object of CRF options, got ${value}`);
+  const known = ["iterations", "gaussian", "bilateral"];
+  for (const key of Object.keys(parsed)) if (!known.includes(key)) throw new Error(`--crf: unknown option "${key}"; options: ${known.join(", ")}`);
+  return parsed as DenseCrfOptions;
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train <config>")
@@ -123,8 +139,10 @@ export function registerTrain(program: Command): void {
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
+    .option("--crf [json]", "refine with the fully connected CRF; JSON of @segkit/classic's DenseCrfOptions (default: 5 iterations, Gaussian 3/3, bilateral 80/13/10)")
     .addOption(engineOption())
-    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; engine: EngineName }) => {
+    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; crf?: true | string; engine: EngineName }) => {
+      const refinement = o.crf === undefined ? {} : { crf: crfOptions(o.crf) };
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
@@ -137,7 +155,7 @@ export function registerTrain(program: Command): void {
       try {
         const classes = predictionClasses(opened, run, checkpoint);
         for (const [i, file] of files.entries()) {
-          await predictFile(opened.network, file, o.out, pipeline, test, classes);
+          await predictFile(opened.network, file, o.out, pipeline, test, classes, refinement);
           progress.update({ iter: i + 1, total: files.length, extra: file });
         }
       } finally {

@@ -4,6 +4,7 @@
 // a colour overlay and a JSON of per-class pixel areas per image. Outputs are written atomically.
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
+import { denseCrf, type DenseCrfOptions } from "@segkit/classic";
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Config } from "../config/registry.js";
@@ -73,10 +74,22 @@ function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch:
 }
 
 /** Class ids at the image's size from probabilities over the pipeline's output. */
-function labelsOf(probabilities: Tensor, window: Window, width: number, height: number, numClasses: number): Uint8Array | Uint16Array {
+/** What prediction may apply to the probabilities at the image's size instead of a plain argmax. */
+export interface Refinement {
+  /** The fully connected CRF (@segkit/classic) on the probabilities and the image's colours. */
+  crf?: DenseCrfOptions;
+}
+
+function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, "label">, numClasses: number, refinement: Refinement): Uint8Array | Uint16Array {
+  const { width, height } = image;
   return torch.tidy(() => {
     let probs = probabilities.slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
     if (window.height !== height || window.width !== width) probs = torch.upsampleBilinear2d(probs, [height, width], false);
+    if (refinement.crf) {
+      const values = probs.to("float32").contiguous().toTypedArray() as Float32Array;
+      const { labels } = denseCrf(values, numClasses, { width, height, channels: 3, data: image.pixels }, refinement.crf);
+      return numClasses <= 256 ? Uint8Array.from(labels) : Uint16Array.from(labels);
+    }
     const classes = probs.argmax(1);
     return numClasses <= 256 ? (classes.to("uint8").toTypedArray() as Uint8Array) : Uint16Array.from(classes.to("int32").toTypedArray() as Int32Array);
   });
@@ -86,20 +99,20 @@ function labelsOf(probabilities: Tensor, window: Window, width: number, height: 
  * Class index per pixel (H×W) for one decoded RGB image, at the image's own size: uint8 for up to
  * 256 classes, uint16 beyond. `pipeline` comes from predictionPipeline.
  */
-export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig): Uint8Array | Uint16Array {
+export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Uint8Array | Uint16Array {
   return torch.tidy(() => {
     const { batch, window } = prepare(image, pipeline);
-    return labelsOf(predictProbabilities(model, batch, test), window, image.width, image.height, model.numClasses);
+    return labelsOf(predictProbabilities(model, batch, test), window, image, model.numClasses, refinement);
   });
 }
 
 /** predictLabels for any network (a libtorch model or an engine such as onnxruntime). */
-export async function predictLabelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig): Promise<Uint8Array | Uint16Array> {
+export async function predictLabelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Promise<Uint8Array | Uint16Array> {
   const { batch, window } = prepare(image, pipeline);
   try {
     const probabilities = await networkProbabilities(network, batch, test);
     try {
-      return labelsOf(probabilities, window, image.width, image.height, network.numClasses);
+      return labelsOf(probabilities, window, image, network.numClasses, refinement);
     } finally {
       probabilities.dispose();
     }
@@ -137,8 +150,8 @@ export async function writePrediction(outDir: string, name: string, rgb: Uint8Ar
 }
 
 /** Predicts one image file and writes its outputs under its name without extension; errors name the file. */
-export async function predictFile(network: Network, file: string, outDir: string, pipeline: Transform, test: TestConfig, info: ClassInfo): Promise<PredictionFiles> {
+export async function predictFile(network: Network, file: string, outDir: string, pipeline: Transform, test: TestConfig, info: ClassInfo, refinement: Refinement = {}): Promise<PredictionFiles> {
   const image = await readRgbImage(file);
-  const labels = await predictLabelsWith(network, { ...image, meta: { file, size: [image.height, image.width] } }, pipeline, test);
+  const labels = await predictLabelsWith(network, { ...image, meta: { file, size: [image.height, image.width] } }, pipeline, test, refinement);
   return writePrediction(outDir, basename(file, extname(file)), image.pixels, labels, image.width, image.height, info);
 }
