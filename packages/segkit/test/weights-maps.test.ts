@@ -31,6 +31,7 @@ const PSPNET: Config = { type: "encoder_decoder", numClasses: 5, backbone: V1C_1
 const UPERNET: Config = { type: "encoder_decoder", numClasses: 5, backbone: { ...V1C_18, type: "resnet50" }, head: { type: "uper", channels: 8 }, auxiliary: [{ type: "fcn", inIndex: 2 }] };
 const DEEPLABV3: Config = { ...PSPNET, head: { type: "aspp", channels: 8, dilations: [1, 2, 3, 4] } };
 const DEEPLABV3PLUS: Config = { ...PSPNET, head: { type: "sep_aspp", inIndex: [0, 3], channels: 8, c1Channels: 4, dilations: [1, 2, 3, 4] } };
+const FCN: Config = { ...PSPNET, head: { type: "mmseg_fcn", channels: 8 } };
 const NOTHING_WRONG = { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] };
 
 function maxDifference(a: torch.Tensor, b: torch.Tensor): number {
@@ -47,6 +48,7 @@ for (const [name, config, checkpoint, what] of [
   ["upernet", UPERNET, "mmseg_upernet_r50v1c.pth", "ResNetV1c-50 + UPerHead, legacy format"],
   ["deeplabv3", DEEPLABV3, "mmseg_deeplabv3_r18v1c.pth", "ResNetV1c-18-d8 + ASPPHead"],
   ["deeplabv3plus", DEEPLABV3PLUS, "mmseg_deeplabv3plus_r18v1c.pth", "ResNetV1c-18-d8 + DepthwiseSeparableASPPHead"],
+  ["fcn", FCN, "mmseg_fcn_r18v1c.pth", "ResNetV1c-18-d8 + FCNHead with 2 convs and concat_input"],
 ] as const) {
   test(`mmseg's ${name} (${what}, FCN aux, {state_dict, meta}) loads through mmseg_resnet and gives mmseg's output`, () => {
     const model = build<Segmentor>("model", config);

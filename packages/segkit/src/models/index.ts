@@ -36,6 +36,7 @@ export { PSPHead } from "./heads/psp-head.js";
 export { FPNHead } from "./heads/fpn-head.js";
 export { UPerHead } from "./heads/uper-head.js";
 export { ASPPHead, DepthwiseSeparableASPPHead } from "./heads/mmseg-aspp-heads.js";
+export { MmsegFCNHead } from "./heads/mmseg-fcn-head.js";
 export { Segmentor, type SegmentorOptions, type PredictOptions, type TrainOutput } from "./segmentors/segmentor.js";
 export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder/model.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";

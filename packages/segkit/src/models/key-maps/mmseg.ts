@@ -3,10 +3,10 @@
 // a psp, uper, aspp, sep_aspp or fcn head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
 // 03b0197c: ResNetV1c's stem is one Sequential conv,bn,relu ×3, so its params are stem.0/1, 3/4, 6/7)
 // and decode_heads (mmcv's ConvModule holds "conv" and "bn"; a PSP branch is (pool, ConvModule)).
-// segkit's aspp and sep_aspp heads are mmseg's, keys included; its psp and uper heads keep
-// torchvision's "0"/"1" inside conv-BN-ReLU units, and its FCN head is
-// torchvision's (children 0 conv, 1 BN, 4 classifier), which is mmseg's FCNHead with num_convs 1 and
-// concat_input false (its auxiliary head); other FCN/ASPP layouts stay unmatched and are reported.
+// segkit's aspp, sep_aspp and mmseg_fcn heads are mmseg's, keys included; its psp and uper heads keep
+// torchvision's "0"/"1" inside conv-BN-ReLU units. An mmseg FCNHead with one conv and no concatenation
+// (the auxiliary head of its configs) goes to the "fcn" head, torchvision's (children 0 conv, 1 BN,
+// 4 classifier); one with more convs or conv_cat (fcn_*-d8's decode head) to "mmseg_fcn".
 import type { KeyMap } from "@segkit/torch";
 import { register } from "../../config/registry.js";
 import { rules } from "./key-map.js";
@@ -28,7 +28,7 @@ const pyramidHead = rules(
 
 /** The head's inner key, by the head's layout (seen in its other keys): FCN heads have "convs.", ASPP heads "image_pool.". */
 function headKey(inner: string, prefix: string, keys: ReadonlySet<string>): string {
-  if (keys.has(`${prefix}image_pool.1.conv.weight`)) return inner;
+  if (keys.has(`${prefix}image_pool.1.conv.weight`) || keys.has(`${prefix}conv_cat.conv.weight`) || keys.has(`${prefix}convs.1.conv.weight`)) return inner;
   const isFcn = keys.has(`${prefix}convs.0.conv.weight`) && !keys.has(`${prefix}psp_modules.0.1.conv.weight`);
   return isFcn ? fcnHead(inner) : pyramidHead(inner);
 }
@@ -44,6 +44,6 @@ const mmsegResnet: KeyMap = (key, keys) => {
 
 register<KeyMap>("keymap", "mmseg_resnet", {
   options: [],
-  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP (heads psp, uper, aspp, sep_aspp) or FCN (num_convs 1, the auxiliary) heads → encoder_decoder; also a bare mmseg ResNet backbone",
+  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP, FCN heads (psp, uper, aspp, sep_aspp, mmseg_fcn; an FCN with one conv and no concatenation → fcn) → encoder_decoder; also a bare mmseg ResNet backbone",
   build: () => mmsegResnet,
 });
