@@ -61,6 +61,25 @@ for (const [name, config, checkpoint, what] of [
   });
 }
 
+test("full size: the keys and shapes of mmseg's r50-d8 PSPNet/DeepLabV3/DeepLabV3+/FCN and UPerNet-R50 (19 classes) are exactly segkit's models' after mmseg_resnet", () => {
+  const keyMap = keyMapNamed("mmseg_resnet", "test");
+  const d8 = { type: "resnet50", outputStride: 8, deepStem: true };
+  const aux = [{ type: "fcn", inIndex: 2 }];
+  for (const [name, backbone, head] of [
+    ["pspnet", d8, { type: "psp" }], ["upernet", { type: "resnet50", deepStem: true }, { type: "uper" }],
+    ["deeplabv3", d8, { type: "aspp" }], ["deeplabv3plus", d8, { type: "sep_aspp", inIndex: [0, 3] }], ["fcn", d8, { type: "mmseg_fcn" }],
+  ] as const) {
+    const table = JSON.parse(golden.metadata[`${name}.full_keys`]) as [string, number[]][];
+    const keys = new Set(table.map(([k]) => k));
+    const theirs = new Map(table.map(([k, shape]) => [keyMap(k, keys), shape.join("×")]));
+    const model = build<Segmentor>("model", { type: "encoder_decoder", numClasses: 19, backbone, head, auxiliary: aux });
+    const ours = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape.join("×")]));
+    model.dispose();
+    assert.deepEqual([...theirs].sort(), [...ours].sort(), name);
+    assert.ok(theirs.size > 300, `${name}: ${theirs.size} keys`);
+  }
+});
+
 test("timm's deep-stem ResNet as a backbone's pretrained (pretrainedMap timm_resnet): timm's stage outputs; its classifier reported unused", () => {
   const warnings: string[] = [];
   const onWarning = (w: Error): void => void warnings.push(w.message);
