@@ -51,6 +51,9 @@ for (const [name, options, size] of [
   ["enet", {}, [64, 64]],
   // Attention over token sequences (layer norm, linear, matmul, softmax, GELU); 64×96 is no multiple of 32.
   ["segformer_b0", {}, [64, 96]],
+  // Spatial-reduction attention ("kv" split by slicing) under an FPN; linear SRA's 7×7 pooling does not divide its grids.
+  ["fpn_pvt_v2_b0", {}, [64, 96]],
+  ["fpn_pvt_v2_b2_li", { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], depths: [1, 1, 1, 1] }, [64, 96]],
 ] as [string, Record<string, unknown>, [number, number]][]) {
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);

@@ -92,7 +92,6 @@ test("full-size parameter counts equal the authors' code and the paper (150 clas
 
 test("inputs too small for the sequence reduction name the minimum size", () => {
   const model = build<SegFormer>("model", REDUCED);
-  assert.equal(model.segformer.minSize, 29);
   torch.tidy(() => {
     assert.throws(() => model.forward(torch.zeros([1, 3, 28, 64])), /MixVisionTransformer: input 28×64 is too small; with sequence reduction ratios \[8,4,2,1\] at strides \[4,8,16,32\] height and width must be at least 29/);
     assert.deepEqual(model.forward(torch.zeros([1, 3, 29, 29])).shape, [1, 5, 29, 29]);

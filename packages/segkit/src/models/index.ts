@@ -18,6 +18,7 @@ import "./segmentors/pidnet/variants.js";
 import "./segmentors/stdc/variants.js";
 import "./segmentors/fast-scnn/variants.js";
 import "./segmentors/segformer/variants.js";
+import "./backbones/pvt/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -50,6 +51,7 @@ export { ENet, type ENetOptions } from "./segmentors/enet/model.js";
 export { DDRNet, type DDRNetOptions } from "./segmentors/ddrnet/model.js";
 export { PIDNet, type PIDNetOptions } from "./segmentors/pidnet/model.js";
 export { MixVisionTransformer, type MiTOptions } from "./backbones/mit/mit.js";
+export { PyramidVisionTransformerV2, type PVTv2Options } from "./backbones/pvt/pvt-v2.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { complexity, type Complexity } from "./complexity.js";

@@ -4,12 +4,12 @@
 // 4, 8, 16, 32. Keys as Hugging Face's SegformerModel ("encoder.patch_embeddings.i",
 // "encoder.block.i.j", "encoder.layer_norm.i"); initialisation and LayerNorm epsilons as the authors'
 // mix_transformer.py (1e-6 in the blocks and after each stage, PyTorch's 1e-5 elsewhere).
-import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { Backbone } from "../backbone.js";
 import { checkWidth } from "../../blocks/check-width.js";
 import { DropPath } from "../../blocks/drop-path.js";
+import { checkReducible, dropPathSchedule, initPyramidTransformer } from "../../blocks/pyramid-transformer.js";
 import { toFeatureMap } from "../../blocks/tokens.js";
 import { EfficientAttention } from "./efficient-attention.js";
 import { MixFFN } from "./mix-ffn.js";
@@ -71,17 +71,11 @@ class MiTEncoder extends nn.Module {
     }
     if (!(mlpRatio > 0)) throw new RangeError(`MixVisionTransformer: mlpRatio must be > 0, got ${mlpRatio}`);
     if (!(dropPathRate >= 0 && dropPathRate < 1)) throw new RangeError(`MixVisionTransformer: dropPathRate must be in [0, 1), got ${dropPathRate}`);
-    const total = depths.reduce((a, b) => a + b, 0);
-    // The authors' rule: torch.linspace(0, dropPathRate, total blocks).
-    const rates = Array.from({ length: total }, (_, i) => (total === 1 ? 0 : (dropPathRate * i) / (total - 1)));
+    const rates = dropPathSchedule(depths, dropPathRate);
     this.patch_embeddings = this.registerModule("patch_embeddings", new nn.ModuleList(embedDims.map((dim, i) =>
       new OverlapPatchEmbed(i === 0 ? inChannels : embedDims[i - 1], dim, PATCH_SIZES[i], PATCH_STRIDES[i]))));
-    let first = 0;
-    this.block = this.registerModule("block", new nn.ModuleList(embedDims.map((dim, i) => {
-      const layers = Array.from({ length: depths[i] }, (_, j) => new MiTLayer(dim, numHeads[i], srRatios[i], mlpRatio, rates[first + j]));
-      first += depths[i];
-      return new nn.ModuleList(layers);
-    })));
+    this.block = this.registerModule("block", new nn.ModuleList(embedDims.map((dim, i) =>
+      new nn.ModuleList(rates[i].map((rate) => new MiTLayer(dim, numHeads[i], srRatios[i], mlpRatio, rate))))));
     this.layer_norm = this.registerModule("layer_norm", new nn.ModuleList(embedDims.map((dim) => new nn.LayerNorm(dim, { eps: BLOCK_EPS }))));
   }
 
@@ -99,51 +93,22 @@ class MiTEncoder extends nn.Module {
   }
 }
 
-/**
- * The authors' initialisation: Linear truncated-normal (std 0.02), conv normal(0, √(2 / fan-out)),
- * biases 0. timm's trunc_normal_ cuts at ±2 absolute, 100 standard deviations here, so a plain
- * normal draws from the same distribution (and is ~10× faster than the erfinv method on this CPU).
- */
-function initMiT(model: nn.Module): void {
-  torch.noGrad(() => {
-    for (const m of model.modules()) {
-      if (m instanceof nn.Linear) {
-        nn.init.normal(m.weight, 0, 0.02);
-        if (m.bias) m.bias.zero_();
-      } else if (m instanceof nn.Conv2d) {
-        const fanOut = (m.kernelSize[0] * m.kernelSize[1] * m.outChannels) / m.groups;
-        nn.init.normal(m.weight, 0, Math.sqrt(2 / fanOut));
-        if (m.bias) m.bias.zero_();
-      }
-    }
-  });
-}
-
 export class MixVisionTransformer extends Backbone {
   readonly encoder: MiTEncoder;
   readonly outChannels: number[];
   readonly strides = [4, 8, 16, 32];
   readonly srRatios: number[];
-  /** The smallest input height and width: each stage's token grid must cover its sequence reduction conv. */
-  readonly minSize: number;
 
   constructor(options: MiTOptions) {
     super();
     this.encoder = this.registerModule("encoder", new MiTEncoder(options));
     this.outChannels = [...options.embedDims];
     this.srRatios = [...(options.srRatios ?? DEFAULT_SR_RATIOS)];
-    // A stage's grid is ⌈H / stride⌉, at least srRatio when H > (srRatio − 1) · stride.
-    this.minSize = Math.max(...this.srRatios.map((r, i) => (r - 1) * this.strides[i] + 1));
-    initMiT(this);
+    initPyramidTransformer(this);
   }
 
   forward(x: Tensor): Tensor[] {
-    if (x.ndim !== 4) throw new RangeError(`MixVisionTransformer: expected an image batch (N, C, H, W), got [${x.shape.join(", ")}]`);
-    const [h, w] = x.shape.slice(2);
-    if (h < this.minSize || w < this.minSize) {
-      throw new RangeError(`MixVisionTransformer: input ${h}×${w} is too small; with sequence reduction ratios [${this.srRatios}] at strides [${this.strides}] height and width must be at least ${this.minSize}`);
-    }
+    checkReducible("MixVisionTransformer", x, this.srRatios, this.strides);
     return this.encoder.call(x);
   }
-
 }
