@@ -1,7 +1,7 @@
-// Scaled dot-product attention computed over slices of the queries, so that the attention matrix
-// never exists whole: SegFormer-B0's first stage at 1024×2048 has 131,072 queries × 2,048 reduced
-// keys, 1 GiB of float32 weights per head. Softmax normalises each query's row on its own, so the
-// slices give exactly the unsliced result.
+// Multi-head attention helpers: heads split and merged, and scaled dot-product attention computed over
+// slices of the queries, so that the attention matrix never exists whole: SegFormer-B0's first stage
+// at 1024×2048 has 131,072 queries × 2,048 reduced keys, 1 GiB of float32 weights per head. Softmax
+// normalises each query's row on its own, so the slices give exactly the unsliced result.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 
@@ -24,4 +24,24 @@ export function chunkedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number,
   }
   // The slices are the size of the output (no attention weights): the caller's scope frees them.
   return torch.cat(slices, 2);
+}
+
+/** The width of one head; throws naming `owner` unless `channels` splits evenly into `numHeads`. */
+export function headWidth(owner: string, channels: number, numHeads: number): number {
+  if (!(Number.isInteger(numHeads) && numHeads >= 1 && channels % numHeads === 0)) {
+    throw new RangeError(`${owner}: channels (${channels}) must be a multiple of numHeads (${numHeads})`);
+  }
+  return channels / numHeads;
+}
+
+/** (B, N, C) → (B, heads, N, C / heads) */
+export function splitHeads(x: Tensor, numHeads: number): Tensor {
+  const [batch, tokens, channels] = x.shape;
+  return x.reshape([batch, tokens, numHeads, channels / numHeads]).permute([0, 2, 1, 3]);
+}
+
+/** (B, heads, N, d) → (B, N, heads · d) */
+export function mergeHeads(x: Tensor): Tensor {
+  const [batch, heads, tokens, width] = x.shape;
+  return x.permute([0, 2, 1, 3]).reshape([batch, tokens, heads * width]);
 }

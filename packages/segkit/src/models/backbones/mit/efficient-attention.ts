@@ -4,7 +4,7 @@
 // "output.dense" (the official code's fused "kv" is split into key and value, see segformer/key-map.ts).
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { chunkedAttention } from "../../blocks/chunked-attention.js";
+import { chunkedAttention, headWidth, mergeHeads, splitHeads } from "../../blocks/chunked-attention.js";
 import { toFeatureMap, toTokens } from "../../blocks/tokens.js";
 
 export class EfficientSelfAttention extends nn.Module {
@@ -17,10 +17,7 @@ export class EfficientSelfAttention extends nn.Module {
 
   constructor(readonly channels: number, readonly numHeads: number, readonly srRatio: number) {
     super();
-    if (!(Number.isInteger(numHeads) && numHeads >= 1 && channels % numHeads === 0)) {
-      throw new RangeError(`EfficientSelfAttention: channels (${channels}) must be a multiple of numHeads (${numHeads})`);
-    }
-    this.headDim = channels / numHeads;
+    this.headDim = headWidth("EfficientSelfAttention", channels, numHeads);
     this.query = this.registerModule("query", new nn.Linear(channels, channels));
     this.key = this.registerModule("key", new nn.Linear(channels, channels));
     this.value = this.registerModule("value", new nn.Linear(channels, channels));
@@ -30,20 +27,10 @@ export class EfficientSelfAttention extends nn.Module {
     }
   }
 
-  /** (B, N, C) → (B, heads, N, C / heads) */
-  #heads(x: Tensor): Tensor {
-    const [batch, tokens] = x.shape;
-    return x.reshape([batch, tokens, this.numHeads, this.headDim]).permute([0, 2, 1, 3]);
-  }
-
   forward(x: Tensor, size: number[]): Tensor {
     const reduced = this.sr && this.layer_norm ? this.layer_norm.call(toTokens(this.sr.call(toFeatureMap(x, size)))) : x;
-    const q = this.#heads(this.query.call(x));
-    const k = this.#heads(this.key.call(reduced));
-    const v = this.#heads(this.value.call(reduced));
-    const out = chunkedAttention(q, k, v, this.headDim ** -0.5);
-    const [batch, tokens] = x.shape;
-    return out.permute([0, 2, 1, 3]).reshape([batch, tokens, this.channels]);
+    const [q, k, v] = [this.query.call(x), this.key.call(reduced), this.value.call(reduced)].map((t) => splitHeads(t, this.numHeads));
+    return mergeHeads(chunkedAttention(q, k, v, this.headDim ** -0.5));
   }
 }
 

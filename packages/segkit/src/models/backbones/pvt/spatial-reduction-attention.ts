@@ -5,7 +5,7 @@
 // "proj", "sr", "norm".
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { chunkedAttention } from "../../blocks/chunked-attention.js";
+import { chunkedAttention, headWidth, mergeHeads, splitHeads } from "../../blocks/chunked-attention.js";
 import { toFeatureMap, toTokens } from "../../blocks/tokens.js";
 
 export interface SpatialReductionOptions {
@@ -29,10 +29,7 @@ export class SpatialReductionAttention extends nn.Module {
 
   constructor(readonly channels: number, readonly numHeads: number, { srRatio, linear = false }: SpatialReductionOptions) {
     super();
-    if (!(Number.isInteger(numHeads) && numHeads >= 1 && channels % numHeads === 0)) {
-      throw new RangeError(`SpatialReductionAttention: channels (${channels}) must be a multiple of numHeads (${numHeads})`);
-    }
-    this.headDim = channels / numHeads;
+    this.headDim = headWidth("SpatialReductionAttention", channels, numHeads);
     this.q = this.registerModule("q", new nn.Linear(channels, channels));
     this.kv = this.registerModule("kv", new nn.Linear(channels, 2 * channels));
     this.proj = this.registerModule("proj", new nn.Linear(channels, channels));
@@ -55,18 +52,10 @@ export class SpatialReductionAttention extends nn.Module {
     return this.act ? this.act.call(reduced) : reduced;
   }
 
-  /** (B, N, C) → (B, heads, N, C / heads) */
-  #heads(x: Tensor): Tensor {
-    const [batch, tokens] = x.shape;
-    return x.reshape([batch, tokens, this.numHeads, this.headDim]).permute([0, 2, 1, 3]);
-  }
-
   forward(x: Tensor, size: number[]): Tensor {
-    const [batch, tokens] = x.shape;
     const kv = this.kv.call(this.#reduced(x, size));
     // Keys are the first C outputs of "kv", values the next C.
-    const [k, v] = [kv.slice(2, 0, this.channels), kv.slice(2, this.channels)].map((t) => this.#heads(t));
-    const out = chunkedAttention(this.#heads(this.q.call(x)), k, v, this.headDim ** -0.5);
-    return this.proj.call(out.permute([0, 2, 1, 3]).reshape([batch, tokens, this.channels]));
+    const [q, k, v] = [this.q.call(x), kv.slice(2, 0, this.channels), kv.slice(2, this.channels)].map((t) => splitHeads(t, this.numHeads));
+    return this.proj.call(mergeHeads(chunkedAttention(q, k, v, this.headDim ** -0.5)));
   }
 }
