@@ -68,6 +68,9 @@ test("token ops: flatten, transpose, permute, reshape, slice, linear with and wi
     return torch.gelu(scores.matmul(heads));
   }, [1, 6, 4, 5]));
 
+test("group norm with and without affine, over one group and several", () =>
+  onnxMatches((x) => torch.groupNorm(x, 1, normWeight, normBias, 1e-5).add(torch.groupNorm(x, 3, null, null, 1e-5)), [2, 6, 4, 5]));
+
 test("an operator without a translation is named with its count", () => {
   const recording = torch.recordForward(new ForwardOf((x) => x.cumsum(1).cumsum(0)), [torch.randn([2, 3])]);
   assert.throws(() => torch.toOnnx(recording), /no ONNX translation for aten::cumsum \(×2\)/);

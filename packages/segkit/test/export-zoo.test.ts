@@ -54,6 +54,8 @@ for (const [name, options, size] of [
   // Spatial-reduction attention ("kv" split by slicing) under an FPN; linear SRA's 7×7 pooling does not divide its grids.
   ["fpn_pvt_v2_b0", {}, [64, 96]],
   ["fpn_pvt_v2_b2_li", { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], depths: [1, 1, 1, 1] }, [64, 96]],
+  // Pooling without the padded cells (count_include_pad false) and GroupNorm(1), which opset 17 lacks.
+  ["fpn_poolformer_s12", { depths: [1, 1, 1, 1] }, [64, 96]],
 ] as [string, Record<string, unknown>, [number, number]][]) {
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);

@@ -42,8 +42,8 @@ for (const [name, type] of [["pvt_v2", "pvt_v2_b0"], ["pvt_v2_li", "pvt_v2_b2_li
   });
 }
 
-// Wang et al. 2022, "PVT v2: Improved Baselines with Pyramid Vision Transformer", Table 3 (Semantic
-// FPN on ADE20K, 150 classes): B0 7.6 M, B1 17.8 M, B2 29.1 M, B2-Li 26.3 M, B3 49.0 M, B4 66.3 M,
+// Wang et al. 2022, "PVT v2: Improved Baselines with Pyramid Vision Transformer", ADE20K Semantic FPN
+// results (150 classes): B0 7.6 M, B1 17.8 M, B2 29.1 M, B2-Li 26.3 M, B3 49.0 M, B4 66.3 M,
 // B5 85.7 M parameters. The backbones' exact counts are timm's (fixture metadata). Meta device.
 test("full-size parameter counts: backbones = timm's, Semantic FPN = the paper's (150 classes)", () => {
   const timm = JSON.parse(metadata.parameters) as Record<string, number>;

@@ -19,6 +19,7 @@ import "./segmentors/stdc/variants.js";
 import "./segmentors/fast-scnn/variants.js";
 import "./segmentors/segformer/variants.js";
 import "./backbones/pvt/variants.js";
+import "./backbones/poolformer/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -52,6 +53,7 @@ export { DDRNet, type DDRNetOptions } from "./segmentors/ddrnet/model.js";
 export { PIDNet, type PIDNetOptions } from "./segmentors/pidnet/model.js";
 export { MixVisionTransformer, type MiTOptions } from "./backbones/mit/mit.js";
 export { PyramidVisionTransformerV2, type PVTv2Options } from "./backbones/pvt/pvt-v2.js";
+export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolformer.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { complexity, type Complexity } from "./complexity.js";

@@ -281,6 +281,28 @@ const layerNorm: Translation = (b, n) => {
     { axis: { int: -ints(b, normalizedShape).length }, epsilon: { float: b.constant(eps) as number } });
 };
 
+/**
+ * aten::group_norm(input, num_groups, weight, bias, eps, cudnn_enable): opset 17 has no
+ * GroupNormalization, so the statistics are taken over (N, groups, rest) and the per-channel affine
+ * is applied after reshaping back.
+ */
+const groupNorm: Translation = (b, n) => {
+  const [input, groups, weight, bias, eps] = n.inputs;
+  const shape = b.described(input).shape;
+  if (!shape) throw new Error("export: aten::group_norm needs the recorded input shape");
+  const dtype = b.described(input).dtype ?? "float32";
+  const mean = (t: string): string => b.node("ReduceMean", [t], { axes: { ints: [2] }, keepdims: { int: 1 } })[0];
+  const grouped = b.node("Reshape", [b.tensor(input), b.int64s([shape[0], int(b, groups), -1])])[0];
+  const centred = b.node("Sub", [grouped, mean(grouped)])[0];
+  const spread = b.node("Sqrt", [b.node("Add", [mean(b.node("Mul", [centred, centred])[0]), b.scalar(b.constant(eps) as number, dtype)])[0]])[0];
+  let y = b.node("Reshape", [b.node("Div", [centred, spread])[0], b.int64s(shape)])[0];
+  const perChannel = b.int64s([shape[1], ...shape.slice(2).map(() => 1)]);
+  const present = (id: number): boolean => { const v = b.get(id); return !("constant" in v && v.constant === null); };
+  if (present(weight)) y = b.node("Mul", [y, b.node("Reshape", [b.tensor(weight), perChannel])[0]])[0];
+  if (present(bias)) y = b.node("Add", [y, b.node("Reshape", [b.tensor(bias), perChannel])[0]])[0];
+  b.set(n.outputs[0], { tensor: y });
+};
+
 /** aten::gelu(self, approximate): x · (1 + erf(x / √2)) / 2 (opset 17 has no Gelu). */
 const gelu: Translation = (b, n) => {
   if (n.inputs.length > 1 && b.constant(n.inputs[1]) !== "none") throw new Error("export: aten::gelu with the tanh approximation has no translation");
@@ -338,6 +360,7 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::linear", linear],
   ["aten::matmul", elementwise("MatMul")],
   ["aten::layer_norm", layerNorm],
+  ["aten::group_norm", groupNorm],
   ["aten::gelu", gelu],
   ["aten::to", cast],
 ]);

@@ -1,10 +1,8 @@
 // PVT v2-B0…B5 and B2-Li as data (timm's pvt_v2_b* widths, depths and MLP ratios), as backbones and
-// with Semantic FPN (Kirillov et al. 2019) as the PVT v2 authors' segmentation configs compose them:
-// FPN neck of 256 channels, FPN head of 128, no auxiliary head. Configs may override the backbone's
-// widths and depths and the neck and head widths, as the tests do for reduced models.
-import { build, register, type Builder } from "../../../config/registry.js";
+// with Semantic FPN. Configs may override the widths and depths, as the tests do for reduced models.
+import { register, type Builder } from "../../../config/registry.js";
 import type { Backbone } from "../backbone.js";
-import type { Segmentor } from "../../segmentors/segmentor.js";
+import { semanticFpn } from "../../segmentors/encoder-decoder/semantic-fpn.js";
 import { PyramidVisionTransformerV2, type PVTv2Options } from "./pvt-v2.js";
 
 const WIDE = [64, 128, 320, 512];
@@ -22,18 +20,6 @@ function backbone(preset: PVTv2Options, summary: string): Builder<Backbone> {
   return { options: PVT_OPTIONS, summary, build: (o) => new PyramidVisionTransformerV2({ ...preset, ...o } as PVTv2Options) };
 }
 
-/** Semantic FPN on the PVT v2 backbone `name`; the PVT options go to the backbone. */
-function semanticFpn(name: string, summary: string): Builder<Segmentor> {
-  return {
-    options: ["numClasses", "ignoreIndex", "neckChannels", "headChannels", ...PVT_OPTIONS],
-    summary,
-    build: ({ numClasses, ignoreIndex, neckChannels = 256, headChannels = 128, ...pvt }, where) => build<Segmentor>("model", {
-      type: "encoder_decoder", numClasses, ignoreIndex, backbone: { type: name, ...pvt },
-      neck: { type: "fpn", outChannels: neckChannels }, head: { type: "fpn", channels: headChannels },
-    }, where),
-  };
-}
-
 register("backbone", "pvt_v2_b0", backbone(B0, "PVT v2-B0 (Wang 2022), timm layout"));
 register("backbone", "pvt_v2_b1", backbone(B1, "PVT v2-B1 (Wang 2022), timm layout"));
 register("backbone", "pvt_v2_b2", backbone(B2, "PVT v2-B2 (Wang 2022), timm layout"));
@@ -42,10 +28,10 @@ register("backbone", "pvt_v2_b3", backbone(B3, "PVT v2-B3 (Wang 2022), timm layo
 register("backbone", "pvt_v2_b4", backbone(B4, "PVT v2-B4 (Wang 2022), timm layout"));
 register("backbone", "pvt_v2_b5", backbone(B5, "PVT v2-B5 (Wang 2022), timm layout"));
 
-register("model", "fpn_pvt_v2_b0", semanticFpn("pvt_v2_b0", "Semantic FPN on PVT v2-B0"));
-register("model", "fpn_pvt_v2_b1", semanticFpn("pvt_v2_b1", "Semantic FPN on PVT v2-B1"));
-register("model", "fpn_pvt_v2_b2", semanticFpn("pvt_v2_b2", "Semantic FPN on PVT v2-B2"));
-register("model", "fpn_pvt_v2_b2_li", semanticFpn("pvt_v2_b2_li", "Semantic FPN on PVT v2-B2-Li (linear SRA)"));
-register("model", "fpn_pvt_v2_b3", semanticFpn("pvt_v2_b3", "Semantic FPN on PVT v2-B3"));
-register("model", "fpn_pvt_v2_b4", semanticFpn("pvt_v2_b4", "Semantic FPN on PVT v2-B4"));
-register("model", "fpn_pvt_v2_b5", semanticFpn("pvt_v2_b5", "Semantic FPN on PVT v2-B5"));
+register("model", "fpn_pvt_v2_b0", semanticFpn("pvt_v2_b0", PVT_OPTIONS, "Semantic FPN on PVT v2-B0"));
+register("model", "fpn_pvt_v2_b1", semanticFpn("pvt_v2_b1", PVT_OPTIONS, "Semantic FPN on PVT v2-B1"));
+register("model", "fpn_pvt_v2_b2", semanticFpn("pvt_v2_b2", PVT_OPTIONS, "Semantic FPN on PVT v2-B2"));
+register("model", "fpn_pvt_v2_b2_li", semanticFpn("pvt_v2_b2_li", PVT_OPTIONS, "Semantic FPN on PVT v2-B2-Li (linear SRA)"));
+register("model", "fpn_pvt_v2_b3", semanticFpn("pvt_v2_b3", PVT_OPTIONS, "Semantic FPN on PVT v2-B3"));
+register("model", "fpn_pvt_v2_b4", semanticFpn("pvt_v2_b4", PVT_OPTIONS, "Semantic FPN on PVT v2-B4"));
+register("model", "fpn_pvt_v2_b5", semanticFpn("pvt_v2_b5", PVT_OPTIONS, "Semantic FPN on PVT v2-B5"));
