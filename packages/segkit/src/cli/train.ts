@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import type { DenseCrfOptions } from "@segkit/classic";
+import type { DenseCrfOptions, SlicOptions } from "@segkit/classic";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
 import "../data/index.js";
@@ -11,7 +11,8 @@ import { checkModelFitsData } from "../engine/model-fits-data.js";
 import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.js";
 import { openNetwork } from "../engine/open-network.js";
 import { ENGINES, type EngineName } from "../inference/engine.js";
-import { predictFile, predictionPipeline } from "../engine/predict.js";
+import { evaluateRefined } from "../engine/evaluate-refined.js";
+import { predictFile, predictionPipeline, type Refinement } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
@@ -75,19 +76,29 @@ function testOverrides(test: TestConfig, o: { flip?: boolean; scales?: string; s
   return out;
 }
 
-/** --crf's value: true (the flag alone: defaults) or a JSON object of DenseCrfOptions. */
-function crfOptions(value: true | string): DenseCrfOptions {
-  if (value === true) return {};
+/** A refinement flag's value: true (the flag alone: defaults) or a JSON object with only `known` keys. */
+function jsonOptions<T>(flag: string, value: true | string, known: string[]): T {
+  if (value === true) return {} as T;
   let parsed: unknown;
   try {
     parsed = JSON.parse(value);
   } catch (e) {
-    throw new Error(`--crf: not JSON: ${(e as Error).message}`);
+    throw new Error(`${flag}: not JSON: ${(e as Error).message}`);
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`--crf: expected a JSON object of CRF options, got ${value}`);
-  const known = ["iterations", "gaussian", "bilateral"];
-  for (const key of Object.keys(parsed)) if (!known.includes(key)) throw new Error(`--crf: unknown option "${key}"; options: ${known.join(", ")}`);
-  return parsed as DenseCrfOptions;
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error(`${flag}: expected a JSON object of options, got ${value}`);
+  for (const key of Object.keys(parsed)) if (!known.includes(key)) throw new Error(`${flag}: unknown option "${key}"; options: ${known.join(", ")}`);
+  return parsed as T;
+}
+
+const CRF_HELP = "refine with the fully connected CRF (@segkit/classic); JSON of { iterations, gaussian: { sxy, compat }, bilateral: { sxy, srgb, compat } } (default 5, 3/3, 80/13/10)";
+const SUPERPIXELS_HELP = "then give each SLIC superpixel its majority label; JSON of @segkit/classic's SlicOptions (default { nSegments: 100, compactness: 10 })";
+const SLIC_KEYS = ["nSegments", "compactness", "maxIterations", "sigma", "lab", "zero", "enforceConnectivity", "minSizeFactor", "maxSizeFactor"];
+
+function refinementOf(o: { crf?: true | string; superpixels?: true | string }): Refinement {
+  return {
+    ...(o.crf === undefined ? {} : { crf: jsonOptions<DenseCrfOptions>("--crf", o.crf, ["iterations", "gaussian", "bilateral"]) }),
+    ...(o.superpixels === undefined ? {} : { superpixels: jsonOptions<SlicOptions>("--superpixels", o.superpixels, SLIC_KEYS) }),
+  };
 }
 
 export function registerTrain(program: Command): void {
@@ -114,16 +125,20 @@ export function registerTrain(program: Command): void {
     .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
     .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
     .option("--fold-bn", FOLD_BN_HELP)
+    .option("--crf [json]", `${CRF_HELP}; scored through the prediction path at each image's size`)
+    .option("--superpixels [json]", `${SUPERPIXELS_HELP}; scored as --crf is`)
     .addOption(engineOption())
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; engine: EngineName; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
+      const refinement = refinementOf(o);
       const run = await loadRunConfig(config, o.set);
       const test = testOverrides(run.test, o);
       const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
         checkModelFitsData(opened.model, loader.dataset, "config.data.val.dataset");
-        const { summary } = await evaluate(opened.network, loader, test);
+        const refined = refinement.crf !== undefined || refinement.superpixels !== undefined;
+        const { summary } = refined ? await evaluateRefined(opened.network, loader.dataset, run.data.val.pipeline, test, refinement) : await evaluate(opened.network, loader, test);
         console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
       } finally {
         await loader.close();
@@ -139,10 +154,11 @@ export function registerTrain(program: Command): void {
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
-    .option("--crf [json]", "refine with the fully connected CRF; JSON of @segkit/classic's DenseCrfOptions (default: 5 iterations, Gaussian 3/3, bilateral 80/13/10)")
+    .option("--crf [json]", CRF_HELP)
+    .option("--superpixels [json]", SUPERPIXELS_HELP)
     .addOption(engineOption())
-    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; crf?: true | string; engine: EngineName }) => {
-      const refinement = o.crf === undefined ? {} : { crf: crfOptions(o.crf) };
+    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
+      const refinement = refinementOf(o);
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);

@@ -4,7 +4,7 @@
 // a colour overlay and a JSON of per-class pixel areas per image. Outputs are written atomically.
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
-import { denseCrf, type DenseCrfOptions } from "@segkit/classic";
+import { denseCrf, slic, superpixelMajority, type DenseCrfOptions, type SlicOptions } from "@segkit/classic";
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Config } from "../config/registry.js";
@@ -74,10 +74,21 @@ function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch:
 }
 
 /** Class ids at the image's size from probabilities over the pipeline's output. */
-/** What prediction may apply to the probabilities at the image's size instead of a plain argmax. */
+/** What prediction may apply at the image's size instead of a plain argmax (CRF first, then superpixels). */
 export interface Refinement {
   /** The fully connected CRF (@segkit/classic) on the probabilities and the image's colours. */
   crf?: DenseCrfOptions;
+  /** Each SLIC superpixel of the image takes its majority label. */
+  superpixels?: SlicOptions;
+}
+
+/** The superpixel majority of `labels` when the refinement asks for it. */
+function refineBySuperpixels(labels: Uint8Array | Uint16Array, image: Omit<RawSample, "label">, refinement: Refinement): Uint8Array | Uint16Array {
+  if (!refinement.superpixels) return labels;
+  const { width, height } = image;
+  const superpixels = slic({ width, height, channels: 3, data: image.pixels }, refinement.superpixels);
+  const majority = superpixelMajority({ width, height, labels: Int32Array.from(labels) }, superpixels).labels;
+  return labels instanceof Uint8Array ? Uint8Array.from(majority) : Uint16Array.from(majority);
 }
 
 function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, "label">, numClasses: number, refinement: Refinement): Uint8Array | Uint16Array {
@@ -102,7 +113,7 @@ function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, 
 export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Uint8Array | Uint16Array {
   return torch.tidy(() => {
     const { batch, window } = prepare(image, pipeline);
-    return labelsOf(predictProbabilities(model, batch, test), window, image, model.numClasses, refinement);
+    return refineBySuperpixels(labelsOf(predictProbabilities(model, batch, test), window, image, model.numClasses, refinement), image, refinement);
   });
 }
 
@@ -112,7 +123,7 @@ export async function predictLabelsWith(network: Network, image: Omit<RawSample,
   try {
     const probabilities = await networkProbabilities(network, batch, test);
     try {
-      return labelsOf(probabilities, window, image, network.numClasses, refinement);
+      return refineBySuperpixels(labelsOf(probabilities, window, image, network.numClasses, refinement), image, refinement);
     } finally {
       probabilities.dispose();
     }
