@@ -1,17 +1,20 @@
-// MobileNet variants as data (torchvision layouts), registered by the names configs use.
+// MobileNet variants as data (torchvision layouts), registered by the names configs use; each takes
+// pretrained weights (pretrained, pretrainedMap).
 import { register } from "../../../config/registry.js";
 import type { Backbone } from "../backbone.js";
+import { PRETRAINED_OPTIONS, withPretrained } from "../pretrained.js";
 import { MobileNetV2 } from "./mobilenet-v2.js";
 import { MobileNetV3 } from "./mobilenet-v3.js";
 
 register<Backbone>("backbone", "mobilenet_v2", {
-  options: ["outIndices"], summary: "MobileNetV2 (torchvision layout)", build: (o) => new MobileNetV2(o as never),
+  options: ["outIndices", ...PRETRAINED_OPTIONS], summary: "MobileNetV2 (torchvision layout)",
+  build: ({ pretrained, pretrainedMap, ...o }, where) => withPretrained(new MobileNetV2(o as never), { pretrained, pretrainedMap }, where),
 });
 register<Backbone>("backbone", "mobilenet_v3_large", {
-  options: ["dilated", "outIndices"], summary: "MobileNetV3-Large (torchvision layout; dilated keeps stride 16)",
-  build: (o) => new MobileNetV3({ arch: "large", ...o }),
+  options: ["dilated", "outIndices", ...PRETRAINED_OPTIONS], summary: "MobileNetV3-Large (torchvision layout; dilated keeps stride 16)",
+  build: ({ pretrained, pretrainedMap, ...o }, where) => withPretrained(new MobileNetV3({ arch: "large", ...o }), { pretrained, pretrainedMap }, where),
 });
 register<Backbone>("backbone", "mobilenet_v3_small", {
-  options: ["dilated", "outIndices"], summary: "MobileNetV3-Small (torchvision layout; dilated keeps stride 16)",
-  build: (o) => new MobileNetV3({ arch: "small", ...o }),
+  options: ["dilated", "outIndices", ...PRETRAINED_OPTIONS], summary: "MobileNetV3-Small (torchvision layout; dilated keeps stride 16)",
+  build: ({ pretrained, pretrainedMap, ...o }, where) => withPretrained(new MobileNetV3({ arch: "small", ...o }), { pretrained, pretrainedMap }, where),
 });
