@@ -10,7 +10,9 @@ import { denseCrf, slic, superpixelMajority } from "@segkit/classic";
 import * as torch from "@segkit/torch";
 import type { Dataset } from "../src/data/types.js";
 import { evaluateRefined } from "../src/engine/evaluate-refined.js";
+import { refinementFromConfig } from "../src/engine/postprocess.js";
 import { predictionPipeline, predictLabels } from "../src/engine/predict.js";
+import { runConfig } from "../src/engine/run-config.js";
 import { Pointwise } from "./fixtures/pointwise.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -104,4 +106,19 @@ test("bad --crf and --superpixels values are refused, naming the option", () => 
   assert.match(run("--crf", '{"iters": 5}').stderr, /--crf: unknown option "iters"; options: iterations, gaussian, bilateral/);
   assert.match(run("--crf", "[1]").stderr, /--crf: expected a JSON object of options/);
   assert.match(run("--superpixels", '{"segments": 5}').stderr, /--superpixels: unknown option "segments"; options: nSegments, compactness/);
+});
+
+test("test.postprocess in a config: validated by runConfig with errors naming the entry and key", () => {
+  const base = {
+    model: { type: "unet", numClasses: 2 },
+    data: { train: { dataset: { type: "synthetic" }, pipeline: [] }, val: { dataset: { type: "synthetic" }, pipeline: [] } },
+  };
+  const withPostprocess = (postprocess: unknown) => runConfig({ ...base, test: { postprocess } } as never);
+  const ok = withPostprocess([{ type: "crf", iterations: 3 }, { type: "superpixels", nSegments: 200 }]);
+  assert.deepEqual(refinementFromConfig(ok.test.postprocess ?? [], "config.test.postprocess"), { crf: { iterations: 3 }, superpixels: { nSegments: 200 } });
+  assert.deepEqual(runConfig(base as never).test.postprocess, []);
+  assert.throws(() => withPostprocess([{ type: "blur" }]), /config.test.postprocess\[0\]: unknown type "blur"; types: crf, superpixels/);
+  assert.throws(() => withPostprocess([{ type: "crf", iters: 5 }]), /config.test.postprocess\[0\]: unknown key "iters"/);
+  assert.throws(() => withPostprocess([{ type: "superpixels" }, { type: "crf" }]), /config.test.postprocess\[1\]: "crf" must come once and before "superpixels"/);
+  assert.throws(() => withPostprocess({ type: "crf" }), /config.test.postprocess must be a list/);
 });

@@ -12,6 +12,7 @@ import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.
 import { openNetwork } from "../engine/open-network.js";
 import { ENGINES, type EngineName } from "../inference/engine.js";
 import { evaluateRefined } from "../engine/evaluate-refined.js";
+import { CRF_KEYS, refinementFromConfig, SLIC_KEYS } from "../engine/postprocess.js";
 import { predictFile, predictionPipeline, type Refinement } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
@@ -92,11 +93,10 @@ function jsonOptions<T>(flag: string, value: true | string, known: string[]): T 
 
 const CRF_HELP = "refine with the fully connected CRF (@segkit/classic); JSON of { iterations, gaussian: { sxy, compat }, bilateral: { sxy, srgb, compat } } (default 5, 3/3, 80/13/10)";
 const SUPERPIXELS_HELP = "then give each SLIC superpixel its majority label; JSON of @segkit/classic's SlicOptions (default { nSegments: 100, compactness: 10 })";
-const SLIC_KEYS = ["nSegments", "compactness", "maxIterations", "sigma", "lab", "zero", "enforceConnectivity", "minSizeFactor", "maxSizeFactor"];
-
+/** The flags' refinements (checked before anything loads); they replace the config's test.postprocess entries of the same type. */
 function refinementOf(o: { crf?: true | string; superpixels?: true | string }): Refinement {
   return {
-    ...(o.crf === undefined ? {} : { crf: jsonOptions<DenseCrfOptions>("--crf", o.crf, ["iterations", "gaussian", "bilateral"]) }),
+    ...(o.crf === undefined ? {} : { crf: jsonOptions<DenseCrfOptions>("--crf", o.crf, CRF_KEYS) }),
     ...(o.superpixels === undefined ? {} : { superpixels: jsonOptions<SlicOptions>("--superpixels", o.superpixels, SLIC_KEYS) }),
   };
 }
@@ -130,8 +130,9 @@ export function registerTrain(program: Command): void {
     .addOption(engineOption())
     .option("--json", "print the metrics as JSON")
     .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
-      const refinement = refinementOf(o);
+      const flags = refinementOf(o);
       const run = await loadRunConfig(config, o.set);
+      const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
       const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
@@ -158,10 +159,11 @@ export function registerTrain(program: Command): void {
     .option("--superpixels [json]", SUPERPIXELS_HELP)
     .addOption(engineOption())
     .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
-      const refinement = refinementOf(o);
+      const flags = refinementOf(o);
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
+      const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
       const files = imageFiles(inputs);
       checkDistinctNames(files);

@@ -4,6 +4,7 @@ import { checkKeys, type Config } from "../config/registry.js";
 import type { ConfigObject } from "../config/overrides.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 import { selfCorrectionConfig, type SelfCorrectionConfig } from "./hooks/self-correction-hook.js";
+import { refinementFromConfig } from "./postprocess.js";
 
 export interface LoaderConfig {
   dataset: Config;
@@ -20,6 +21,8 @@ export interface TestConfig {
   flip: boolean;
   /** Test-time augmentation: input scales whose probabilities are averaged. */
   scales: number[];
+  /** Refinements at the image's size: [{ "type": "crf", … }, { "type": "superpixels", … }] (postprocess.ts). */
+  postprocess?: Config[];
 }
 
 export interface RunConfig {
@@ -52,7 +55,7 @@ const TRAIN_DEFAULTS: RunConfig["train"] = {
   iters: 1000, valInterval: 500, checkpointInterval: 500, keepLast: 2, logInterval: 10, seed: 0, threads: 2, clipGrad: null, ema: null,
   selfCorrection: null, accumulate: 1,
 };
-const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1] };
+const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1], postprocess: [] };
 
 function section(config: Record<string, unknown>, key: string, where: string): Record<string, unknown> {
   const value = config[key];
@@ -96,5 +99,6 @@ export function runConfig(config: ConfigObject): RunConfig {
     throw new Error(`config.test: slide mode needs "crop" and "stride"`);
   }
   if (merged.test.mode === "slide") checkSlideWindows(merged.test.crop, merged.test.stride, "config.test");
+  refinementFromConfig(merged.test.postprocess ?? [], "config.test.postprocess");
   return merged;
 }
