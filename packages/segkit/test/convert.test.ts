@@ -10,7 +10,10 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { convertWeights } from "../src/engine/convert-weights.js";
-import { keyMapNamed } from "../src/models/index.js";
+import { loadModel } from "../src/engine/load.js";
+import { runConfig } from "../src/engine/run-config.js";
+import { build } from "../src/config/registry.js";
+import { keyMapNamed, type Segmentor } from "../src/models/index.js";
 
 torch.setNumThreads(1);
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -69,4 +72,19 @@ test("refusals name the file, entry, map or extension; a failed conversion leave
   assert.equal(readFileSync(out, "utf8"), "the previous file");
   assert.deepEqual(readdirSync(tmp).filter((f) => f.endsWith(".tmp")), []);
   assert.ok(!existsSync(join(tmp, "out.bin")));
+});
+
+test("segkit's --checkpoint takes a .pth state dict as well (loadModel)", () => {
+  const model = { type: "unet", numClasses: 3, widths: [4, 8] };
+  const dataset = { dataset: { type: "synthetic", length: 1, size: [16, 16], seed: 1 }, pipeline: [], batchSize: 1 };
+  const config = runConfig({ model, data: { train: dataset, val: dataset } });
+  const trained = build<Segmentor>("model", model);
+  const pth = join(tmp, "unet.pth");
+  torch.savePth(pth, trained.stateDict());
+  const { model: loaded } = loadModel(config, pth);
+  sameTensors(loaded.stateDict(), trained.stateDict());
+  loaded.dispose();
+  assert.throws(() => loadModel(runConfig({ model: { ...model, widths: [8, 8] }, data: { train: dataset, val: dataset } }), pth),
+    /checkpoint .*unet\.pth: .*shape mismatch for /);
+  trained.dispose();
 });

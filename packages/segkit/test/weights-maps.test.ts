@@ -134,6 +134,15 @@ test("a whole mmseg checkpoint as a backbone's pretrained gives its backbone par
   const reference = (model as unknown as { backbone: Backbone }).backbone.stateDict();
   for (const [key, t] of backbone.stateDict()) assert.deepEqual(t.toArray(), reference.get(key)!.toArray(), key);
   backbone.dispose();
+  // A bare mmseg backbone checkpoint (as open-mmlab://resnet50_v1c: stem.0, stem.1, ..., layer1...).
+  const { tensors } = torch.loadPth(file("mmseg_pspnet_r18v1c.pth"));
+  const bare = join(tmp, "resnet18_v1c.pth");
+  torch.savePth(bare, new Map([...tensors].filter(([k]) => k.startsWith("backbone.")).map(([k, t]) => [k.slice("backbone.".length), t])));
+  assert.ok(tensors.has("backbone.stem.7.running_var"));
+  tensors.forEach((t) => t.dispose());
+  const fromBare = build<Backbone>("backbone", { ...V1C_18_D8, pretrained: bare, pretrainedMap: "mmseg_resnet" });
+  for (const [key, t] of fromBare.stateDict()) assert.deepEqual(t.toArray(), reference.get(key)!.toArray(), key);
+  fromBare.dispose();
   model.dispose();
 });
 
