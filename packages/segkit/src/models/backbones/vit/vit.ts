@@ -25,7 +25,7 @@ export interface ViTOptions {
   mlpRatio?: number;
   /** Blocks whose outputs are returned (default the last). */
   outIndices?: number[];
-  /** LayerNorm ("norm") on the last block's output (default true). */
+  /** LayerNorm ("norm") on the last block's output (default true; false: no "norm" parameters). */
   finalNorm?: boolean;
   /** The class token takes part in the blocks (default true). */
   withClsToken?: boolean;
@@ -53,10 +53,9 @@ export class VisionTransformer extends Backbone {
   declare readonly cls_token: Tensor;
   declare readonly pos_embed: Tensor;
   readonly blocks: nn.ModuleList<TransformerBlock>;
-  readonly norm: nn.LayerNorm;
+  readonly norm: nn.LayerNorm | null;
   readonly outIndices: number[];
   readonly #grid: number[];
-  readonly #finalNorm: boolean;
   readonly #withClsToken: boolean;
   readonly #interpolation: PosEmbedInterpolation;
   readonly #posDrop: nn.Dropout;
@@ -82,7 +81,6 @@ export class VisionTransformer extends Backbone {
     this.outChannels = outIndices.map(() => embedDim);
     this.strides = outIndices.map(() => patchSize);
     this.#grid = [imgSize / patchSize, imgSize / patchSize];
-    this.#finalNorm = finalNorm;
     this.#withClsToken = withClsToken;
     this.#interpolation = posEmbedInterpolation;
     this.patch_embed = this.registerModule("patch_embed", new PatchEmbed(patchSize, inChannels, embedDim, padToPatch));
@@ -93,10 +91,10 @@ export class VisionTransformer extends Backbone {
     const rates = dropPathSchedule(dropPathRate, depth);
     this.blocks = this.registerModule("blocks", new nn.ModuleList(rates.map((dropPath) =>
       new TransformerBlock(embedDim, numHeads, { mlpRatio, drop: dropRate, attnDrop: attnDropRate, dropPath, chunkElements }))));
-    this.norm = this.registerModule("norm", new nn.LayerNorm(embedDim, { eps: 1e-6 }));
-    // Kept so that timm checkpoints load whole, but frozen where unused: they would get no gradient.
+    // Without final norm there is no "norm" (as in mmsegmentation: SETR's counts hold none); the class
+    // token is kept for timm's checkpoints but frozen when unused, as it would get no gradient.
+    this.norm = finalNorm && outIndices.includes(depth - 1) ? this.registerModule("norm", new nn.LayerNorm(embedDim, { eps: 1e-6 })) : null;
     if (!withClsToken) this.cls_token.requiresGrad = false;
-    if (!finalNorm || !outIndices.includes(depth - 1)) for (const p of this.norm.parameters()) p.requiresGrad = false;
     for (const block of this.blocks) {
       for (const linear of [block.attn.qkv, block.attn.proj, block.mlp.fc1, block.mlp.fc2]) {
         nn.init.truncNormal(linear.weight, { std: 0.02 });
@@ -119,7 +117,7 @@ export class VisionTransformer extends Backbone {
     const outputs: Tensor[] = [];
     [...this.blocks].forEach((block, i) => {
       h = block.call(h);
-      if (i === last && this.#finalNorm) h = this.norm.call(h);
+      if (i === last && this.norm) h = this.norm.call(h);
       if (this.outIndices.includes(i)) outputs.push(toFeatureMap(h.slice(1, prefix), grid).contiguous());
     });
     return outputs;
