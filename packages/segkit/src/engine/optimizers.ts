@@ -1,8 +1,10 @@
 // Optimizers and learning-rate schedules by name, for configs. An optimizer config builds a factory
 // that takes the model's named parameters (grouped: optional lr/decay multipliers by name, no weight
-// decay on norms and biases by default); a schedule config builds a factory that takes the run length.
+// decay on norms and biases by default, optional layer-wise lr decay for ViT backbones); a schedule
+// config builds a factory that takes the run length.
 import { optim, type Tensor } from "@segkit/torch";
 import { build, checkKeys, register, type Builder, type Config } from "../config/registry.js";
+import { layerDecayScale } from "./layer-decay.js";
 
 export type AnyOptimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop;
 export type OptimizerFactory = (named: Map<string, Tensor>) => AnyOptimizer;
@@ -14,13 +16,14 @@ interface Rule {
   decayMult?: number;
 }
 
-const GROUPING = ["lr", "weightDecay", "noDecayOn1d", "rules"];
+const GROUPING = ["lr", "weightDecay", "noDecayOn1d", "rules", "layerDecay"];
 
 function grouped(named: Map<string, Tensor>, o: Record<string, unknown>) {
   const rules = (o.rules as Rule[] | undefined) ?? [];
   rules.forEach((r, i) => checkKeys(r as unknown as Record<string, unknown>, ["match", "lrMult", "decayMult"], `optimizer.rules[${i}]`));
+  const lrScale = o.layerDecay === undefined ? undefined : layerDecayScale(o.layerDecay, [...named.keys()], "optimizer.layerDecay");
   return optim.groupParameters(named, {
-    lr: o.lr as number, weightDecay: (o.weightDecay as number | undefined) ?? 0, noDecayOn1d: o.noDecayOn1d as boolean | undefined, rules,
+    lr: o.lr as number, weightDecay: (o.weightDecay as number | undefined) ?? 0, noDecayOn1d: o.noDecayOn1d as boolean | undefined, rules, lrScale,
   });
 }
 

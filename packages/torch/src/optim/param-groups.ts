@@ -17,6 +17,8 @@ export interface GroupingOptions {
   noDecayOn1d?: boolean;
   /** Checked in order; the first rule whose match fits a parameter sets its multipliers. */
   rules?: GroupRule[];
+  /** A further lr factor by parameter name, on top of the rule's (layer-wise lr decay). */
+  lrScale?: (name: string) => number;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface GroupingOptions {
  * one group per distinct pair, in order of first appearance.
  */
 export function groupParameters(named: Map<string, Tensor> | Iterable<[string, Tensor]>, given: GroupingOptions): { params: Tensor[]; lr: number; weightDecay: number }[] {
-  rejectUnknownKeys(given, ["lr", "weightDecay", "noDecayOn1d", "rules"], "groupParameters");
+  rejectUnknownKeys(given, ["lr", "weightDecay", "noDecayOn1d", "rules", "lrScale"], "groupParameters");
   const lr = nonNegative(given.lr, "lr", "groupParameters");
   const weightDecay = nonNegative(given.weightDecay, "weightDecay", "groupParameters");
   const rules = given.rules ?? [];
@@ -33,7 +35,7 @@ export function groupParameters(named: Map<string, Tensor> | Iterable<[string, T
   for (const [name, p] of named) {
     const rule = rules.find((r) => (typeof r.match === "string" ? name.includes(r.match) : r.match(name, p)));
     const decayMult = (given.noDecayOn1d ?? true) && p.ndim <= 1 ? 0 : rule?.decayMult ?? 1;
-    const group = { lr: lr * (rule?.lrMult ?? 1), weightDecay: weightDecay * decayMult };
+    const group = { lr: lr * (rule?.lrMult ?? 1) * (given.lrScale?.(name) ?? 1), weightDecay: weightDecay * decayMult };
     const key = `${group.lr}/${group.weightDecay}`;
     if (!groups.has(key)) groups.set(key, { params: [], ...group });
     groups.get(key)!.params.push(p);
