@@ -190,16 +190,33 @@ const adaptiveAvgPool: Translation = (b, n) => {
 };
 
 /** aten::upsample_*2d(input, output_size, [align_corners,] scale_factors): Resize to the recorded output size. */
-function resize(mode: "linear" | "nearest"): Translation {
+function resize(mode: "linear" | "cubic" | "nearest"): Translation {
   return (b, n) => {
     const outShape = n.outputs[0].shape;
     if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
-    const alignCorners = mode === "linear" && flag(b, n.inputs[2]);
-    b.single(n, "Resize", [b.tensor(n.inputs[0]), "", "", b.int64s(outShape)], mode === "linear"
-      ? { mode: { string: "linear" }, coordinate_transformation_mode: { string: alignCorners ? "align_corners" : "pytorch_half_pixel" } }
-      : { mode: { string: "nearest" }, coordinate_transformation_mode: { string: "asymmetric" }, nearest_mode: { string: "floor" } });
+    const alignCorners = mode !== "nearest" && flag(b, n.inputs[2]);
+    const coordinates = { coordinate_transformation_mode: { string: alignCorners ? "align_corners" : "pytorch_half_pixel" } };
+    b.single(n, "Resize", [b.tensor(n.inputs[0]), "", "", b.int64s(outShape)], mode === "nearest"
+      ? { mode: { string: "nearest" }, coordinate_transformation_mode: { string: "asymmetric" }, nearest_mode: { string: "floor" } }
+      // PyTorch's bicubic kernel is Keys' with a = −0.75, ONNX's default.
+      : { mode: { string: mode }, ...coordinates, ...(mode === "cubic" ? { cubic_coeff_a: { float: -0.75 } } : {}) });
   };
 }
+
+/** aten::expand(self, size): Expand to the recorded output shape. */
+const expand: Translation = (b, n) => {
+  const outShape = n.outputs[0].shape;
+  if (!outShape) throw new Error("export: aten::expand needs the recorded output shape");
+  b.single(n, "Expand", [b.tensor(n.inputs[0]), b.int64s(outShape)]);
+};
+
+/** aten::norm(self, p, dim, keepdim) with p = 2: ReduceL2 (axes an attribute up to opset 17). */
+const norm2: Translation = (b, n) => {
+  if (Number(b.constant(n.inputs[1])) !== 2) throw new Error("export: aten::norm with p ≠ 2 has no translation");
+  const axes = n.inputs.length > 2 ? (b.constant(n.inputs[2]) as number[] | null) : null;
+  if (axes === null) throw new Error("export: aten::norm over all axes has no translation");
+  b.single(n, "ReduceL2", [b.tensor(n.inputs[0])], { axes: { ints: axes }, keepdims: { int: n.inputs.length > 3 && flag(b, n.inputs[3]) ? 1 : 0 } });
+};
 
 /** aten::cat(tensors, dim). */
 const concat: Translation = (b, n) => {
@@ -343,6 +360,9 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::adaptive_avg_pool2d", adaptiveAvgPool],
   ["aten::upsample_bilinear2d", resize("linear")],
   ["aten::upsample_nearest2d", resize("nearest")],
+  ["aten::upsample_bicubic2d", resize("cubic")],
+  ["aten::expand", expand],
+  ["aten::norm", norm2],
   ["aten::mean", reduce("ReduceMean")],
   ["aten::sum", reduce("ReduceSum")],
   ["aten::softmax", softmax("Softmax")],

@@ -38,7 +38,9 @@ export class SelfAttention extends nn.Module {
   /** x (B, N, dim) → (B, N, dim). */
   forward(x: Tensor): Tensor {
     const [b, n] = x.shape;
-    const [q, k, v] = this.qkv.call(x).reshape([b, n, 3, this.numHeads, this.#headDim]).permute([2, 0, 3, 1, 4]).unbind(0);
+    // The packed projection's last axis is (q | k | v) × heads × headDim; each part → (B, heads, N, headDim).
+    const qkv = this.qkv.call(x);
+    const [q, k, v] = [0, 1, 2].map((i) => qkv.slice(-1, i * this.dim, (i + 1) * this.dim).reshape([b, n, this.numHeads, this.#headDim]).transpose(1, 2));
     const scale = this.#headDim ** -0.5;
     const attended = this.training && this.#attnDrop.p > 0
       ? this.#attnDrop.call(q.matmul(k.transpose(-2, -1)).mul(scale).softmax(-1)).matmul(v)

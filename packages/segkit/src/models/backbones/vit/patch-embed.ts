@@ -27,7 +27,7 @@ export class PatchEmbed extends nn.Module {
     const [h, w] = x.shape.slice(2);
     const [gh, gw] = this.grid([h, w]);
     const p = this.patchSize;
-    const padded = gh * p === h && gw * p === w ? x : torch.nn.functional.pad(x, [0, gw * p - w, 0, gh * p - h]);
+    const padded = gh * p === h && gw * p === w ? x : torch.constantPadNd(x, [0, gw * p - w, 0, gh * p - h], 0);
     return this.proj.call(padded);
   }
 }
