@@ -1,12 +1,9 @@
 // Training proof for SETR (naive, PUP, MLA) at reduced size: each overfits four synthetic 32×32 scenes
 // to at least 0.9 mIoU (eval mode), every trainable parameter gets a non-zero gradient, nothing leaks.
-import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
-import { build } from "../src/config/registry.js";
-import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
-import { overfit, SCENE_CLASSES, syntheticScenes } from "./fixtures/overfit.js";
+import { assertOverfits } from "./fixtures/overfit.js";
 
 torch.setNumThreads(1);
 const STEPS = 150;
@@ -22,17 +19,6 @@ const MODELS: Record<string, Record<string, unknown>> = {
 
 for (const [name, config] of Object.entries(MODELS)) {
   test(`${name} (reduced): overfits 4 synthetic scenes to mIoU >= 0.9 in ${STEPS} steps; every trainable parameter gets a gradient`, async () => {
-    const start = torch.liveTensors();
-    torch.manualSeed(0);
-    const model = build<Segmentor>("model", { type: "encoder_decoder", numClasses: SCENE_CLASSES, ...config });
-    const { x, y } = await syntheticScenes(4, [32, 32]);
-    const { mIoU, losses, withoutGradient } = overfit(model, x, y, { steps: STEPS, lr: 0.003 });
-    assert.deepEqual(withoutGradient, [], "trainable parameters without a non-zero gradient");
-    assert.ok(losses.every(Number.isFinite), "finite losses");
-    assert.ok(mIoU >= 0.9, `mIoU ${mIoU.toFixed(4)} after ${STEPS} steps (loss ${losses[0].toFixed(3)} -> ${losses.at(-1)!.toFixed(3)})`);
-    model.dispose();
-    x.dispose();
-    y.dispose();
-    assert.equal(torch.liveTensors(), start, "every tensor is freed");
+    await assertOverfits({ type: "encoder_decoder", ...config }, { steps: STEPS, lr: 0.003, size: [32, 32] });
   });
 }
