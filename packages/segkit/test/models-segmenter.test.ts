@@ -28,9 +28,9 @@ test("fixture records the reference repositories and commits", () => {
   assert.match(metadata.timm_commit, /^[0-9a-f]{40}$/);
 });
 
-for (const [name, decoder] of [["segmenter_linear", "linear"], ["segmenter_mask", "mask_transformer"]]) {
+for (const [name, type] of [["segmenter_linear", "segmenter_linear_vit_s16"], ["segmenter_mask", "segmenter_mask_vit_s16"]]) {
   test(`${name} (reduced): reference keys, logits and gradients`, () => {
-    checkParity(build<Segmentor>("model", { type: "segmenter", numClasses: 5, decoder, encoder: ENCODER }), fixture, name, [2, 5, 23, 29]);
+    checkParity(build<Segmentor>("model", { type, numClasses: 5, encoder: ENCODER }), fixture, name, [2, 5, 23, 29]);
   });
 }
 
@@ -44,6 +44,7 @@ test("full-size parameter counts equal the reference's (150 classes, 512×512 gr
 });
 
 test("segmenter options are checked", () => {
-  assert.throws(() => build("model", { type: "segmenter", numClasses: 3, decoder: "fcn", encoder: ENCODER }), /Segmenter: decoder must be "linear" or "mask_transformer", got "fcn"/);
+  assert.throws(() => build("model", { type: "segmenter_linear_vit_s16", numClasses: 3, decoderLayers: 3 }), /decoderLayers/);
+  assert.throws(() => build("model", { type: "segmenter_mask_vit_s16", numClasses: 3, encoder: { depth: 0 } }), /VisionTransformer: depth must be integer ≥ 1, got 0/);
   assert.throws(() => build("model", { type: "segmenter_mask_vit_s16", numClasses: 3, encoder: { numHeads: 5 } }), /width \(384\) must be a multiple of the number of heads \(5\)/);
 });

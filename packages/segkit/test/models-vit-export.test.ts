@@ -24,8 +24,8 @@ const ENCODER = { embedDim: 32, depth: 2, numHeads: 4, patchSize: 4, imgSize: 16
 const MODELS: [string, { type: string } & Record<string, unknown>][] = [
   ["setr_pup", { type: "encoder_decoder", backbone: VIT, head: { type: "setr_up", inIndex: 3, channels: 8, numConvs: 2, upScale: 2, kernelSize: 3 } }],
   ["setr_mla", { type: "encoder_decoder", backbone: { ...VIT, withClsToken: false }, neck: { type: "mla", outChannels: 8 }, head: { type: "setr_mla", inIndex: [0, 1, 2, 3], mlaChannels: 4 } }],
-  ["segmenter_mask", { type: "segmenter", decoder: "mask_transformer", encoder: ENCODER }],
-  ["segmenter_linear", { type: "segmenter", decoder: "linear", encoder: ENCODER }],
+  ["segmenter_mask", { type: "segmenter_mask_vit_s16", encoder: ENCODER }],
+  ["segmenter_linear", { type: "segmenter_linear_vit_s16", encoder: ENCODER }],
 ];
 
 for (const [name, config] of MODELS) {
@@ -47,7 +47,7 @@ for (const [name, config] of MODELS) {
 }
 
 test("an antialiased position-embedding resize is refused at export, naming the op", () => {
-  const model = build<Segmentor>("model", { type: "segmenter", numClasses: 3, decoder: "linear", encoder: { ...ENCODER, posEmbedInterpolation: "bicubic-antialias" } }).eval();
-  assert.throws(() => exportModel(model, join(tmp, "aa.onnx"), { format: "onnx", size: [30, 42], modelType: "segmenter" }), /no ONNX translation for aten::_upsample_bicubic2d_aa/);
+  const model = build<Segmentor>("model", { type: "segmenter_linear_vit_s16", numClasses: 3, encoder: { ...ENCODER, posEmbedInterpolation: "bicubic-antialias" } }).eval();
+  assert.throws(() => exportModel(model, join(tmp, "aa.onnx"), { format: "onnx", size: [30, 42], modelType: "segmenter_linear_vit_s16" }), /no ONNX translation for aten::_upsample_bicubic2d_aa/);
   model.dispose();
 });

@@ -25,7 +25,7 @@ function groupOf(model: Segmentor, config: Record<string, unknown>): Map<string,
 
 test("Segmenter (2 encoder blocks): decay, head lr ×10 and layer-wise decay 0.5, parameter by parameter", () => {
   const model = build<Segmentor>("model", {
-    type: "segmenter", numClasses: 3, decoder: "mask_transformer", encoder: { embedDim: 16, depth: 2, numHeads: 2, patchSize: 4, imgSize: 16 },
+    type: "segmenter_mask_vit_s16", numClasses: 3, encoder: { embedDim: 16, depth: 2, numHeads: 2, patchSize: 4, imgSize: 16 },
   });
   const groups = groupOf(model, {
     lr: LR, weightDecay: WD, layerDecay: { rate: 0.5 },
@@ -76,7 +76,7 @@ test("bad layerDecay options are refused, naming the key", () => {
   const cnn = build<Segmentor>("model", { type: "unet", numClasses: 2, widths: [4, 8] });
   assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 0.9 } }, cnn.namedParameters()), /optimizer\.layerDecay: layer-wise decay needs a ViT/);
   cnn.dispose();
-  const vit = build<Segmentor>("model", { type: "segmenter", numClasses: 2, decoder: "linear", encoder: { embedDim: 8, depth: 1, numHeads: 2, patchSize: 4, imgSize: 8 } });
+  const vit = build<Segmentor>("model", { type: "segmenter_linear_vit_s16", numClasses: 2, encoder: { embedDim: 8, depth: 1, numHeads: 2, patchSize: 4, imgSize: 8 } });
   assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 1.5 } }, vit.namedParameters()), /optimizer\.layerDecay: "rate" must be in \(0, 1\], got 1\.5/);
   assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 0.5, depth: 3 } }, vit.namedParameters()), /optimizer\.layerDecay.*depth/);
   vit.dispose();

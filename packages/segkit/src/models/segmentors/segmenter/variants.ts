@@ -1,22 +1,16 @@
-// Segmenter as registered: "segmenter" with every option, and the paper's variants as mmsegmentation's
-// ADE20K configs set them (512×512 position grid, bicubic resizing, encoder drop path 0.1; the mask
-// transformer of 2 blocks with dropout 0.1). ViT-S has DeiT-S's shape (width 384, 12 blocks, 6 heads).
+// Segmenter as registered: the paper's variants as mmsegmentation's ADE20K configs set them (512×512
+// position grid, bicubic resizing, encoder drop path 0.1; the mask transformer of 2 blocks with dropout
+// 0.1). ViT-S has DeiT-S's shape (width 384, 12 blocks, 6 heads). `encoder` overrides entries of the
+// encoder's options (another size: embedDim, depth, numHeads, patchSize, imgSize, ...).
 import { register, type Builder } from "../../../config/registry.js";
 import type { Segmentor } from "../segmentor.js";
 import { Segmenter, type SegmenterOptions } from "./model.js";
-
-const OPTIONS = ["numClasses", "ignoreIndex", "loss", "encoder", "decoder", "decoderLayers", "decoderDropout", "decoderDropPathRate"];
-
-register<Segmentor>("model", "segmenter", {
-  options: OPTIONS, summary: "Segmenter (Strudel 2021): ViT encoder (timm keys), linear or mask-transformer decoder (the authors' keys)",
-  build: (o) => new Segmenter(o as unknown as SegmenterOptions),
-});
 
 const ADE = { imgSize: 512, posEmbedInterpolation: "bicubic", dropPathRate: 0.1 };
 
 function preset(encoder: Record<string, unknown>, decoder: "linear" | "mask_transformer", summary: string): Builder<Segmentor> {
   return {
-    options: ["numClasses", "ignoreIndex", "loss", "encoder"],
+    options: ["numClasses", "ignoreIndex", "loss", "encoder", ...(decoder === "mask_transformer" ? ["decoderLayers", "decoderDropout", "decoderDropPathRate"] : [])],
     summary,
     build: ({ encoder: overrides, ...o }) => new Segmenter({ ...o, decoder, encoder: { ...ADE, ...encoder, ...(overrides as Record<string, unknown> | undefined) } } as unknown as SegmenterOptions),
   };
