@@ -65,8 +65,17 @@ export function felzenszwalb(image: Image, options: FelzenszwalbOptions = {}): S
   checkInteger("felzenszwalb", "minSize", minSize, 0);
   const { width, height, channels } = image;
   const smoothed = gaussianSmooth(floatSamples(image), width, height, channels, sigma);
-  const { a, b, weight } = gridEdges(smoothed, width, height, channels);
-  const order = argsortNonNegative(weight);
+  const edges = gridEdges(smoothed, width, height, channels);
+  const order = argsortNonNegative(edges.weight);
+  // Edges gathered into sorted order once, so that both passes stream through them.
+  const a = new Int32Array(order.length);
+  const b = new Int32Array(order.length);
+  const weight = new Float64Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    a[i] = edges.a[order[i]];
+    b[i] = edges.b[order[i]];
+    weight[i] = edges.weight[order[i]];
+  }
 
   const k = scale / 255;
   const sets = new DisjointSets(width * height);
@@ -80,16 +89,14 @@ export function felzenszwalb(image: Image, options: FelzenszwalbOptions = {}): S
     }
     return x;
   };
-  for (let i = 0; i < order.length; i++) {
-    const e = order[i];
+  for (let e = 0; e < a.length; e++) {
     const ra = find(a[e]);
     const rb = find(b[e]);
     if (ra === rb) continue;
     const w = weight[e];
     if (w < Math.fround(internal[ra] + k / size[ra]) && w < Math.fround(internal[rb] + k / size[rb])) internal[sets.unionRoots(ra, rb)] = w;
   }
-  for (let i = 0; i < order.length; i++) {
-    const e = order[i];
+  for (let e = 0; e < a.length; e++) {
     const ra = find(a[e]);
     const rb = find(b[e]);
     if (ra !== rb && (size[ra] < minSize || size[rb] < minSize)) sets.unionRoots(ra, rb);

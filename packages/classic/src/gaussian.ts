@@ -28,8 +28,11 @@ function reflect(i: number, n: number): number {
  */
 function smoothLines(src: Float64Array, dst: Float64Array, taps: Float64Array, length: number, stride: number, starts: Int32Array, line: Float64Array): void {
   const radius = taps.length - 1;
+  // Where each padded position reads from, as an offset along the line.
+  const source = new Int32Array(length + 2 * radius);
+  for (let k = -radius; k < length + radius; k++) source[k + radius] = reflect(k, length) * stride;
   for (const start of starts) {
-    for (let k = -radius; k < length + radius; k++) line[k + radius] = src[start + reflect(k, length) * stride];
+    for (let k = 0; k < source.length; k++) line[k] = src[start + source[k]];
     for (let k = 0; k < length; k++) {
       const c = k + radius;
       let acc = line[c] * taps[0];
