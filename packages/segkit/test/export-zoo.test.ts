@@ -56,6 +56,8 @@ for (const [name, options, size] of [
   ["fpn_pvt_v2_b2_li", { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], depths: [1, 1, 1, 1] }, [64, 96]],
   // Pooling without the padded cells (count_include_pad false) and GroupNorm(1), which opset 17 lacks.
   ["fpn_poolformer_s12", { depths: [1, 1, 1, 1] }, [64, 96]],
+  // Position embeddings resized to the token grid (the last stage's sliced past its class-token entry).
+  ["fpn_pvt_tiny", { depths: [1, 1, 1, 1] }, [64, 96]],
 ] as [string, Record<string, unknown>, [number, number]][]) {
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);

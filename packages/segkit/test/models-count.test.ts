@@ -10,8 +10,9 @@ import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
 // The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
-// SegFormer-B2…B5 and Semantic FPN on PVT v2-B2…B5 and PoolFormer-S24…M48 spend seconds each
-// initialising 22–85 M parameters, the ViT-based models 22–330 M: their depths at narrow widths here.
+// SegFormer-B2…B5 and Semantic FPN on PVT v1-Small…Large, PVT v2-B2…B5 and PoolFormer-S24…M48 spend
+// seconds each initialising 22–85 M parameters, the ViT-based models 22–330 M: their depths at narrow
+// widths here.
 const NARROW_MIT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], decoderChannels: 32 };
 const NARROW_PVT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], neckChannels: 32, headChannels: 32 };
 const NARROW_POOLFORMER = { embedDims: [16, 32, 48, 64], neckChannels: 32, headChannels: 32 };
@@ -20,6 +21,7 @@ const NARROWER: Record<string, Record<string, unknown>> = {
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
   segformer_b2: NARROW_MIT, segformer_b3: NARROW_MIT, segformer_b4: NARROW_MIT, segformer_b5: NARROW_MIT,
   fpn_pvt_v2_b2: NARROW_PVT, fpn_pvt_v2_b2_li: NARROW_PVT, fpn_pvt_v2_b3: NARROW_PVT, fpn_pvt_v2_b4: NARROW_PVT, fpn_pvt_v2_b5: NARROW_PVT,
+  fpn_pvt_small: NARROW_PVT, fpn_pvt_medium: NARROW_PVT, fpn_pvt_large: NARROW_PVT,
   fpn_poolformer_s24: NARROW_POOLFORMER, fpn_poolformer_s36: NARROW_POOLFORMER, fpn_poolformer_m36: NARROW_POOLFORMER, fpn_poolformer_m48: NARROW_POOLFORMER,
   setr_naive_vit_l16: { backbone: { type: "vit", depth: 24, ...NARROW_VIT } },
   setr_pup_vit_l16: { backbone: { type: "vit", depth: 24, ...NARROW_VIT } },

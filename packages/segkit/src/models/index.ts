@@ -59,6 +59,7 @@ export { DDRNet, type DDRNetOptions } from "./segmentors/ddrnet/model.js";
 export { PIDNet, type PIDNetOptions } from "./segmentors/pidnet/model.js";
 export { MixVisionTransformer, type MiTOptions } from "./backbones/mit/mit.js";
 export { PyramidVisionTransformerV2, type PVTv2Options } from "./backbones/pvt/pvt-v2.js";
+export { PyramidVisionTransformer, type PVTv1Options } from "./backbones/pvt/pvt-v1.js";
 export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolformer.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
