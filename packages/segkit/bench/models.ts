@@ -4,6 +4,9 @@
 //   with momentum); DeepLabV3-ResNet50 inference (512×512) in plain eval mode on both sides; and the
 //   optimized inference paths of both, ours with BatchNorm folded (optimizeForInference) against
 //   PyTorch's trace + freeze + optimize_for_inference (`bench --optimize`);
+// - the onnxruntime engine (the model exported to ONNX, run by onnxruntime-node: fp32, intra-op 2 /
+//   inter-op 1 threads, batch 1) for U-Net 256×256 and DeepLabV3-ResNet50 512×512 inference, against
+//   the peer's eager and its optimized inference; its output is checked against the model's first;
 // - the authors' code in PyTorch eager (bench/reference_model.py) for the real-time models the peer
 //   lacks: stdc1_seg and ddrnet_23_slim inference at 360×480, from checkouts named by STDC_SEG_DIR
 //   and DDRNET_DIR (checked before any case runs).
@@ -25,6 +28,7 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
+import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
 import { loadExport } from "../test/fixtures/peer-export.js";
 
 const THREADS = 2;
@@ -53,12 +57,18 @@ interface Case {
   optimized?: boolean;
   /** Timed against the authors' code instead of the peer. */
   reference?: Reference;
+  /** Ours through the onnxruntime engine instead of libtorch (with `optimized`, only the peer optimizes: onnxruntime fuses on its own). */
+  engine?: "onnxruntime";
 }
 
 const CASES: Case[] = [
   { model: "unet", mode: "train", size: [256, 256], batch: 2 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1 },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, optimized: true },
+  { model: "unet", mode: "infer", size: [256, 256], batch: 1, engine: "onnxruntime" },
+  { model: "unet", mode: "infer", size: [256, 256], batch: 1, engine: "onnxruntime", optimized: true },
+  { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, engine: "onnxruntime" },
+  { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, engine: "onnxruntime", optimized: true },
   { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: { env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" } },
   { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: { env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" } },
 ];
@@ -109,13 +119,28 @@ function checkedModel(c: Case, scratch: string): Segmentor {
     checkClose(`${c.model} ${what} output vs the yardstick's`, out.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
   });
   compare("eval");
-  if (c.optimized) {
+  if (c.optimized && !c.engine) {
     model.optimizeForInference(input);
     compare("optimized");
   }
   input.dispose();
   expected.dispose();
   return model;
+}
+
+/** The onnxruntime engine on `model`'s exported graph, its output checked against the model's on a random input. */
+async function checkedEngine(c: Case, model: Segmentor): Promise<OnnxRuntimeEngine> {
+  const engine = OnnxRuntimeEngine.fromModel(model, c.model, { threads: THREADS });
+  const x = torch.randn([c.batch, 3, ...c.size]);
+  const got = await engine.run(x);
+  torch.tidy(() => {
+    const expected = torch.inferenceMode(() => model.predict(x));
+    const atol = Math.max(1e-4, 4e-6 * expected.abs().max().item());
+    checkClose(`${c.model} onnxruntime output vs the model's`, got.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
+  });
+  x.dispose();
+  got.dispose();
+  return engine;
 }
 
 // The same step as the yardstick: SGD(lr 0.01, momentum 0.9, weight decay 5e-4) on cross-entropy,
@@ -145,13 +170,26 @@ async function measure(c: Case, scratch: string): Promise<{ ours: number; peer: 
     }
     return performance.now() - start;
   });
+  const engine = c.engine === "onnxruntime" ? await checkedEngine(c, model) : null;
+  // onnxruntime's run, fresh input each time; the copies in and out of onnxruntime are part of it.
+  const engineStep = async (): Promise<number> => {
+    const x = torch.randn([c.batch, 3, ...c.size]);
+    const start = performance.now();
+    const out = await engine!.run(x);
+    const elapsed = performance.now() - start;
+    if (out.shape.join() !== [c.batch, CLASSES, ...c.size].join()) throw new Error(`${c.model} on onnxruntime: output of shape ${out.shape.join("×")}`);
+    x.dispose();
+    out.dispose();
+    return elapsed;
+  };
   const cold: number[] = [];
-  const oursRound = (): number => {
-    cold.push(step());
-    return step();
+  const oursRound = async (): Promise<number> => {
+    cold.push(engine ? await engineStep() : step());
+    return engine ? engineStep() : step();
   };
   const r = await alternate({ ours: { round: oursRound }, peer: { round: () => yardstickRound(c) } }, { rounds: ROUNDS, warmup: WARMUP });
   optimizer.dispose();
+  await engine?.dispose();
   model.dispose();
   return { ours: r.oursMedian, peer: r.peerMedian, ratio: r.ratio, coldMs: median(cold) };
 }
@@ -163,13 +201,14 @@ const figures: Record<string, number> = {};
 const scratch = mkdtempSync(join(tmpdir(), "segkit-bench-models-"));
 try {
   for (const c of cases) {
-    const key = `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
+    const key = c.engine ? `${c.model}_${c.mode}_${c.engine}${c.optimized ? "_vs_optimized" : ""}` : `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
     const m = await measure(c, scratch);
     figures[`${key}_ms`] = m.ours;
     figures[`${key}_peer_ms`] = m.peer;
     figures[`${key}_ratio`] = m.ratio;
     figures[`${key}_cold_ms`] = m.coldMs;
-    const against = c.reference ? `the authors' code (${c.reference.repo})` : c.optimized ? "PyTorch trace + freeze + optimize_for_inference (ours: BatchNorm folded)" : "PyTorch eager";
+    const ours = c.optimized && !c.engine ? "ours: BatchNorm folded" : c.engine ? "ours: onnxruntime" : "ours: libtorch";
+    const against = c.reference ? `the authors' code (${c.reference.repo})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
     console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}; ours cold (first iteration after the yardstick ran) ${m.coldMs.toFixed(1)} ms`);
   }
 } finally {
