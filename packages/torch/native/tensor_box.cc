@@ -2,6 +2,7 @@
 #include "common.h"
 
 #include <torch/csrc/autograd/function.h>
+#include <torch/csrc/jit/frontend/tracer.h>
 
 #include <cstring>
 
@@ -159,6 +160,17 @@ Napi::Value toBuffer(const Napi::CallbackInfo& info) {
 }
 
 // fromBuffer(data: ArrayBuffer | TypedArray, dtype: string, shape: number[]) copies the bytes.
+// Runs `make` with libtorch's tracer paused (restored however `make` ends).
+template <typename F>
+static at::Tensor untraced(F make) {
+  struct Pause {
+    std::shared_ptr<torch::jit::tracer::TracingState> state = torch::jit::tracer::getTracingState();
+    Pause() { torch::jit::tracer::setTracingState(nullptr); }
+    ~Pause() { torch::jit::tracer::setTracingState(state); }
+  } pause;
+  return make();
+}
+
 Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[1].IsString() || !info[2].IsArray()) {
@@ -198,7 +210,10 @@ Napi::Value fromBuffer(const Napi::CallbackInfo& info) {
                                          std::to_string(expected) + " bytes, the data has " + std::to_string(length));
   }
   return guarded(env, "fromBuffer", [&] {
-    at::Tensor t = at::empty(sizes, at::TensorOptions().dtype(type));
+    // During an export recording the tracer would see only at::empty (the copy is no operator) and
+    // the graph would hold uninitialised memory; made untraced, the tensor enters the graph as a
+    // constant holding these values when an operator uses it.
+    at::Tensor t = untraced([&] { return at::empty(sizes, at::TensorOptions().dtype(type)); });
     if (length > 0) std::memcpy(t.data_ptr(), bytes, length);
     return boxTensor(env, std::move(t));
   });

@@ -59,6 +59,19 @@ test("reading a tensor into JS during the recording stops it, naming the read", 
   torch.recordForward(smallNet(), [torch.randn([1, 3, 4, 4])]).dispose();
 });
 
+test("a tensor made from JS data inside the recorded pass enters the graph as a constant holding its values", () => {
+  // Before: the tracer saw only the empty tensor the bytes were copied into, and the graph held uninitialised memory.
+  const net = new ForwardOf((x) => x.mul(torch.tensor(Float32Array.from([2, -3, 0.5]), { shape: [3, 1, 1] })).add(torch.tensor([[[1]], [[2]], [[3]]])));
+  const recording = torch.recordForward(net, [torch.randn([1, 3, 2, 2])]);
+  torch.tidy(() => {
+    const input = torch.randn([1, 3, 2, 2]);
+    const [got] = recording.run([input]);
+    const expected = input.mul(torch.tensor(Float32Array.from([2, -3, 0.5]), { shape: [3, 1, 1] })).add(torch.tensor([[[1]], [[2]], [[3]]]));
+    assert.deepEqual(got.toArray(), expected.toArray());
+  });
+  recording.dispose();
+});
+
 test("an operator whose output size depends on the data stops the recording, naming it", () => {
   const net = new ForwardOf((x) => x.nonzero().to("float32"));
   assert.throws(() => torch.recordForward(net, [torch.randn([4])]), /aten::nonzero, whose output size depends on the data/);
