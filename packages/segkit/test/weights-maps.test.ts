@@ -213,3 +213,39 @@ test("frozenStages (mmseg's): stem and layer1 do not move in a training step, th
   assert.throws(() => build("backbone", { type: "resnet18", frozenStages: 5 }), /frozenStages must be an integer from -1 to 4, got 5/);
   model.dispose();
 });
+
+// mmseg's MobileNetV2 frozenStages 1 = conv1 + layer1 = features.0-1; MobileNetV3 frozenStages 2 = layer0-2 = "0".."2".
+const MOBILENETS: [Config, RegExp, RegExp][] = [
+  [{ type: "mobilenet_v2", frozenStages: 1, outIndices: [2] }, /^features\.[01]\./, /^features\.2\.conv\.0\.(0\.weight|1\.running_mean)$/],
+  [{ type: "mobilenet_v3_small", frozenStages: 2, outIndices: [3] }, /^[0-2]\./, /^3\.block\.0\.(0\.weight|1\.running_mean)$/],
+];
+for (const [config, frozen, next] of MOBILENETS) {
+  test(`frozenStages on ${config.type}: the frozen layers and their BatchNorm statistics stay in a training step, the next layer moves`, () => {
+    const backbone = build<Backbone>("backbone", config);
+    backbone.train();
+    const before = new Map([...backbone.stateDict()].map(([k, t]) => [k, t.toArray()]));
+    assert.ok([...before.keys()].filter((k) => frozen.test(k)).length >= 10);
+    for (const [k, p] of backbone.namedParameters()) assert.equal(p.requiresGrad, !frozen.test(k), k);
+    const optimizer = new torch.optim.SGD(backbone.parameters(), { lr: 0.1 });
+    torch.manualSeed(0);
+    torch.tidy(() => {
+      backbone.forward(torch.randn([2, 3, 32, 32]))[0].square().mean().backward();
+      optimizer.step();
+    });
+    let moved = 0;
+    for (const [k, t] of backbone.stateDict()) {
+      if (k.endsWith("num_batches_tracked")) continue;
+      const same = JSON.stringify(t.toArray()) === JSON.stringify(before.get(k));
+      if (frozen.test(k)) assert.ok(same, `${k} moved`);
+      else if (next.test(k)) moved += (assert.ok(!same, `${k} did not move`), 1);
+    }
+    assert.equal(moved, 2);
+    backbone.dispose();
+  });
+}
+
+test("frozenStages out of range on the MobileNets is refused with the key and the valid range", () => {
+  assert.throws(() => build("backbone", { type: "mobilenet_v2", frozenStages: 7 }), /MobileNetV2: frozenStages must be an integer from -1 to 6, got 7/);
+  assert.throws(() => build("backbone", { type: "mobilenet_v3_large", frozenStages: 17 }), /MobileNetV3: frozenStages must be an integer from -1 to 16, got 17/);
+  assert.throws(() => build("backbone", { type: "mobilenet_v3_small", frozenStages: -2 }), /MobileNetV3: frozenStages must be an integer from -1 to 12, got -2/);
+});

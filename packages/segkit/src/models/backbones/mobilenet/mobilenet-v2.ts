@@ -3,7 +3,7 @@
 // Returns the last layer of each stride (4, 8, 16, 32) by default.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { Backbone } from "../backbone.js";
+import { Backbone, checkFrozenStages } from "../backbone.js";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 
 // [expansion t, channels c, repeats n, stride s] after a 32-channel stem.
@@ -36,8 +36,16 @@ export class MobileNetV2 extends Backbone {
   readonly strides: number[];
   readonly outIndices: number[];
 
-  constructor({ outIndices }: { outIndices?: number[] } = {}) {
+  /**
+   * frozenStages as mmsegmentation's MobileNetV2 (-1..6): N >= 0 freezes its conv1 and layer1..layerN.
+   * Its arch_settings stages hold [1, 2, 3, 4, 3, 3, 1] blocks after conv1, so in torchvision's layout
+   * conv1 is features.0 and layerN ends at features.(1 + blocks of layer1..N - 1); layer7 and the final
+   * 1×1 conv (features.17, 18) are never frozen. Unlike mmseg, conv1 is kept in eval too (its BatchNorm
+   * statistics stay fixed), as in mmseg's ResNet and MobileNetV3.
+   */
+  constructor({ outIndices, frozenStages = -1 }: { outIndices?: number[]; frozenStages?: number } = {}) {
     super();
+    checkFrozenStages(frozenStages, SETTINGS.length - 1, "MobileNetV2");
     this.features = this.registerModule("features", new nn.Sequential(new ConvNormAct(3, 32, 3, { stride: 2, act: "relu6" })));
     const channels = [32];
     const strides = [2];
@@ -58,6 +66,8 @@ export class MobileNetV2 extends Backbone {
     }
     this.outChannels = this.outIndices.map((i) => channels[i]);
     this.strides = this.outIndices.map((i) => strides[i]);
+    const frozenLayers = 1 + SETTINGS.slice(0, Math.max(frozenStages, 0)).reduce((sum, [, , n]) => sum + n, 0);
+    if (frozenStages >= 0) this.freeze([...this.features].slice(0, frozenLayers));
   }
 
   forward(x: Tensor): Tensor[] {

@@ -4,7 +4,7 @@
 // and dilates instead (torchvision's dilated=True).
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { Backbone } from "../backbone.js";
+import { Backbone, checkFrozenStages } from "../backbone.js";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 import { InvertedResidualV3, type V3BlockSpec } from "./inverted-residual-v3.js";
 
@@ -32,6 +32,12 @@ export interface MobileNetV3Options {
   dilated?: boolean;
   /** Which layers (by index "0".."16") to return; default: the stride-8 tap and the last layer, as LR-ASPP uses. */
   outIndices?: number[];
+  /**
+   * As mmsegmentation's MobileNetV3 (-1..rows + 1): N >= 0 freezes its layer0..layerN. Its layers are
+   * the stem (layer0), one per arch_settings row, then the final 1×1 conv, the same order as
+   * torchvision's features, so layerN is layer "N" here.
+   */
+  frozenStages?: number;
 }
 
 export class MobileNetV3 extends Backbone {
@@ -40,10 +46,11 @@ export class MobileNetV3 extends Backbone {
   readonly outIndices: number[];
   readonly #layers: nn.Module[] = [];
 
-  constructor({ arch, dilated = false, outIndices }: MobileNetV3Options) {
+  constructor({ arch, dilated = false, outIndices, frozenStages = -1 }: MobileNetV3Options) {
     super();
     const rows = ARCHS[arch];
     if (!rows) throw new RangeError(`MobileNetV3: arch must be "large" or "small", got ${JSON.stringify(arch)}`);
+    checkFrozenStages(frozenStages, rows.length + 1, "MobileNetV3");
     const bn = { eps: 1e-3, momentum: 0.01 };
     const channels: number[] = [16];
     const strides: number[] = [2];
@@ -69,6 +76,7 @@ export class MobileNetV3 extends Backbone {
     }
     this.outChannels = this.outIndices.map((i) => channels[i]);
     this.strides = this.outIndices.map((i) => strides[i]);
+    this.freeze(this.#layers.slice(0, frozenStages + 1));
   }
 
   #add(layer: nn.Module): void {

@@ -4,7 +4,7 @@
 // width other than 64 (small test models), and mmsegmentation's frozenStages.
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { Backbone } from "../backbone.js";
+import { Backbone, checkFrozenStages } from "../backbone.js";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 import { BasicBlock, Bottleneck, type BlockClass } from "./blocks.js";
 
@@ -41,7 +41,6 @@ export class ResNet extends Backbone {
   readonly #pool: nn.MaxPool2d;
   readonly #stemOutput: boolean;
   readonly #layers: nn.Sequential[] = [];
-  readonly #frozen: nn.Module[];
 
   constructor({ depth, outputStride = 32, deepStem = false, inChannels = 3, stemOutput = false, width = 64, frozenStages = -1 }: ResNetOptions) {
     super();
@@ -49,7 +48,7 @@ export class ResNet extends Backbone {
     if (!spec) throw new RangeError(`ResNet: depth must be one of ${Object.keys(DEPTHS).join(", ")}, got ${depth}`);
     if (![8, 16, 32].includes(outputStride)) throw new RangeError(`ResNet: outputStride must be 8, 16 or 32, got ${outputStride}`);
     if (!(Number.isInteger(width) && width >= 2 && width % 2 === 0)) throw new RangeError(`ResNet: width must be an even integer ≥ 2, got ${width}`);
-    if (!(Number.isInteger(frozenStages) && frozenStages >= -1 && frozenStages <= 4)) throw new RangeError(`ResNet: frozenStages must be an integer from -1 to 4, got ${frozenStages}`);
+    checkFrozenStages(frozenStages, 4, "ResNet");
     const [Block, counts] = spec;
     // The stem: torchvision's conv1/bn1/relu, or v1c's stem.0-2; then the max-pool. Children in
     // registration order give the state-dict order PyTorch uses.
@@ -90,15 +89,7 @@ export class ResNet extends Backbone {
       this.strides.push(stride);
       this.outChannels.push(out);
     });
-    this.#frozen = frozenStages < 0 ? [] : [this.#stem, ...this.#layers.slice(0, frozenStages)];
-    for (const m of this.#frozen) m.requiresGrad_(false).eval();
-  }
-
-  /** Frozen stages stay in eval mode (mmsegmentation's ResNet.train). */
-  override train(on = true): this {
-    super.train(on);
-    for (const m of this.#frozen) m.eval();
-    return this;
+    if (frozenStages >= 0) this.freeze([this.#stem, ...this.#layers.slice(0, frozenStages)]);
   }
 
   /** The outputs of layer1..layer4 (after the stem's, with stemOutput). */
