@@ -2,13 +2,16 @@
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 
-export function writeFileAtomic(path: string, data: Uint8Array | string): void {
+/** Replaces `path` by `data` (or by the chunks of `data`, one after the other: files beyond one buffer's size). */
+export function writeFileAtomic(path: string, data: Uint8Array | string | readonly Uint8Array[]): void {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   const fd = openSync(temp, "w");
   try {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    const chunks = typeof data === "string" ? [Buffer.from(data)] : data instanceof Uint8Array ? [data] : data;
+    for (const bytes of chunks) {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+    }
     fsyncSync(fd);
     closeSync(fd);
     renameSync(temp, path);

@@ -7,7 +7,8 @@ import { writeFileAtomic } from "../../atomic.js";
 import type { Recording } from "../record.js";
 import { ATEN_TO_ONNX } from "./aten-to-onnx.js";
 import { GraphBuilder } from "./graph-builder.js";
-import { ModelProto, onnxDataType } from "./proto.js";
+import { ModelProto, onnxDataType, type TensorMessage } from "./proto.js";
+import { basename, dirname, join } from "node:path";
 
 export const ONNX_OPSET = 17;
 
@@ -22,7 +23,19 @@ export interface OnnxOptions {
    * name (e.g. { image: { 0: "batch" } }). Only for graphs that hold at every size (see bakedSizes).
    */
   dynamicAxes?: Record<string, Record<number, string>>;
+  /**
+   * saveOnnx only: the weights in a file beside the model (`<file>.data`, ONNX's external data):
+   * "auto" (default) does so when they exceed what one protobuf message holds (2 GB).
+   */
+  externalData?: boolean | "auto";
 }
+
+/** protobuf messages end at 2 GiB; beyond this much initializer data the weights go to a separate file. */
+const INLINE_LIMIT_BYTES = 1.75 * 2 ** 30;
+/** In an external-data export, initializers of at least this size go to the data file (small constants stay inline). */
+const EXTERNAL_MIN_BYTES = 1024;
+
+type ModelMessage = { graph: { initializer: TensorMessage[] } } & Record<string, unknown>;
 
 /** Operators whose translation writes the recorded sizes into the file: a graph with them cannot leave axes free. */
 const WRITES_RECORDED_SIZES = new Set(["aten::reshape", "aten::view", "aten::flatten", "aten::slice"]);
@@ -42,8 +55,27 @@ function valueInfo(name: string, value: RecordedValue, dynamic: Record<number, s
   return { name, type: { tensor_type: { elem_type: onnxDataType(value.dtype, name), shape: { dim } } } };
 }
 
-/** The recording as the bytes of an ONNX model (opset 17). */
+/** The recording as the bytes of an ONNX model (opset 17), weights inside; over 2 GB, saveOnnx writes them beside. */
 export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Array {
+  const model = onnxModel(recording, options);
+  const bytes = initializerBytes(model);
+  if (bytes > INLINE_LIMIT_BYTES) {
+    throw new Error(`export: the weights take ${(bytes / 2 ** 30).toFixed(2)} GiB, more than one ONNX file holds; saveOnnx writes them as external data`);
+  }
+  return encode(model);
+}
+
+function initializerBytes(model: ModelMessage): number {
+  return model.graph.initializer.reduce((sum, t) => sum + t.raw_data.byteLength, 0);
+}
+
+function encode(model: ModelMessage): Uint8Array {
+  const problem = ModelProto.verify(model);
+  if (problem) throw new Error(`export: the ONNX model is malformed: ${problem}`);
+  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+}
+
+function onnxModel(recording: Recording, options: OnnxOptions): ModelMessage {
   const missing = untranslatable(recording);
   if (missing.size > 0) {
     throw new Error(`export: no ONNX translation for ${[...missing].map(([k, n]) => `${k} (×${n})`).join(", ")}`);
@@ -104,13 +136,38 @@ export function toOnnx(recording: Recording, options: OnnxOptions = {}): Uint8Ar
         output: described.map((v, i) => valueInfo(outputNames[i], v, options.dynamicAxes?.[outputNames[i]])),
       },
     };
-    const problem = ModelProto.verify(model);
-    if (problem) throw new Error(`export: the ONNX model is malformed: ${problem}`);
-    return ModelProto.encode(ModelProto.fromObject(model)).finish();
+    return model;
   });
 }
 
-/** Writes the recording as an ONNX file, atomically. */
+/**
+ * Moves the initializers of at least EXTERNAL_MIN_BYTES into one data file named `location` (beside
+ * the model), as ONNX's external data: each keeps its name, dims and type, and points at its bytes.
+ */
+function externalize(model: ModelMessage, location: string): Uint8Array[] {
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  model.graph.initializer = model.graph.initializer.map((t) => {
+    if (t.raw_data.byteLength < EXTERNAL_MIN_BYTES) return t;
+    chunks.push(t.raw_data);
+    const entry = {
+      name: t.name, dims: t.dims, data_type: t.data_type, data_location: 1, // TensorProto.DataLocation.EXTERNAL
+      external_data: [{ key: "location", value: location }, { key: "offset", value: String(offset) }, { key: "length", value: String(t.raw_data.byteLength) }],
+    };
+    offset += t.raw_data.byteLength;
+    return entry as unknown as TensorMessage;
+  });
+  return chunks;
+}
+
+/** Writes the recording as an ONNX file (and its `<file>.data` when the weights go beside it), each atomically. */
 export function saveOnnx(recording: Recording, path: string, options: OnnxOptions = {}): void {
-  writeFileAtomic(path, toOnnx(recording, options));
+  const model = onnxModel(recording, options);
+  const external = options.externalData ?? "auto";
+  if (external === true || (external === "auto" && initializerBytes(model) > INLINE_LIMIT_BYTES)) {
+    const location = `${basename(path)}.data`;
+    // The data first: a model file never points at a data file that is not there.
+    writeFileAtomic(join(dirname(path), location), externalize(model, location));
+  }
+  writeFileAtomic(path, encode(model));
 }
