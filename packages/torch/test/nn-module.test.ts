@@ -73,12 +73,14 @@ test("parameters are requiresGrad leaves that outlive tidy scopes", () => {
 });
 
 test("default initialisation follows PyTorch's bounds", () => {
+  // Seeded: with 16 bias values, an unseeded "max above 0.8·bound" check fails 0.8^16 ≈ 3% of runs.
+  torch.manualSeed(0);
   const conv = new nn.Conv2d(8, 16, 3);
   const bound = 1 / Math.sqrt(8 * 9);
-  for (const p of [conv.weight, conv.bias!]) {
+  for (const [p, spread] of [[conv.weight, 0.95], [conv.bias!, 0.5]] as const) {
     const values = p.toArray();
     assert.ok(values.every((v) => Math.abs(v) <= bound), "within ±1/sqrt(fan_in)");
-    assert.ok(Math.max(...values.map(Math.abs)) > 0.8 * bound, "spread over the range");
+    assert.ok(Math.max(...values.map(Math.abs)) > spread * bound, "spread over the range");
   }
   const bn = new nn.BatchNorm2d(5);
   assert.deepEqual(bn.weight!.toArray(), [1, 1, 1, 1, 1]);
