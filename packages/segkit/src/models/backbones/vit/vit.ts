@@ -3,7 +3,8 @@
 // load as they are. Outputs are the token maps of chosen blocks (outIndices) as (B, D, H/p, W/p),
 // mmsegmentation's VisionTransformer semantics: the position embedding is resized to the input's token
 // grid, the final norm applies to the last block's output only, and withClsToken false drops the class
-// token before the blocks (SETR-MLA).
+// token before the blocks (SETR-MLA). With `hybrid`, the patches come from a ResNetV2 (the R50+ViT
+// hybrid, timm's vision_transformer_hybrid.py), whose stride is then the patch size.
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
@@ -11,7 +12,9 @@ import { Backbone } from "../backbone.js";
 import { checkWidth } from "../../blocks/check-width.js";
 import { toFeatureMap, toTokens } from "../../blocks/tokens.js";
 import { TransformerBlock, dropPathSchedule } from "./block.js";
+import { HybridEmbed } from "./hybrid-embed.js";
 import { PatchEmbed } from "./patch-embed.js";
+import type { ResNetV2Options } from "../resnetv2/resnetv2.js";
 import { POS_EMBED_INTERPOLATIONS, resizePosEmbed, type PosEmbedInterpolation } from "./position-embedding.js";
 
 export interface ViTOptions {
@@ -39,17 +42,19 @@ export interface ViTOptions {
   dropPathRate?: number;
   /** Attention weights alive at a time (longer sequences are attended in query slices). */
   chunkElements?: number;
+  /** The R50+ViT hybrid: patches from this ResNetV2 (timm's keys, SAME padding), patchSize its stride. */
+  hybrid?: Omit<ResNetV2Options, "inChannels" | "layout">;
 }
 
 export const VIT_OPTIONS = [
   "embedDim", "depth", "numHeads", "patchSize", "imgSize", "inChannels", "mlpRatio", "outIndices", "finalNorm", "withClsToken",
-  "posEmbedInterpolation", "padToPatch", "dropRate", "attnDropRate", "dropPathRate", "chunkElements",
+  "posEmbedInterpolation", "padToPatch", "dropRate", "attnDropRate", "dropPathRate", "chunkElements", "hybrid",
 ];
 
 export class VisionTransformer extends Backbone {
   readonly outChannels: number[];
   readonly strides: number[];
-  readonly patch_embed: PatchEmbed;
+  readonly patch_embed: PatchEmbed | HybridEmbed;
   declare readonly cls_token: Tensor;
   declare readonly pos_embed: Tensor;
   readonly blocks: nn.ModuleList<TransformerBlock>;
@@ -62,9 +67,11 @@ export class VisionTransformer extends Backbone {
 
   constructor({
     embedDim, depth, numHeads, patchSize = 16, imgSize = 224, inChannels = 3, mlpRatio = 4, outIndices = [depth - 1], finalNorm = true,
-    withClsToken = true, posEmbedInterpolation = "bicubic", padToPatch = true, dropRate = 0, attnDropRate = 0, dropPathRate = 0, chunkElements,
+    withClsToken = true, posEmbedInterpolation = "bicubic", padToPatch = true, dropRate = 0, attnDropRate = 0, dropPathRate = 0, chunkElements, hybrid,
   }: ViTOptions) {
     super();
+    const embed = hybrid ? new HybridEmbed(hybrid, inChannels, embedDim) : null;
+    if (embed) patchSize = embed.patchSize;
     checkWidth("VisionTransformer", "embedDim", embedDim);
     checkWidth("VisionTransformer", "depth", depth);
     checkWidth("VisionTransformer", "patchSize", patchSize);
@@ -83,7 +90,7 @@ export class VisionTransformer extends Backbone {
     this.#grid = [imgSize / patchSize, imgSize / patchSize];
     this.#withClsToken = withClsToken;
     this.#interpolation = posEmbedInterpolation;
-    this.patch_embed = this.registerModule("patch_embed", new PatchEmbed(patchSize, inChannels, embedDim, padToPatch));
+    this.patch_embed = this.registerModule("patch_embed", embed ?? new PatchEmbed(patchSize, inChannels, embedDim, padToPatch));
     // timm's initialisation: class token N(0, 1e-6), position embedding truncated N(0, 0.02).
     this.registerParameter("cls_token", nn.init.normal(torch.empty([1, 1, embedDim]), 0, 1e-6));
     this.registerParameter("pos_embed", nn.init.truncNormal(torch.empty([1, 1 + this.#grid[0] * this.#grid[1], embedDim]), { std: 0.02 }));
