@@ -162,37 +162,54 @@ export class PermutohedralLattice {
    * omit for none). `scratch` holds two buffers of (vertices + 1) × channels, reused across calls.
    */
   filter(input: Float32Array, channels: number, out: Float32Array, scale?: Float32Array, scratch = this.scratch(channels)): void {
-    const { d, points, offsets, weights, neighbours, vertices } = this;
-    let values = scratch[0];
-    let next = scratch[1];
+    const [values, next] = scratch;
     values.fill(0);
-    next.fill(0);
-    for (let i = 0; i < points; i++) {
+    this.splat(input, channels, values, scale);
+    const blurred = this.blur(values, next, channels);
+    this.slice(blurred, channels, out, scale);
+  }
+
+  // splat, blur and slice are separate small functions so that V8 optimises each hot loop on its own.
+  private splat(input: Float32Array, channels: number, values: Float32Array, scale: Float32Array | undefined): void {
+    const { offsets, weights, points } = this;
+    const corners = this.d + 1;
+    for (let i = 0, at = 0; i < points; i++) {
       const s = scale ? scale[i] : 1;
       const from = i * channels;
-      for (let j = 0; j <= d; j++) {
-        const o = offsets[i * (d + 1) + j] * channels;
-        const w = weights[i * (d + 1) + j] * s;
+      for (let j = 0; j < corners; j++, at++) {
+        const o = offsets[at] * channels;
+        const w = weights[at] * s;
         for (let c = 0; c < channels; c++) values[o + c] += w * input[from + c];
       }
     }
-    for (let j = 0; j <= d; j++) {
-      for (let i = 0; i < vertices; i++) {
+  }
+
+  /** Blurs along each of the d+1 axes, ping-ponging between the buffers; returns the one holding the result. */
+  private blur(values: Float32Array, next: Float32Array, channels: number): Float32Array {
+    const { neighbours, vertices } = this;
+    for (let j = 0; j <= this.d; j++) {
+      for (let i = 0, at = 2 * j * vertices; i < vertices; i++, at += 2) {
         const self = (i + 1) * channels;
-        const a = neighbours[2 * (j * vertices + i)] * channels;
-        const b = neighbours[2 * (j * vertices + i) + 1] * channels;
+        const a = neighbours[at] * channels;
+        const b = neighbours[at + 1] * channels;
         for (let c = 0; c < channels; c++) next[self + c] = values[self + c] + 0.5 * (values[a + c] + values[b + c]);
       }
       [values, next] = [next, values];
     }
-    const alpha = 1 / (1 + Math.pow(2, -d));
-    for (let i = 0; i < points; i++) {
+    return values;
+  }
+
+  private slice(values: Float32Array, channels: number, out: Float32Array, scale: Float32Array | undefined): void {
+    const { offsets, weights, points } = this;
+    const corners = this.d + 1;
+    const alpha = 1 / (1 + Math.pow(2, -this.d));
+    for (let i = 0, at = 0; i < points; i++) {
       const s = (scale ? scale[i] : 1) * alpha;
       const to = i * channels;
-      for (let c = 0; c < channels; c++) out[to + c] = 0;
-      for (let j = 0; j <= d; j++) {
-        const o = offsets[i * (d + 1) + j] * channels;
-        const w = weights[i * (d + 1) + j] * s;
+      out.fill(0, to, to + channels);
+      for (let j = 0; j < corners; j++, at++) {
+        const o = offsets[at] * channels;
+        const w = weights[at] * s;
         for (let c = 0; c < channels; c++) out[to + c] += w * values[o + c];
       }
     }
