@@ -12,7 +12,7 @@ import "../src/models/index.js";
 // The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
 // SegFormer-B2…B5 and Semantic FPN on PVT v1-Small…Large, PVT v2-B2…B5 and PoolFormer-S24…M48 spend
 // seconds each initialising 22–85 M parameters, the ViT-based models 22–330 M: their depths at narrow
-// widths here.
+// widths here (TransUNet's R50 too).
 const NARROW_MIT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], decoderChannels: 32 };
 const NARROW_PVT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], neckChannels: 32, headChannels: 32 };
 const NARROW_POOLFORMER = { embedDims: [16, 32, 48, 64], neckChannels: 32, headChannels: 32 };
@@ -28,6 +28,7 @@ const NARROWER: Record<string, Record<string, unknown>> = {
   setr_mla_vit_l16: { backbone: { type: "vit", depth: 24, ...NARROW_VIT } },
   segmenter_linear_vit_s16: { encoder: NARROW_VIT }, segmenter_mask_vit_s16: { encoder: NARROW_VIT },
   segmenter_mask_vit_b16: { encoder: NARROW_VIT }, segmenter_mask_vit_l16: { encoder: NARROW_VIT },
+  transunet_r50_vit_b16: { ...NARROW_VIT, headChannels: 32, resnet: { layers: [3, 4, 9], channels: [128, 128, 128], stemChannels: 32 } },
 };
 
 test("the meta-device count equals the allocated model's count, for every registered model", () => {

@@ -27,10 +27,10 @@ export class StdConv2d extends nn.Conv2d {
   }
 
   override forward(x: Tensor): Tensor {
+    // Each filter is one group of a group norm over the weight (as timm standardises with a batch norm).
     const w = this.weight;
-    const mean = w.mean([1, 2, 3], true);
-    const centred = w.sub(mean);
-    const standardised = centred.div(centred.pow(2).mean([1, 2, 3], true).add(this.#eps).sqrt());
+    const filters = w.shape[0];
+    const standardised = torch.groupNorm(w.reshape([1, filters, -1]), filters, null, null, this.#eps).reshape(w.shape);
     const input = this.#same ? padSame(x, this.kernelSize[0], this.stride[0]) : x;
     return torch.conv2d(input, standardised, null, this.stride, this.#padding, this.dilation, this.groups);
   }
