@@ -17,7 +17,11 @@ const NARROW_MIT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], decode
 const NARROW_PVT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], neckChannels: 32, headChannels: 32 };
 const NARROW_POOLFORMER = { embedDims: [16, 32, 48, 64], neckChannels: 32, headChannels: 32 };
 const NARROW_VIT = { embedDim: 32, numHeads: 4 };
+// HRNetV2-W32/W48 (29–70 M): their depth at W8.
+const NARROW_HR = { stages: [[1, [4], [64]], [1, [4, 4], [8, 16]], [4, [4, 4, 4], [8, 16, 32]], [3, [4, 4, 4, 4], [8, 16, 32, 64]]]
+  .map(([modules, blocks, channels]) => ({ modules, blocks, channels })) };
 const NARROWER: Record<string, Record<string, unknown>> = {
+  fcn_hr32: NARROW_HR, fcn_hr48: NARROW_HR, ocrnet_hr32: NARROW_HR, ocrnet_hr48: NARROW_HR,
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
   segformer_b2: NARROW_MIT, segformer_b3: NARROW_MIT, segformer_b4: NARROW_MIT, segformer_b5: NARROW_MIT,
   fpn_pvt_v2_b2: NARROW_PVT, fpn_pvt_v2_b2_li: NARROW_PVT, fpn_pvt_v2_b3: NARROW_PVT, fpn_pvt_v2_b4: NARROW_PVT, fpn_pvt_v2_b5: NARROW_PVT,

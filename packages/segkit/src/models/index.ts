@@ -21,6 +21,7 @@ import "./segmentors/pidnet/variants.js";
 import "./segmentors/stdc/variants.js";
 import "./segmentors/fast-scnn/variants.js";
 import "./segmentors/segformer/variants.js";
+import "./segmentors/cascade-encoder-decoder/variants.js";
 import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
 
@@ -43,6 +44,9 @@ export { FPNHead } from "./heads/fpn-head.js";
 export { UPerHead } from "./heads/uper-head.js";
 export { ASPPHead, DepthwiseSeparableASPPHead } from "./heads/mmseg-aspp-heads.js";
 export { MmsegFCNHead } from "./heads/mmseg-fcn-head.js";
+export { OCRHead } from "./heads/ocr-head.js";
+export { HRNet, type HRNetOptions, type HRStage } from "./backbones/hrnet/hrnet.js";
+export { CascadeEncoderDecoder } from "./segmentors/cascade-encoder-decoder/model.js";
 export { SETRUpHead } from "./heads/setr-up-head.js";
 export { SETRMLAHead } from "./heads/setr-mla-head.js";
 export { Segmentor, type SegmentorOptions, type PredictOptions, type TrainOutput } from "./segmentors/segmentor.js";

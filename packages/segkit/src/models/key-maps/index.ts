@@ -2,5 +2,6 @@
 import "./torchvision.js";
 import "./mmseg.js";
 import "./timm.js";
+import "./hrnet.js";
 
 export { keyMapNamed } from "./key-map.js";

@@ -14,7 +14,8 @@ import { rules } from "./key-map.js";
 // mmseg's deep stem index → segkit's stem.<conv-BN unit>.<0 conv | 1 BN>; 2, 5, 8 are ReLUs.
 const STEM: Record<string, string> = { 0: "0.0", 1: "0.1", 3: "1.0", 4: "1.1", 6: "2.0", 7: "2.1" };
 
-function backboneKey(key: string): string {
+/** An mmseg ResNet backbone key as segkit's (ResNetV1c's stem renamed; the rest agree). */
+export function backboneKey(key: string): string {
   const stem = /^stem\.(\d)\.(.*)$/.exec(key);
   return stem && STEM[stem[1]] ? `stem.${STEM[stem[1]]}.${stem[2]}` : key;
 }
