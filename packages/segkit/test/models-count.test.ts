@@ -10,7 +10,7 @@ import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
 // The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
-// SegFormer-B2…B5 and Semantic FPN on PVT v1-Small…Large, PVT v2-B2…B5 and PoolFormer-S24…M48 spend
+// SegFormer-B2…B5, SegNeXt-S…L and Semantic FPN on PVT v1-Small…Large, PVT v2-B2…B5 and PoolFormer-S24…M48 spend
 // seconds each initialising 22–85 M parameters, the ViT-based models 22–330 M: their depths at narrow
 // widths here (TransUNet's R50 too).
 const NARROW_MIT = { embedDims: [16, 32, 48, 64], numHeads: [1, 2, 3, 4], decoderChannels: 32 };
@@ -20,6 +20,7 @@ const NARROW_VIT = { embedDim: 32, numHeads: 4 };
 // HRNetV2-W32/W48 (29–70 M): their depth at W8.
 const NARROW_HR = { stages: [[1, [4], [64]], [1, [4, 4], [8, 16]], [4, [4, 4, 4], [8, 16, 32]], [3, [4, 4, 4, 4], [8, 16, 32, 64]]]
   .map(([modules, blocks, channels]) => ({ modules, blocks, channels })) };
+const NARROW_MSCAN = { embedDims: [16, 32, 48, 64], decoderChannels: 32 };
 const NARROWER: Record<string, Record<string, unknown>> = {
   fcn_hr32: NARROW_HR, fcn_hr48: NARROW_HR, ocrnet_hr32: NARROW_HR, ocrnet_hr48: NARROW_HR,
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
@@ -33,6 +34,7 @@ const NARROWER: Record<string, Record<string, unknown>> = {
   segmenter_linear_vit_s16: { encoder: NARROW_VIT }, segmenter_mask_vit_s16: { encoder: NARROW_VIT },
   segmenter_mask_vit_b16: { encoder: NARROW_VIT }, segmenter_mask_vit_l16: { encoder: NARROW_VIT },
   transunet_r50_vit_b16: { ...NARROW_VIT, headChannels: 32, resnet: { layers: [3, 4, 9], channels: [128, 128, 128], stemChannels: 32 } },
+  segnext_mscan_s: NARROW_MSCAN, segnext_mscan_b: NARROW_MSCAN, segnext_mscan_l: NARROW_MSCAN,
 };
 
 test("the meta-device count equals the allocated model's count, for every registered model", () => {

@@ -22,6 +22,8 @@ import "./segmentors/stdc/variants.js";
 import "./segmentors/fast-scnn/variants.js";
 import "./segmentors/segformer/variants.js";
 import "./segmentors/cascade-encoder-decoder/variants.js";
+import "./segmentors/segnext/variants.js";
+import "./segmentors/segnext/key-map.js";
 import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
 
@@ -70,4 +72,7 @@ export { PyramidVisionTransformer, type PVTv1Options } from "./backbones/pvt/pvt
 export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolformer.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
+export { MSCAN, type MSCANOptions } from "./backbones/mscan/mscan.js";
+export { SegNeXt, type SegNeXtOptions } from "./segmentors/segnext/model.js";
+export { NMF2D, type NMFOptions } from "./segmentors/segnext/nmf.js";
 export { complexity, type Complexity } from "./complexity.js";

@@ -1,6 +1,7 @@
-// Models that `segkit export` refuses, each with the reason. None today: every zoo model, recorded
-// at 64×64, translated to ONNX and matched onnxruntime (CI keeps ten in test/export-zoo.test.ts). A
-// model whose forward cannot be recorded or translated is registered here beside its registration.
+// Models that `segkit export` refuses, each with the reason: a model whose forward cannot be recorded
+// or translated is registered here beside its registration (SegNeXt's, for its random NMF bases).
+// Every other zoo model, recorded at 64×64, translated to ONNX and matched onnxruntime (CI keeps ten
+// in test/export-zoo.test.ts).
 const NOT_EXPORTABLE = new Map<string, string>();
 
 export function registerNotExportable(name: string, reason: string): void {
