@@ -58,6 +58,8 @@ for (const [name, options, size] of [
   ["fpn_poolformer_s12", { depths: [1, 1, 1, 1] }, [64, 96]],
   // Position embeddings resized to the token grid (the last stage's sliced past its class-token entry).
   ["fpn_pvt_tiny", { depths: [1, 1, 1, 1] }, [64, 96]],
+  // HRNet's fusion (bilinear by 2^k, then to the exact size: 72×100 is no multiple of 32) and OCR's region attention.
+  ["ocrnet_hr18s", {}, [72, 100]],
 ] as [string, Record<string, unknown>, [number, number]][]) {
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);
