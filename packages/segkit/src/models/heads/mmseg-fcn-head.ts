@@ -1,9 +1,10 @@
 // mmsegmentation's FCNHead in its checkpoints' layout (mmseg/models/decode_heads/fcn_head.py): a
 // stack of numConvs conv-BN-ReLU ("convs", mmcv ConvModule keys), with concatInput the input and
 // their output concatenated and fused by "conv_cat", then dropout and "conv_seg". Its fcn_*-d8
-// decode heads use 2 convs and the concatenation; the "fcn" head is torchvision's (mmseg's with one
-// conv and no concatenation, the auxiliary head its configs use). HRNetV2's head is this one on all
-// four branches joined by resize_concat (inIndex a list, inChannels their widths), one 1×1 conv.
+// decode heads use 2 convs and the concatenation; SETR-MLA's auxiliary heads none (conv_seg alone on
+// a neck output); the "fcn" head is torchvision's (mmseg's with one conv and no concatenation, the
+// auxiliary head its other configs use). HRNetV2's head is this one on all four branches joined by
+// resize_concat (inIndex a list, inChannels their widths), one 1×1 conv.
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
@@ -19,7 +20,7 @@ export interface MmsegFCNHeadOptions extends HeadOptions {
   inputTransform?: "resize_concat";
   /** Default 512. */
   channels?: number;
-  /** Default 2 (at least 1). */
+  /** Default 2; 0 (then channels must equal inChannels) classifies the input as it is. */
   numConvs?: number;
   /** Default true. */
   concatInput?: boolean;
@@ -37,11 +38,12 @@ export class MmsegFCNHead extends DecodeHead {
   constructor(options: MmsegFCNHeadOptions) {
     super(options, -1);
     const { channels = 512, numConvs = 2, concatInput = true, kernelSize = 3, dilation = 1, inputTransform, dropoutRatio = 0.1 } = options;
-    if (!(Number.isInteger(numConvs) && numConvs >= 1)) throw new RangeError(`MmsegFCNHead: numConvs must be an integer ≥ 1, got ${numConvs}`);
+    if (!(Number.isInteger(numConvs) && numConvs >= 0)) throw new RangeError(`MmsegFCNHead: numConvs must be an integer ≥ 0, got ${numConvs}`);
     if (inputTransform !== undefined && inputTransform !== "resize_concat") throw new RangeError(`MmsegFCNHead: inputTransform must be "resize_concat" or absent, got ${JSON.stringify(inputTransform)}`);
     if ((inputTransform === "resize_concat") !== Array.isArray(options.inChannels)) throw new RangeError("MmsegFCNHead: inChannels is a list exactly when inputTransform is \"resize_concat\"");
     this.#concatInputs = inputTransform === "resize_concat";
     const inChannels = concatenatedChannels(options.inChannels);
+    if (numConvs === 0 && channels !== inChannels) throw new RangeError(`MmsegFCNHead: without convs, channels (${channels}) must equal inChannels (${inChannels})`);
     this.convs = this.registerModule("convs", new nn.Sequential(
       ...Array.from({ length: numConvs }, (_, i) => new ConvBnAct(i === 0 ? inChannels : channels, channels, kernelSize, { dilation }))));
     this.conv_cat = concatInput ? this.registerModule("conv_cat", new ConvBnAct(inChannels + channels, channels, kernelSize)) : null;

@@ -1,8 +1,9 @@
 // SETR (Zheng et al. 2021) as mmsegmentation's configs compose it (configs/_base_/models/setr_*.py, the
 // ADE20K 512×512 backbone size): ViT-L/16 without final norm, position embedding resized bilinearly,
 // features from four blocks; the naive and PUP heads read the last, MLA aggregates all four through
-// its neck. With auxLoss, naive and PUP add the configs' SETR-up auxiliary heads on the other three
-// (weight 0.4); MLA's auxiliary heads (mmseg FCNHead without convs) are not offered. `backbone`
+// its neck. With auxLoss, the configs' auxiliary heads (weight 0.4): naive and PUP add SETR-up heads
+// on the other three blocks, MLA a 1×1 classifier (mmseg's FCNHead without convs) on each of the
+// neck's four outputs. `backbone`
 // overrides entries of the backbone config (another width or depth; a "vit" type for any size).
 import { build, register, type Builder, type Config } from "../../../config/registry.js";
 import type { Segmentor } from "../segmentor.js";
@@ -45,5 +46,5 @@ register("model", "setr_mla_vit_l16", preset({
   backbone: { ...VIT_L16, outIndices: [5, 11, 17, 23], withClsToken: false },
   neck: { type: "mla", outChannels: 256 },
   head: { type: "setr_mla", inIndex: [0, 1, 2, 3], mlaChannels: 128 },
-  auxiliary: [],
+  auxiliary: [0, 1, 2, 3].map((inIndex) => ({ type: "mmseg_fcn", inIndex, channels: 256, numConvs: 0, kernelSize: 1, concatInput: false, dropoutRatio: 0 })),
 }));
