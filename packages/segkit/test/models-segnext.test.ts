@@ -9,14 +9,17 @@
 // gradient, channel groups and fixed bases, each against the reference. Full-size parameter counts
 // equal mmseg's code and the paper's.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
 import { exportModel } from "../src/engine/export-model.js";
-import { keyMapNamed, NMF2D, type NMFOptions, type SegNeXt } from "../src/models/index.js";
+import { keyMapNamed, NMF2D, type Backbone, type NMFOptions, type SegNeXt } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkOutputsAndGradients, loadReference, relativeDifference, type Golden } from "./fixtures/reference_weights.js";
 
@@ -25,6 +28,8 @@ const FIXTURE = fileURLToPath(new URL("../../test/fixtures/segnext_golden.safete
 const golden: Golden = torch.loadSafetensors(FIXTURE);
 const { tensors, metadata } = golden;
 const FORWARD_SEED = Number(metadata.forward_seed);
+const tmp = mkdtempSync(join(tmpdir(), "segkit-segnext-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 // The fixture's REDUCED model (head 64 wide with GroupNorm(32), NMF rank 8).
 const REDUCED = {
@@ -142,6 +147,37 @@ test("full-size parameter counts equal mmseg's code and the paper (150 classes)"
     });
     assert.equal(counted, reference[backbone], backbone);
   }
+});
+
+/** The largest |a − b| over two states' common keys; asserts the keys are the same. */
+function stateDifference(a: Map<string, Tensor>, b: Map<string, Tensor>): number {
+  assert.deepEqual([...a.keys()].sort(), [...b.keys()].sort());
+  return Math.max(...[...a].map(([k, t]) => torch.tidy(() => t.sub(b.get(k)!).abs().max().item())));
+}
+
+test("pretrained MSCAN weights load into mscan_t and segnext_mscan_t: mmseg's names, a whole checkpoint's backbone part, the authors' names through segnext_official", () => {
+  const widths = { embedDims: REDUCED.embedDims, depths: REDUCED.depths };
+  torch.manualSeed(1);
+  const source = build<Backbone>("backbone", { type: "mscan_t", ...widths });
+  const state = source.stateDict();
+  const mmseg = join(tmp, "mscan.safetensors");
+  source.save(mmseg);
+  const authors = join(tmp, "segnext_authors.safetensors");
+  torch.saveSafetensors(authors, new Map([...state].map(([k, t]) => [`backbone.${k.replace(".mlp.dwconv.", ".mlp.dwconv.dwconv.")}`, t])));
+  const fresh = build<Backbone>("backbone", { type: "mscan_t", ...widths });
+  assert.ok(stateDifference(fresh.stateDict(), state) > 0, "a fresh backbone differs");
+  fresh.dispose();
+  const backbone = build<Backbone>("backbone", { type: "mscan_t", ...widths, pretrained: mmseg });
+  assert.equal(stateDifference(backbone.stateDict(), state), 0);
+  backbone.dispose();
+  for (const options of [{ pretrained: mmseg }, { pretrained: authors, pretrainedMap: "segnext_official" }]) {
+    const model = build<SegNeXt>("model", { ...REDUCED, ...options });
+    assert.equal(stateDifference(model.backbone.stateDict(), state), 0, JSON.stringify(options));
+    model.dispose();
+  }
+  assert.throws(() => build("model", { ...REDUCED, pretrained: authors }),
+    /SegNeXt backbone: pretrained .*segnext_authors\.safetensors: missing keys: block1\.0\.mlp\.dwconv\.weight, .* \(does it need a pretrainedMap\?\)/);
+  source.dispose();
 });
 
 test("segnext: random bases make inference depend on the seed; a seed makes it repeatable", () => {

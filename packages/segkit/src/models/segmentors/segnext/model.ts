@@ -4,6 +4,7 @@
 import type { Tensor } from "@segkit/torch";
 import { resize, spatial } from "../../blocks/resize.js";
 import { MSCAN, type MSCANOptions } from "../../backbones/mscan/mscan.js";
+import { withPretrained } from "../../backbones/pretrained.js";
 import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 import { LightHamHead } from "./head.js";
 import type { NMFOptions } from "./nmf.js";
@@ -13,16 +14,21 @@ export interface SegNeXtOptions extends Omit<SegmentorOptions, "divisor">, MSCAN
   decoderChannels: number;
   /** Dropout before the classifier (0.1). */
   dropoutRatio?: number;
+  /** MSCAN weights for the backbone (mmseg's mscan_*.pth, or a whole SegNeXt checkpoint's "backbone." part), as a backbone's pretrained option. */
+  pretrained?: string;
+  /** A key map for them (segnext_official for the authors' files). */
+  pretrainedMap?: string;
 }
 
 export class SegNeXt extends Segmentor {
   readonly backbone: MSCAN;
   readonly decode_head: LightHamHead;
 
-  constructor({ numClasses, ignoreIndex, loss, decoderChannels, dropoutRatio, channelGroups, rank, trainSteps, evalSteps, randInit, oneStepGradient, ...encoder }: SegNeXtOptions) {
+  constructor({ numClasses, ignoreIndex, loss, decoderChannels, dropoutRatio, channelGroups, rank, trainSteps, evalSteps, randInit, oneStepGradient, pretrained, pretrainedMap, ...encoder }: SegNeXtOptions) {
     // Every conv is padded, so any size works.
     super({ numClasses, ignoreIndex, loss, divisor: 1 });
-    this.backbone = this.registerModule("backbone", new MSCAN(encoder));
+    // The backbone first: a bad weights file then leaves nothing else allocated.
+    this.backbone = this.registerModule("backbone", withPretrained(new MSCAN(encoder), { pretrained, pretrainedMap }, "SegNeXt backbone"));
     this.decode_head = this.registerModule("decode_head", new LightHamHead({
       numClasses, ignoreIndex: this.ignoreIndex, inChannels: this.backbone.outChannels.slice(1), hamChannels: decoderChannels,
       channels: decoderChannels, dropoutRatio, nmf: { channelGroups, rank, trainSteps, evalSteps, randInit, oneStepGradient },

@@ -5,6 +5,7 @@
 // tests do for reduced models.
 import { register, type Builder } from "../../../config/registry.js";
 import type { Backbone } from "../../backbones/backbone.js";
+import { PRETRAINED_OPTIONS, withPretrained } from "../../backbones/pretrained.js";
 import { registerNotExportable } from "../../not-exportable.js";
 import { MSCAN, type MSCANOptions } from "../../backbones/mscan/mscan.js";
 import type { Segmentor } from "../segmentor.js";
@@ -22,11 +23,14 @@ const B: Preset = { embedDims: WIDE, depths: [3, 3, 12, 3], dropPathRate: 0.1, d
 const L: Preset = { embedDims: WIDE, depths: [3, 5, 27, 3], dropPathRate: 0.3, decoderChannels: 1024 };
 const RANK = 16;
 
-const MSCAN_OPTIONS = ["embedDims", "depths", "mlpRatios", "dropPathRate"];
+const MSCAN_OPTIONS = ["embedDims", "depths", "mlpRatios", "dropPathRate", ...PRETRAINED_OPTIONS];
 const SEGNEXT_OPTIONS = ["numClasses", "ignoreIndex", "loss", "decoderChannels", "dropoutRatio", ...NMF_OPTIONS, ...MSCAN_OPTIONS];
 
 function backbone({ decoderChannels: _, ...preset }: Preset, summary: string): Builder<Backbone> {
-  return { options: MSCAN_OPTIONS, summary, build: (o) => new MSCAN({ ...preset, ...o } as MSCANOptions) };
+  return {
+    options: MSCAN_OPTIONS, summary,
+    build: ({ pretrained, pretrainedMap, ...o }, where) => withPretrained(new MSCAN({ ...preset, ...o } as MSCANOptions), { pretrained, pretrainedMap }, where),
+  };
 }
 
 function segnext(preset: Preset, summary: string): Builder<Segmentor> {
