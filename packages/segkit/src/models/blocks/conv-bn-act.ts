@@ -15,26 +15,30 @@ export interface ConvBnActOptions {
   act?: Activation;
   /** BatchNorm momentum (mmsegmentation's Fast-SCNN uses 0.01). */
   momentum?: number;
+  /** Default true; false gives ConvModule's norm_cfg None: a conv with bias, no "bn". */
+  norm?: boolean;
 }
 
 export class ConvBnAct extends nn.Module {
   readonly conv: nn.Conv2d;
-  readonly bn: nn.BatchNorm2d;
+  readonly bn: nn.BatchNorm2d | null;
   readonly activate: TensorModule | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number, options: ConvBnActOptions = {}) {
     super();
     const dilation = options.dilation ?? 1;
+    const norm = options.norm ?? true;
     this.conv = this.registerModule("conv", new nn.Conv2d(inChannels, outChannels, kernelSize, {
-      stride: options.stride ?? 1, padding: options.padding ?? dilation * (kernelSize >> 1), dilation, groups: options.groups ?? 1, bias: false,
+      stride: options.stride ?? 1, padding: options.padding ?? dilation * (kernelSize >> 1), dilation, groups: options.groups ?? 1, bias: !norm,
     }));
-    this.bn = this.registerModule("bn", new nn.BatchNorm2d(outChannels, { momentum: options.momentum ?? 0.1 }));
+    this.bn = norm ? this.registerModule("bn", new nn.BatchNorm2d(outChannels, { momentum: options.momentum ?? 0.1 })) : null;
     const act = activation(options.act === undefined ? "relu" : options.act, outChannels, true);
     this.activate = act && this.registerModule("activate", act);
   }
 
   forward(x: Tensor): Tensor {
-    const y = this.bn.call(this.conv.call(x));
+    const conv = this.conv.call(x);
+    const y = this.bn ? this.bn.call(conv) : conv;
     return this.activate ? this.activate.call(y) : y;
   }
 }

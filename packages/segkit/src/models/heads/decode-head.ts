@@ -73,12 +73,30 @@ export abstract class DecodeHead extends nn.Module {
 
   protected classify(x: Tensor): Tensor {
     if (!this.#convSeg) throw new Error(`${this.constructor.name}: classify() needs addClassifier() in the constructor`);
-    return this.#convSeg.call(this.#dropout ? this.#dropout.call(x) : x);
+    return this.#convSeg.call(this.applyDropout(x));
+  }
+
+  /** The classifier's dropout (the identity without one), for heads with more classifiers than conv_seg. */
+  protected applyDropout(x: Tensor): Tensor {
+    return this.#dropout ? this.#dropout.call(x) : x;
   }
 
   /** Weighted loss parts; the logits are resized to the target's size first. */
   loss(logits: Tensor, target: Tensor): Record<string, Tensor> {
+    return { [`${this.name}.loss`]: this.weightedLoss(logits, target) };
+  }
+
+  /**
+   * The loss parts of one training step on `features`. Heads with extra training outputs (DANet's
+   * per-branch logits, EncNet's semantic-encoding logits) override it.
+   */
+  trainLoss(features: Tensor[], target: Tensor): Record<string, Tensor> {
+    return this.loss((this as DecodeHead).call(features), target);
+  }
+
+  /** This head's loss of `logits` (resized to the target's size) times its lossWeight. */
+  protected weightedLoss(logits: Tensor, target: Tensor): Tensor {
     const value = this.#loss(resize(logits, target.shape.slice(-2)), target);
-    return { [`${this.name}.loss`]: this.lossWeight === 1 ? value : value.mul(this.lossWeight) };
+    return this.lossWeight === 1 ? value : value.mul(this.lossWeight);
   }
 }

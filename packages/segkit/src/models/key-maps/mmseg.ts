@@ -1,9 +1,9 @@
 // mmsegmentation's checkpoints ({"state_dict": ..., "meta": ...}, keys "backbone.*", "decode_head.*",
 // "auxiliary_head.*") for segkit's encoder_decoder with a resnet backbone (deepStem for ResNetV1c) and
-// a psp, uper, aspp, sep_aspp or fcn head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
+// a psp, uper, aspp, sep_aspp, fcn, da, nl, apc, dm, enc or psa head. Names as in mmsegmentation's mmseg/models/backbones/resnet.py (commit
 // 03b0197c: ResNetV1c's stem is one Sequential conv,bn,relu ×3, so its params are stem.0/1, 3/4, 6/7)
 // and decode_heads (mmcv's ConvModule holds "conv" and "bn"; a PSP branch is (pool, ConvModule)).
-// segkit's aspp, sep_aspp and mmseg_fcn heads are mmseg's, keys included; its psp and uper heads keep
+// segkit's aspp, sep_aspp, mmseg_fcn and context heads (da, nl, apc, dm, enc, psa) are mmseg's, keys included; its psp and uper heads keep
 // torchvision's "0"/"1" inside conv-BN-ReLU units. An mmseg FCNHead with one conv and no concatenation
 // (the auxiliary head of its configs) goes to the "fcn" head, torchvision's (children 0 conv, 1 BN,
 // 4 classifier); one with more convs or conv_cat (fcn_*-d8's decode head) to "mmseg_fcn".
@@ -27,11 +27,14 @@ const pyramidHead = rules(
   [/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"],
 );
 
-/** The head's inner key, by the head's layout (seen in its other keys): FCN heads have "convs.", ASPP heads "image_pool.". */
+/**
+ * The head's inner key, by the head's layout (seen in its other keys): PSP and UPer heads have
+ * "psp_modules.", the one-conv FCN head "convs.0." alone; every other head keeps mmseg's keys.
+ */
 function headKey(inner: string, prefix: string, keys: ReadonlySet<string>): string {
-  if (keys.has(`${prefix}image_pool.1.conv.weight`) || keys.has(`${prefix}conv_cat.conv.weight`) || keys.has(`${prefix}convs.1.conv.weight`)) return inner;
-  const isFcn = keys.has(`${prefix}convs.0.conv.weight`) && !keys.has(`${prefix}psp_modules.0.1.conv.weight`);
-  return isFcn ? fcnHead(inner) : pyramidHead(inner);
+  if (keys.has(`${prefix}psp_modules.0.1.conv.weight`)) return pyramidHead(inner);
+  const isOneConvFcn = keys.has(`${prefix}convs.0.conv.weight`) && !keys.has(`${prefix}convs.1.conv.weight`) && !keys.has(`${prefix}conv_cat.conv.weight`);
+  return isOneConvFcn ? fcnHead(inner) : inner;
 }
 
 const mmsegResnet: KeyMap = (key, keys) => {
@@ -45,6 +48,6 @@ const mmsegResnet: KeyMap = (key, keys) => {
 
 register<KeyMap>("keymap", "mmseg_resnet", {
   options: [],
-  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP, FCN heads (psp, uper, aspp, sep_aspp, mmseg_fcn; an FCN with one conv and no concatenation → fcn) → encoder_decoder; also a bare mmseg ResNet backbone",
+  summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP, FCN, DA, NL, APC, DM, Enc, PSA heads (psp, uper, aspp, sep_aspp, mmseg_fcn, da, nl, apc, dm, enc, psa; an FCN with one conv and no concatenation → fcn) → encoder_decoder; also a bare mmseg ResNet backbone",
   build: () => mmsegResnet,
 });

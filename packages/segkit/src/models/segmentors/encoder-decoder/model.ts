@@ -50,7 +50,7 @@ export class EncoderDecoder extends Segmentor {
   protected override losses(x: Tensor, target: Tensor): Record<string, Tensor> {
     const features = this.features(x);
     const parts: Record<string, Tensor> = {};
-    for (const head of [this.classifier, ...this.auxiliary]) Object.assign(parts, head.loss(head.call(features), target));
+    for (const head of [this.classifier, ...this.auxiliary]) Object.assign(parts, head.trainLoss(features, target));
     return parts;
   }
 }

@@ -13,7 +13,7 @@ interface Preset {
   auxIndex: number;
 }
 
-function preset({ summary, backbone, head, neck, auxIndex }: Preset): Builder<Segmentor> {
+export function preset({ summary, backbone, head, neck, auxIndex }: Preset): Builder<Segmentor> {
   return {
     options: ["numClasses", "ignoreIndex", "auxLoss", "loss"],
     summary,
