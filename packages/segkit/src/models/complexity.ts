@@ -45,8 +45,13 @@ export function complexity(model: Segmentor, size: [number, number]): Complexity
 
 /** Parameters of the model `config` describes, built on the meta device: no parameter memory is allocated. */
 export function countParameters(config: Config, where = "model"): number {
+  return countParametersOf(() => build<Segmentor>("model", config, where));
+}
+
+/** Parameters of the module `make` builds, built on the meta device (shapes without storage). */
+export function countParametersOf(make: () => nn.Module): number {
   return torch.withDefaultDevice("meta", () => {
-    const model = build<Segmentor>("model", config, where);
+    const model = make();
     try {
       return model.numParameters();
     } finally {

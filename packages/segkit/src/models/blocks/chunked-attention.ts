@@ -8,19 +8,26 @@ import type { Tensor } from "@segkit/torch";
 /** Attention weights alive at a time by default: 2^25 float32 = 128 MiB. */
 export const ATTENTION_CHUNK_ELEMENTS = 2 ** 25;
 
+/** Scores added before the softmax for the queries start..end: (B, heads, end − start, M). */
+export type AttentionBias = (start: number, end: number) => Tensor;
+
 /**
- * softmax(q·kᵀ × scale)·v for q (B, heads, N, d) and k, v (B, heads, M, d); computed over query
- * slices holding at most `maxElements` attention weights (at least one query per slice).
+ * softmax(q·kᵀ × scale + bias)·v for q (B, heads, N, d) and k, v (B, heads, M, d); computed over
+ * query slices holding at most `maxElements` attention weights (at least one query per slice).
  */
-export function chunkedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, maxElements = ATTENTION_CHUNK_ELEMENTS): Tensor {
+export function chunkedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number, maxElements = ATTENTION_CHUNK_ELEMENTS, bias?: AttentionBias): Tensor {
   const [batch, heads, queries] = q.shape;
   const keys = k.shape[2];
   const rows = Math.max(1, Math.floor(maxElements / (batch * heads * keys)));
-  const attend = (part: Tensor): Tensor => part.matmul(k.transpose(-2, -1)).mul(scale).softmax(-1).matmul(v);
-  if (rows >= queries) return attend(q);
+  const attend = (part: Tensor, start: number, end: number): Tensor => {
+    const scores = part.matmul(k.transpose(-2, -1)).mul(scale);
+    return (bias ? scores.add(bias(start, end)) : scores).softmax(-1).matmul(v);
+  };
+  if (rows >= queries) return attend(q, 0, queries);
   const slices: Tensor[] = [];
   for (let start = 0; start < queries; start += rows) {
-    slices.push(torch.tidy(() => attend(q.slice(2, start, Math.min(start + rows, queries)))));
+    const end = Math.min(start + rows, queries);
+    slices.push(torch.tidy(() => attend(q.slice(2, start, end), start, end)));
   }
   // The slices are the size of the output (no attention weights): the caller's scope frees them.
   return torch.cat(slices, 2);

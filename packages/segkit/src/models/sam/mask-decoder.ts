@@ -1,0 +1,78 @@
+// SAM's mask decoder: learned IoU and mask tokens join the prompt tokens in the two-way transformer;
+// the image tokens are upscaled 4× by transposed convs and each mask token's hypernetwork MLP gives
+// the weights of a dot product with them (mask logits at 4× the embedding); an MLP on the IoU token
+// predicts each mask's quality. Mask 0 answers unambiguous prompts, masks 1-3 ambiguous ones
+// (multimask). Keys as the authors' MaskDecoder.
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { LayerNorm2d } from "../blocks/layer-norm-2d.js";
+import { MLP } from "./mlp.js";
+import type { TwoWayTransformer } from "./two-way-transformer.js";
+
+export interface MaskDecoderOptions {
+  numMultimaskOutputs: number;
+  iouHeadDepth: number;
+  iouHeadHiddenDim: number;
+}
+
+export interface DecodedMasks {
+  /** Low-resolution mask logits (B, masks, 4·h, 4·w). */
+  masks: Tensor;
+  /** Predicted IoU of each mask (B, masks). */
+  iou: Tensor;
+}
+
+export class MaskDecoder extends nn.Module {
+  readonly transformer: TwoWayTransformer;
+  readonly iou_token: nn.Embedding;
+  readonly mask_tokens: nn.Embedding;
+  readonly output_upscaling: nn.Sequential;
+  readonly output_hypernetworks_mlps: nn.ModuleList<MLP>;
+  readonly iou_prediction_head: MLP;
+  readonly numMaskTokens: number;
+
+  constructor(readonly dim: number, transformer: TwoWayTransformer, { numMultimaskOutputs, iouHeadDepth, iouHeadHiddenDim }: MaskDecoderOptions) {
+    super();
+    this.numMaskTokens = numMultimaskOutputs + 1;
+    this.transformer = this.registerModule("transformer", transformer);
+    this.iou_token = this.registerModule("iou_token", new nn.Embedding(1, dim));
+    this.mask_tokens = this.registerModule("mask_tokens", new nn.Embedding(this.numMaskTokens, dim));
+    this.output_upscaling = this.registerModule("output_upscaling", new nn.Sequential(
+      new nn.ConvTranspose2d(dim, dim / 4, 2, { stride: 2 }),
+      new LayerNorm2d(dim / 4),
+      new nn.GELU(),
+      new nn.ConvTranspose2d(dim / 4, dim / 8, 2, { stride: 2 }),
+      new nn.GELU(),
+    ));
+    this.output_hypernetworks_mlps = this.registerModule("output_hypernetworks_mlps", new nn.ModuleList(
+      Array.from({ length: this.numMaskTokens }, () => new MLP(dim, dim, dim / 8, 3))));
+    this.iou_prediction_head = this.registerModule("iou_prediction_head", new MLP(dim, iouHeadHiddenDim, this.numMaskTokens, iouHeadDepth));
+  }
+
+  /**
+   * Masks for each prompt of one image: `embedding` and `imagePe` (1, C, h, w), sparse prompt tokens
+   * (B, N, C), dense prompt embeddings (B, C, h, w). multimask: masks 1-3, otherwise mask 0.
+   */
+  forward(embedding: Tensor, imagePe: Tensor, sparse: Tensor, dense: Tensor, multimask: boolean): DecodedMasks {
+    const { masks, iou } = this.predictMasks(embedding, imagePe, sparse, dense);
+    const [from, to] = multimask ? [1, this.numMaskTokens] : [0, 1];
+    return { masks: masks.slice(1, from, to), iou: iou.slice(1, from, to) };
+  }
+
+  /** All mask tokens' outputs: masks (B, numMaskTokens, 4h, 4w) and IoU (B, numMaskTokens). */
+  predictMasks(embedding: Tensor, imagePe: Tensor, sparse: Tensor, dense: Tensor): DecodedMasks {
+    const batch = sparse.shape[0];
+    const outputTokens = torch.cat([this.iou_token.weight, this.mask_tokens.weight], 0).unsqueeze(0).expand([batch, -1, -1]);
+    const tokens = torch.cat([outputTokens, sparse], 1);
+    const image = torch.repeatInterleave(embedding, batch, 0).add(dense);
+    const pe = torch.repeatInterleave(imagePe, batch, 0);
+    const [b, c, h, w] = image.shape;
+    const [hs, imageTokens] = this.transformer.call(image, pe, tokens);
+    const upscaled = this.output_upscaling.call(imageTokens.transpose(1, 2).reshape([b, c, h, w]));
+    const hyper = torch.stack([...this.output_hypernetworks_mlps].map((mlp, i) => mlp.call(hs.select(1, 1 + i))), 1);
+    const [, cu, hu, wu] = upscaled.shape;
+    const masks = hyper.matmul(upscaled.reshape([b, cu, hu * wu])).reshape([b, -1, hu, wu]);
+    return { masks, iou: this.iou_prediction_head.call(hs.select(1, 0)) };
+  }
+}
