@@ -1,0 +1,7 @@
+// Segment Anything: the model, its official sizes, the predictor and the automatic mask generator.
+export { Sam, type SamOptions, type SamEncoderOptions, type SamDecoderOptions } from "./sam.js";
+export { SAM_VARIANTS, buildSam, isSamVariant, type SamVariant } from "./variants.js";
+export type { Prompts } from "./prompt-encoder.js";
+export type { DecodedMasks } from "./mask-decoder.js";
+export { SamPredictor, type PointPrompt, type PredictRequest, type Prediction } from "./predictor.js";
+export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-side.js";

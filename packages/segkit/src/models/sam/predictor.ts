@@ -1,0 +1,146 @@
+// The interactive SAM workflow (the authors' SamPredictor): setImage runs the image encoder once and
+// keeps the embedding; each predict() then runs only the prompt encoder and mask decoder, so many
+// prompts on one image are cheap. Prompts are in original image pixels; masks come back at the
+// original size. The predictor owns the embedding: dispose() frees it.
+import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import type { Sam } from "./sam.js";
+import type { Prompts } from "./prompt-encoder.js";
+import { resizeLongestSide, scaleCoords } from "./resize-longest-side.js";
+
+/** One click: (x, y) in original image pixels; label 1 foreground (default), 0 background. */
+export interface PointPrompt {
+  x: number;
+  y: number;
+  label?: number;
+}
+
+export interface PredictRequest {
+  points?: PointPrompt[];
+  /** x0, y0, x1, y1 in original image pixels. */
+  box?: [number, number, number, number];
+  /** Low-resolution logits (1, 4h, 4w) from an earlier prediction, to refine it. */
+  maskInput?: Tensor;
+  /** Three masks for an ambiguous prompt (default true); one otherwise. */
+  multimask?: boolean;
+}
+
+export interface Prediction {
+  /** Mask logits (M, H, W) at the original size; foreground where > model.maskThreshold. */
+  logits: Tensor;
+  /** Predicted IoU of each mask (M). */
+  iou: Tensor;
+  /** Low-resolution logits (M, 4h, 4w), usable as a later maskInput. */
+  lowRes: Tensor;
+}
+
+const NO_IMAGE = "SamPredictor: no image set (call setImage first)";
+
+function checkCoordinate(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new RangeError(`SamPredictor: ${what} must be a finite number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+export class SamPredictor {
+  #embedding: Tensor | null = null;
+  #originalSize: [number, number] = [0, 0];
+  #inputSize: [number, number] = [0, 0];
+
+  constructor(readonly model: Sam) {}
+
+  /** Encodes an RGB image (H, W, 3) of 0-255 values (uint8 or float); replaces any earlier image. */
+  setImage(image: Tensor): void {
+    if (image.ndim !== 3 || image.shape[2] !== 3) throw new RangeError(`SamPredictor.setImage: expected an RGB image (H, W, 3), got [${image.shape.join(", ")}]`);
+    const resized = torch.tidy(() => resizeLongestSide(image, this.model.imgSize));
+    try {
+      this.setResizedImage(resized, [image.shape[0], image.shape[1]]);
+    } finally {
+      resized.dispose();
+    }
+  }
+
+  /** Encodes an image already resized to the long side (1, 3, h, w), 0-255, taken from one of `originalSize`. */
+  setResizedImage(resized: Tensor, originalSize: [number, number]): void {
+    const size = this.model.imgSize;
+    if (resized.ndim !== 4 || resized.shape[1] !== 3 || Math.max(resized.shape[2], resized.shape[3]) !== size) {
+      throw new RangeError(`SamPredictor: the resized image must be (1, 3, h, w) with long side ${size}, got [${resized.shape.join(", ")}]`);
+    }
+    this.reset();
+    this.#embedding = torch.tidy(() => torch.inferenceMode(() => this.model.embed(resized))).keep();
+    this.#originalSize = originalSize;
+    this.#inputSize = [resized.shape[2], resized.shape[3]];
+  }
+
+  get hasImage(): boolean {
+    return this.#embedding !== null;
+  }
+
+  /** The cached image embedding (1, C, h, w), owned by the predictor. */
+  get embedding(): Tensor {
+    if (!this.#embedding) throw new Error(NO_IMAGE);
+    return this.#embedding;
+  }
+
+  get originalSize(): [number, number] {
+    return this.#originalSize;
+  }
+
+  get inputSize(): [number, number] {
+    return this.#inputSize;
+  }
+
+  /** Masks for one prompt (points and/or box and/or mask input) on the set image; the caller owns the result. */
+  predict({ points, box, maskInput, multimask = true }: PredictRequest): Prediction {
+    if (!this.hasImage) throw new Error(NO_IMAGE);
+    if (!points?.length && !box && !maskInput) throw new RangeError("SamPredictor.predict: give points, a box or a mask input");
+    const long = this.model.imgSize;
+    return torch.tidy(() => {
+      const prompts: Prompts = {};
+      if (points?.length) {
+        const xy = points.map((p, i) => [checkCoordinate(p.x, `points[${i}].x`), checkCoordinate(p.y, `points[${i}].y`)]);
+        const labels = points.map((p, i) => {
+          const label = p.label ?? 1;
+          if (label !== 0 && label !== 1) throw new RangeError(`SamPredictor: points[${i}].label must be 1 (foreground) or 0 (background), got ${JSON.stringify(p.label)}`);
+          return label;
+        });
+        prompts.points = { coords: torch.tensor(scaleCoords(xy, this.#originalSize, long)).unsqueeze(0), labels: torch.tensor([labels], { dtype: "int32" }) };
+      }
+      if (box) {
+        if (!Array.isArray(box) || box.length !== 4) throw new RangeError(`SamPredictor: box must be [x0, y0, x1, y1], got ${JSON.stringify(box)}`);
+        box.forEach((v, i) => checkCoordinate(v, `box[${i}]`));
+        prompts.boxes = torch.tensor(scaleCoords([[box[0], box[1]], [box[2], box[3]]], this.#originalSize, long)).reshape([1, 4]);
+      }
+      if (maskInput) {
+        const expected = this.model.prompt_encoder.maskInputSize;
+        if (maskInput.ndim !== 3 || maskInput.shape[0] !== 1 || maskInput.shape[1] !== expected[0] || maskInput.shape[2] !== expected[1]) {
+          throw new RangeError(`SamPredictor: maskInput must be (1, ${expected.join(", ")}) low-resolution logits, got [${maskInput.shape.join(", ")}]`);
+        }
+        prompts.masks = maskInput.to("float32").unsqueeze(0);
+      }
+      const { logits, iou, lowRes } = this.predictInputFrame(prompts, multimask);
+      return { logits: logits.squeeze(0), iou: iou.squeeze(0), lowRes: lowRes.squeeze(0) };
+    });
+  }
+
+  /**
+   * Batched prompts already in the resized image's frame (the reference's predict_torch): logits
+   * (B, M, H, W) at the original size, IoU (B, M), low-resolution logits (B, M, 4h, 4w).
+   */
+  predictInputFrame(prompts: Prompts, multimask: boolean): Prediction {
+    const embedding = this.embedding;
+    return torch.tidy(() => torch.inferenceMode(() => {
+      const { masks, iou } = this.model.call(embedding, prompts, multimask);
+      return { logits: this.model.postprocessMasks(masks, this.#inputSize, this.#originalSize), iou, lowRes: masks };
+    }));
+  }
+
+  /** Forgets the image and frees its embedding. */
+  reset(): void {
+    this.#embedding?.dispose();
+    this.#embedding = null;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}

@@ -1,0 +1,105 @@
+// SamPredictor against the authors' SamPredictor (fixtures/sam_make_golden.py, seeded reduced SAM):
+// for one point with multimask, a box with foreground and background points, points with the
+// previous low-resolution mask as mask input, and a box alone, the mask logits at the original image
+// size, the IoU predictions and the low-resolution logits agree within 1e-4 relative; the
+// reference's masks are neither empty nor full (5-95% positive). The resize matches PIL's within one
+// level; bad prompts get errors naming them; the embedding is owned and freed.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as torch from "@segkit/torch";
+import { SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
+import { relativeDifference } from "./fixtures/reference_weights.js";
+import { reducedSam, resizedInput, samGolden, type SamCase } from "./fixtures/sam_fixture.js";
+
+torch.setNumThreads(1);
+const { tensors: golden, metadata } = samGolden;
+const CASES = JSON.parse(metadata.cases) as SamCase[];
+const image = golden.get("image")!;
+const originalSize: [number, number] = [image.shape[0], image.shape[1]];
+
+function positiveFraction(logits: torch.Tensor): number[] {
+  return torch.tidy(() => logits.gt(0).to("float32").mean([1, 2]).toArray());
+}
+
+test("masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of the reference's", () => {
+  const start = torch.liveTensors();
+  const sam = reducedSam();
+  const predictor = new SamPredictor(sam);
+  const input = resizedInput();
+  predictor.setResizedImage(input, originalSize);
+  assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 1e-4, "embedding");
+  let previous: torch.Tensor | undefined;
+  for (const c of CASES) {
+    const expected = golden.get(`${c.name}.masks`)!;
+    for (const fraction of positiveFraction(expected)) {
+      assert.ok(fraction >= 0.05 && fraction <= 0.95, `${c.name}: the reference's mask is ${(100 * fraction).toFixed(1)}% positive`);
+    }
+    const points: PointPrompt[] | undefined = c.points?.map(([x, y], i) => ({ x, y, label: c.labels![i] }));
+    const out = predictor.predict({ points, box: c.box ?? undefined, maskInput: c.maskInput ? previous : undefined, multimask: c.multimask });
+    assert.deepEqual(out.logits.shape, expected.shape, c.name);
+    for (const [what, actual] of [["masks", out.logits], ["iou", out.iou], ["low_res", out.lowRes]] as const) {
+      const diff = relativeDifference(actual, golden.get(`${c.name}.${what}`)!);
+      assert.ok(diff <= 1e-4, `${c.name} ${what}: relative difference ${diff}`);
+    }
+    previous?.dispose();
+    // The reference feeds back the best mask's low-resolution logits.
+    previous = torch.tidy(() => out.lowRes.select(0, out.iou.argmax().item()).unsqueeze(0));
+    for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
+  }
+  previous?.dispose();
+  input.dispose();
+  predictor.dispose();
+  sam.dispose();
+  assert.equal(torch.liveTensors(), start, "every tensor is freed");
+});
+
+test("the resize matches the reference's PIL resize within one level; setImage on the original image works", () => {
+  const sam = reducedSam();
+  const resized = resizeLongestSide(image, sam.imgSize);
+  const expected = torch.tidy(() => golden.get("resized")!.permute([2, 0, 1]).unsqueeze(0).to("float32"));
+  assert.deepEqual(resized.shape, [1, 3, 96, 128]);
+  const worst = torch.tidy(() => resized.sub(expected).abs().max().item());
+  assert.ok(worst <= 1, `largest difference from PIL: ${worst} levels`);
+  const predictor = new SamPredictor(sam);
+  predictor.setImage(image);
+  assert.deepEqual(predictor.inputSize, [96, 128]);
+  assert.deepEqual(predictor.originalSize, originalSize);
+  // One-level input differences move the embedding a little, not more.
+  assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 0.05);
+  for (const t of [resized, expected]) t.dispose();
+  predictor.dispose();
+  sam.dispose();
+});
+
+test("many prompts on one image do not grow memory", () => {
+  const sam = reducedSam();
+  const predictor = new SamPredictor(sam);
+  predictor.setImage(image);
+  const live = torch.liveTensors();
+  for (let i = 0; i < 20; i++) {
+    const out = predictor.predict({ points: [{ x: 3 * i, y: 2 * i }] });
+    for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
+  }
+  assert.equal(torch.liveTensors(), live);
+  predictor.dispose();
+  assert.equal(torch.liveTensors(), live - 1, "dispose frees the embedding");
+  sam.dispose();
+});
+
+test("bad prompts get errors naming them", () => {
+  const sam = reducedSam();
+  const predictor = new SamPredictor(sam);
+  assert.throws(() => predictor.predict({ points: [{ x: 1, y: 1 }] }), /no image set/);
+  predictor.setImage(image);
+  assert.throws(() => predictor.predict({}), /give points, a box or a mask input/);
+  assert.throws(() => predictor.predict({ points: [{ x: Number.NaN, y: 1 }] }), /points\[0\]\.x must be a finite number/);
+  assert.throws(() => predictor.predict({ points: [{ x: 1, y: 1, label: 2 }] }), /points\[0\]\.label must be 1 \(foreground\) or 0/);
+  assert.throws(() => predictor.predict({ box: [1, 2, 3] as unknown as [number, number, number, number] }), /box must be \[x0, y0, x1, y1\]/);
+  const wrong = torch.zeros([1, 16, 16]);
+  assert.throws(() => predictor.predict({ maskInput: wrong }), /maskInput must be \(1, 32, 32\)/);
+  const gray = torch.zeros([4, 4]);
+  assert.throws(() => predictor.setImage(gray), /expected an RGB image \(H, W, 3\)/);
+  for (const t of [wrong, gray]) t.dispose();
+  predictor.dispose();
+  sam.dispose();
+});
