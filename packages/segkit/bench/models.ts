@@ -9,7 +9,8 @@
 //   the peer's eager and its optimized inference; its output is checked against the model's first;
 // - the authors' code in PyTorch eager (bench/reference_model.py) for the real-time models the peer
 //   lacks: stdc1_seg and ddrnet_23_slim inference at 360×480, from checkouts named by STDC_SEG_DIR
-//   and DDRNET_DIR (checked before any case runs).
+//   and DDRNET_DIR, and mmsegmentation's OCRNet on HRNetV2-W18 training (512×512, batch 2, both
+//   cascade stages' losses), from a checkout named by MMSEG_DIR (each checked before any case runs).
 // Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
 // its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
 // rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
@@ -71,6 +72,7 @@ const CASES: Case[] = [
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, engine: "onnxruntime", optimized: true },
   { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: { env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" } },
   { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: { env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" } },
+  { model: "ocrnet_hr18", mode: "train", size: [512, 512], batch: 2, reference: { env: "MMSEG_DIR", repo: "github:open-mmlab/mmsegmentation", source: "mmseg/models/decode_heads/ocr_head.py" } },
 ];
 
 /** The real-time models of the latency table. */
@@ -99,7 +101,7 @@ function yardstick(c: Case, extra: string[]): Record<string, unknown> {
 /** One timed yardstick iteration after its warm-up, in a fresh process. */
 function yardstickRound(c: Case): number {
   const timing = ["--iters", "1", "--warmup", String(WARMUP)];
-  const extra = c.reference ? timing : ["bench", "--mode", c.mode, "--batch", String(c.batch), "--threads", String(THREADS), ...timing, ...(c.optimized ? ["--optimize"] : [])];
+  const extra = c.reference ? [...timing, "--mode", c.mode, "--batch", String(c.batch)] : ["bench", "--mode", c.mode, "--batch", String(c.batch), "--threads", String(THREADS), ...timing, ...(c.optimized ? ["--optimize"] : [])];
   return yardstick(c, extra).ms_per_iter as number;
 }
 

@@ -1,15 +1,20 @@
 #!/usr/bin/python3
-"""The authors' real-time models in PyTorch eager: the yardsticks of bench/models.ts for models the
-PyTorch peer does not have. Their code is imported from a checkout named on the command line (read,
-never copied into segkit); the same shims as the parity fixture scripts stand in for CUDA-only parts.
+"""The authors' (or the maintained library's) models in PyTorch eager: the yardsticks of
+bench/models.ts for models the PyTorch peer does not have. Their code is imported from a checkout
+named on the command line (read, never copied into segkit); the same shims as the parity fixture
+scripts stand in for CUDA-only parts and uninstalled packages.
 
   reference_model.py MODEL --checkout DIR --size H W --classes K --threads T
-                     (--export FILE | --iters N --warmup N)
+                     (--export FILE | [--mode train|infer] [--batch B] --iters N --warmup N)
 
 MODEL: stdc1_seg (github:MichaelFan01/STDC-Seg, models/model_stages.py BiSeNet("STDCNet813"),
 use_boundary_8) or ddrnet_23_slim (github:ydhongHIT/DDRNet, segmentation/DDRNet_23_slim.py,
-augment=True so that the auxiliary head's keys exist too). Both built with training heads, both
-timed for their main output only, upsampled to the input size as segkit's predict does.
+augment=True so that the auxiliary head's keys exist too): both built with training heads, both
+timed for their main output only, upsampled to the input size as segkit's predict does; or
+ocrnet_hr18 (github:open-mmlab/mmsegmentation, configs/_base_/models/ocrnet_hr18.py composed by
+test/fixtures/mmseg_hrnet_ocr.py with the mmcv stand-ins), which also trains: --mode train times
+one SGD step (lr 0.01, momentum 0.9, weight decay 5e-4, as the PyTorch peer's) on the cascade's
+loss, 0.4 × cross-entropy of the FCN stage + that of the OCR stage, logits resized to the labels.
 --export writes the seeded state dict (the authors' key names), __input__ and __output__ as
 safetensors; otherwise one JSON line with the median milliseconds of --iters timed iterations.
 """
@@ -29,7 +34,9 @@ import torch.nn.functional as F
 CHECKOUTS = {
     "stdc1_seg": ("github:MichaelFan01/STDC-Seg", "models/model_stages.py"),
     "ddrnet_23_slim": ("github:ydhongHIT/DDRNet", "segmentation/DDRNet_23_slim.py"),
+    "ocrnet_hr18": ("github:open-mmlab/mmsegmentation", "mmseg/models/decode_heads/ocr_head.py"),
 }
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../test/fixtures")
 
 
 class PlainABN(nn.BatchNorm2d):
@@ -64,6 +71,22 @@ def ddrnet_23_slim(checkout, classes):
     return net, main_output
 
 
+def ocrnet_hr18(checkout, classes):
+    sys.path.insert(0, FIXTURES)
+    from mmseg_hrnet_ocr import OCRNET_HR, Models
+    models = Models(checkout)
+    net = models.hr_model(models.config(OCRNET_HR), classes)
+
+    def main_output(x):
+        return net(x)[0]
+
+    def loss(x, y):
+        fcn, ocr = (models.resize(logits, size=y.shape[1:], mode="bilinear", align_corners=False) for logits in net.stage_logits(x))
+        return 0.4 * F.cross_entropy(fcn, y, ignore_index=255) + F.cross_entropy(ocr, y, ignore_index=255)
+    net.loss = loss
+    return net, main_output
+
+
 def save_safetensors(path, tensors):
     names = {torch.float32: "F32", torch.int64: "I64"}
     header, blobs, offset = {}, [], 0
@@ -86,6 +109,8 @@ def main():
     p.add_argument("--classes", type=int, required=True)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--export")
+    p.add_argument("--mode", choices=["train", "infer"], default="infer")
+    p.add_argument("--batch", type=int, default=1)
     p.add_argument("--iters", type=int, default=1)
     p.add_argument("--warmup", type=int, default=2)
     a = p.parse_args()
@@ -108,9 +133,24 @@ def main():
         print(json.dumps({"model": a.model, "export": a.export}))
         return
 
-    def step():
-        with torch.inference_mode():
-            main_output(x)
+    if a.mode == "train":
+        if not hasattr(net, "loss"):
+            sys.exit(f"reference_model.py: {a.model} has no training step here")
+        net.train()
+        x = torch.randn(a.batch, 3, *a.size)
+        y = torch.randint(0, a.classes, (a.batch, *a.size))
+        opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+
+        def step():
+            opt.zero_grad(set_to_none=True)
+            net.loss(x, y).backward()
+            opt.step()
+    else:
+        x = torch.randn(a.batch, 3, *a.size)
+
+        def step():
+            with torch.inference_mode():
+                main_output(x)
 
     for _ in range(a.warmup):
         step()
@@ -119,7 +159,7 @@ def main():
         t = time.perf_counter()
         step()
         times.append((time.perf_counter() - t) * 1000)
-    print(json.dumps({"reference": repo, "torch": torch.__version__, "size": a.size, "threads": a.threads,
+    print(json.dumps({"reference": repo, "torch": torch.__version__, "mode": a.mode, "batch": a.batch, "size": a.size, "threads": a.threads,
                       "ms_per_iter": statistics.median(times), "iters": a.iters}))
 
 
