@@ -2,12 +2,13 @@
 // for one point with multimask, a box with foreground and background points, points with the
 // previous low-resolution mask as mask input, and a box alone, the mask logits at the original image
 // size, the IoU predictions and the low-resolution logits agree within 1e-4 relative; the
-// reference's masks are neither empty nor full (5-95% positive). The resize matches PIL's within one
-// level; bad prompts get errors naming them; the embedding is owned and freed.
+// reference's masks are neither empty nor full (5-95% positive). The resize gives PIL's pixels;
+// bad prompts get errors naming them; the embedding is owned and freed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
+import { pilBilinearResize } from "../src/models/sam/pil-resize.js";
 import { relativeDifference } from "./fixtures/reference_weights.js";
 import { reducedSam, resizedInput, samGolden, type SamCase } from "./fixtures/sam_fixture.js";
 
@@ -53,19 +54,19 @@ test("masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of t
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
 
-test("the resize matches the reference's PIL resize within one level; setImage on the original image works", () => {
+test("the resize gives Pillow's pixels exactly (upscale and antialiased downscale); setImage on the original image equals the reference's", () => {
   const sam = reducedSam();
   const resized = resizeLongestSide(image, sam.imgSize);
   const expected = torch.tidy(() => golden.get("resized")!.permute([2, 0, 1]).unsqueeze(0).to("float32"));
   assert.deepEqual(resized.shape, [1, 3, 96, 128]);
-  const worst = torch.tidy(() => resized.sub(expected).abs().max().item());
-  assert.ok(worst <= 1, `largest difference from PIL: ${worst} levels`);
+  assert.deepEqual(resized.toArray(), expected.toArray());
+  const down = pilBilinearResize(image.toTypedArray() as Uint8Array, image.shape, [27, 37]);
+  assert.deepEqual([...down], golden.get("pil_down")!.toArray());
   const predictor = new SamPredictor(sam);
   predictor.setImage(image);
   assert.deepEqual(predictor.inputSize, [96, 128]);
   assert.deepEqual(predictor.originalSize, originalSize);
-  // One-level input differences move the embedding a little, not more.
-  assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 0.05);
+  assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 1e-4);
   for (const t of [resized, expected]) t.dispose();
   predictor.dispose();
   sam.dispose();

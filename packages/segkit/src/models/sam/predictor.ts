@@ -48,7 +48,7 @@ export class SamPredictor {
 
   constructor(readonly model: Sam) {}
 
-  /** Encodes an RGB image (H, W, 3) of 0-255 values (uint8 or float); replaces any earlier image. */
+  /** Encodes an RGB image (H, W, 3) uint8; replaces any earlier image. */
   setImage(image: Tensor): void {
     if (image.ndim !== 3 || image.shape[2] !== 3) throw new RangeError(`SamPredictor.setImage: expected an RGB image (H, W, 3), got [${image.shape.join(", ")}]`);
     const resized = torch.tidy(() => resizeLongestSide(image, this.model.imgSize));

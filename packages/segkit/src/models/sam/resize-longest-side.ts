@@ -2,6 +2,7 @@
 // model's input size (the short side rounded half up), and prompt coordinates scaled with it.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
+import { pilBilinearResize } from "./pil-resize.js";
 
 /** The [h, w] an image of [height, width] is resized to for a long side of `longSide`. */
 export function resizedShape([height, width]: number[], longSide: number): [number, number] {
@@ -10,16 +11,14 @@ export function resizedShape([height, width]: number[], longSide: number): [numb
 }
 
 /**
- * An RGB image (H, W, 3) of 0-255 values → (1, 3, h, w) float 0-255, long side `longSide`: bilinear
- * with antialiasing, rounded to whole levels, as the reference's PIL resize of its uint8 image
- * (torch's antialiased bilinear follows PIL's filter; results differ from PIL by at most one level).
+ * An RGB image (H, W, 3) uint8 → (1, 3, h, w) float 0-255 with long side `longSide`, resized by
+ * Pillow's bilinear filter as the reference resizes (so the model sees the same pixels).
  */
 export function resizeLongestSide(image: Tensor, longSide: number): Tensor {
-  const [height, width] = image.shape;
-  const size = resizedShape([height, width], longSide);
-  const chw = image.to("float32").permute([2, 0, 1]).unsqueeze(0);
-  if (size[0] === height && size[1] === width) return chw.contiguous();
-  return torch._upsampleBilinear2dAa(chw, size, false).round().clamp(0, 255);
+  if (image.dtype !== "uint8" || image.ndim !== 3) throw new RangeError(`resizeLongestSide: expected an (H, W, C) uint8 image, got ${image.dtype} [${image.shape.join(", ")}]`);
+  const size = resizedShape(image.shape, longSide);
+  const pixels = pilBilinearResize(torch.tidy(() => image.contiguous().toTypedArray()) as Uint8Array, image.shape, size);
+  return torch.tidy(() => torch.tensor(pixels, { shape: [...size, image.shape[2]] }).permute([2, 0, 1]).unsqueeze(0).to("float32").contiguous());
 }
 
 /** (x, y) pixel coordinates in an image of `originalSize` [H, W] → the resized image's frame. */
