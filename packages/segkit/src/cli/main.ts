@@ -14,6 +14,7 @@ import { registerList } from "./list.js";
 import { registerExport } from "./export.js";
 import { registerConvert } from "./convert.js";
 import { registerZoo } from "./zoo.js";
+import { registerServe } from "./serve.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -31,6 +32,7 @@ registerExport(program);
 registerConvert(program);
 registerZoo(program);
 registerClassic(program);
+registerServe(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

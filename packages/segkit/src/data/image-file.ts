@@ -1,5 +1,5 @@
-// Decoding images with sharp (libvips) into H×W×3 RGB bytes. Errors name the file; truncated
-// files are errors, not silently grey.
+// Decoding images with sharp (libvips) into H×W×3 RGB bytes. Errors name the file (or what the
+// bytes came from); truncated files are errors, not silently grey.
 import sharp from "sharp";
 
 export interface RgbImage {
@@ -9,8 +9,13 @@ export interface RgbImage {
 }
 
 export async function readRgbImage(file: string): Promise<RgbImage> {
+  return decodeRgbImage(file, file);
+}
+
+/** A file path or encoded bytes as RGB; `name` says what it is in errors; libvips refuses images beyond `maxPixels`. */
+export async function decodeRgbImage(input: string | Buffer, name: string, maxPixels?: number): Promise<RgbImage> {
   try {
-    const { data, info } = await sharp(file, { failOn: "truncated" })
+    const { data, info } = await sharp(input, { failOn: "truncated", ...(maxPixels === undefined ? {} : { limitInputPixels: maxPixels }) })
       .removeAlpha()
       .toColourspace("srgb")
       .raw()
@@ -18,6 +23,6 @@ export async function readRgbImage(file: string): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels, expected 3`);
     return { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (e) {
-    throw new Error(`cannot decode image ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot decode image ${name}: ${(e as Error).message}`);
   }
 }

@@ -8,7 +8,7 @@ import { denseCrf, slic, superpixelMajority, type DenseCrfOptions, type SlicOpti
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Config } from "../config/registry.js";
-import type { RawSample, Rgb, Transform } from "../data/types.js";
+import type { RawSample, Transform } from "../data/types.js";
 import { readRgbImage } from "../data/image-file.js";
 import { Rng } from "../data/rng.js";
 import { buildPipeline } from "../data/transforms/pipeline.js";
@@ -16,6 +16,7 @@ import { writeLabelPng } from "../io/label-png-writer.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import type { ClassInfo } from "./class-info.js";
+import { blendOverlay, classPixelCounts } from "./prediction-outputs.js";
 import { networkProbabilities, predictProbabilities, type Network } from "./evaluate.js";
 import type { TestConfig } from "./run-config.js";
 
@@ -146,13 +147,8 @@ export async function writePrediction(outDir: string, name: string, rgb: Uint8Ar
   };
   for (const dir of ["labels", "overlays", "areas"]) mkdirSync(join(outDir, dir), { recursive: true });
   writeLabelPng(files.label, labels, width, height, info.palette);
-  const overlay = new Uint8Array(width * height * 3);
-  const counts = new Array<number>(info.classes.length).fill(0);
-  for (let p = 0; p < labels.length; p++) {
-    const c: Rgb = info.palette[labels[p]];
-    counts[labels[p]]++;
-    for (let k = 0; k < 3; k++) overlay[p * 3 + k] = Math.round((1 - alpha) * rgb[p * 3 + k] + alpha * c[k]);
-  }
+  const counts = classPixelCounts(labels, info.classes.length);
+  const overlay = blendOverlay(rgb, labels, info.palette, alpha);
   await writeRgbPng(files.overlay, overlay, width, height);
   const total = labels.length;
   const areas = Object.fromEntries(info.classes.map((c, i) => [c, { pixels: counts[i], fraction: counts[i] / total }]));

@@ -31,8 +31,9 @@ export async function readLabelPng(file: string): Promise<LabelImage> {
   }
 }
 
-// What the IHDR chunk says: read from the bytes, so that decoding takes one pass through sharp.
-interface PngHeader {
+// What the IHDR chunk says: read from the bytes, so that decoding takes one pass through sharp (and
+// so that the server can check an upload's size before libvips reads any more of it).
+export interface PngHeader {
   width: number;
   height: number;
   bitDepth: number;
@@ -42,7 +43,7 @@ interface PngHeader {
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-function pngHeader(bytes: Buffer): PngHeader {
+export function pngHeader(bytes: Buffer): PngHeader {
   if (bytes.length < 33 || !bytes.subarray(0, 8).equals(PNG_SIGNATURE) || bytes.toString("latin1", 12, 16) !== "IHDR") {
     throw new Error("it is not a PNG file");
   }

@@ -1,0 +1,184 @@
+// One served model: worker threads that each hold the network (model-worker.ts), and a bounded queue
+// in front of them. A job waits in the queue only while there is room (`queued`); beyond it the
+// client gets 503 with Retry-After at once. Every job has a deadline: past it the client gets 503
+// (a job already on a worker finishes there, and its reply is dropped). drain() lets the queue empty,
+// then stops the workers: what SIGTERM does.
+import { Worker } from "node:worker_threads";
+import type { ClassInfo } from "../engine/class-info.js";
+import { HttpError } from "./http-error.js";
+import type { ModelSpec, SegmentJob, WorkerMessage } from "./worker-protocol.js";
+
+export interface QueueLimits {
+  /** Worker threads, each holding the model: the jobs computed at once. */
+  workers: number;
+  /** Jobs waiting for a worker; more are refused with 503. */
+  queued: number;
+  /** Deadline of a job from its arrival. */
+  timeoutMs: number;
+}
+
+export type SegmentResult = Extract<WorkerMessage, { type: "result" }>;
+
+interface Pending {
+  job: SegmentJob;
+  resolve(result: SegmentResult): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  done: boolean;
+}
+
+interface Slot {
+  worker: Worker;
+  job: Pending | null;
+}
+
+const WORKER_FILE = new URL("./model-worker.js", import.meta.url);
+
+/** Seconds a refused client is asked to wait: about one job's time per queued job, at least 1. */
+function retryAfter(queued: number, lastMs: number): string {
+  return String(Math.max(1, Math.ceil(((queued + 1) * lastMs) / 1000)));
+}
+
+export class ModelHost {
+  private readonly waiting: Pending[] = [];
+  private nextId = 1;
+  private draining = false;
+  private lastMs = 1000;
+  /** Native tensors alive in the workers after their last job. */
+  readonly liveTensors = new Map<Slot, number>();
+
+  private constructor(readonly spec: ModelSpec, readonly classes: ClassInfo, private readonly slots: Slot[], private readonly limits: QueueLimits) {
+    for (const slot of slots) this.watch(slot);
+  }
+
+  /** Starts the workers and waits until each has loaded the model; a load error names the model. */
+  static async start(spec: ModelSpec, limits: QueueLimits): Promise<ModelHost> {
+    const started = await Promise.allSettled(Array.from({ length: limits.workers }, () => startWorker(spec)));
+    const failed = started.find((s) => s.status === "rejected");
+    if (failed) {
+      await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.worker.terminate() : undefined)));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    const ready = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; classes: ClassInfo }>).value);
+    return new ModelHost(spec, ready[0].classes, ready.map(({ worker }) => ({ worker, job: null })), limits);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get queueDepth(): number {
+    return this.waiting.length;
+  }
+
+  get inFlight(): number {
+    return this.slots.filter((s) => s.job !== null).length;
+  }
+
+  /** Native tensors alive in all workers (after each one's last job). */
+  get workerTensors(): number {
+    return [...this.liveTensors.values()].reduce((a, b) => a + b, 0);
+  }
+
+  /** Segments one image; rejects with an HttpError 503 when the queue is full, the deadline passes or the host drains. */
+  segment(image: Omit<SegmentJob, "id">): Promise<SegmentResult> {
+    if (this.draining) return Promise.reject(new HttpError(503, `model ${this.name} is shutting down`, { "retry-after": "5" }));
+    if (this.waiting.length >= this.limits.queued && this.slots.every((s) => s.job !== null)) {
+      return Promise.reject(new HttpError(503, `model ${this.name} is busy: ${this.inFlight} computing, ${this.waiting.length} queued (the limit)`,
+        { "retry-after": retryAfter(this.waiting.length, this.lastMs) }));
+    }
+    return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        job: { ...image, id: this.nextId++ }, resolve, reject, done: false,
+        timer: setTimeout(() => this.expire(pending), this.limits.timeoutMs),
+      };
+      this.waiting.push(pending);
+      this.dispatch();
+    });
+  }
+
+  /** Refuses new jobs, lets queued and running ones finish, then stops the workers. */
+  async drain(): Promise<void> {
+    this.draining = true;
+    while (this.waiting.length > 0 || this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
+    await Promise.all(this.slots.map(({ worker }) => new Promise<void>((resolve) => {
+      worker.once("exit", () => resolve());
+      worker.postMessage("close");
+      setTimeout(() => void worker.terminate(), 5000).unref();
+    })));
+  }
+
+  private expire(pending: Pending): void {
+    if (pending.done) return;
+    const at = this.waiting.indexOf(pending);
+    if (at >= 0) this.waiting.splice(at, 1);
+    this.settle(pending, new HttpError(503, `model ${this.name}: no result within ${this.limits.timeoutMs} ms (${at >= 0 ? "still queued" : "still computing"})`,
+      { "retry-after": retryAfter(this.waiting.length, this.lastMs) }));
+  }
+
+  private settle(pending: Pending, outcome: SegmentResult | Error): void {
+    if (pending.done) return;
+    pending.done = true;
+    clearTimeout(pending.timer);
+    if (outcome instanceof Error) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private dispatch(): void {
+    for (const slot of this.slots) {
+      if (slot.job !== null || this.waiting.length === 0) continue;
+      const pending = this.waiting.shift()!;
+      slot.job = pending;
+      slot.worker.postMessage(pending.job, [pending.job.pixels.buffer as ArrayBuffer]);
+    }
+  }
+
+  private watch(slot: Slot): void {
+    slot.worker.on("message", (message: WorkerMessage) => {
+      const pending = slot.job;
+      if (message.type !== "result" && message.type !== "error") return;
+      slot.job = null;
+      if (pending && pending.job.id === message.id) {
+        if (message.type === "result") {
+          this.lastMs = message.milliseconds;
+          this.liveTensors.set(slot, message.liveTensors);
+          this.settle(pending, message);
+        } else {
+          this.settle(pending, new Error(`model ${this.name}: ${message.message}`));
+        }
+      }
+      this.dispatch();
+    });
+    // An error ends the worker: its exit, below, is where it is handled.
+    slot.worker.on("error", () => undefined);
+    slot.worker.on("exit", (code) => {
+      if (this.draining) return;
+      // A worker that died (a native fault, out of memory) fails its job; a new one takes its place.
+      const pending = slot.job;
+      slot.job = null;
+      if (pending) this.settle(pending, new Error(`model ${this.name}: its worker stopped (exit code ${code})`));
+      void startWorker(this.spec).then(({ worker }) => {
+        slot.worker = worker;
+        this.watch(slot);
+        this.dispatch();
+      }, () => undefined);
+    });
+  }
+}
+
+function startWorker(spec: ModelSpec): Promise<{ worker: Worker; classes: ClassInfo }> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_FILE, { workerData: spec });
+    const onExit = (code: number) => reject(new Error(`model ${spec.name}: its worker stopped while loading (exit code ${code})`));
+    worker.once("error", (e) => reject(new Error(`model ${spec.name}: ${e.message}`)));
+    worker.once("exit", onExit);
+    worker.once("message", (message: WorkerMessage) => {
+      worker.off("exit", onExit);
+      if (message.type === "ready") resolve({ worker, classes: message.classes });
+      else {
+        void worker.terminate();
+        reject(new Error(message.type === "failed" ? message.message : `model ${spec.name}: unexpected message ${message.type} while loading`));
+      }
+    });
+  });
+}

@@ -1,0 +1,52 @@
+// A worker thread that owns one model: it loads the network the way `segkit predict` does (config,
+// checkpoint or model-zoo weights, engine) and answers SegmentJobs one at a time, so inference and
+// PNG encoding never run on the server's event loop. The libtorch addon is context-aware: each
+// worker has its own tensor accounting, libtorch itself is shared by the process.
+import { parentPort, workerData } from "node:worker_threads";
+import * as torch from "@segkit/torch";
+import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.js";
+import { openNetwork } from "../engine/open-network.js";
+import { refinementFromConfig } from "../engine/postprocess.js";
+import { predictionPipeline, predictLabelsWith } from "../engine/predict.js";
+import { blendOverlay, classPixelCounts } from "../engine/prediction-outputs.js";
+import { encodeLabelPng } from "../io/label-png-writer.js";
+import type { ModelSpec, SegmentJob, WorkerMessage } from "./worker-protocol.js";
+
+const port = parentPort!;
+const spec = workerData as ModelSpec;
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+async function start(): Promise<void> {
+  torch.setNumThreads(spec.threads);
+  const run = await loadRunConfig(spec.config);
+  const checkpoint = checkpointFor(spec.config, spec.checkpoint);
+  const refinement = refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess");
+  const pipeline = predictionPipeline(run.data.val.pipeline);
+  const opened = await openNetwork(run, checkpoint, { engine: spec.engine });
+  const classes = predictionClasses(opened, run, checkpoint);
+
+  const segment = async (job: SegmentJob): Promise<void> => {
+    const started = performance.now();
+    const { width, height, pixels } = job;
+    const image = { width, height, pixels, meta: { file: `request ${job.id}`, size: [height, width] as [number, number] } };
+    const labels = await predictLabelsWith(opened.network, image, pipeline, run.test, refinement);
+    const labelPng = new Uint8Array(encodeLabelPng(labels, width, height, classes.palette));
+    const overlay = job.overlayAlpha === undefined ? undefined : blendOverlay(pixels, labels, classes.palette, job.overlayAlpha);
+    const counts = classPixelCounts(labels, classes.classes.length);
+    const milliseconds = performance.now() - started;
+    post({ type: "result", id: job.id, labelPng, counts, overlay, milliseconds, liveTensors: torch.liveTensors() },
+      [labelPng.buffer as ArrayBuffer, ...(overlay ? [overlay.buffer as ArrayBuffer] : [])]);
+  };
+
+  // One job at a time: the pool sends the next only after this one's reply.
+  port.on("message", (message: SegmentJob | "close") => {
+    if (message === "close") {
+      void opened.close().then(() => port.close());
+      return;
+    }
+    segment(message).catch((e: unknown) => post({ type: "error", id: message.id, message: (e as Error).message }));
+  });
+  post({ type: "ready", classes, liveTensors: torch.liveTensors() });
+}
+
+start().catch((e: unknown) => post({ type: "failed", message: `model ${spec.name}: ${(e as Error).message}` }));

@@ -1,0 +1,116 @@
+// The HTTP service of `segkit serve` on Fastify: schema-validated routes described by OpenAPI
+// (/openapi.json), the models (each a ModelHost with its workers and queue), health and readiness,
+// Prometheus metrics, and the web app's files at /. Limits and security are options with safe
+// defaults: bodies and pixels bounded, no token unless given, CORS off, no rate limit.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import cors from "@fastify/cors";
+import multipart from "@fastify/multipart";
+import rateLimit from "@fastify/rate-limit";
+import fastifyStatic from "@fastify/static";
+import swagger from "@fastify/swagger";
+import Fastify, { type FastifyInstance } from "fastify";
+import { bearerChecker } from "./auth.js";
+import { HttpError } from "./http-error.js";
+import { IMAGE_TYPES, SNIFFED_TYPE } from "./image-body.js";
+import { serverMetrics } from "./metrics.js";
+import type { ModelHost } from "./model-host.js";
+import { segmentRoute } from "./segment-route.js";
+
+const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
+
+export interface ServerOptions {
+  hosts: readonly ModelHost[];
+  /** Largest request body in bytes. */
+  bodyLimit: number;
+  /** Largest image in pixels (width × height), checked from the header before decoding. */
+  maxPixels: number;
+  /** Requests to /v1/* and /metrics need `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Allowed cross-origin caller (CORS is off without it). */
+  corsOrigin?: string;
+  /** Requests per minute per client address. */
+  rateLimit?: number;
+  /** The built web app (packages/web/dist), served at /. */
+  webDir?: string;
+  logger?: boolean;
+}
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit,
+    logger: options.logger ?? false,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
+  });
+  const hosts = new Map(options.hosts.map((h) => [h.name, h]));
+  const metrics = serverMetrics(options.hosts);
+  let draining = false;
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: "segkit serve", version, description: "semantic segmentation of images by the served models" },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+  });
+  if (options.rateLimit !== undefined) await app.register(rateLimit, { global: true, max: options.rateLimit, timeWindow: 60_000 });
+  if (options.corsOrigin !== undefined) await app.register(cors, { origin: options.corsOrigin });
+  await app.register(multipart, { limits: { fileSize: options.bodyLimit, files: 1, fields: 0, parts: 2 } });
+
+  // Bodies are bytes: images only (JSON and text parsers removed, so other types are refused with 415).
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser([...IMAGE_TYPES, SNIFFED_TYPE], { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+
+  if (options.token !== undefined) {
+    const allowed = bearerChecker(options.token);
+    app.addHook("onRequest", async (request, reply) => {
+      const path = request.url.split("?")[0];
+      if (!(path.startsWith("/v1/") || path === "/metrics")) return;
+      if (!allowed(request.headers.authorization)) {
+        reply.header("www-authenticate", "Bearer");
+        throw new HttpError(401, "this server needs Authorization: Bearer <token>");
+      }
+    });
+  }
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    metrics.requests.inc({ route, status: String(reply.statusCode) });
+    metrics.latency.observe({ route }, reply.elapsedTime / 1000);
+  });
+  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
+    const status = error instanceof HttpError ? error.statusCode : error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (error instanceof HttpError) reply.headers(error.headers);
+    if (status >= 500 && !(error instanceof HttpError)) request.log.error(error);
+    return reply.code(status).send({ error: error.message });
+  });
+  app.addHook("onClose", async () => {
+    draining = true;
+    await Promise.all(options.hosts.map((h) => h.drain()));
+  });
+
+  // Probes answer without the token (it guards /v1 and /metrics only) and past any rate limit.
+  const open = { config: { rateLimit: false } };
+  app.get("/healthz", { ...open, schema: { summary: "liveness: the process answers" } }, async () => ({ status: "ok" }));
+  app.get("/readyz", { ...open, schema: { summary: "readiness: every model is loaded and the server is not draining" } }, async (_request, reply) => {
+    if (draining) return reply.code(503).send({ status: "draining" });
+    return { status: "ready", models: [...hosts.keys()] };
+  });
+  app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/v1/models", { schema: { summary: "the served models: names, engines, classes and their colours" } }, async () => ({
+    models: options.hosts.map((h) => ({
+      name: h.name, config: h.spec.config, engine: h.spec.engine,
+      classes: h.classes.classes.map((name, index) => ({ index, name, colour: h.classes.palette[index] })),
+      queue: { computing: h.inFlight, queued: h.queueDepth },
+    })),
+  }));
+  segmentRoute(app, hosts, options.maxPixels);
+
+  if (options.webDir !== undefined && existsSync(options.webDir)) {
+    await app.register(fastifyStatic, { root: options.webDir, prefix: "/" });
+  } else {
+    app.get("/", { schema: { hide: true } }, async (_request, reply) =>
+      reply.type("text/plain").send("segkit serve: the web app is not built (npm run build builds packages/web); the API is at /v1 and /openapi.json\n"));
+  }
+  return app;
+}

@@ -1,0 +1,39 @@
+// Messages between the server and a model's worker thread (model-worker.ts).
+import type { EngineName } from "../inference/engine.js";
+import type { ClassInfo } from "../engine/class-info.js";
+
+/** What a worker loads: a config file or shipped config name, weights (the model zoo's when absent), an engine. */
+export interface ModelSpec {
+  name: string;
+  config: string;
+  checkpoint?: string;
+  engine: EngineName;
+  /** libtorch intra-op threads, and onnxruntime's. */
+  threads: number;
+}
+
+export interface SegmentJob {
+  id: number;
+  width: number;
+  height: number;
+  /** H×W×3 RGB (transferred). */
+  pixels: Uint8Array;
+  /** Blend an overlay with this opacity (none when absent). */
+  overlayAlpha?: number;
+}
+
+export type WorkerMessage =
+  | { type: "ready"; classes: ClassInfo; liveTensors: number }
+  | { type: "failed"; message: string }
+  | {
+      type: "result"; id: number;
+      /** The label map as an indexed PNG (16-bit grey beyond 256 classes). */
+      labelPng: Uint8Array;
+      counts: number[];
+      /** H×W×3 RGB when the job asked for an overlay. */
+      overlay?: Uint8Array;
+      milliseconds: number;
+      /** Native tensors alive in the worker after the job: a leak shows as growth. */
+      liveTensors: number;
+    }
+  | { type: "error"; id: number; message: string };
