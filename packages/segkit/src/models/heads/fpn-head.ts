@@ -12,6 +12,8 @@ export interface FPNHeadOptions extends HeadOptions {
   /** Stride of each input level (e.g. 4, 8, 16, 32). */
   strides: number[];
   channels?: number;
+  /** Default 0.1; 0 for none (mmseg's -1, as its PointRend config has it). */
+  dropoutRatio?: number;
 }
 
 class Upsample2x extends nn.Module {
@@ -36,7 +38,7 @@ export class FPNHead extends DecodeHead {
       }
       return head;
     })));
-    this.addClassifier(channels);
+    this.addClassifier(channels, options.dropoutRatio ?? 0.1);
   }
 
   forward(features: Tensor[]): Tensor {
@@ -46,4 +48,4 @@ export class FPNHead extends DecodeHead {
   }
 }
 
-register<DecodeHead>("head", "fpn", { options: [...HEAD_CONFIG_OPTIONS, "strides"], summary: "Semantic FPN head", build: (o) => new FPNHead(o as never) });
+register<DecodeHead>("head", "fpn", { options: [...HEAD_CONFIG_OPTIONS, "strides", "dropoutRatio"], summary: "Semantic FPN head", build: (o) => new FPNHead(o as never) });

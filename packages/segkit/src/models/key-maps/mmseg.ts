@@ -51,3 +51,17 @@ register<KeyMap>("keymap", "mmseg_resnet", {
   summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP, FCN, DA, NL, APC, DM, Enc, PSA heads (psp, uper, aspp, sep_aspp, mmseg_fcn, da, nl, apc, dm, enc, psa; an FCN with one conv and no concatenation → fcn) → encoder_decoder; also a bare mmseg ResNet backbone",
   build: () => mmsegResnet,
 });
+
+// PointRend (mmseg's pointrend_*: backbone, FPN "neck", decode_head.0 its FPNHead, decode_head.1 its
+// PointHead) → point_rend: segkit's FPN neck and head hold conv-BN units as "0"/"1"; the point head's
+// keys are mmseg's.
+const convUnits = rules([/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"]);
+
+register<KeyMap>("keymap", "mmseg_pointrend", {
+  options: [],
+  summary: "mmsegmentation's PointRend checkpoints (ResNetV1c, FPN neck, FPNHead + PointHead) → point_rend / pointrend_r50",
+  build: () => (key) => {
+    if (key.startsWith("backbone.")) return `backbone.${backboneKey(key.slice("backbone.".length))}`;
+    return key.startsWith("neck.") || key.startsWith("decode_head.0.") ? convUnits(key) : key;
+  },
+});

@@ -1,5 +1,6 @@
 // Feature pyramid network (Lin et al. 2017) as a neck: 1×1 lateral convs to a common width, a
 // top-down pathway adding each coarser map upsampled, and a 3×3 conv on every level.
+import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../blocks/conv-norm-act.js";
@@ -10,15 +11,20 @@ import { register } from "../../config/registry.js";
 export interface FPNOptions {
   inChannels: number[];
   outChannels?: number;
+  /** How coarser maps are upsampled in the top-down pathway: "bilinear" (default) or "nearest" (mmsegmentation's FPN). */
+  upsample?: "bilinear" | "nearest";
 }
 
 export class FPN extends nn.Module implements Neck {
   readonly lateral_convs: nn.ModuleList<ConvNormAct>;
   readonly fpn_convs: nn.ModuleList<ConvNormAct>;
   readonly outChannels: number[];
+  readonly #nearest: boolean;
 
-  constructor({ inChannels, outChannels = 256 }: FPNOptions) {
+  constructor({ inChannels, outChannels = 256, upsample = "bilinear" }: FPNOptions) {
     super();
+    if (upsample !== "bilinear" && upsample !== "nearest") throw new RangeError(`FPN: upsample must be "bilinear" or "nearest", got ${JSON.stringify(upsample)}`);
+    this.#nearest = upsample === "nearest";
     // mmsegmentation's FPN default: plain convs with bias, no norm or activation.
     const plain = { norm: false, act: null } as const;
     this.lateral_convs = this.registerModule("lateral_convs", new nn.ModuleList(inChannels.map((c) => new ConvNormAct(c, outChannels, 1, plain))));
@@ -31,9 +37,12 @@ export class FPN extends nn.Module implements Neck {
       throw new RangeError(`FPN: expected ${this.lateral_convs.length} feature maps, got ${features.length}`);
     }
     const laterals = features.map((f, i) => this.lateral_convs.at(i).call(f));
-    for (let i = laterals.length - 1; i > 0; i--) laterals[i - 1] = laterals[i - 1].add(resize(laterals[i], spatial(laterals[i - 1])));
+    for (let i = laterals.length - 1; i > 0; i--) {
+      const size = spatial(laterals[i - 1]);
+      laterals[i - 1] = laterals[i - 1].add(this.#nearest ? torch.upsampleNearest2d(laterals[i], size) : resize(laterals[i], size));
+    }
     return laterals.map((l, i) => this.fpn_convs.at(i).call(l));
   }
 }
 
-register<Neck>("neck", "fpn", { options: ["inChannels", "outChannels"], summary: "feature pyramid network", build: (o) => new FPN(o as never) });
+register<Neck>("neck", "fpn", { options: ["inChannels", "outChannels", "upsample"], summary: "feature pyramid network", build: (o) => new FPN(o as never) });
