@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
-import { keyMapNamed, type CascadeEncoderDecoder } from "../src/models/index.js";
+import { keyMapNamed, OCRHead, type CascadeEncoderDecoder } from "../src/models/index.js";
 import type { HRStage } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkOutputsAndGradients, disposeState, loadReference, seededState, type KeyTable } from "./fixtures/reference_weights.js";
@@ -111,4 +111,15 @@ test("HRNet and OCR options are checked", () => {
     /HRNet: stages\[2\]\.channels must keep the previous stage's widths \[4,8\]/);
   assert.throws(() => build("backbone", { type: "hrnet_w18", fuseUpsample: "bicubic" }), /HRNet: fuseUpsample must be "bilinear" or "nearest"/);
   assert.throws(() => build("model", { type: "ocrnet_hr18", numClasses: 3, ocrChannels: 0 }), /OCRHead: ocrChannels must be integer ≥ 1, got 0/);
+});
+
+test("the OCR head refuses to run without the previous stage's logits or with logits of another size", () => {
+  const head = new OCRHead({ numClasses: 3, inChannels: 4, inIndex: 0, channels: 8, ocrChannels: 4 });
+  torch.tidy(() => {
+    const features = [torch.randn([1, 4, 6, 7])];
+    assert.throws(() => head.forward(features), /OCRHead: needs the previous head's logits/);
+    assert.throws(() => head.forward(features, torch.randn([1, 3, 5, 7])), /OCRHead: the region logits \[1,3,5,7\] must have the features' size \[6,7\]/);
+    assert.deepEqual(head.forward(features, torch.randn([1, 3, 6, 7])).shape, [1, 3, 6, 7]);
+  });
+  head.dispose();
 });

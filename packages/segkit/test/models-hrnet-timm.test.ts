@@ -4,11 +4,14 @@
 // unexpected key, and with timm's nearest fusion the four branch outputs and the gradients agree
 // within 1e-4 relative; of timm's classification model only its head is left unused.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { keyMapNamed, type HRNet, type HRStage } from "../src/models/index.js";
+import { keyMapNamed, type CascadeEncoderDecoder, type HRNet, type HRStage } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkOutputsAndGradients, disposeState, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
@@ -59,4 +62,31 @@ test("of timm's classification HRNet only the classification head is unused, and
   const unused = renamed.filter((k) => !own.has(k));
   assert.ok(unused.length > 0);
   for (const k of unused) assert.match(k, /^(incre_modules|downsamp_modules|final_layer|classifier)\./);
+});
+
+test("ocrnet_hr18 starts from a timm classification checkpoint (pretrained, pretrainedMap timm_hrnet): every backbone weight, the head reported unused", () => {
+  const dir = mkdtempSync(join(tmpdir(), "segkit-hrnet-timm-"));
+  const file = join(dir, "timm_hrnet.safetensors");
+  const state = seededState(JSON.parse(metadata["timm_hrnet_classifier.keys"]) as KeyTable, 0);
+  torch.saveSafetensors(file, state);
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on("warning", onWarning);
+  const model = build<CascadeEncoderDecoder>("model", { type: "ocrnet_hr18", numClasses: 3, stages: STAGES, channels: 16, ocrChannels: 8, pretrained: file, pretrainedMap: "timm_hrnet" });
+  const own = model.stateDict();
+  for (const [key, t] of state) {
+    const mine = own.get(`backbone.${key}`);
+    if (mine) assert.equal(torch.tidy(() => mine.sub(t).abs().max().item()), 0, key);
+  }
+  model.dispose();
+  disposeState(state);
+  rmSync(dir, { recursive: true, force: true });
+  return new Promise<void>((resolve) => setImmediate(() => {
+    process.off("warning", onWarning);
+    assert.equal(warnings.length, 1);
+    const unused = /keys the backbone does not use: (.*)$/.exec(warnings[0])![1].split(", ");
+    assert.ok(unused.includes("incre_modules.0.0.conv1.weight") && unused.includes("classifier.weight"), warnings[0]);
+    for (const k of unused) assert.match(k, /^(incre_modules|downsamp_modules|final_layer|classifier)\./);
+    resolve();
+  }));
 });
