@@ -5,3 +5,5 @@ export type { Prompts } from "./prompt-encoder.js";
 export type { DecodedMasks } from "./mask-decoder.js";
 export { SamPredictor, type PointPrompt, type PredictRequest, type Prediction } from "./predictor.js";
 export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-side.js";
+export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord } from "./automatic-mask-generator.js";
+export { masksToRle, rleToMask, rleArea, type Rle } from "./mask-rle.js";

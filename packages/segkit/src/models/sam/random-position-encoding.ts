@@ -27,8 +27,12 @@ export class PositionEmbeddingRandom extends nn.Module {
     return this.encode(torch.stack([x, y], -1)).permute([2, 0, 1]);
   }
 
-  /** Pixel coordinates (B, N, 2) as (x, y) in an image of `size` [H, W] → (B, N, 2·numPosFeats). */
+  /**
+   * Pixel coordinates (B, N, 2) as (x, y) in an image of `size` [H, W] → (B, N, 2·numPosFeats).
+   * Coordinates may be float64 (the automatic mask generator's): normalised in their precision, then
+   * encoded in float32, as the reference does.
+   */
   encodeCoords(coords: Tensor, [h, w]: number[]): Tensor {
-    return this.encode(coords.div(torch.tensor([w, h])));
+    return this.encode(coords.div(torch.tensor([w, h], { dtype: coords.dtype })).to("float32"));
   }
 }
