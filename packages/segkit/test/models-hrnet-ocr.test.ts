@@ -103,6 +103,22 @@ test("full-size parameter counts equal mmsegmentation's (19 classes)", () => {
   }
 });
 
+test("the full-size models take every key of mmseg's ocrnet_hr18s, ocrnet_hr48 and ocrnet_r101 (through mmseg_cascade) with its shapes", () => {
+  const tables = JSON.parse(metadata.full_keys) as Record<string, [string, number[]][]>;
+  assert.deepEqual(Object.keys(tables).sort(), ["ocrnet_hr18s", "ocrnet_hr48", "ocrnet_r101"]);
+  const map = keyMapNamed("mmseg_cascade", "test");
+  for (const [name, table] of Object.entries(tables)) {
+    const model = torch.withDefaultDevice("meta", () => build<CascadeEncoderDecoder>("model", { type: name, numClasses: 19 }));
+    const own = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));
+    model.dispose();
+    const keys = new Set(table.map(([k]) => k));
+    const theirs = new Map(table.map(([k, shape]) => [map(k, keys), shape]));
+    assert.deepEqual([...theirs.keys()].filter((k) => !own.has(k)), [], `${name}: unexpected keys`);
+    assert.deepEqual([...own.keys()].filter((k) => !theirs.has(k)), [], `${name}: missing keys`);
+    for (const [k, shape] of theirs) assert.deepEqual(own.get(k), shape, `${name}: ${k}`);
+  }
+});
+
 test("HRNet and OCR options are checked", () => {
   assert.throws(() => build("backbone", { type: "hrnet_w18", stages: STAGES.slice(0, 3) }), /HRNet: stages must list 4 stages/);
   assert.throws(() => build("backbone", { type: "hrnet_w18", stages: [STAGES[0], { modules: 1, blocks: [1], channels: [4, 8] }, STAGES[2], STAGES[3]] }),
