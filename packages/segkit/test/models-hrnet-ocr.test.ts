@@ -12,8 +12,8 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
 import { keyMapNamed, OCRHead, type CascadeEncoderDecoder } from "../src/models/index.js";
-import type { HRStage } from "../src/models/index.js";
 import "../src/models/index.js";
+import { REDUCED_HRNET_STAGES } from "./fixtures/hrnet_stages.js";
 import { checkOutputsAndGradients, disposeState, loadReference, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
@@ -22,13 +22,6 @@ const fixture = torch.loadSafetensors(FIXTURE);
 const { tensors: golden, metadata } = fixture;
 const counts = JSON.parse(metadata.parameters) as Record<string, number>;
 
-// The fixture's REDUCED layout: one block per branch, two modules in stages 3 and 4.
-const STAGES: HRStage[] = [
-  { modules: 1, blocks: [1], channels: [8] },
-  { modules: 1, blocks: [1, 1], channels: [4, 8] },
-  { modules: 2, blocks: [1, 1, 1], channels: [4, 8, 16] },
-  { modules: 2, blocks: [1, 1, 1, 1], channels: [4, 8, 16, 24] },
-];
 const OCR = { channels: 16, ocrChannels: 8 };
 
 test("fixture records the reference repository and commit", () => {
@@ -77,11 +70,11 @@ function checkModel(config: { type: string } & Record<string, unknown>, name: st
 }
 
 test("fcn_hr (reduced HRNetV2): mmseg's keys, logits and gradients", () => {
-  checkModel({ type: "fcn_hr18", stages: STAGES }, "fcn_hr", [[2, 5, 75, 101]]);
+  checkModel({ type: "fcn_hr18", stages: REDUCED_HRNET_STAGES }, "fcn_hr", [[2, 5, 75, 101]]);
 });
 
 test("ocrnet_hr (reduced HRNetV2 + FCN → OCR cascade): mmseg's keys, both stages' logits and gradients", () => {
-  checkModel({ type: "ocrnet_hr18", stages: STAGES, ...OCR }, "ocrnet_hr", [[2, 5, 75, 101], [2, 5, 19, 26]], { noise: [KEY_BIAS] });
+  checkModel({ type: "ocrnet_hr18", stages: REDUCED_HRNET_STAGES, ...OCR }, "ocrnet_hr", [[2, 5, 75, 101], [2, 5, 19, 26]], { noise: [KEY_BIAS] });
 });
 
 test("ocrnet_r50 (reduced ResNetV1c-50-d8 + FCN → OCR): mmseg's keys through mmseg_cascade, logits and gradients", () => {
@@ -120,12 +113,12 @@ test("the full-size models take every key of mmseg's ocrnet_hr18s, ocrnet_hr48 a
 });
 
 test("HRNet and OCR options are checked", () => {
-  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: STAGES.slice(0, 3) }), /HRNet: stages must list 4 stages/);
-  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: [STAGES[0], { modules: 1, blocks: [1], channels: [4, 8] }, STAGES[2], STAGES[3]] }),
+  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: REDUCED_HRNET_STAGES.slice(0, 3) }), /HRNet: stages must list 4 stages/);
+  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: [REDUCED_HRNET_STAGES[0], { modules: 1, blocks: [1], channels: [4, 8] }, REDUCED_HRNET_STAGES[2], REDUCED_HRNET_STAGES[3]] }),
     /HRNet: stages\[1\] must have 2 branch\(es\) in blocks and channels/);
-  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: [STAGES[0], STAGES[1], { ...STAGES[2], channels: [4, 6, 16] }, STAGES[3]] }),
+  assert.throws(() => build("backbone", { type: "hrnet_w18", stages: [REDUCED_HRNET_STAGES[0], REDUCED_HRNET_STAGES[1], { ...REDUCED_HRNET_STAGES[2], channels: [4, 6, 16] }, REDUCED_HRNET_STAGES[3]] }),
     /HRNet: stages\[2\]\.channels must keep the previous stage's widths \[4,8\]/);
-  assert.throws(() => build("backbone", { type: "hrnet_w18", fuseUpsample: "bicubic" }), /HRNet: fuseUpsample must be "bilinear" or "nearest"/);
+  assert.throws(() => build("backbone", { type: "hrnet_w18", fuseUpsample: "bicubic" }), /HRNet: fuseUpsample must be one of "bilinear", "nearest", "aligned", got "bicubic"/);
   assert.throws(() => build("model", { type: "ocrnet_hr18", numClasses: 3, ocrChannels: 0 }), /OCRHead: ocrChannels must be integer ≥ 1, got 0/);
 });
 

@@ -11,8 +11,9 @@ import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { keyMapNamed, type CascadeEncoderDecoder, type HRNet, type HRStage } from "../src/models/index.js";
+import { keyMapNamed, type CascadeEncoderDecoder, type HRNet } from "../src/models/index.js";
 import "../src/models/index.js";
+import { REDUCED_HRNET_STAGES } from "./fixtures/hrnet_stages.js";
 import { checkOutputsAndGradients, disposeState, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
@@ -20,13 +21,6 @@ const FIXTURE = fileURLToPath(new URL("../../test/fixtures/hrnet_timm_golden.saf
 const fixture = torch.loadSafetensors(FIXTURE);
 const { tensors: golden, metadata } = fixture;
 
-// The fixture's REDUCED layout.
-const STAGES: HRStage[] = [
-  { modules: 1, blocks: [1], channels: [8] },
-  { modules: 1, blocks: [1, 1], channels: [4, 8] },
-  { modules: 2, blocks: [1, 1, 1], channels: [4, 8, 16] },
-  { modules: 2, blocks: [1, 1, 1, 1], channels: [4, 8, 16, 24] },
-];
 
 test("fixture records the reference repository, tag and commit", () => {
   assert.equal(metadata.repository, "github:huggingface/pytorch-image-models");
@@ -36,7 +30,7 @@ test("fixture records the reference repository, tag and commit", () => {
 
 test("timm's HRNet weights load through timm_hrnet; with nearest fusion the branches and gradients match timm's", () => {
   const start = torch.liveTensors();
-  const backbone = build<HRNet>("backbone", { type: "hrnet_w18", stages: STAGES, fuseUpsample: "nearest" });
+  const backbone = build<HRNet>("backbone", { type: "hrnet_w18", stages: REDUCED_HRNET_STAGES, fuseUpsample: "nearest" });
   const state = seededState(JSON.parse(metadata["timm_hrnet.keys"]) as KeyTable, 0);
   const renamed = torch.renameKeys(state, keyMapNamed("timm_hrnet", "test"), "timm");
   assert.deepEqual(backbone.loadStateDict(renamed, { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
@@ -52,7 +46,7 @@ test("timm's HRNet weights load through timm_hrnet; with nearest fusion the bran
 });
 
 test("of timm's classification HRNet only the classification head is unused, and no backbone key is missing", () => {
-  const backbone = torch.withDefaultDevice("meta", () => build<HRNet>("backbone", { type: "hrnet_w18", stages: STAGES }));
+  const backbone = torch.withDefaultDevice("meta", () => build<HRNet>("backbone", { type: "hrnet_w18", stages: REDUCED_HRNET_STAGES }));
   const own = new Set(backbone.stateDict().keys());
   backbone.dispose();
   const map = keyMapNamed("timm_hrnet", "test");
@@ -72,7 +66,7 @@ test("ocrnet_hr18 starts from a timm classification checkpoint (pretrained, pret
   const warnings: string[] = [];
   const onWarning = (w: Error): void => void warnings.push(w.message);
   process.on("warning", onWarning);
-  const model = build<CascadeEncoderDecoder>("model", { type: "ocrnet_hr18", numClasses: 3, stages: STAGES, channels: 16, ocrChannels: 8, pretrained: file, pretrainedMap: "timm_hrnet" });
+  const model = build<CascadeEncoderDecoder>("model", { type: "ocrnet_hr18", numClasses: 3, stages: REDUCED_HRNET_STAGES, channels: 16, ocrChannels: 8, pretrained: file, pretrainedMap: "timm_hrnet" });
   const own = model.stateDict();
   for (const [key, t] of state) {
     const mine = own.get(`backbone.${key}`);

@@ -15,9 +15,11 @@ import { BasicBlock } from "../resnet/blocks.js";
 /**
  * How a lower branch is brought up to a higher one's size: "bilinear" as mmsegmentation (bilinear by
  * the power of two, then bilinear to the exact size, which is only a no-op for sizes divisible by the
- * stride) or "nearest" as timm's classification HRNet (nearest to the exact size).
+ * stride), "nearest" as timm's classification HRNet (nearest to the exact size) or "aligned" as the
+ * authors' HRNet-OCR code by default (bilinear to the exact size with align_corners).
  */
-export type FuseUpsample = "bilinear" | "nearest";
+export type FuseUpsample = "bilinear" | "nearest" | "aligned";
+export const FUSE_UPSAMPLE: readonly FuseUpsample[] = ["bilinear", "nearest", "aligned"];
 
 /** A residual stack of `count` BasicBlocks of `channels` (the transitions give every branch its width first). */
 function basicBranch(channels: number, count: number): nn.Sequential {
@@ -62,7 +64,10 @@ export class HRModule extends nn.Module {
   }
 
   #up(x: Tensor, factor: number, size: number[]): Tensor {
-    if (this.#upsample === "nearest") return torch.upsampleNearest2d(x, size);
-    return resize(resize(x, spatial(x).map((s) => s * factor)), size);
+    switch (this.#upsample) {
+      case "nearest": return torch.upsampleNearest2d(x, size);
+      case "aligned": return torch.upsampleBilinear2d(x, size, true);
+      case "bilinear": return resize(resize(x, spatial(x).map((s) => s * factor)), size);
+    }
   }
 }

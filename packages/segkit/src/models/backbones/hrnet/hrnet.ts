@@ -10,7 +10,7 @@ import { Backbone } from "../backbone.js";
 import { checkWidth } from "../../blocks/check-width.js";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 import { Bottleneck } from "../resnet/blocks.js";
-import { HRModule, type FuseUpsample } from "./hr-module.js";
+import { FUSE_UPSAMPLE, HRModule, type FuseUpsample } from "./hr-module.js";
 
 /** One stage: how many HR modules, and per branch its residual blocks and channels. */
 export interface HRStage {
@@ -23,7 +23,7 @@ export interface HRNetOptions {
   /** Stages 1–4 with 1, 2, 3, 4 branches; stage 1 is Bottlenecks (its channels are their planes), the rest BasicBlocks. */
   stages: HRStage[];
   inChannels?: number;
-  /** Default "bilinear" (mmsegmentation's); "nearest" as timm's classification HRNet. */
+  /** Default "bilinear" (mmsegmentation's); "nearest" as timm's classification HRNet, "aligned" as the authors' HRNet-OCR. */
   fuseUpsample?: FuseUpsample;
 }
 
@@ -74,7 +74,7 @@ export class HRNet extends Backbone {
   constructor({ stages, inChannels = 3, fuseUpsample = "bilinear" }: HRNetOptions) {
     super();
     checkStages(stages);
-    if (fuseUpsample !== "bilinear" && fuseUpsample !== "nearest") throw new RangeError(`HRNet: fuseUpsample must be "bilinear" or "nearest", got ${JSON.stringify(fuseUpsample)}`);
+    if (!FUSE_UPSAMPLE.includes(fuseUpsample)) throw new RangeError(`HRNet: fuseUpsample must be one of ${FUSE_UPSAMPLE.map((m) => `"${m}"`).join(", ")}, got ${JSON.stringify(fuseUpsample)}`);
     const conv = (cin: number): nn.Conv2d => new nn.Conv2d(cin, STEM, 3, { stride: 2, padding: 1, bias: false });
     this.#stem = new nn.Sequential(
       this.registerModule("conv1", conv(inChannels)), this.registerModule("bn1", new nn.BatchNorm2d(STEM)), new nn.ReLU(),

@@ -1,8 +1,9 @@
 // HRNet backbones as data: the stage layouts of HRNetV2-W18-Small (v1 and v2), W18, W32 and W48, as
 // the HRNet authors' configs, mmsegmentation's (hrnetv2_w18_small is its "hr18s": the authors'
 // W18-Small-v2) and timm's hrnet.py define them. `stages` replaces the layout (reduced test models),
-// `fuseUpsample` picks mmseg's bilinear or timm's nearest fusion; pretrained weights load by the same
-// keys (timm's and the authors' classification checkpoints: pretrainedMap "timm_hrnet").
+// `fuseUpsample` picks mmseg's bilinear, timm's nearest or the authors' aligned fusion; pretrained
+// weights load by the same keys (timm's and the authors' classification checkpoints: pretrainedMap
+// "timm_hrnet"; the backbone part of the authors' segmentation checkpoints as they are).
 import { register } from "../../../config/registry.js";
 import type { Backbone } from "../backbone.js";
 import { PRETRAINED_OPTIONS, withPretrained } from "../pretrained.js";
