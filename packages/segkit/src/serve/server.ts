@@ -82,8 +82,15 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (status >= 500 && !(error instanceof HttpError)) request.log.error(error);
     return reply.code(status).send({ error: error.message });
   });
-  app.addHook("onClose", async () => {
+  // Draining: readiness fails, replies close their connections (a kept-alive one would hold the
+  // close for the keep-alive timeout), running requests finish, then the models' workers stop.
+  app.addHook("preClose", async () => {
     draining = true;
+  });
+  app.addHook("onSend", async (_request, reply) => {
+    if (draining) reply.header("connection", "close");
+  });
+  app.addHook("onClose", async () => {
     await Promise.all(options.hosts.map((h) => h.drain()));
   });
 
