@@ -7,13 +7,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import * as ort from "onnxruntime-node";
 import * as torch from "@segkit/torch";
 import { build, type Config } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 import { exportModel } from "../src/engine/export-model.js";
 import { notExportableReason } from "../src/models/not-exportable.js";
+import { onnxRelativeDifference } from "./fixtures/onnx-parity.js";
 
 torch.setNumThreads(1);
 const tmp = mkdtempSync(join(tmpdir(), "segkit-context-export-"));
@@ -30,23 +30,9 @@ const MODELS: [string, Config][] = [
 
 for (const [name, head] of MODELS) {
   test(`${name} (reduced) exports to ONNX and onnxruntime reproduces the eval output`, async () => {
-    const model = build<Segmentor>("model", { type: "encoder_decoder", numClasses: 3, backbone: BACKBONE, head }).eval();
-    const file = join(tmp, `${name}.onnx`);
-    exportModel(model, file, { format: "onnx", size: [50, 67], modelType: name });
-    const input = torch.randn([1, 3, 50, 67]);
-    const expected = torch.noGrad(() => model.call(input)).toTypedArray() as Float32Array;
-    const session = await ort.InferenceSession.create(file);
-    const result = await session.run({ image: new ort.Tensor("float32", input.toTypedArray() as Float32Array, input.shape) });
-    await session.release();
-    const got = result.logits.data as Float32Array;
-    let difference = 0;
-    let scale = 0;
-    expected.forEach((e, i) => {
-      difference = Math.max(difference, Math.abs(got[i] - e));
-      scale = Math.max(scale, Math.abs(e));
-    });
-    assert.ok(difference / scale <= 1e-4, `onnxruntime differs by ${difference / scale} relative`);
-    input.dispose();
+    const model = build<Segmentor>("model", { type: "encoder_decoder", numClasses: 3, backbone: BACKBONE, head });
+    const difference = await onnxRelativeDifference(model, name, [50, 67], tmp);
+    assert.ok(difference <= 1e-4, `onnxruntime differs by ${difference} relative`);
     model.dispose();
   });
 }
