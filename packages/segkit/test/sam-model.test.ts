@@ -9,6 +9,7 @@ import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { Sam } from "../src/models/sam/sam.js";
 import { buildSam, SAM_VARIANTS, type SamVariant } from "../src/models/sam/variants.js";
+import { samOptionsFromCheckpoint } from "../src/models/sam/checkpoint-options.js";
 import { countParametersOf } from "../src/models/complexity.js";
 import { relativeDifference } from "./fixtures/reference_weights.js";
 import { REDUCED_SAM, SAM_REDUCED_PTH, reducedSam, resizedInput, samGolden } from "./fixtures/sam_fixture.js";
@@ -80,4 +81,27 @@ test("full-size parameter counts and ViT-B's key table equal the reference's, co
     }
   });
   assert.deepEqual(new Map(own), new Map(keys));
+});
+
+test("a checkpoint's shapes give back the official sizes (ViT-B, ViT-H) and the reduced fixture's; others are refused", () => {
+  const optionsOf = (variant: SamVariant) => torch.withDefaultDevice("meta", () => {
+    const sam = buildSam(variant);
+    try {
+      return samOptionsFromCheckpoint(sam.stateDict(), variant);
+    } finally {
+      sam.dispose();
+    }
+  });
+  for (const variant of ["vit_b", "vit_h"] as const) {
+    const { globalAttnIndexes, ...sizes } = SAM_VARIANTS[variant];
+    assert.deepEqual(optionsOf(variant), {
+      imgSize: 1024, promptEmbedDim: 256, maskInChannels: 16,
+      encoder: { ...sizes, globalAttnIndexes: [...globalAttnIndexes], windowSize: 14, patchSize: 16, mlpRatio: 4 },
+      decoder: { depth: 2, numHeads: 8, mlpDim: 2048, numMultimaskOutputs: 3, iouHeadDepth: 3, iouHeadHiddenDim: 256 },
+    });
+  }
+  const { tensors } = torch.loadWeights(SAM_REDUCED_PTH);
+  assert.deepEqual(samOptionsFromCheckpoint(tensors, "fixture", 4), REDUCED_SAM);
+  for (const t of tensors.values()) t.dispose();
+  assert.throws(() => samOptionsFromCheckpoint(new Map(), "other.pth"), /other\.pth: not a SAM checkpoint in the authors' layout \(no "image_encoder\.patch_embed\.proj\.weight"\)/);
 });

@@ -15,6 +15,7 @@ import { registerExport } from "./export.js";
 import { registerConvert } from "./convert.js";
 import { registerZoo } from "./zoo.js";
 import { registerServe } from "./serve.js";
+import { registerSam } from "./sam.js";
 
 const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
 
@@ -33,6 +34,7 @@ registerConvert(program);
 registerZoo(program);
 registerClassic(program);
 registerServe(program);
+registerSam(program);
 
 program.parseAsync().catch((e: unknown) => {
   process.stderr.write(`segkit: ${e instanceof Error ? e.message : String(e)}\n`);

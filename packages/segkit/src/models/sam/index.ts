@@ -7,3 +7,4 @@ export { SamPredictor, type PointPrompt, type PredictRequest, type Prediction } 
 export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-side.js";
 export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord } from "./automatic-mask-generator.js";
 export { masksToRle, rleToMask, rleArea, type Rle } from "./mask-rle.js";
+export { samOptionsFromCheckpoint } from "./checkpoint-options.js";
