@@ -81,3 +81,34 @@ test("bad layerDecay options are refused, naming the key", () => {
   assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 0.5, depth: 3 } }, vit.namedParameters()), /optimizer\.layerDecay.*depth/);
   vit.dispose();
 });
+
+// mmsegmentation's get_stage_id_for_convnext / get_layer_id_for_convnext (layer_decay_optimizer_constructor.py,
+// commit b600f7cb) run on its names for these parameters (downsample_layers.0 = stem, downsample_layers.i =
+// stages.i.downsample, stages.i.j = stages.i.blocks.j, norm3 = out_norms.3), num_layers 6, rate 0.5, gave
+// these lr factors.
+test("UPerNet on ConvNeXt: stage-wise and layer-wise decay as mmsegmentation's LearningRateDecayOptimizerConstructor", () => {
+  const model = build<Segmentor>("model", {
+    type: "upernet_convnext_t", numClasses: 3, dims: [8, 8, 8, 8], depths: [2, 2, 4, 2], headChannels: 8, auxChannels: 8,
+  });
+  const expected: [string, number, number][] = [
+    ["backbone.stem.0.weight", 1 / 128, 1 / 128],
+    ["backbone.stages.1.downsample.1.weight", 1 / 128, 1 / 32],
+    ["backbone.stages.2.downsample.0.weight", 1 / 128, 1 / 16],
+    ["backbone.stages.3.downsample.1.bias", 1 / 128, 0.5],
+    ["backbone.stages.0.blocks.1.gamma", 1 / 64, 1 / 64],
+    ["backbone.stages.2.blocks.3.conv_dw.weight", 1 / 16, 1 / 8],
+    ["backbone.stages.3.blocks.0.norm.weight", 1 / 8, 0.5],
+    ["backbone.out_norms.3.weight", 1, 1],
+    ["classifier.conv_seg.weight", 1, 1],
+  ];
+  const stageWise = groupOf(model, { lr: LR, weightDecay: WD, layerDecay: { rate: 0.5, numLayers: 6 } });
+  const layerWise = groupOf(model, { lr: LR, weightDecay: WD, layerDecay: { rate: 0.5, numLayers: 6, decayType: "layer_wise" } });
+  for (const [name, stage, layer] of expected) {
+    assert.ok(Math.abs(stageWise.get(name)!.lr - LR * stage) < 1e-15, `stage_wise ${name}: ${stageWise.get(name)!.lr} vs ${LR * stage}`);
+    assert.ok(Math.abs(layerWise.get(name)!.lr - LR * layer) < 1e-15, `layer_wise ${name}: ${layerWise.get(name)!.lr} vs ${LR * layer}`);
+  }
+  assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 0.9 } }, model.namedParameters()), /optimizer\.layerDecay: a ConvNeXt backbone needs "numLayers"/);
+  assert.throws(() => buildOptimizer({ type: "sgd", lr: 0.1, layerDecay: { rate: 0.9, numLayers: 6, decayType: "blockwise" } }, model.namedParameters()),
+    /optimizer\.layerDecay: "decayType" must be "stage_wise" or "layer_wise", got "blockwise"/);
+  model.dispose();
+});

@@ -29,6 +29,7 @@ import "./segmentors/segnext/variants.js";
 import "./segmentors/segnext/key-map.js";
 import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
+import "./backbones/convnext/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -82,6 +83,7 @@ export { MixVisionTransformer, type MiTOptions } from "./backbones/mit/mit.js";
 export { PyramidVisionTransformerV2, type PVTv2Options } from "./backbones/pvt/pvt-v2.js";
 export { PyramidVisionTransformer, type PVTv1Options } from "./backbones/pvt/pvt-v1.js";
 export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolformer.js";
+export { ConvNeXt, type ConvNeXtOptions } from "./backbones/convnext/convnext.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { MSCAN, type MSCANOptions } from "./backbones/mscan/mscan.js";

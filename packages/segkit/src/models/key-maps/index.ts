@@ -3,5 +3,6 @@ import "./torchvision.js";
 import "./mmseg.js";
 import "./timm.js";
 import "./hrnet.js";
+import "./mmseg-upernet.js";
 
 export { keyMapNamed } from "./key-map.js";

@@ -22,7 +22,7 @@ export function backboneKey(key: string): string {
 
 const fcnHead = rules([/^convs\.0\.conv\./, "0."], [/^convs\.0\.bn\./, "1."], [/^conv_seg\./, "4."]);
 // PSP and UPer heads: a pyramid branch is (pool, ConvModule) in mmseg, (pool, conv, BN, ReLU) here.
-const pyramidHead = rules(
+export const pyramidHead = rules(
   [/^psp_modules\.(\d+)\.1\.conv\./, "psp_modules.$1.1."], [/^psp_modules\.(\d+)\.1\.bn\./, "psp_modules.$1.2."],
   [/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"],
 );

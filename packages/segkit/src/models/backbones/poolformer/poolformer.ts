@@ -11,6 +11,7 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { Backbone } from "../backbone.js";
 import { checkWidth } from "../../blocks/check-width.js";
+import { DownsampleStage, stageOutputs } from "../../blocks/downsample-stage.js";
 import { DropPath } from "../../blocks/drop-path.js";
 import { dropPathSchedule } from "../../blocks/pyramid-transformer.js";
 
@@ -108,21 +109,6 @@ class PoolFormerBlock extends nn.Module {
   }
 }
 
-class PoolFormerStage extends nn.Module {
-  readonly downsample: ConvOnly | null;
-  readonly blocks: nn.Sequential;
-
-  constructor(downsample: ConvOnly | null, blocks: PoolFormerBlock[]) {
-    super();
-    this.downsample = downsample ? this.registerModule("downsample", downsample) : null;
-    this.blocks = this.registerModule("blocks", new nn.Sequential(...blocks));
-  }
-
-  forward(x: Tensor): Tensor {
-    return this.blocks.call(this.downsample ? this.downsample.call(x) : x);
-  }
-}
-
 /** timm's initialisation: convs truncated-normal (std 0.02; its ±2 cut is 100 deviations, so a plain normal), biases 0. */
 function initPoolFormer(model: nn.Module): void {
   torch.noGrad(() => {
@@ -139,7 +125,7 @@ const MIN_SIZE = 3;
 
 export class PoolFormer extends Backbone {
   readonly stem: ConvOnly;
-  readonly stages: nn.ModuleList<PoolFormerStage>;
+  readonly stages: nn.ModuleList<DownsampleStage>;
   readonly out_norms: nn.ModuleList<nn.GroupNorm>;
   readonly outChannels: number[];
   readonly strides = [4, 8, 16, 32];
@@ -154,7 +140,7 @@ export class PoolFormer extends Backbone {
     if (!(dropPathRate >= 0 && dropPathRate < 1)) throw new RangeError(`PoolFormer: dropPathRate must be in [0, 1), got ${dropPathRate}`);
     const rates = dropPathSchedule(depths, dropPathRate);
     this.stem = this.registerModule("stem", new ConvOnly(inChannels, embedDims[0], 7, 4, 2));
-    this.stages = this.registerModule("stages", new nn.ModuleList(embedDims.map((dim, i) => new PoolFormerStage(
+    this.stages = this.registerModule("stages", new nn.ModuleList(embedDims.map((dim, i) => new DownsampleStage(
       i === 0 ? null : new ConvOnly(embedDims[i - 1], dim, 3, 2, 1),
       rates[i].map((rate) => new PoolFormerBlock(dim, mlpRatio, layerScaleInit, rate)),
     ))));
@@ -165,10 +151,7 @@ export class PoolFormer extends Backbone {
 
   /** The four stage outputs before the output norms (timm's stages). */
   stageOutputs(x: Tensor): Tensor[] {
-    const outputs: Tensor[] = [];
-    let h = this.stem.call(x);
-    for (const stage of this.stages) outputs.push((h = stage.call(h)));
-    return outputs;
+    return stageOutputs(this.stem, this.stages, x);
   }
 
   forward(x: Tensor): Tensor[] {
