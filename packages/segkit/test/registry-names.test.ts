@@ -40,7 +40,8 @@ test("every registered name is a literal at its definition, found by grep", () =
 });
 
 test("no registration builds its name: no template literal or variable as a register call's name", () => {
-  const call = /\bregister(?:<[^>]*>)?\(\s*("[a-z]+"|[^,]+),\s*([^,]+),/g;
+  // A plain call only: `app.register(plugin, …)` is Fastify's plugin API, not the registry.
+  const call = /(?<![.\w])register(?:<[^>]*>)?\(\s*("[a-z]+"|[^,]+),\s*([^,]+),/g;
   for (const { file, text } of files) {
     if (file.endsWith("config/registry.ts")) continue;
     for (const m of text.matchAll(call)) {
@@ -49,7 +50,7 @@ test("no registration builds its name: no template literal or variable as a regi
       const ok = /^"[^"`$]+"$/.test(name) || (file.endsWith("losses/index.ts") && name === "spec.name");
       assert.ok(ok, `${file}: register(${m[1]}, ${name}, ...) must name it with a string literal`);
     }
-    assert.doesNotMatch(text, /\bregister(?:<[^>]*>)?\([^)]*?`/, `${file}: a template literal in a register call`);
+    assert.doesNotMatch(text, /(?<![.\w])register(?:<[^>]*>)?\([^)]*?`/, `${file}: a template literal in a register call`);
   }
 });
 
