@@ -1,0 +1,136 @@
+// The web app (packages/web, built by scripts/setup) served by `segkit serve` at /, driven in
+// headless Chromium (Debian's, through playwright-core): images uploaded → overlay, label view and
+// legend appear; unticking a class takes its colour off the overlay; the Evaluate page's metrics
+// equal `segkit eval --json`'s on the same files. Screenshots go to the OS temp dir (path printed).
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { summarize, summaryJSON } from "@segkit/metrics";
+import type { FastifyInstance } from "fastify";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { WEB_DIR } from "../src/cli/serve.js";
+import { evaluateFolders } from "../src/cli/eval.js";
+import { Rng } from "../src/data/rng.js";
+import { encodeLabelPng } from "../src/io/label-png-writer.js";
+import { readLabelPng } from "../src/io/label-png.js";
+import { buildServer } from "../src/serve/server.js";
+import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
+const files = tinyModel();
+const artifacts = mkdtempSync(join(tmpdir(), "segkit-web-app-"));
+let app: FastifyInstance;
+let address: string;
+let browser: Browser;
+
+before(async () => {
+  assert.ok(existsSync(join(WEB_DIR, "index.html")), `${WEB_DIR} is not built: scripts/setup runs npm run build -w @segkit/web`);
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
+  app = await buildServer({ hosts: [await startHost("tiny", files)], bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
+  address = await app.listen({ port: 0, host: "127.0.0.1" });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  console.log(`web app screenshots: ${artifacts}`);
+});
+after(async () => {
+  await browser?.close();
+  await app?.close();
+  rmSync(files.dir, { recursive: true, force: true });
+});
+
+async function openApp(): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${address}/`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
+  return { page, errors };
+}
+
+/** What the page's canvases give, declared here (the tests compile without the DOM's types). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
+/** RGBA bytes of the canvas showing `view` in the first result card. */
+function pixelsOf(page: Page, view: string): Promise<number[]> {
+  return page.locator(`.result >> nth=0 >> canvas[data-view=${view}]`).evaluate((canvas: CanvasLike) =>
+    Array.from(canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data));
+}
+
+test("segment: two images uploaded → overlay, label and legend; unticking a class takes it off the overlay", async () => {
+  const [width, height] = [48, 32];
+  const image = await randomPng(width, height, 5);
+  const { page, errors } = await openApp();
+  assert.deepEqual(await page.locator("#legend label").allTextContents(), CLASSES.classes);
+  assert.match(await page.locator("#sam-state").textContent() ?? "", /SAM: not served/);
+  await page.setInputFiles("#files", [
+    { name: "first.png", mimeType: "image/png", buffer: image },
+    { name: "second.png", mimeType: "image/png", buffer: await randomPng(20, 20, 9) },
+  ]);
+  await page.waitForFunction('document.querySelectorAll(".result[data-state=done]").length === 2', undefined, { timeout: 20_000 });
+  assert.equal(await page.locator(".result[data-state=failed]").count(), 0);
+  await page.screenshot({ path: join(artifacts, "segment.png"), fullPage: true });
+
+  // The server's labels for the same image say which pixels each class covers.
+  const served = await app.inject({ method: "POST", url: "/v1/segment", headers: { "content-type": "image/png" }, payload: image });
+  writeFileSync(join(artifacts, "label.png"), Buffer.from(served.json().labelPng, "base64"));
+  const labels = (await readLabelPng(join(artifacts, "label.png"))).data;
+  const counts = CLASSES.classes.map((_, k) => labels.filter((v) => v === k).length);
+  const hidden = counts.indexOf(Math.max(...counts));
+  const card = page.locator(".result", { hasText: "first.png" });
+  await card.evaluate((element: { parentElement: { prepend(e: unknown): void } | null }) => element.parentElement!.prepend(element));
+  const original = await pixelsOf(page, "original");
+  const before = await pixelsOf(page, "overlay");
+  const covered = (pixels: number[], k: number) => [...labels.keys()].filter((p) => labels[p] === k).map((p) => pixels.slice(4 * p, 4 * p + 3).join(","));
+  assert.notDeepEqual(covered(before, hidden), covered(original, hidden), "the class is coloured on the overlay");
+
+  await page.locator(`#legend label[data-class="${CLASSES.classes[hidden]}"] input`).uncheck();
+  const afterToggle = await pixelsOf(page, "overlay");
+  assert.deepEqual(covered(afterToggle, hidden), covered(original, hidden), "unticked: its pixels show the image");
+  assert.ok(counts.filter((n) => n > 0).length >= 2, `the model predicts several classes (${counts})`);
+  for (const k of CLASSES.classes.keys()) {
+    if (k !== hidden && counts[k] > 0) assert.deepEqual(covered(afterToggle, k), covered(before, k), `class ${k} stays coloured`);
+  }
+  assert.equal(await page.locator(".result >> nth=0 >> table.areas tr").count(), CLASSES.classes.length + 1);
+  await page.screenshot({ path: join(artifacts, "segment-class-hidden.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("evaluate: the page's metrics over two folders equal segkit eval's", async () => {
+  const [pred, gt] = [join(artifacts, "pred"), join(artifacts, "gt")];
+  mkdirSync(pred);
+  mkdirSync(gt);
+  const rng = new Rng(3, 0);
+  const palette = [...CLASSES.palette];
+  for (const name of ["a.png", "b.png", "c.png"]) {
+    const [w, h] = [30, 20];
+    const truth = Uint8Array.from({ length: w * h }, () => Math.floor(rng.uniform(0, 3)));
+    const guess = truth.map((v) => (rng.uniform(0, 1) < 0.3 ? Math.floor(rng.uniform(0, 3)) : v));
+    writeFileSync(join(pred, name), encodeLabelPng(guess, w, h, palette));
+    // 255 marks ignored ground truth, written as 8-bit grey as datasets ship it
+    const withIgnore = truth.map((v, p) => (p % 17 === 0 ? 255 : v));
+    writeFileSync(join(gt, name), encodeLabelPng(withIgnore, w, h, Array.from({ length: 256 }, (_, i) => [i, i, i] as [number, number, number])));
+  }
+  const { matrix, images } = await evaluateFolders({ pred, gt, classes: 3, ignoreIndex: 255 });
+  const expected = { images, pixels: matrix.counts.reduce((a, b) => a + b, 0), ...summaryJSON(summarize(matrix, "mmseg")) };
+
+  const { page, errors } = await openApp();
+  await page.click("nav button[data-page=evaluate]");
+  await page.setInputFiles("#eval-pred", pred);
+  await page.setInputFiles("#eval-gt", gt);
+  await page.fill("#eval-classes", "3");
+  await page.fill("#eval-ignore", "255");
+  await page.click("#eval-run");
+  await page.waitForSelector("#eval-output[data-state=done], #eval-output[data-state=failed]", { timeout: 10_000 });
+  const got = JSON.parse((await page.locator("#eval-json").textContent({ timeout: 2000 })) ?? "null");
+  assert.deepEqual(got, JSON.parse(JSON.stringify(expected)));
+  await page.screenshot({ path: join(artifacts, "evaluate.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
