@@ -8,3 +8,5 @@ export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-s
 export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord } from "./automatic-mask-generator.js";
 export { masksToRle, rleToMask, rleArea, type Rle } from "./mask-rle.js";
 export { samOptionsFromCheckpoint } from "./checkpoint-options.js";
+export { SamPromptDecoder } from "./onnx-decoder.js";
+export { exportSamDecoder, exportSamImageEncoder, decoderExample, SAM_DECODER_INPUTS, SAM_DECODER_OUTPUTS } from "./onnx-export.js";

@@ -63,10 +63,12 @@ export class MaskDecoder extends nn.Module {
   /** All mask tokens' outputs: masks (B, numMaskTokens, 4h, 4w) and IoU (B, numMaskTokens). */
   predictMasks(embedding: Tensor, imagePe: Tensor, sparse: Tensor, dense: Tensor): DecodedMasks {
     const batch = sparse.shape[0];
+    if (embedding.shape[0] !== 1) throw new RangeError(`MaskDecoder: expected one image's embedding (1, C, h, w), got [${embedding.shape.join(", ")}]`);
     const outputTokens = torch.cat([this.iou_token.weight, this.mask_tokens.weight], 0).unsqueeze(0).expand([batch, -1, -1]);
     const tokens = torch.cat([outputTokens, sparse], 1);
-    const image = torch.repeatInterleave(embedding, batch, 0).add(dense);
-    const pe = torch.repeatInterleave(imagePe, batch, 0);
+    // One image for every prompt (the reference's repeat_interleave of a batch of one).
+    const image = embedding.expand([batch, -1, -1, -1]).add(dense);
+    const pe = imagePe.expand([batch, -1, -1, -1]);
     const [b, c, h, w] = image.shape;
     const [hs, imageTokens] = this.transformer.call(image, pe, tokens);
     const upscaled = this.output_upscaling.call(imageTokens.transpose(1, 2).reshape([b, c, h, w]));

@@ -7,7 +7,7 @@ import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { LayerNorm2d } from "../blocks/layer-norm-2d.js";
-import { PositionEmbeddingRandom } from "./random-position-encoding.js";
+import { PositionEmbeddingRandom, cellCentres } from "./random-position-encoding.js";
 
 /** Prompts in the model's input frame (coordinates of the resized, padded image). */
 export interface Prompts {
@@ -25,6 +25,10 @@ export class PromptEncoder extends nn.Module {
   readonly not_a_point_embed: nn.Embedding;
   readonly mask_downscaling: nn.Sequential;
   readonly no_mask_embed: nn.Embedding;
+  /** The input image's [W, H], to normalise (x, y) pixel coordinates. */
+  declare readonly input_size_xy: Tensor;
+  /** The image embedding's cell centres (h, w, 2), normalised. */
+  declare readonly cell_centres: Tensor;
 
   /** `embeddingSize` is the image embedding's [h, w]; `inputSize` the padded input image's [H, W]. */
   constructor(readonly embedDim: number, readonly embeddingSize: number[], readonly inputSize: number[], maskInChannels: number) {
@@ -43,6 +47,9 @@ export class PromptEncoder extends nn.Module {
       new nn.Conv2d(maskInChannels, embedDim, 1),
     ));
     this.no_mask_embed = this.registerModule("no_mask_embed", new nn.Embedding(1, embedDim));
+    // Made here, not per call, so exported graphs hold them as constants (not saved: the reference has neither).
+    this.registerBuffer("input_size_xy", torch.tensor(Float32Array.from([inputSize[1], inputSize[0]])), { persistent: false });
+    this.registerBuffer("cell_centres", cellCentres(embeddingSize), { persistent: false });
   }
 
   /** The mask prompt's expected [H, W]: four times the image embedding. */
@@ -52,27 +59,41 @@ export class PromptEncoder extends nn.Module {
 
   /** The position encoding of the image embedding's grid: (1, embedDim, h, w). */
   denseEncoding(): Tensor {
-    return this.pe_layer.call(this.embeddingSize).unsqueeze(0);
+    return this.pe_layer.call(this.cell_centres).permute([2, 0, 1]).unsqueeze(0);
+  }
+
+  /**
+   * Pixel coordinates (B, N, 2) as (x, y) in the input frame → (B, N, embedDim). Coordinates may be
+   * float64 (the automatic mask generator's): normalised in their precision, then encoded in
+   * float32, as the reference does.
+   */
+  #encodeCoords(coords: Tensor): Tensor {
+    return this.pe_layer.call(coords.div(this.input_size_xy.to(coords.dtype)).to("float32"));
+  }
+
+  /**
+   * Points (B, N, 2) with labels (B, N) → tokens (B, N, embedDim): −1 padding (the not-a-point
+   * embedding alone), 0 background, 1 foreground, 2 and 3 a box's top-left and bottom-right corners.
+   */
+  embedLabelledPoints(coords: Tensor, labels: Tensor): Tensor {
+    const encoded = this.#encodeCoords(coords.add(0.5)); // the centre of the pixel
+    const kind = labels.to("float32").unsqueeze(-1);
+    return [0, 1, 2, 3].reduce(
+      (tokens, i) => tokens.add(kind.eq(i).to("float32").mul(this.point_embeddings.at(i).weight)),
+      torch.where(kind.eq(-1), this.not_a_point_embed.weight, encoded),
+    );
   }
 
   #embedPoints(coords: Tensor, labels: Tensor, pad: boolean): Tensor {
-    let points = coords.add(0.5); // the centre of the pixel
-    let kinds = labels.to("float32");
-    if (pad) {
-      // Without a box a padding point stands in for it, as the model was trained.
-      points = torch.cat([points, torch.zeros([points.shape[0], 1, 2])], 1);
-      kinds = torch.cat([kinds, torch.full([kinds.shape[0], 1], -1)], 1);
-    }
-    const encoded = this.pe_layer.encodeCoords(points, this.inputSize);
-    const kind = kinds.unsqueeze(-1);
-    const weight = (i: number) => this.point_embeddings.at(i).weight;
-    return torch.where(kind.eq(-1), this.not_a_point_embed.weight, encoded)
-      .add(kind.eq(0).to("float32").mul(weight(0)))
-      .add(kind.eq(1).to("float32").mul(weight(1)));
+    if (!pad) return this.embedLabelledPoints(coords, labels);
+    // Without a box a padding point stands in for it, as the model was trained.
+    const points = torch.cat([coords, torch.zeros([coords.shape[0], 1, 2])], 1);
+    const kinds = torch.cat([labels.to("float32"), torch.full([labels.shape[0], 1], -1)], 1);
+    return this.embedLabelledPoints(points, kinds);
   }
 
   #embedBoxes(boxes: Tensor): Tensor {
-    const corners = this.pe_layer.encodeCoords(boxes.add(0.5).reshape([-1, 2, 2]), this.inputSize);
+    const corners = this.#encodeCoords(boxes.add(0.5).reshape([-1, 2, 2]));
     return corners.add(torch.cat([this.point_embeddings.at(2).weight, this.point_embeddings.at(3).weight], 0));
   }
 

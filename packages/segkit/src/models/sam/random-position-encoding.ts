@@ -14,25 +14,18 @@ export class PositionEmbeddingRandom extends nn.Module {
   }
 
   /** Normalised coordinates (..., 2) → (..., 2·numPosFeats). */
-  encode(coords: Tensor): Tensor {
+  forward(coords: Tensor): Tensor {
     const projected = coords.mul(2).sub(1).matmul(this.positional_encoding_gaussian_matrix).mul(2 * Math.PI);
     return torch.cat([projected.sin(), projected.cos()], -1);
   }
+}
 
-  /** The encoding of every cell centre of an [h, w] grid: (2·numPosFeats, h, w). */
-  forward([h, w]: number[]): Tensor {
+/** The normalised centres of an [h, w] grid's cells as (x, y): (h, w, 2), computed as the reference computes them. */
+export function cellCentres([h, w]: number[]): Tensor {
+  return torch.tidy(() => {
     const ones = torch.ones([h, w]);
     const y = ones.cumsum(0).sub(0.5).div(h);
     const x = ones.cumsum(1).sub(0.5).div(w);
-    return this.encode(torch.stack([x, y], -1)).permute([2, 0, 1]);
-  }
-
-  /**
-   * Pixel coordinates (B, N, 2) as (x, y) in an image of `size` [H, W] → (B, N, 2·numPosFeats).
-   * Coordinates may be float64 (the automatic mask generator's): normalised in their precision, then
-   * encoded in float32, as the reference does.
-   */
-  encodeCoords(coords: Tensor, [h, w]: number[]): Tensor {
-    return this.encode(coords.div(torch.tensor([w, h], { dtype: coords.dtype })).to("float32"));
-  }
+    return torch.stack([x, y], -1);
+  });
 }

@@ -218,12 +218,15 @@ const norm2: Translation = (b, n) => {
   b.single(n, "ReduceL2", [b.tensor(n.inputs[0])], { axes: { ints: axes }, keepdims: { int: n.inputs.length > 3 && flag(b, n.inputs[3]) ? 1 : 0 } });
 };
 
+/** The ONNX tensors of a recorded list of tensors (the first argument of cat, stack; einsum's second). */
+function tensorList(b: GraphBuilder, n: RecordedNode, id: number): string[] {
+  const list = b.get(id);
+  if (!("tensors" in list)) throw new Error(`export: ${n.kind} of a list that is not a list of tensors`);
+  return list.tensors;
+}
+
 /** aten::cat(tensors, dim). */
-const concat: Translation = (b, n) => {
-  const list = b.get(n.inputs[0]);
-  if (!("tensors" in list)) throw new Error("export: aten::cat of a list that is not a list of tensors");
-  b.single(n, "Concat", list.tensors, { axis: { int: int(b, n.inputs[1]) } });
-};
+const concat: Translation = (b, n) => b.single(n, "Concat", tensorList(b, n, n.inputs[0]), { axis: { int: int(b, n.inputs[1]) } });
 
 /** aten::hardsigmoid: relu6(x + 3) / 6, which is HardSigmoid with alpha 1/6, beta 1/2. */
 const hardSigmoid: Translation = (b, n) => b.single(n, "HardSigmoid", [b.tensor(n.inputs[0])], { alpha: { float: 1 / 6 }, beta: { float: 0.5 } });
@@ -337,6 +340,53 @@ const cast: Translation = (b, n) => {
   b.single(n, "Cast", [b.tensor(n.inputs[0])], { to: { int: onnxDataType(dtype, "aten::to") } });
 };
 
+/** aten::eq(self, other): Equal, a number compared in the tensor's dtype. */
+const equal: Translation = (b, n) => {
+  const dtype = b.described(n.inputs[0]).dtype ?? "float32";
+  b.single(n, "Equal", [b.tensor(n.inputs[0], dtype), b.tensor(n.inputs[1], dtype)]);
+};
+
+/** aten::where(condition, self, other). */
+const where: Translation = (b, n) => {
+  const dtype = n.outputs[0].dtype ?? "float32";
+  b.single(n, "Where", [b.tensor(n.inputs[0], "bool"), b.tensor(n.inputs[1], dtype), b.tensor(n.inputs[2], dtype)]);
+};
+
+/** aten::unsqueeze(self, dim): axes as an input since opset 13. */
+const unsqueeze: Translation = (b, n) => {
+  const rank = rankOf(b, n) + 1;
+  b.single(n, "Unsqueeze", [b.tensor(n.inputs[0]), b.int64s([axis(int(b, n.inputs[1]), rank)])]);
+};
+
+/** aten::select(self, dim, index): Gather with a scalar index drops the axis. */
+const select: Translation = (b, n) => {
+  const shape = b.described(n.inputs[0]).shape;
+  if (!shape) throw new Error("export: aten::select needs the recorded input shape");
+  const dim = axis(int(b, n.inputs[1]), shape.length);
+  const index = int(b, n.inputs[2]);
+  b.single(n, "Gather", [b.tensor(n.inputs[0]), b.scalar(index < 0 ? index + shape[dim] : index, "int64")], { axis: { int: dim } });
+};
+
+/** aten::index_select(self, dim, index). */
+const indexSelect: Translation = (b, n) => {
+  b.single(n, "Gather", [b.tensor(n.inputs[0]), b.tensor(n.inputs[2], "int64")], { axis: { int: axis(int(b, n.inputs[1]), rankOf(b, n)) } });
+};
+
+/** aten::stack(tensors, dim): each unsqueezed, then concatenated. */
+const stack: Translation = (b, n) => {
+  const dim = axis(int(b, n.inputs[1]), n.outputs[0].shape?.length ?? 0);
+  b.single(n, "Concat", tensorList(b, n, n.inputs[0]).map((t) => b.node("Unsqueeze", [t, b.int64s([dim])])[0]), { axis: { int: dim } });
+};
+
+/** aten::pow(self, exponent) with a number exponent. */
+const pow: Translation = (b, n) => {
+  const dtype = b.described(n.inputs[0]).dtype ?? "float32";
+  b.single(n, "Pow", [b.tensor(n.inputs[0], dtype), b.tensor(n.inputs[1], dtype)]);
+};
+
+/** aten::einsum(equation, tensors, path). */
+const einsum: Translation = (b, n) => b.single(n, "Einsum", tensorList(b, n, n.inputs[1]), { equation: { string: b.constant(n.inputs[0]) as string } });
+
 export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
   ["aten::_convolution", convolution],
   ["aten::batch_norm", batchNorm],
@@ -383,4 +433,15 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::group_norm", groupNorm],
   ["aten::gelu", gelu],
   ["aten::to", cast],
+  ["aten::sin", unary("Sin")],
+  ["aten::cos", unary("Cos")],
+  ["aten::sqrt", unary("Sqrt")],
+  ["aten::pow", pow],
+  ["aten::eq", equal],
+  ["aten::where", where],
+  ["aten::unsqueeze", unsqueeze],
+  ["aten::select", select],
+  ["aten::index_select", indexSelect],
+  ["aten::stack", stack],
+  ["aten::einsum", einsum],
 ]);

@@ -1,0 +1,75 @@
+// ONNX export of SAM in the two parts a web page runs: the image encoder (once per image, on the
+// normalised, padded image) and the prompt decoder (per click, on the embedding). Each is recorded,
+// checked against the model on another random input and written atomically. The decoder graph is
+// for a fixed number of prompt points: the recorder writes reshapes and slices with their recorded
+// sizes, so the reference's dynamic num_points axis is not available (export one graph per count;
+// padding points would change the masks, as they take part in the attention).
+import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import type { Sam } from "./sam.js";
+import { SamPromptDecoder } from "./onnx-decoder.js";
+
+export const SAM_DECODER_INPUTS = ["image_embeddings", "point_coords", "point_labels", "mask_input", "has_mask_input"];
+export const SAM_DECODER_OUTPUTS = ["low_res_masks", "iou_predictions"];
+
+/** Example decoder inputs with `points` prompt points (random coordinates in the input frame, labels −1..3). */
+export function decoderExample(sam: Sam, points: number): Tensor[] {
+  const [h, w] = sam.prompt_encoder.embeddingSize;
+  return torch.tidy(() => [
+    torch.randn([1, sam.prompt_encoder.embedDim, h, w]),
+    torch.rand([1, points, 2]).mul(sam.imgSize),
+    torch.randint(-1, 4, [1, points]).to("float32"),
+    torch.randn([1, 1, 4 * h, 4 * w]),
+    torch.ones([1]),
+  ]);
+}
+
+function disposeAll(tensors: Tensor[]): void {
+  for (const t of tensors) t.dispose();
+}
+
+/**
+ * Writes the prompt encoder + mask decoder graph for `points` prompt points (a box counts two) to
+ * `out`; returns the relative difference measured on the check input.
+ */
+export function exportSamDecoder(sam: Sam, out: string, points: number): number {
+  if (!(Number.isInteger(points) && points >= 1)) throw new RangeError(`exportSamDecoder: points must be a positive integer, got ${points}`);
+  sam.eval();
+  const decoder = new SamPromptDecoder(sam);
+  const [first, second] = [decoderExample(sam, points), decoderExample(sam, points)];
+  try {
+    return torch.tidy(() => {
+      const recording = torch.recordForward(decoder, first);
+      try {
+        const difference = torch.checkRecording(recording, decoder, second);
+        torch.saveOnnx(recording, out, { inputNames: SAM_DECODER_INPUTS, outputNames: SAM_DECODER_OUTPUTS, name: "sam_prompt_decoder" });
+        return difference;
+      } finally {
+        recording.dispose();
+      }
+    });
+  } finally {
+    disposeAll([...first, ...second]);
+  }
+}
+
+/** Writes the image encoder graph (input "image": normalised and padded, (1, 3, S, S); output "image_embeddings") to `out`. */
+export function exportSamImageEncoder(sam: Sam, out: string): number {
+  sam.eval();
+  const size = sam.imgSize;
+  const [first, second] = [torch.randn([1, 3, size, size]), torch.randn([1, 3, size, size])];
+  try {
+    return torch.tidy(() => {
+      const recording = torch.recordForward(sam.image_encoder, [first]);
+      try {
+        const difference = torch.checkRecording(recording, sam.image_encoder, [second]);
+        torch.saveOnnx(recording, out, { inputNames: ["image"], outputNames: ["image_embeddings"], name: "sam_image_encoder" });
+        return difference;
+      } finally {
+        recording.dispose();
+      }
+    });
+  } finally {
+    disposeAll([first, second]);
+  }
+}
