@@ -30,6 +30,7 @@ import "./segmentors/segnext/key-map.js";
 import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
 import "./backbones/convnext/variants.js";
+import "./backbones/swin/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -84,6 +85,7 @@ export { PyramidVisionTransformerV2, type PVTv2Options } from "./backbones/pvt/p
 export { PyramidVisionTransformer, type PVTv1Options } from "./backbones/pvt/pvt-v1.js";
 export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolformer.js";
 export { ConvNeXt, type ConvNeXtOptions } from "./backbones/convnext/convnext.js";
+export { SwinTransformer, type SwinOptions } from "./backbones/swin/swin.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
 export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { MSCAN, type MSCANOptions } from "./backbones/mscan/mscan.js";
