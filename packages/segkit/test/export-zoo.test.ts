@@ -60,6 +60,10 @@ for (const [name, options, size] of [
   ["fpn_pvt_tiny", { depths: [1, 1, 1, 1] }, [64, 96]],
   // HRNet's fusion (bilinear by 2^k, then to the exact size: 72×100 is no multiple of 32) and OCR's region attention.
   ["ocrnet_hr18s", {}, [72, 100]],
+  // LayerNorm over channels (permuted), depthwise 7×7 convs, layer scale; UPerNet's pyramid pooling on a 2×3 map.
+  ["upernet_convnext_t", { dims: [16, 32, 48, 64], depths: [1, 1, 1, 1], headChannels: 16, auxChannels: 8 }, [64, 96]],
+  // Shifted windows (roll, the mask a constant of the recorded size, padding of the 16×24 and 2×3 grids to the window 5).
+  ["upernet_swin_t", { embedDim: 16, depths: [2, 2, 2, 2], numHeads: [1, 2, 2, 4], windowSize: 5, headChannels: 16, auxChannels: 8 }, [64, 96]],
 ] as [string, Record<string, unknown>, [number, number]][]) {
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);

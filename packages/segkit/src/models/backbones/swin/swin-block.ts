@@ -14,7 +14,7 @@ import type { Tensor } from "@segkit/torch";
 import { DropPath } from "../../blocks/drop-path.js";
 import { Mlp } from "../vit/mlp.js";
 import { WindowAttention } from "./window-attention.js";
-import { mergeWindows, partitionWindows, shiftedWindowMask } from "./windows.js";
+import { cyclicShift, mergeWindows, partitionWindows, shiftedWindowMask } from "./windows.js";
 
 export type WindowPadding = "pad_then_shift" | "shift_then_pad";
 
@@ -55,8 +55,8 @@ export class SwinBlock extends nn.Module {
     const ws = this.#ws;
     const shift = this.#shift;
     const [padH, padW] = [(ws - (h % ws)) % ws, (ws - (w % ws)) % ws];
-    const pad = (t: Tensor): Tensor => (padH || padW ? nn.functional.pad(t, [0, 0, 0, padW, 0, padH]) : t);
-    const roll = (t: Tensor, s: number): Tensor => (shift ? torch.roll(t, [s, s], [1, 2]) : t);
+    const pad = (t: Tensor): Tensor => (padH || padW ? torch.constantPadNd(t, [0, 0, 0, padW, 0, padH]) : t);
+    const roll = (t: Tensor, s: number): Tensor => (shift ? cyclicShift(t, s) : t);
     const crop = (t: Tensor): Tensor => (padH || padW ? t.slice(1, 0, h).slice(2, 0, w) : t);
     const padded = this.#padding === "pad_then_shift" ? roll(pad(x), -shift) : pad(roll(x, -shift));
     const grid = [h + padH, w + padW];

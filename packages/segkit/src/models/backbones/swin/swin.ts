@@ -47,7 +47,7 @@ class PatchEmbed extends nn.Module {
   forward(x: Tensor): Tensor {
     const [h, w] = x.shape.slice(2);
     const [padH, padW] = [(PATCH - (h % PATCH)) % PATCH, (PATCH - (w % PATCH)) % PATCH];
-    const padded = padH || padW ? nn.functional.pad(x, [0, padW, 0, padH]) : x;
+    const padded = padH || padW ? torch.constantPadNd(x, [0, padW, 0, padH]) : x;
     return this.norm.call(this.proj.call(padded).permute([0, 2, 3, 1]));
   }
 }

@@ -42,7 +42,8 @@ export class WindowAttention extends nn.Module {
   forward(x: Tensor, mask: Tensor | null): Tensor {
     const [windows, n, c] = x.shape;
     const heads = this.#heads;
-    const [q, k, v] = this.qkv.call(x).reshape([windows, n, 3, heads, c / heads]).permute([2, 0, 3, 1, 4]).unbind(0);
+    const qkv = this.qkv.call(x).reshape([windows, n, 3, heads, c / heads]).permute([2, 0, 3, 1, 4]);
+    const [q, k, v] = [0, 1, 2].map((i) => qkv.select(0, i));
     const bias = this.relative_position_bias_table.indexSelect(0, this.relative_position_index)
       .reshape([this.#windowArea, this.#windowArea, heads]).permute([2, 0, 1]);
     let scores = q.mul((c / heads) ** -0.5).matmul(k.transpose(-2, -1)).add(bias);

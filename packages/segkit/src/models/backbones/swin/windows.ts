@@ -17,6 +17,19 @@ export function mergeWindows(windows: Tensor, ws: number, [h, w]: number[]): Ten
   return windows.reshape([-1, h / ws, w / ws, ws, ws, c]).permute([0, 1, 3, 2, 4, 5]).reshape([-1, h, w, c]);
 }
 
+/**
+ * torch.roll of a (B, H, W, C) map by `shift` along H and W, as two slices concatenated per axis
+ * (what the ONNX export can translate; aten::roll it cannot).
+ */
+export function cyclicShift(x: Tensor, shift: number): Tensor {
+  const along = (t: Tensor, dim: number): Tensor => {
+    const size = t.shape[dim];
+    const s = ((shift % size) + size) % size;
+    return s === 0 ? t : torch.cat([t.slice(dim, size - s, size), t.slice(dim, 0, size - s)], dim);
+  };
+  return along(along(x, 1), 2);
+}
+
 /** Region of each position along one padded axis of `size` for window ws and shift s: 0, 1, 2. */
 function regions(size: number, ws: number, shift: number): number[] {
   return Array.from({ length: size }, (_, i) => (i < size - ws ? 0 : i < size - shift ? 1 : 2));
