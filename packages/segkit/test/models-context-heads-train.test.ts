@@ -1,4 +1,5 @@
-// Training proof for the context heads (DANet, NLNet, APCNet, DMNet, EncNet with its SE loss, PSANet)
+// Training proof for the context heads (DANet, NLNet, APCNet, DMNet, EncNet with its SE loss, PSANet,
+// OCNet's base-OC)
 // at reduced width on a dilated ResNetV1c-18 (output stride 8) with the FCN auxiliary head: each
 // overfits four synthetic 128×128 scenes to at least 0.9 mIoU (eval mode), every trainable parameter
 // gets a non-zero gradient, and nothing leaks. (DANet's gamma scales start at 0: its attention
@@ -19,6 +20,7 @@ const HEADS: Record<string, Config> = {
   dmnet: { type: "dm", channels: 16 },
   encnet: { type: "enc", channels: 16, numCodes: 8 },
   psanet: { type: "psa", channels: 16, maskSize: [15, 15] },
+  ocnet_base: { type: "oc_base", channels: 16 },
 };
 // At stride 8 the scenes' thin rings sit near the logits' resolution: 150 steps left every head at
 // 0.89–0.90 mIoU, 200 pass.

@@ -34,3 +34,19 @@ register("model", "psanet_r50", preset({
   backbone: RESNET_V1C_50_D8, head: { type: "psa", channels: 512, maskSize: [97, 97] }, auxIndex: 2,
 }));
 registerNotExportable("psanet_r50", "PSAMask places each position's mask on the grid with gathers (aten::gather, and the index it builds with arange, remainder and comparisons) and aggregates with aten::bmm, which the ONNX writer does not translate");
+
+// OCNet (Yuan and Wang 2018) on ResNetV1c-101-d8 with the FCN auxiliary head on layer3: the heads are
+// the authors' (openseg-group/OCNet.pytorch); their backbone's deep stem (64-64-128 channels) and
+// their auxiliary head (conv with bias, InPlaceABN) differ from segkit's ResNetV1c and "fcn".
+const RESNET_V1C_101_D8 = { type: "resnet101", outputStride: 8, deepStem: true };
+register("model", "ocnet_base_r101", preset({
+  summary: "OCNet (Yuan and Wang 2018), base-OC: object context by self-attention concatenated with the features, on ResNetV1c-101-d8",
+  backbone: RESNET_V1C_101_D8, head: { type: "oc_base" }, auxIndex: 2,
+}));
+register("model", "ocnet_asp_r101", preset({
+  summary: "OCNet (Yuan and Wang 2018), ASP-OC: ASPP whose 3×3 branch is object context, on ResNetV1c-101-d8",
+  backbone: RESNET_V1C_101_D8, head: { type: "oc_asp" }, auxIndex: 2,
+}));
+const OCNET_NOT_EXPORTABLE = "the authors' InPlaceABN activation is a leaky ReLU (aten::leaky_relu), which the ONNX writer does not translate";
+registerNotExportable("ocnet_base_r101", OCNET_NOT_EXPORTABLE);
+registerNotExportable("ocnet_asp_r101", OCNET_NOT_EXPORTABLE);
