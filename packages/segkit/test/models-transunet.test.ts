@@ -13,9 +13,9 @@ import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
-import type { Segmentor } from "../src/models/index.js";
+import { transunetKeysFromTimm, type Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
-import { checkOutputsAndGradients, loadReference } from "./fixtures/reference_weights.js";
+import { checkOutputsAndGradients, disposeState, loadReference, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
 const FIXTURE = fileURLToPath(new URL("../../test/fixtures/transunet_golden.safetensors", import.meta.url));
@@ -80,4 +80,34 @@ test("a checkpoint of another width names the first mismatching key and both sha
   assert.throws(() => narrow.loadStateDict(wide.stateDict()), /shape mismatch for transformer\.embeddings\.position_embeddings: checkpoint \[1,9,48\], module \[1,9,32\]/);
   narrow.dispose();
   wide.dispose();
+});
+
+// timm's reduced hybrid of vit_hybrid_golden.safetensors (its seeded state by timm's key table) into a
+// TransUNet of the same widths: every encoder key is filled, nothing is left over, and the tensors
+// that are not renamed (qkv split, position embedding without the class token) hold the right values.
+test("timm's hybrid weights convert to TransUNet's encoder (transunetKeysFromTimm)", () => {
+  const hybrid = torch.loadSafetensors(fileURLToPath(new URL("../../test/fixtures/vit_hybrid_golden.safetensors", import.meta.url)));
+  const timm = seededState(JSON.parse(hybrid.metadata["hybrid.keys"]) as KeyTable, 0);
+  for (const t of hybrid.tensors.values()) t.dispose();
+  const converted = transunetKeysFromTimm(timm);
+  const model = build<Segmentor>("model", { ...REDUCED, imgSize: 32, mlpDim: 128 });
+  const { missingKeys, unexpectedKeys, mismatchedKeys } = model.loadStateDict(converted, { strict: false });
+  assert.deepEqual([unexpectedKeys, mismatchedKeys], [[], []]);
+  assert.ok(missingKeys.length > 0 && missingKeys.every((k) => /^(decoder|segmentation_head)\./.test(k)), `missing: ${missingKeys.filter((k) => k.startsWith("transformer.")).join(", ")}`);
+  const own = model.stateDict();
+  torch.tidy(() => {
+    const qkv = timm.get("blocks.1.attn.qkv.weight")!;
+    assert.ok(own.get("transformer.encoder.layer.1.attn.value.weight")!.equal(qkv.slice(0, 64, 96)));
+    assert.ok(own.get("transformer.embeddings.position_embeddings")!.equal(timm.get("pos_embed")!.slice(1, 1)));
+    assert.ok(own.get("transformer.embeddings.hybrid_model.body.block2.unit1.gn_proj.weight")!.equal(timm.get("patch_embed.backbone.stages.1.blocks.0.downsample.norm.weight")!));
+  });
+  model.dispose();
+  const resized = transunetKeysFromTimm(timm, 3);
+  assert.deepEqual(resized.get("transformer.embeddings.position_embeddings")!.shape, [1, 9, 32]);
+  const passed = new Set(timm.values());
+  for (const t of new Set([...converted.values(), ...resized.values()])) if (!passed.has(t)) t.dispose();
+  disposeState(timm);
+  const bad = new Map([["blocks.0.attn.qkv.scale", torch.zeros([1])]]);
+  assert.throws(() => transunetKeysFromTimm(bad), /no TransUNet name for timm's key "blocks\.0\.attn\.qkv\.scale"/);
+  disposeState(bad);
 });

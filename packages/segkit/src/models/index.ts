@@ -74,6 +74,7 @@ export { Segmentor, type SegmentorOptions, type PredictOptions, type TrainOutput
 export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder/model.js";
 export { Segmenter, type SegmenterOptions } from "./segmentors/segmenter/model.js";
 export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.js";
+export { transunetKeysFromTimm } from "./segmentors/transunet/key-map.js";
 export { ResNetV2, type ResNetV2Options } from "./backbones/resnetv2/resnetv2.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";
 export { ResNetUNet, type ResNetUNetOptions } from "./segmentors/unet/resnet-unet.js";
