@@ -10,7 +10,10 @@
 // - the authors' code in PyTorch eager (bench/reference_model.py) for the real-time models the peer
 //   lacks: stdc1_seg and ddrnet_23_slim inference at 360×480, from checkouts named by STDC_SEG_DIR
 //   and DDRNET_DIR, and mmsegmentation's OCRNet on HRNetV2-W18 training (512×512, batch 2, both
-//   cascade stages' losses), from a checkout named by MMSEG_DIR (each checked before any case runs).
+//   cascade stages' losses), from a checkout named by MMSEG_DIR; SegFormer-B0 training (512×512,
+//   batch 2; drop path 0 on both sides) and SETR-PUP on ViT-B/16 inference (512×512), composed as
+//   the parity fixture scripts compose them, from the git directories SEGFORMER_GIT, MMSEG_GIT and
+//   TIMM_GIT (each checked before any case runs).
 // Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
 // its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
 // rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
@@ -27,8 +30,7 @@ import { parseArgs } from "node:util";
 import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import type { Segmentor } from "../src/models/index.js";
-import "../src/models/index.js";
+import { segformerKeysFromOfficial, type Segmentor } from "../src/models/index.js";
 import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
 import { loadExport } from "../test/fixtures/peer-export.js";
 
@@ -45,19 +47,25 @@ interface Reference {
   /** The environment variable naming the checkout, and the repository to fetch into it. */
   env: string;
   repo: string;
-  /** A file the checkout must have. */
-  source: string;
+  /** A file the checkout must have; without it `env` names a git directory that a fixture script reads. */
+  source?: string;
 }
 
 interface Case {
+  /** The registered model; `name` (default the same) is the reference's and the figures'. */
   model: string;
+  name?: string;
+  /** Options of ours beyond numClasses. */
+  config?: Record<string, unknown>;
+  /** Renames the reference's state dict to ours. */
+  keyMap?: (state: Map<string, torch.Tensor>) => Map<string, torch.Tensor>;
   mode: "train" | "infer";
   size: [number, number];
   batch: number;
   /** Ours: BatchNorm folded; the peer: trace + freeze + optimize_for_inference. */
   optimized?: boolean;
   /** Timed against the authors' code instead of the peer. */
-  reference?: Reference;
+  reference?: Reference[];
   /** Ours through the onnxruntime engine instead of libtorch (with `optimized`, only the peer optimizes: onnxruntime fuses on its own). */
   engine?: "onnxruntime";
 }
@@ -70,9 +78,17 @@ const CASES: Case[] = [
   { model: "unet", mode: "infer", size: [256, 256], batch: 1, engine: "onnxruntime", optimized: true },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, engine: "onnxruntime" },
   { model: "deeplabv3_resnet50", mode: "infer", size: [512, 512], batch: 1, engine: "onnxruntime", optimized: true },
-  { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: { env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" } },
-  { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: { env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" } },
-  { model: "ocrnet_hr18", mode: "train", size: [512, 512], batch: 2, reference: { env: "MMSEG_DIR", repo: "github:open-mmlab/mmsegmentation", source: "mmseg/models/decode_heads/ocr_head.py" } },
+  { model: "stdc1_seg", mode: "infer", size: [360, 480], batch: 1, reference: [{ env: "STDC_SEG_DIR", repo: "github:MichaelFan01/STDC-Seg", source: "models/model_stages.py" }] },
+  { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: [{ env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" }] },
+  { model: "ocrnet_hr18", mode: "train", size: [512, 512], batch: 2, reference: [{ env: "MMSEG_DIR", repo: "github:open-mmlab/mmsegmentation", source: "mmseg/models/decode_heads/ocr_head.py" }] },
+  {
+    model: "segformer_b0", mode: "train", size: [512, 512], batch: 2, config: { dropPathRate: 0 }, keyMap: segformerKeysFromOfficial,
+    reference: [{ env: "SEGFORMER_GIT", repo: "github:NVlabs/SegFormer" }],
+  },
+  {
+    model: "setr_pup_vit_l16", name: "setr_pup_vit_b16", mode: "infer", size: [512, 512], batch: 1, config: { backbone: { type: "vit_b16", outIndices: [2, 5, 8, 11] } },
+    reference: [{ env: "MMSEG_GIT", repo: "github:open-mmlab/mmsegmentation" }, { env: "TIMM_GIT", repo: "github:huggingface/pytorch-image-models" }],
+  },
 ];
 
 /** The real-time models of the latency table. */
@@ -81,19 +97,25 @@ const REALTIME = ["enet", "bisenetv1", "bisenetv2", "fast_scnn", "stdc1_seg", "s
 // of these models take only multiples of 32).
 const CAMVID_SIZE: [number, number] = [384, 480];
 
-function checkout(r: Reference): string {
-  const dir = process.env[r.env];
-  if (!dir || !existsSync(join(dir, r.source))) {
-    throw new Error(`${r.env} must name a checkout of ${r.repo} (fetch "${r.repo}" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)`);
+/** The script's --checkout arguments (each checkout checked); git directories are checked and read from the environment. */
+function checkout(references: Reference[]): string[] {
+  for (const r of references) {
+    const dir = process.env[r.env];
+    if (r.source && !(dir && existsSync(join(dir, r.source)))) {
+      throw new Error(`${r.env} must name a checkout of ${r.repo} (fetch "${r.repo}" with the search tool, then git --git-dir=<its git dir> archive HEAD | tar x -C <dir>)`);
+    }
+    if (!r.source && !(dir && existsSync(join(dir, "HEAD")))) throw new Error(`${r.env} must name a git directory of ${r.repo} (fetch "${r.repo}" with the search tool)`);
   }
-  return dir;
+  return references.filter((r) => r.source).flatMap((r) => ["--checkout", process.env[r.env]!]);
 }
+
+const nameOf = (c: Case): string => c.name ?? c.model;
 
 /** Runs the yardstick of `c` with `extra` arguments and returns its JSON line. */
 function yardstick(c: Case, extra: string[]): Record<string, unknown> {
   const common = ["--size", ...c.size.map(String), "--classes", String(CLASSES)];
   if (!c.reference) return runPeer([...extra, "--model", c.model, ...common]);
-  const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, c.model, "--checkout", checkout(c.reference), ...common, "--threads", String(THREADS), ...extra],
+  const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, nameOf(c), ...checkout(c.reference), ...common, "--threads", String(THREADS), ...extra],
     { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(out.trim().split("\n").pop()!) as Record<string, unknown>;
 }
@@ -107,10 +129,10 @@ function yardstickRound(c: Case): number {
 
 /** Builds the model with the yardstick's seeded weights and checks it reproduces its output. */
 function checkedModel(c: Case, scratch: string): Segmentor {
-  const file = join(scratch, `${c.model}.safetensors`);
+  const file = join(scratch, `${nameOf(c)}.safetensors`);
   yardstick(c, c.reference ? ["--export", file] : ["export", "--out", file]);
-  const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES });
-  const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file);
+  const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES, ...c.config });
+  const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file, c.keyMap);
   rmSync(file);
   if (missingKeys.length || unexpectedKeys.length) throw new Error(`${c.model}: missing keys ${missingKeys.join(", ")}; unexpected keys ${unexpectedKeys.join(", ")}`);
   model.eval();
@@ -196,22 +218,22 @@ async function measure(c: Case, scratch: string): Promise<{ ours: number; peer: 
   return { ours: r.oursMedian, peer: r.peerMedian, ratio: r.ratio, coldMs: median(cold) };
 }
 
-const cases = CASES.filter((c) => !ONLY || ONLY.includes(c.model));
+const cases = CASES.filter((c) => !ONLY || ONLY.includes(nameOf(c)));
 for (const c of cases) if (c.reference) checkout(c.reference);
 torch.setNumThreads(THREADS);
 const figures: Record<string, number> = {};
 const scratch = mkdtempSync(join(tmpdir(), "segkit-bench-models-"));
 try {
   for (const c of cases) {
-    const key = c.engine ? `${c.model}_${c.mode}_${c.engine}${c.optimized ? "_vs_optimized" : ""}` : `${c.model}_${c.mode}${c.optimized ? "_optimized" : ""}`;
+    const key = c.engine ? `${nameOf(c)}_${c.mode}_${c.engine}${c.optimized ? "_vs_optimized" : ""}` : `${nameOf(c)}_${c.mode}${c.optimized ? "_optimized" : ""}`;
     const m = await measure(c, scratch);
     figures[`${key}_ms`] = m.ours;
     figures[`${key}_peer_ms`] = m.peer;
     figures[`${key}_ratio`] = m.ratio;
     figures[`${key}_cold_ms`] = m.coldMs;
     const ours = c.optimized && !c.engine ? "ours: BatchNorm folded" : c.engine ? "ours: onnxruntime" : "ours: libtorch";
-    const against = c.reference ? `the authors' code (${c.reference.repo})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
-    console.log(`${c.model} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}; ours cold (first iteration after the yardstick ran) ${m.coldMs.toFixed(1)} ms`);
+    const against = c.reference ? `the authors' code (${c.reference.map((r) => r.repo).join(" + ")})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
+    console.log(`${nameOf(c)} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}; ours cold (first iteration after the yardstick ran) ${m.coldMs.toFixed(1)} ms`);
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true });

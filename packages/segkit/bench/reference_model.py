@@ -4,7 +4,7 @@ bench/models.ts for models the PyTorch peer does not have. Their code is importe
 named on the command line (read, never copied into segkit); the same shims as the parity fixture
 scripts stand in for CUDA-only parts and uninstalled packages.
 
-  reference_model.py MODEL --checkout DIR --size H W --classes K --threads T
+  reference_model.py MODEL [--checkout DIR] --size H W --classes K --threads T
                      (--export FILE | [--mode train|infer] [--batch B] --iters N --warmup N)
 
 MODEL: stdc1_seg (github:MichaelFan01/STDC-Seg, models/model_stages.py BiSeNet("STDCNet813"),
@@ -14,7 +14,13 @@ timed for their main output only, upsampled to the input size as segkit's predic
 ocrnet_hr18 (github:open-mmlab/mmsegmentation, configs/_base_/models/ocrnet_hr18.py composed by
 test/fixtures/mmseg_hrnet_ocr.py with the mmcv stand-ins), which also trains: --mode train times
 one SGD step (lr 0.01, momentum 0.9, weight decay 5e-4, as the PyTorch peer's) on the cascade's
-loss, 0.4 × cross-entropy of the FCN stage + that of the OCR stage, logits resized to the labels.
+loss, 0.4 × cross-entropy of the FCN stage + that of the OCR stage, logits resized to the labels;
+or, without --checkout, through the parity fixture scripts from the git directories they read:
+segformer_b0 (github:NVlabs/SegFormer's mit_b0 and SegFormerHead as segformer_make_golden.py
+composes them, SEGFORMER_GIT; its DropPath stand-in is the identity, so segkit's side runs with drop
+path 0) and setr_pup_vit_b16 (mmsegmentation's SETRUPHead on timm's ViT-B/16, blocks 2, 5, 8, 11,
+512² grid, as setr_make_golden.py composes setr_pup; MMSEG_GIT and TIMM_GIT), whose train step is
+the same SGD on the cross-entropy of the main output.
 --export writes the seeded state dict (the authors' key names), __input__ and __output__ as
 safetensors; otherwise one JSON line with the median milliseconds of --iters timed iterations.
 """
@@ -87,6 +93,24 @@ def ocrnet_hr18(checkout, classes):
     return net, main_output
 
 
+def segformer_b0(_checkout, classes):
+    sys.path.insert(0, FIXTURES)
+    import segformer_make_golden as fixture
+    net = fixture.EncoderDecoder(fixture.mit.mit_b0(), [32, 64, 160, 256], 256, classes)
+    net.loss = lambda x, y: F.cross_entropy(net(x)[0], y)
+    return net, lambda x: net(x)[0]
+
+
+def setr_pup_vit_b16(_checkout, classes):
+    sys.path.insert(0, FIXTURES)
+    import setr_make_golden as fixture
+    vit = fixture.vision_transformer.VisionTransformer(img_size=512, patch_size=16, embed_dim=768, depth=12, num_heads=12, num_classes=0,
+                                                       dynamic_img_size=True, dynamic_img_pad=True)
+    net = fixture.SETR("pup", classes, vit, [2, 5, 8, 11])
+    net.loss = lambda x, y: F.cross_entropy(net(x), y)
+    return net, net
+
+
 def save_safetensors(path, tensors):
     names = {torch.float32: "F32", torch.int64: "I64"}
     header, blobs, offset = {}, [], 0
@@ -103,8 +127,8 @@ def save_safetensors(path, tensors):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=sorted(CHECKOUTS))
-    p.add_argument("--checkout", required=True)
+    p.add_argument("model", choices=sorted([*CHECKOUTS, "segformer_b0", "setr_pup_vit_b16"]))
+    p.add_argument("--checkout")
     p.add_argument("--size", type=int, nargs=2, required=True)
     p.add_argument("--classes", type=int, required=True)
     p.add_argument("--threads", type=int, default=2)
@@ -114,8 +138,8 @@ def main():
     p.add_argument("--iters", type=int, default=1)
     p.add_argument("--warmup", type=int, default=2)
     a = p.parse_args()
-    repo, source = CHECKOUTS[a.model]
-    if not os.path.isfile(os.path.join(a.checkout, source)):
+    repo, source = CHECKOUTS.get(a.model, (a.model, None))
+    if source and not (a.checkout and os.path.isfile(os.path.join(a.checkout, source))):
         sys.exit(f"reference_model.py: {a.checkout!r} has no {source}; fetch {repo} with the search tool and unpack it there")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
