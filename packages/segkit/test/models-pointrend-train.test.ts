@@ -11,6 +11,6 @@ torch.setNumThreads(1);
 
 test("pointrend (reduced): overfits 4 synthetic scenes to mIoU >= 0.9; every trainable parameter gets a gradient", () =>
   assertOverfits({
-    type: "point_rend", backbone: { type: "resnet18", deepStem: true, width: 8 }, neckChannels: 16, headChannels: 16, pointChannels: 16,
+    type: "pointrend_r50", backbone: { type: "resnet18", deepStem: true, width: 8 }, neckChannels: 16, headChannels: 16, pointChannels: 16,
     numPoints: 256, subdivisionNumPoints: 512,
   }, { steps: 100, lr: 0.005, size: [128, 128] }));

@@ -53,13 +53,13 @@ register<KeyMap>("keymap", "mmseg_resnet", {
 });
 
 // PointRend (mmseg's pointrend_*: backbone, FPN "neck", decode_head.0 its FPNHead, decode_head.1 its
-// PointHead) → point_rend: segkit's FPN neck and head hold conv-BN units as "0"/"1"; the point head's
+// PointHead) → pointrend_r50: segkit's FPN neck and head hold conv-BN units as "0"/"1"; the point head's
 // keys are mmseg's.
 const convUnits = rules([/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"]);
 
 register<KeyMap>("keymap", "mmseg_pointrend", {
   options: [],
-  summary: "mmsegmentation's PointRend checkpoints (ResNetV1c, FPN neck, FPNHead + PointHead) → point_rend / pointrend_r50",
+  summary: "mmsegmentation's PointRend checkpoints (ResNetV1c, FPN neck, FPNHead + PointHead) → pointrend_r50",
   build: () => (key) => {
     if (key.startsWith("backbone.")) return `backbone.${backboneKey(key.slice("backbone.".length))}`;
     return key.startsWith("neck.") || key.startsWith("decode_head.0.") ? convUnits(key) : key;

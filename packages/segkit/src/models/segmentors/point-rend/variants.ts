@@ -1,8 +1,8 @@
-// PointRend as registered: "point_rend" composes it from a backbone config (Semantic FPN neck and
-// head, point head, sampling options; the tests build reduced models this way); "pointrend_r50" is
-// mmsegmentation's configs/_base_/models/pointrend_r50.py: ResNetV1c-50, FPN of 256 channels with
-// nearest upsampling, FPN head of 128 without dropout, point head of 3 fcs × 256 on the stride-4
-// level, 2048 training points (oversampling 3, importance 0.75), 2 subdivision steps of 8196 points.
+// PointRend as registered: "pointrend_r50" is mmsegmentation's configs/_base_/models/pointrend_r50.py
+// (the backbone, widths and sampling may be overridden; the tests build reduced models this way):
+// ResNetV1c-50, FPN of 256 channels with nearest upsampling, FPN head of 128 without dropout, point
+// head of 3 fcs × 256 on the stride-4 level, 2048 training points (oversampling 3, importance 0.75),
+// 2 subdivision steps of 8196 points.
 import { build, register, type Config } from "../../../config/registry.js";
 import type { Backbone } from "../../backbones/backbone.js";
 import type { DecodeHead } from "../../heads/decode-head.js";
@@ -12,12 +12,13 @@ import type { Neck } from "../encoder-decoder/model.js";
 import type { Segmentor } from "../segmentor.js";
 import { PointRend } from "./model.js";
 
+const RESNET_V1C_50 = { type: "resnet50", deepStem: true };
 const SAMPLING = ["subdivisionSteps", "subdivisionNumPoints", "numPoints", "oversampleRatio", "importanceSampleRatio", "pointLoss", "pointLossWeight"];
 
-register<Segmentor>("model", "point_rend", {
+register<Segmentor>("model", "pointrend_r50", {
   options: ["numClasses", "ignoreIndex", "backbone", "neckChannels", "headChannels", "pointChannels", "numFcs", ...SAMPLING],
-  summary: "PointRend (Kirillov et al. 2020) on Semantic FPN over a backbone config: adaptive subdivision at inference, importance-sampled point loss in training",
-  build: ({ numClasses, ignoreIndex, backbone: backboneConfig, neckChannels = 256, headChannels = 128, pointChannels = 256, numFcs = 3, ...sampling }, where) => {
+  summary: "PointRend (Kirillov et al. 2020) on Semantic FPN, ResNetV1c-50 (mmsegmentation's pointrend_r50): adaptive subdivision at inference, importance-sampled point loss in training",
+  build: ({ numClasses, ignoreIndex, backbone: backboneConfig = RESNET_V1C_50, neckChannels = 256, headChannels = 128, pointChannels = 256, numFcs = 3, ...sampling }, where) => {
     const backbone = build<Backbone>("backbone", backboneConfig as Config, `${where}.backbone`);
     const neck = build<Neck>("neck", { type: "fpn", inChannels: backbone.outChannels, outChannels: neckChannels, upsample: "nearest" }, `${where}.neck`);
     const levels = backbone.outChannels.map(() => neckChannels as number);
@@ -29,14 +30,7 @@ register<Segmentor>("model", "point_rend", {
   },
 });
 
-register<Segmentor>("model", "pointrend_r50", {
-  options: ["numClasses", "ignoreIndex"],
-  summary: "PointRend on Semantic FPN, ResNetV1c-50 (mmsegmentation's pointrend_r50 composition)",
-  build: (o, where) => build<Segmentor>("model", { type: "point_rend", ...o, backbone: { type: "resnet50", deepStem: true } }, where),
-});
-
 // Subdivision picks cells by the data (topk), samples with grid_sampler and writes back with scatter:
 // none of those has a translation in the ONNX writer.
 const NOT_EXPORTABLE = "adaptive subdivision selects its cells with aten::topk, samples them with aten::grid_sampler and writes them back with aten::scatter, which the ONNX writer does not translate";
-registerNotExportable("point_rend", NOT_EXPORTABLE);
 registerNotExportable("pointrend_r50", NOT_EXPORTABLE);
