@@ -136,6 +136,23 @@ test("limits: a 100,000×100,000 PNG header is refused with 413 at once, and so 
   assert.equal(big.statusCode, 413);
 });
 
+test("GET /v1/models/NAME/model.onnx: the model as ONNX for the page; 404 for an unknown model; 409 when the page could not match the server", async () => {
+  const onnx = await app.inject("/v1/models/tiny/model.onnx");
+  assert.equal(onnx.statusCode, 200, onnx.body);
+  assert.equal(onnx.headers["content-type"], "application/octet-stream");
+  assert.ok(onnx.rawPayload.includes(Buffer.from("labels")) && onnx.rawPayload.includes(Buffer.from("pixels")), "a graph from pixels to labels");
+  assert.equal((await app.inject("/v1/models/nope/model.onnx")).statusCode, 404);
+  const resizing = tinyModel({}, [{ type: "resize", scale: [32, 32], keepRatio: false }, { type: "normalize" }]);
+  const host = await startHost("resizing", resizing);
+  await withServer({ hosts: [host] }, async (server) => {
+    const refused = await server.inject("/v1/models/resizing/model.onnx");
+    assert.equal(refused.statusCode, 409);
+    assert.match(refused.json().error, /test pipeline also has resize/);
+  });
+  assert.equal(await host.drain(), undefined, "a second drain (the server's close drained it) returns at once");
+  rmSync(resizing.dir, { recursive: true, force: true });
+});
+
 async function withServer(options: Partial<ServerOptions>, body: (server: FastifyInstance) => Promise<void>): Promise<void> {
   // A server of its own over the same hosts: closing it must not stop them, so it gets none to drain.
   const server = await buildServer({ hosts: [], ...OPTIONS, ...options });

@@ -13,15 +13,15 @@ import { ModelHost, type QueueLimits } from "../src/serve/model-host.js";
 
 export const CLASSES = { classes: ["sky", "road", "car"], palette: [[0, 0, 255], [128, 128, 128], [255, 0, 0]] as [number, number, number][] };
 
-/** Writes config.json and model.safetensors under a new temporary folder (`test` overrides the config's test section). */
-export function tinyModel(test: Record<string, unknown> = {}): { dir: string; config: string; checkpoint: string } {
+/** Writes config.json and model.safetensors under a new temporary folder (`test` overrides the config's test section, `pipeline` its test pipeline). */
+export function tinyModel(test: Record<string, unknown> = {}, pipeline: Record<string, unknown>[] = [{ type: "normalize" }]): { dir: string; config: string; checkpoint: string } {
   const dir = mkdtempSync(join(tmpdir(), "segkit-serve-"));
   const dataset = { type: "synthetic", length: 2, size: [32, 32], seed: 1 };
   const modelConfig = { type: "unet", numClasses: 3, widths: [4, 8] };
   const config = join(dir, "config.json");
   writeFileSync(config, JSON.stringify({
     model: modelConfig,
-    data: { train: { dataset, pipeline: [{ type: "normalize" }], batchSize: 1 }, val: { dataset, pipeline: [{ type: "normalize" }], batchSize: 1 } },
+    data: { train: { dataset, pipeline: [{ type: "normalize" }], batchSize: 1 }, val: { dataset, pipeline, batchSize: 1 } },
     optimizer: { type: "adamw", lr: 0.01 },
     train: { iters: 1, threads: 1 },
     test,

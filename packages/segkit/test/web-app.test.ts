@@ -102,6 +102,31 @@ test("segment: two images uploaded → overlay, label and legend; unticking a cl
   await page.close();
 });
 
+test("in-browser mode: the server's model as ONNX on onnxruntime-web in the page agrees with the server's labels", async () => {
+  const [width, height] = [64, 48];
+  const image = await randomPng(width, height, 11);
+  const served = await app.inject({ method: "POST", url: "/v1/segment?format=label", headers: { "content-type": "image/png" }, payload: image });
+  writeFileSync(join(artifacts, "served-label.png"), served.rawPayload);
+  const expected = (await readLabelPng(join(artifacts, "served-label.png"))).data;
+
+  const { page, errors } = await openApp();
+  await page.check("#in-browser");
+  await page.setInputFiles("#files", [{ name: "browser.png", mimeType: "image/png", buffer: image }]);
+  await page.waitForSelector(".result[data-state=done], .result[data-state=failed]", { timeout: 25_000 });
+  assert.equal(await page.locator(".result[data-state=failed]").count(), 0, await page.locator(".result .error").allTextContents().then((t) => t.join("; ")));
+  assert.match(await page.locator(".result .note").textContent() ?? "", /in the browser/);
+  const rgba = await pixelsOf(page, "label");
+  const colourKey = (c: number[]) => c.join(",");
+  const classOf = new Map(CLASSES.palette.map((c, k) => [colourKey(c), k]));
+  const got = Array.from({ length: width * height }, (_, p) => classOf.get(colourKey(rgba.slice(4 * p, 4 * p + 3))));
+  const agreeing = got.filter((k, p) => k === expected[p]).length;
+  assert.ok(new Set(expected).size >= 2, "the model predicts several classes here");
+  assert.ok(agreeing / expected.length >= 0.999, `labels agree on ${agreeing} of ${expected.length} pixels`);
+  await page.screenshot({ path: join(artifacts, "in-browser.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("evaluate: the page's metrics over two folders equal segkit eval's", async () => {
   const [pred, gt] = [join(artifacts, "pred"), join(artifacts, "gt")];
   mkdirSync(pred);

@@ -10,6 +10,8 @@ export interface ServedClass {
 export interface ServedModel {
   name: string;
   engine: string;
+  /** Image sides must be multiples of it in the in-browser mode. */
+  divisor: number;
   classes: ServedClass[];
 }
 
@@ -47,4 +49,9 @@ export async function segment(file: Blob, model: string): Promise<Segmentation> 
   const type = file.type || "application/octet-stream";
   const response = await fetch(`v1/segment?model=${encodeURIComponent(model)}`, { method: "POST", headers: headers({ "content-type": type }), body: file });
   return (await (await checked(response)).json()) as Segmentation;
+}
+
+/** The model as ONNX (uint8 pixels in, class ids out), for the in-browser mode. */
+export async function fetchOnnx(model: string): Promise<Uint8Array> {
+  return new Uint8Array(await (await checked(await fetch(`v1/models/${encodeURIComponent(model)}/model.onnx`, { headers: headers() }))).arrayBuffer());
 }

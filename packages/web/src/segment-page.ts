@@ -3,6 +3,7 @@
 // toggles change; hover names the class; a per-class area table with bars; downloads of the label
 // PNG (as the server made it) and of the overlay.
 import { listModels, segment, type Segmentation, type ServedModel } from "./api.js";
+import { segmentInBrowser } from "./browser-model.js";
 import { decodeIndexPng, type IndexMap } from "./png-indices.js";
 
 interface Shown {
@@ -115,6 +116,18 @@ function download(text: string, href: string, file: string): HTMLAnchorElement {
   return a;
 }
 
+/** The server's segmentation of the file, or with the in-browser box ticked, this page's (onnxruntime-web). */
+async function segmentation(file: File, model: string, original: ImageData): Promise<{ result: Segmentation; labels: IndexMap; labelBytes: Uint8Array | null }> {
+  if ($<HTMLInputElement>("in-browser").checked) {
+    const served = models.find((m) => m.name === model);
+    if (!served) throw new Error(`no model ${model}`);
+    return { ...(await segmentInBrowser(served, original)), labelBytes: null };
+  }
+  const result = await segment(file, model);
+  const labelBytes = base64Bytes(result.labelPng);
+  return { result, labels: await decodeIndexPng(labelBytes, `${file.name} (labels)`), labelBytes };
+}
+
 async function show(file: File, model: string): Promise<void> {
   const card = document.createElement("div");
   card.className = "result";
@@ -122,13 +135,13 @@ async function show(file: File, model: string): Promise<void> {
   card.querySelector("h3")!.textContent = file.name;
   $("results").prepend(card);
   try {
-    const [result, bitmap] = await Promise.all([segment(file, model), createImageBitmap(file)]);
-    const labelBytes = base64Bytes(result.labelPng);
-    const labels = await decodeIndexPng(labelBytes, `${file.name} (labels)`);
-    const originalCanvas = canvasOf(result.width, result.height);
+    const bitmap = await createImageBitmap(file);
+    const originalCanvas = canvasOf(bitmap.width, bitmap.height);
     const context = originalCanvas.getContext("2d")!;
     context.drawImage(bitmap, 0, 0);
-    const item: Shown = { result, labels, original: context.getImageData(0, 0, result.width, result.height), overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
+    const original = context.getImageData(0, 0, bitmap.width, bitmap.height);
+    const { result, labels, labelBytes } = await segmentation(file, model, original);
+    const item: Shown = { result, labels, original, overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
     draw(item);
     shown.push(item);
     const views = document.createElement("div");
@@ -144,7 +157,8 @@ async function show(file: File, model: string): Promise<void> {
     }
     const stem = file.name.replace(/\.[^.]+$/, "");
     const links = document.createElement("p");
-    const labelUrl = URL.createObjectURL(new Blob([labelBytes as BlobPart], { type: "image/png" }));
+    // The server's label PNG holds class ids; in the browser mode the label view's colours stand in.
+    const labelUrl = labelBytes ? URL.createObjectURL(new Blob([labelBytes as BlobPart], { type: "image/png" })) : item.label.toDataURL("image/png");
     links.append(download("label PNG", labelUrl, `${stem}_label.png`), " · ", download("overlay PNG", "#", `${stem}_overlay.png`));
     links.lastElementChild!.addEventListener("click", (e) => {
       (e.currentTarget as HTMLAnchorElement).href = item.overlay.toDataURL("image/png");

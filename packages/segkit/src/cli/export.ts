@@ -18,7 +18,7 @@ function parseSize(given: string[] | undefined): [number, number] {
 }
 
 /** The normalisation of the config's test pipeline (none: the graph only casts the bytes to float). */
-function pipelineNormalization(pipeline: Config[]): Preprocess {
+export function pipelineNormalization(pipeline: Config[]): Preprocess {
   const step = pipeline.find((c) => currentName("transform", String(c.type)) === "normalize");
   if (step === undefined) return { mean: [0, 0, 0], std: [1, 1, 1] };
   const { mean, scale } = normalization(step);

@@ -18,7 +18,7 @@ export interface OpenNetworkOptions {
 export interface OpenedNetwork {
   network: Network;
   /** The config's model: what it predicts and ignores (without weights for a given .onnx file). */
-  model: Pick<Segmentor, "numClasses" | "ignoreIndex">;
+  model: Pick<Segmentor, "numClasses" | "ignoreIndex" | "divisor">;
   /** The checkpoint's classes and palette, if it stores them. */
   classes: ClassInfo | null;
   close(): Promise<void>;

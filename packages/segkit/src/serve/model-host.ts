@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import type { ClassInfo } from "../engine/class-info.js";
 import { HttpError } from "./http-error.js";
-import type { ModelSpec, SegmentJob, WorkerMessage } from "./worker-protocol.js";
+import type { ModelSpec, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 export interface QueueLimits {
   /** Worker threads, each holding the model: the jobs computed at once. */
@@ -18,10 +18,11 @@ export interface QueueLimits {
 }
 
 export type SegmentResult = Extract<WorkerMessage, { type: "result" }>;
+type JobResult = Extract<WorkerMessage, { type: "result" | "onnx" }>;
 
 interface Pending {
-  job: SegmentJob;
-  resolve(result: SegmentResult): void;
+  job: WorkerJob;
+  resolve(result: JobResult): void;
   reject(error: Error): void;
   timer: NodeJS.Timeout;
   done: boolean;
@@ -44,10 +45,12 @@ export class ModelHost {
   private nextId = 1;
   private draining = false;
   private lastMs = 1000;
+  private onnx: Promise<Uint8Array> | null = null;
+  private drained: Promise<void> | null = null;
   /** Native tensors alive in the workers after their last job. */
   readonly liveTensors = new Map<Slot, number>();
 
-  private constructor(readonly spec: ModelSpec, readonly classes: ClassInfo, private readonly slots: Slot[], private readonly limits: QueueLimits) {
+  private constructor(readonly spec: ModelSpec, readonly classes: ClassInfo, readonly divisor: number, private readonly slots: Slot[], private readonly limits: QueueLimits) {
     for (const slot of slots) this.watch(slot);
   }
 
@@ -59,8 +62,8 @@ export class ModelHost {
       await Promise.all(started.map((s) => (s.status === "fulfilled" ? s.value.worker.terminate() : undefined)));
       throw (failed as PromiseRejectedResult).reason;
     }
-    const ready = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; classes: ClassInfo }>).value);
-    return new ModelHost(spec, ready[0].classes, ready.map(({ worker }) => ({ worker, job: null })), limits);
+    const ready = started.map((s) => (s as PromiseFulfilledResult<Loaded>).value);
+    return new ModelHost(spec, ready[0].classes, ready[0].divisor, ready.map(({ worker }) => ({ worker, job: null })), limits);
   }
 
   get name(): string {
@@ -81,7 +84,18 @@ export class ModelHost {
   }
 
   /** Segments one image; rejects with an HttpError 503 when the queue is full, the deadline passes or the host drains. */
-  segment(image: Omit<SegmentJob, "id">): Promise<SegmentResult> {
+  segment(image: Omit<SegmentJob, "id" | "kind">): Promise<SegmentResult> {
+    return this.enqueue({ kind: "segment", ...image }) as Promise<SegmentResult>;
+  }
+
+  /** The model as ONNX for the page (exported once by a worker, through the queue); errors say why it cannot be. */
+  onnxModel(): Promise<Uint8Array> {
+    this.onnx ??= this.enqueue({ kind: "onnx" }).then((r) => (r as Extract<JobResult, { type: "onnx" }>).bytes);
+    this.onnx.catch(() => (this.onnx = null));
+    return this.onnx;
+  }
+
+  private enqueue(job: Omit<SegmentJob, "id"> | { kind: "onnx" }): Promise<JobResult> {
     if (this.draining) return Promise.reject(new HttpError(503, `model ${this.name} is shutting down`, { "retry-after": "5" }));
     if (this.waiting.length >= this.limits.queued && this.slots.every((s) => s.job !== null)) {
       return Promise.reject(new HttpError(503, `model ${this.name} is busy: ${this.inFlight} computing, ${this.waiting.length} queued (the limit)`,
@@ -89,7 +103,7 @@ export class ModelHost {
     }
     return new Promise((resolve, reject) => {
       const pending: Pending = {
-        job: { ...image, id: this.nextId++ }, resolve, reject, done: false,
+        job: { ...job, id: this.nextId++ } as WorkerJob, resolve, reject, done: false,
         timer: setTimeout(() => this.expire(pending), this.limits.timeoutMs),
       };
       this.waiting.push(pending);
@@ -98,7 +112,12 @@ export class ModelHost {
   }
 
   /** Refuses new jobs, lets queued and running ones finish, then stops the workers. */
-  async drain(): Promise<void> {
+  drain(): Promise<void> {
+    this.drained ??= this.stop();
+    return this.drained;
+  }
+
+  private async stop(): Promise<void> {
     this.draining = true;
     while (this.waiting.length > 0 || this.inFlight > 0) await new Promise((r) => setTimeout(r, 20));
     await Promise.all(this.slots.map(({ worker }) => new Promise<void>((resolve) => {
@@ -116,7 +135,7 @@ export class ModelHost {
       { "retry-after": retryAfter(this.waiting.length, this.lastMs) }));
   }
 
-  private settle(pending: Pending, outcome: SegmentResult | Error): void {
+  private settle(pending: Pending, outcome: JobResult | Error): void {
     if (pending.done) return;
     pending.done = true;
     clearTimeout(pending.timer);
@@ -129,20 +148,24 @@ export class ModelHost {
       if (slot.job !== null || this.waiting.length === 0) continue;
       const pending = this.waiting.shift()!;
       slot.job = pending;
-      slot.worker.postMessage(pending.job, [pending.job.pixels.buffer as ArrayBuffer]);
+      slot.worker.postMessage(pending.job, pending.job.kind === "segment" ? [pending.job.pixels.buffer as ArrayBuffer] : []);
     }
   }
 
   private watch(slot: Slot): void {
     slot.worker.on("message", (message: WorkerMessage) => {
       const pending = slot.job;
-      if (message.type !== "result" && message.type !== "error") return;
+      if (message.type !== "result" && message.type !== "onnx" && message.type !== "error") return;
       slot.job = null;
       if (pending && pending.job.id === message.id) {
         if (message.type === "result") {
           this.lastMs = message.milliseconds;
           this.liveTensors.set(slot, message.liveTensors);
           this.settle(pending, message);
+        } else if (message.type === "onnx") {
+          this.settle(pending, message);
+        } else if (pending.job.kind === "onnx") {
+          this.settle(pending, new HttpError(409, `model ${this.name}: ${message.message}`));
         } else {
           this.settle(pending, new Error(`model ${this.name}: ${message.message}`));
         }
@@ -166,7 +189,13 @@ export class ModelHost {
   }
 }
 
-function startWorker(spec: ModelSpec): Promise<{ worker: Worker; classes: ClassInfo }> {
+interface Loaded {
+  worker: Worker;
+  classes: ClassInfo;
+  divisor: number;
+}
+
+function startWorker(spec: ModelSpec): Promise<Loaded> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(WORKER_FILE, { workerData: spec });
     const onExit = (code: number) => reject(new Error(`model ${spec.name}: its worker stopped while loading (exit code ${code})`));
@@ -174,7 +203,7 @@ function startWorker(spec: ModelSpec): Promise<{ worker: Worker; classes: ClassI
     worker.once("exit", onExit);
     worker.once("message", (message: WorkerMessage) => {
       worker.off("exit", onExit);
-      if (message.type === "ready") resolve({ worker, classes: message.classes });
+      if (message.type === "ready") resolve({ worker, classes: message.classes, divisor: message.divisor });
       else {
         void worker.terminate();
         reject(new Error(message.type === "failed" ? message.message : `model ${spec.name}: unexpected message ${message.type} while loading`));

@@ -2,15 +2,22 @@
 // checkpoint or model-zoo weights, engine) and answers SegmentJobs one at a time, so inference and
 // PNG encoding never run on the server's event loop. The libtorch addon is context-aware: each
 // worker has its own tensor accounting, libtorch itself is shared by the process.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 import * as torch from "@segkit/torch";
+import { pipelineNormalization } from "../cli/export.js";
+import { currentName } from "../config/registry.js";
+import { exportModel } from "../engine/export-model.js";
+import { isEngine } from "../inference/engine.js";
 import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.js";
 import { openNetwork } from "../engine/open-network.js";
 import { refinementFromConfig } from "../engine/postprocess.js";
 import { predictionPipeline, predictLabelsWith } from "../engine/predict.js";
 import { blendOverlay, classPixelCounts } from "../engine/prediction-outputs.js";
 import { encodeLabelPng } from "../io/label-png-writer.js";
-import type { ModelSpec, SegmentJob, WorkerMessage } from "./worker-protocol.js";
+import type { ModelSpec, OnnxJob, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
 const spec = workerData as ModelSpec;
@@ -38,15 +45,34 @@ async function start(): Promise<void> {
       [labelPng.buffer as ArrayBuffer, ...(overlay ? [overlay.buffer as ArrayBuffer] : [])]);
   };
 
+  // The page runs the graph on the image as it is: only a pipeline that normalises and nothing else
+  // gives the server's labels that way; any size the model's divisor allows (a dynamic export).
+  const exportOnnx = async (job: OnnxJob): Promise<void> => {
+    if (isEngine(opened.network)) throw new Error(`in-browser mode exports the libtorch model; ${spec.name} is served with ${spec.engine}`);
+    const steps = run.data.val.pipeline.map((c) => currentName("transform", String(c.type))).filter((t) => t !== "normalize");
+    if (steps.length > 0) throw new Error(`in-browser mode runs the model on the image as it is, but ${spec.name}'s test pipeline also has ${steps.join(", ")}`);
+    const model = opened.network;
+    const side = model.divisor * Math.ceil(64 / model.divisor);
+    const dir = mkdtempSync(join(tmpdir(), "segkit-serve-onnx-"));
+    try {
+      const file = join(dir, "model.onnx");
+      exportModel(model, file, { format: "onnx", size: [side, side], modelType: String(run.model.type), argmax: true, dynamic: true, preprocess: pipelineNormalization(run.data.val.pipeline) });
+      const bytes = new Uint8Array(readFileSync(file));
+      post({ type: "onnx", id: job.id, bytes }, [bytes.buffer as ArrayBuffer]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
   // One job at a time: the pool sends the next only after this one's reply.
-  port.on("message", (message: SegmentJob | "close") => {
+  port.on("message", (message: WorkerJob | "close") => {
     if (message === "close") {
       void opened.close().then(() => port.close());
       return;
     }
-    segment(message).catch((e: unknown) => post({ type: "error", id: message.id, message: (e as Error).message }));
+    (message.kind === "onnx" ? exportOnnx(message) : segment(message)).catch((e: unknown) => post({ type: "error", id: message.id, message: (e as Error).message }));
   });
-  post({ type: "ready", classes, liveTensors: torch.liveTensors() });
+  post({ type: "ready", classes, divisor: opened.model.divisor, liveTensors: torch.liveTensors() });
 }
 
 start().catch((e: unknown) => post({ type: "failed", message: `model ${spec.name}: ${(e as Error).message}` }));

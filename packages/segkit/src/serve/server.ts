@@ -4,6 +4,7 @@
 // defaults: bodies and pixels bounded, no token unless given, CORS off, no rate limit.
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import cors from "@fastify/cors";
 import multipart from "@fastify/multipart";
 import rateLimit from "@fastify/rate-limit";
@@ -17,7 +18,10 @@ import { serverMetrics } from "./metrics.js";
 import type { ModelHost } from "./model-host.js";
 import { segmentRoute } from "./segment-route.js";
 
-const { version } = createRequire(import.meta.url)("../../../package.json") as { version: string };
+const require = createRequire(import.meta.url);
+const { version } = require("../../../package.json") as { version: string };
+/** onnxruntime-web's files, which the page's in-browser mode loads from /ort/. */
+const ORT_WEB = dirname(require.resolve("onnxruntime-web"));
 
 export interface ServerOptions {
   hosts: readonly ModelHost[];
@@ -106,12 +110,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   app.get("/v1/models", { schema: { summary: "the served models: names, engines, classes and their colours" } }, async () => ({
     models: options.hosts.map((h) => ({
-      name: h.name, config: h.spec.config, engine: h.spec.engine,
+      name: h.name, config: h.spec.config, engine: h.spec.engine, divisor: h.divisor,
       classes: h.classes.classes.map((name, index) => ({ index, name, colour: h.classes.palette[index] })),
       queue: { computing: h.inFlight, queued: h.queueDepth },
     })),
   }));
   segmentRoute(app, hosts, options.maxPixels);
+  app.get<{ Params: { name: string } }>("/v1/models/:name/model.onnx", {
+    schema: { summary: "the model as ONNX for in-browser inference: uint8 pixels (1×H×W×3) in, class ids out", params: { type: "object", properties: { name: { type: "string" } } } },
+  }, async (request, reply) => {
+    const host = hosts.get(request.params.name);
+    if (!host) throw new HttpError(404, `no model "${request.params.name}" is served`);
+    return reply.type("application/octet-stream").send(Buffer.from(await host.onnxModel()));
+  });
+  await app.register(fastifyStatic, { root: ORT_WEB, prefix: "/ort/", decorateReply: false, index: false });
 
   if (options.webDir !== undefined && existsSync(options.webDir)) {
     await app.register(fastifyStatic, { root: options.webDir, prefix: "/" });

@@ -13,6 +13,7 @@ export interface ModelSpec {
 }
 
 export interface SegmentJob {
+  kind: "segment";
   id: number;
   width: number;
   height: number;
@@ -22,8 +23,16 @@ export interface SegmentJob {
   overlayAlpha?: number;
 }
 
+/** The model as ONNX for the page's in-browser mode: uint8 pixels (1×H×W×3) in, class ids out, any size. */
+export interface OnnxJob {
+  kind: "onnx";
+  id: number;
+}
+
+export type WorkerJob = SegmentJob | OnnxJob;
+
 export type WorkerMessage =
-  | { type: "ready"; classes: ClassInfo; liveTensors: number }
+  | { type: "ready"; classes: ClassInfo; divisor: number; liveTensors: number }
   | { type: "failed"; message: string }
   | {
       type: "result"; id: number;
@@ -36,4 +45,5 @@ export type WorkerMessage =
       /** Native tensors alive in the worker after the job: a leak shows as growth. */
       liveTensors: number;
     }
+  | { type: "onnx"; id: number; bytes: Uint8Array }
   | { type: "error"; id: number; message: string };
