@@ -1,12 +1,16 @@
 // The web app's entry: page tabs, then each page sets itself up.
 import { initEvaluatePage } from "./evaluate-page.js";
 import { initSegmentPage } from "./segment-page.js";
+import { showTrainingPage } from "./training-page.js";
 
-for (const button of document.querySelectorAll<HTMLButtonElement>("nav button")) {
-  button.addEventListener("click", () => {
-    for (const other of document.querySelectorAll<HTMLButtonElement>("nav button")) other.classList.toggle("active", other === button);
-    for (const page of document.querySelectorAll<HTMLElement>(".page")) page.hidden = page.id !== `page-${button.dataset.page}`;
-  });
+function open(name: string): void {
+  for (const button of document.querySelectorAll<HTMLButtonElement>("nav button")) button.classList.toggle("active", button.dataset.page === name);
+  for (const page of document.querySelectorAll<HTMLElement>(".page")) page.hidden = page.id !== `page-${name}`;
+  if (name === "training") showTrainingPage();
 }
+
+for (const button of document.querySelectorAll<HTMLButtonElement>("nav button")) button.addEventListener("click", () => open(button.dataset.page!));
+// `segkit train --serve` links to #training
+if (location.hash === "#training") open("training");
 initEvaluatePage();
 void initSegmentPage();

@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINES, type EngineName } from "../inference/engine.js";
 import { ModelHost } from "../serve/model-host.js";
-import { buildServer } from "../serve/server.js";
+import { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS } from "../serve/server.js";
 import type { ModelSpec } from "../serve/worker-protocol.js";
 import { integer } from "./eval.js";
 
@@ -59,8 +59,8 @@ export function registerServe(program: Command): void {
     .option("--queue <n>", "requests waiting per model before 503", integer("--queue", 0), 8)
     .option("--timeout <ms>", "per-request deadline", integer("--timeout", 1), 30_000)
     .option("--threads <n>", "intra-op threads of each worker", integer("--threads", 1), 1)
-    .option("--body-limit <bytes>", "largest request body", integer("--body-limit", 1), 20 * 1024 * 1024)
-    .option("--max-pixels <n>", "largest image (width × height), checked before decoding", integer("--max-pixels", 1), 4096 * 4096)
+    .option("--body-limit <bytes>", "largest request body", integer("--body-limit", 1), DEFAULT_BODY_LIMIT)
+    .option("--max-pixels <n>", "largest image (width × height), checked before decoding", integer("--max-pixels", 1), DEFAULT_MAX_PIXELS)
     .option("--token-file <file>", "require Authorization: Bearer <the file's content> (or set SEGKIT_SERVE_TOKEN)")
     .option("--cors <origin>", "allow this origin to call the API from a browser (off by default)")
     .option("--rate-limit <n>", "requests per minute per client", integer("--rate-limit", 1))

@@ -18,6 +18,10 @@ import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
+import { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS } from "../serve/server.js";
+import { TrainingFeed } from "../serve/training-feed.js";
+import { WEB_DIR } from "./serve.js";
+import { integer } from "./eval.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
@@ -108,10 +112,18 @@ export function registerTrain(program: Command): void {
     .option("--work-dir <dir>", "where checkpoints, logs and plots go (default runs/<config name>)")
     .option("--resume", "continue from the newest checkpoint in the work dir")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
-    .action(async (config: string, o: { workDir?: string; resume?: boolean; set: string[] }) => {
+    .option("--serve [port]", "a live dashboard (the web app's Training page) on 127.0.0.1:port (default 8081)")
+    .action(async (config: string, o: { workDir?: string; resume?: boolean; set: string[]; serve?: true | string }) => {
       const run = await loadRunConfig(config, o.set);
       const workDir = resolve(o.workDir ?? join("runs", config.replace(/\.json$/, "").split("/").pop()!));
-      const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval) });
+      const feed = o.serve === undefined ? null : new TrainingFeed();
+      const dashboard = feed && await buildServer({ hosts: [], training: feed, bodyLimit: DEFAULT_BODY_LIMIT, maxPixels: DEFAULT_MAX_PIXELS, webDir: WEB_DIR });
+      if (dashboard) {
+        const port = o.serve === true ? 8081 : integer("--serve", 0)(String(o.serve));
+        console.log(`training dashboard: ${await dashboard.listen({ port, host: "127.0.0.1" })}/#training`);
+      }
+      const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval), hooks: feed ? [feed] : [] })
+        .finally(() => dashboard?.close());
       if (result.last) console.log(report(result.last, "text", { names: result.classes }));
       console.log(`trained ${result.iterations} iterations in ${result.seconds.toFixed(0)} s; best mIoU ${result.best ? (result.best.mIoU * 100).toFixed(2) : "n/a"}`);
       console.log(`checkpoints, scalars.jsonl and plots in ${workDir}`);

@@ -28,6 +28,8 @@ export interface TrainOptions {
   /** Continue from the newest checkpoint in workDir (a fresh start when there is none). */
   resume?: boolean;
   progress?: Progress;
+  /** Hooks of the caller's own (a live dashboard's feed), called after the configured ones. */
+  hooks?: Hook[];
 }
 
 export interface TrainResult {
@@ -74,7 +76,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   // a diverged loss): no native tensors or loader workers outlive train().
   const release: (() => unknown)[] = [];
   try {
-    const hooks = hookConfigs(t).map((c) => build<Hook>("hook", c, `hook ${c.type}`));
+    const hooks = [...hookConfigs(t).map((c) => build<Hook>("hook", c, `hook ${c.type}`)), ...(options.hooks ?? [])];
     release.push(() => Promise.all(hooks.map((h) => h.dispose?.())));
     const model = build<Segmentor>("model", config.model, "config.model");
     release.push(() => model.dispose());

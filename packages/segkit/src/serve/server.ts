@@ -17,11 +17,16 @@ import { IMAGE_TYPES, SNIFFED_TYPE } from "./image-body.js";
 import { serverMetrics } from "./metrics.js";
 import type { ModelHost } from "./model-host.js";
 import { segmentRoute } from "./segment-route.js";
+import type { TrainingFeed } from "./training-feed.js";
 
 const require = createRequire(import.meta.url);
 const { version } = require("../../../package.json") as { version: string };
 /** onnxruntime-web's files, which the page's in-browser mode loads from /ort/. */
 const ORT_WEB = dirname(require.resolve("onnxruntime-web"));
+
+/** The limits `segkit serve` and `segkit train --serve` start with. */
+export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
+export const DEFAULT_MAX_PIXELS = 4096 * 4096;
 
 export interface ServerOptions {
   hosts: readonly ModelHost[];
@@ -38,6 +43,8 @@ export interface ServerOptions {
   /** The built web app (packages/web/dist), served at /. */
   webDir?: string;
   logger?: boolean;
+  /** A training run's feed, streamed at /v1/train/events (Server-Sent Events) for the dashboard. */
+  training?: TrainingFeed;
 }
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
@@ -88,8 +95,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   // Draining: readiness fails, replies close their connections (a kept-alive one would hold the
   // close for the keep-alive timeout), running requests finish, then the models' workers stop.
+  const streams = new Set<() => void>();
   app.addHook("preClose", async () => {
     draining = true;
+    for (const end of streams) end(); // event streams never finish by themselves
   });
   app.addHook("onSend", async (_request, reply) => {
     if (draining) reply.header("connection", "close");
@@ -116,6 +125,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     })),
   }));
   segmentRoute(app, hosts, options.maxPixels);
+  const feed = options.training;
+  if (feed) {
+    app.get("/v1/train/events", { schema: { summary: "the training run's steps and validations as Server-Sent Events (history first, then live)" } }, (request, reply) => {
+      reply.hijack();
+      reply.raw.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+      const send = (event: object) => reply.raw.write(`data: ${JSON.stringify(event)}\n\n`);
+      for (const event of feed.history) send(event);
+      const unsubscribe = feed.subscribe(send);
+      const end = () => {
+        unsubscribe();
+        streams.delete(end);
+        reply.raw.end();
+      };
+      streams.add(end);
+      request.raw.on("close", end);
+    });
+  }
   app.get<{ Params: { name: string } }>("/v1/models/:name/model.onnx", {
     schema: { summary: "the model as ONNX for in-browser inference: uint8 pixels (1×H×W×3) in, class ids out", params: { type: "object", properties: { name: { type: "string" } } } },
   }, async (request, reply) => {
