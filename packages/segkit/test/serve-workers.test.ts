@@ -75,6 +75,7 @@ test("a full queue answers 503 with Retry-After at once; a deadline answers 503;
     const refused = responses.find((r) => r.statusCode === 503)!;
     assert.match(String(refused.headers["retry-after"]), /^\d+$/);
     assert.match(refused.json().error, /busy: 1 computing, 1 queued/);
+    assert.equal((await post(app, slow)).statusCode, 200, "with the queue empty again, a request is served");
   });
   const hurried = await startHost("hurried", files, { workers: 1, queued: 4, timeoutMs: 20 });
   await serving([hurried], async (app) => {
