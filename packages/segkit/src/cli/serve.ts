@@ -5,10 +5,21 @@ import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINES, type EngineName } from "../inference/engine.js";
-import { ModelHost } from "../serve/model-host.js";
-import { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS } from "../serve/server.js";
+import type { ModelHost } from "../serve/model-host.js";
 import type { ModelSpec } from "../serve/worker-protocol.js";
 import { integer } from "./eval.js";
+
+/** The limits `segkit serve` and `segkit train --serve` start with. */
+export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
+export const DEFAULT_MAX_PIXELS = 4096 * 4096;
+
+/** The service's modules (Fastify and its plugins), loaded by the commands that serve only: other commands start faster. */
+export async function serveModules() {
+  const [{ ModelHost }, { buildServer }, { TrainingFeed }] = await Promise.all([
+    import("../serve/model-host.js"), import("../serve/server.js"), import("../serve/training-feed.js"),
+  ]);
+  return { ModelHost, buildServer, TrainingFeed };
+}
 
 /** The web app's build (packages/web/dist) beside this package in the workspace. */
 export const WEB_DIR = fileURLToPath(new URL("../../../../web/dist", import.meta.url));
@@ -67,6 +78,7 @@ export function registerServe(program: Command): void {
     .option("--web <dir>", "the built web app to serve at /", WEB_DIR)
     .action(async (config: string, checkpoint: string | undefined, o: ServeOptions) => {
       const token = tokenOf(o.tokenFile);
+      const { ModelHost, buildServer } = await serveModules();
       const specs: ModelSpec[] = [{ name: nameOf(config), config, checkpoint }, ...o.model.map(modelArg)]
         .map((m) => ({ ...m, engine: o.engine, threads: o.threads }));
       const names = specs.map((s) => s.name);

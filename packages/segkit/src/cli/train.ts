@@ -18,9 +18,7 @@ import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import type { TestConfig } from "../engine/run-config.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
-import { buildServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS } from "../serve/server.js";
-import { TrainingFeed } from "../serve/training-feed.js";
-import { WEB_DIR } from "./serve.js";
+import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS, serveModules, WEB_DIR } from "./serve.js";
 import { integer } from "./eval.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -116,8 +114,9 @@ export function registerTrain(program: Command): void {
     .action(async (config: string, o: { workDir?: string; resume?: boolean; set: string[]; serve?: true | string }) => {
       const run = await loadRunConfig(config, o.set);
       const workDir = resolve(o.workDir ?? join("runs", config.replace(/\.json$/, "").split("/").pop()!));
-      const feed = o.serve === undefined ? null : new TrainingFeed();
-      const dashboard = feed && await buildServer({ hosts: [], training: feed, bodyLimit: DEFAULT_BODY_LIMIT, maxPixels: DEFAULT_MAX_PIXELS, webDir: WEB_DIR });
+      const serving = o.serve === undefined ? null : await serveModules();
+      const feed = serving && new serving.TrainingFeed();
+      const dashboard = serving && feed && await serving.buildServer({ hosts: [], training: feed, bodyLimit: DEFAULT_BODY_LIMIT, maxPixels: DEFAULT_MAX_PIXELS, webDir: WEB_DIR });
       if (dashboard) {
         const port = o.serve === true ? 8081 : integer("--serve", 0)(String(o.serve));
         console.log(`training dashboard: ${await dashboard.listen({ port, host: "127.0.0.1" })}/#training`);

@@ -24,10 +24,6 @@ const { version } = require("../../../package.json") as { version: string };
 /** onnxruntime-web's files, which the page's in-browser mode loads from /ort/. */
 const ORT_WEB = dirname(require.resolve("onnxruntime-web"));
 
-/** The limits `segkit serve` and `segkit train --serve` start with. */
-export const DEFAULT_BODY_LIMIT = 20 * 1024 * 1024;
-export const DEFAULT_MAX_PIXELS = 4096 * 4096;
-
 export interface ServerOptions {
   hosts: readonly ModelHost[];
   /** Largest request body in bytes. */
