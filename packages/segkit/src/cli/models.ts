@@ -38,9 +38,15 @@ function gmacsOf(name: string, size: [number, number], classes: number): number 
   }
 }
 
-/** Parameters (and, with `cost`, GMACs at `size`) of every registered model except the generic encoder_decoder. */
-export function listModels(size: [number, number], classes: number, { cost = false } = {}): ModelRow[] {
-  return registered("model").filter((name) => name !== "encoder_decoder").map((name) => {
+/**
+ * Parameters (and, with `cost`, GMACs at `size`) of the models `only` names, or of every registered
+ * model except the generic encoder_decoder.
+ */
+export function listModels(size: [number, number], classes: number, { cost = false, only = [] as string[] } = {}): ModelRow[] {
+  const all = registered("model").filter((name) => name !== "encoder_decoder");
+  const unknown = only.find((name) => !all.includes(name));
+  if (unknown !== undefined) throw new Error(`unknown model "${unknown}" (segkit models lists them)`);
+  return (only.length ? only : all).map((name) => {
     const row: ModelRow = { name, summary: builderOf("model", name).summary ?? "", parameters: countParameters({ type: name, numClasses: classes }, name) };
     if (!cost) return row;
     const gmacs = gmacsOf(name, size, classes);
@@ -65,13 +71,14 @@ function classesArg(value: string): number {
 export function registerModels(program: Command): void {
   program
     .command("models")
+    .argument("[names...]", "only these models (default: all)")
     .description("list the models with their parameters (and, with --cost, FLOPs), and the backbones and heads")
     .option("--cost", "also measure FLOPs of one inference pass (builds each model: slower, uses memory)")
     .option("--size <HxW>", "image size for the cost (rounded up to each model's divisor)", sizeArg, [256, 256] as [number, number])
     .option("--classes <K>", "number of classes", classesArg, 21)
     .option("--json", "one JSON object")
-    .action((opts: ModelsOptions) => {
-      const rows = listModels(opts.size, opts.classes, { cost: opts.cost });
+    .action((names: string[], opts: ModelsOptions) => {
+      const rows = listModels(opts.size, opts.classes, { cost: opts.cost, only: names });
       const backbones = registered("backbone");
       const heads = registered("head");
       if (opts.json) {
