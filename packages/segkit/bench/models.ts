@@ -11,7 +11,8 @@
 //   lacks: stdc1_seg and ddrnet_23_slim inference at 360×480, from checkouts named by STDC_SEG_DIR
 //   and DDRNET_DIR, and mmsegmentation's OCRNet on HRNetV2-W18 training (512×512, batch 2, both
 //   cascade stages' losses), from a checkout named by MMSEG_DIR; SegFormer-B0 training (512×512,
-//   batch 2; drop path 0 on both sides) and SETR-PUP on ViT-B/16 inference (512×512), composed as
+//   batch 2; drop path 0 on both sides), SETR-PUP on ViT-B/16 and UPerNet on Swin-T (timm's Swin
+//   under mmsegmentation's UPerHead) inference (512×512), composed as
 //   the parity fixture scripts compose them, from the git directories SEGFORMER_GIT, MMSEG_GIT and
 //   TIMM_GIT (each checked before any case runs).
 // Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
@@ -30,7 +31,7 @@ import { parseArgs } from "node:util";
 import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { segformerKeysFromOfficial, type Segmentor } from "../src/models/index.js";
+import { keyMapNamed, segformerKeysFromOfficial, type Segmentor } from "../src/models/index.js";
 import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
 import { loadExport } from "../test/fixtures/peer-export.js";
 
@@ -89,7 +90,21 @@ const CASES: Case[] = [
     model: "setr_pup_vit_l16", name: "setr_pup_vit_b16", mode: "infer", size: [512, 512], batch: 1, config: { backbone: { type: "vit_b16", outIndices: [2, 5, 8, 11] } },
     reference: [{ env: "MMSEG_GIT", repo: "github:open-mmlab/mmsegmentation" }, { env: "TIMM_GIT", repo: "github:huggingface/pytorch-image-models" }],
   },
+  // timm's Swin-T shifts before padding the 128/64/32/16 grids to the window 7, so ours does too here.
+  {
+    model: "upernet_swin_t", mode: "infer", size: [512, 512], batch: 1, config: { windowPadding: "shift_then_pad" }, keyMap: renamedBy("mmseg_upernet"),
+    reference: [{ env: "MMSEG_GIT", repo: "github:open-mmlab/mmsegmentation" }, { env: "TIMM_GIT", repo: "github:huggingface/pytorch-image-models" }],
+  },
 ];
+
+/** A state-dict renaming by the registered key map `name`. */
+function renamedBy(name: string): (state: Map<string, torch.Tensor>) => Map<string, torch.Tensor> {
+  const keyMap = keyMapNamed(name, "bench models");
+  return (state) => {
+    const keys = new Set(state.keys());
+    return new Map([...state].map(([key, tensor]) => [keyMap(key, keys), tensor]));
+  };
+}
 
 /** The real-time models of the latency table. */
 const REALTIME = ["enet", "bisenetv1", "bisenetv2", "fast_scnn", "stdc1_seg", "stdc2_seg", "ddrnet_23_slim", "ddrnet_23", "pidnet_s", "pidnet_m", "pidnet_l"];

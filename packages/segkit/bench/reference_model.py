@@ -20,7 +20,9 @@ segformer_b0 (github:NVlabs/SegFormer's mit_b0 and SegFormerHead as segformer_ma
 composes them, SEGFORMER_GIT; its DropPath stand-in is the identity, so segkit's side runs with drop
 path 0) and setr_pup_vit_b16 (mmsegmentation's SETRUPHead on timm's ViT-B/16, blocks 2, 5, 8, 11,
 512² grid, as setr_make_golden.py composes setr_pup; MMSEG_GIT and TIMM_GIT), whose train step is
-the same SGD on the cross-entropy of the main output.
+the same SGD on the cross-entropy of the main output; and upernet_swin_t (timm's Swin-T, window 7, drop
+path 0, built for the input size, under mmsegmentation's UPerHead of 512 channels and FCN auxiliary
+head of 256, as swin_make_golden.py composes them; MMSEG_GIT and TIMM_GIT), inference only.
 --export writes the seeded state dict (the authors' key names), __input__ and __output__ as
 safetensors; otherwise one JSON line with the median milliseconds of --iters timed iterations.
 """
@@ -52,7 +54,7 @@ class PlainABN(nn.BatchNorm2d):
         super().__init__(n)
 
 
-def stdc1_seg(checkout, classes):
+def stdc1_seg(checkout, classes, _size):
     bn = types.ModuleType("modules.bn")
     bn.InPlaceABNSync = PlainABN
     sys.modules["modules"], sys.modules["modules.bn"] = types.ModuleType("modules"), bn
@@ -66,7 +68,7 @@ def stdc1_seg(checkout, classes):
     return net, main_output
 
 
-def ddrnet_23_slim(checkout, classes):
+def ddrnet_23_slim(checkout, classes, _size):
     torch.nn.SyncBatchNorm = torch.nn.BatchNorm2d  # SyncBatchNorm is BatchNorm in one process
     sys.path.insert(0, os.path.join(checkout, "segmentation"))
     import DDRNet_23_slim as ddrnet
@@ -77,7 +79,7 @@ def ddrnet_23_slim(checkout, classes):
     return net, main_output
 
 
-def ocrnet_hr18(checkout, classes):
+def ocrnet_hr18(checkout, classes, _size):
     sys.path.insert(0, FIXTURES)
     from mmseg_hrnet_ocr import OCRNET_HR, Models
     models = Models(checkout)
@@ -93,7 +95,7 @@ def ocrnet_hr18(checkout, classes):
     return net, main_output
 
 
-def segformer_b0(_checkout, classes):
+def segformer_b0(_checkout, classes, _size):
     sys.path.insert(0, FIXTURES)
     import segformer_make_golden as fixture
     net = fixture.EncoderDecoder(fixture.mit.mit_b0(), [32, 64, 160, 256], 256, classes)
@@ -101,13 +103,27 @@ def segformer_b0(_checkout, classes):
     return net, lambda x: net(x)[0]
 
 
-def setr_pup_vit_b16(_checkout, classes):
+def setr_pup_vit_b16(_checkout, classes, _size):
     sys.path.insert(0, FIXTURES)
     import setr_make_golden as fixture
     vit = fixture.vision_transformer.VisionTransformer(img_size=512, patch_size=16, embed_dim=768, depth=12, num_heads=12, num_classes=0,
                                                        dynamic_img_size=True, dynamic_img_pad=True)
     net = fixture.SETR("pup", classes, vit, [2, 5, 8, 11])
     net.loss = lambda x, y: F.cross_entropy(net(x), y)
+    return net, net
+
+
+def upernet_swin_t(_checkout, classes, size):
+    sys.path.insert(0, FIXTURES)
+    from mmseg_upernet import FILES, REPO, SwinFeatures, upernet_class
+    from reference_tools import checkout
+    from vit_make_golden import timm_module
+    root, _ = checkout("MMSEG_GIT", REPO, FILES)
+    timm, _ = timm_module()
+    dims = [96, 192, 384, 768]
+    swin = timm.models.swin_transformer.SwinTransformer(img_size=tuple(size), embed_dim=96, depths=(2, 2, 6, 2), num_heads=(3, 6, 12, 24),
+                                                        window_size=7, drop_path_rate=0.0, num_classes=0)
+    net = upernet_class(root)(SwinFeatures(swin, dims), dims, classes, channels=512, aux_channels=256)
     return net, net
 
 
@@ -127,7 +143,7 @@ def save_safetensors(path, tensors):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=sorted([*CHECKOUTS, "segformer_b0", "setr_pup_vit_b16"]))
+    p.add_argument("model", choices=sorted([*CHECKOUTS, "segformer_b0", "setr_pup_vit_b16", "upernet_swin_t"]))
     p.add_argument("--checkout")
     p.add_argument("--size", type=int, nargs=2, required=True)
     p.add_argument("--classes", type=int, required=True)
@@ -143,7 +159,7 @@ def main():
         sys.exit(f"reference_model.py: {a.checkout!r} has no {source}; fetch {repo} with the search tool and unpack it there")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    net, main_output = globals()[a.model](a.checkout, a.classes)
+    net, main_output = globals()[a.model](a.checkout, a.classes, a.size)
     net.eval()
     for m in net.modules():  # non-trivial statistics, so that eval-mode agreement is a real check
         if isinstance(m, nn.BatchNorm2d):
