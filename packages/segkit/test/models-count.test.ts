@@ -9,7 +9,7 @@ import { countParameters } from "../src/models/complexity.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 
-// The FCN-VGG variants spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
+// The FCN-VGG variants and DeconvNet spend 18 s initialising fc6 (4096 × 512 × 7 × 7) on this machine: narrower here.
 // SegFormer-B2…B5, SegNeXt-S…L and Semantic FPN on PVT v1-Small…Large, PVT v2-B2…B5 and PoolFormer-S24…M48 spend
 // seconds each initialising 22–85 M parameters, the ViT-based models 22–330 M: their depths at narrow
 // widths here (TransUNet's R50 too).
@@ -23,7 +23,7 @@ const NARROW_HR = { stages: [[1, [4], [64]], [1, [4, 4], [8, 16]], [4, [4, 4, 4]
 const NARROW_MSCAN = { embedDims: [16, 32, 48, 64], decoderChannels: 32 };
 const NARROWER: Record<string, Record<string, unknown>> = {
   fcn_hr32: NARROW_HR, fcn_hr48: NARROW_HR, ocrnet_hr32: NARROW_HR, ocrnet_hr48: NARROW_HR,
-  fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 },
+  fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 }, deconvnet_vgg16: { fcChannels: 256 },
   segformer_b2: NARROW_MIT, segformer_b3: NARROW_MIT, segformer_b4: NARROW_MIT, segformer_b5: NARROW_MIT,
   fpn_pvt_v2_b2: NARROW_PVT, fpn_pvt_v2_b2_li: NARROW_PVT, fpn_pvt_v2_b3: NARROW_PVT, fpn_pvt_v2_b4: NARROW_PVT, fpn_pvt_v2_b5: NARROW_PVT,
   fpn_pvt_small: NARROW_PVT, fpn_pvt_medium: NARROW_PVT, fpn_pvt_large: NARROW_PVT,

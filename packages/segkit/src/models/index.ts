@@ -17,6 +17,7 @@ import "./segmentors/transunet/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
 import "./segmentors/segnet/variants.js";
+import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";
 import "./segmentors/bisenet-v1/variants.js";
 import "./segmentors/bisenet-v2/variants.js";

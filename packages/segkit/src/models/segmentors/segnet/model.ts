@@ -7,19 +7,24 @@ import type { Tensor } from "@segkit/torch";
 import { ConvNormAct } from "../../blocks/conv-norm-act.js";
 import { Segmentor, type SegmentorOptions } from "../segmentor.js";
 
-const STAGE_CONVS = [2, 2, 3, 3, 3];
+/** Convs per VGG-16 stage. */
+export const STAGE_CONVS = [2, 2, 3, 3, 3];
 
 export interface SegNetOptions extends Omit<SegmentorOptions, "divisor"> {
   widths?: number[];
   inChannels?: number;
 }
 
-/** `count` 3×3 conv-BN-ReLU layers from `cin` to `cout` (the channel change happens at `changeAt`). */
-function stage(cin: number, cout: number, count: number, changeAt: "first" | "last"): nn.Sequential {
+/**
+ * `count` layers from `cin` to `cout` (the channel change happens at `changeAt`), 3×3 conv-BN-ReLU
+ * unless `layer` makes another kind (DeconvNet's decoder: 3×3 deconvolution-BN-ReLU).
+ */
+export function stage(cin: number, cout: number, count: number, changeAt: "first" | "last",
+  layer: (cin: number, cout: number) => nn.Module = (a, b) => new ConvNormAct(a, b, 3)): nn.Sequential {
   const layers = Array.from({ length: count }, (_, i) => {
     const changes = changeAt === "first" ? i === 0 : i === count - 1;
     const from = changeAt === "first" ? (i === 0 ? cin : cout) : cin;
-    return new ConvNormAct(from, changes ? cout : from, 3);
+    return layer(from, changes ? cout : from);
   });
   return new nn.Sequential(...layers);
 }
