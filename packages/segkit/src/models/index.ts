@@ -16,6 +16,7 @@ import "./segmentors/segmenter/variants.js";
 import "./segmentors/transunet/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
+import "./segmentors/y-net/variants.js";
 import "./segmentors/segnet/variants.js";
 import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";

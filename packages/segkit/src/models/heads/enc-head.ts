@@ -12,6 +12,7 @@ import { ConvBnAct } from "../blocks/conv-bn-act.js";
 import { Encoding } from "../blocks/encoding.js";
 import { DecodeHead, type HeadOptions, HEAD_CONFIG_OPTIONS } from "./decode-head.js";
 import { register } from "../../config/registry.js";
+import { classesPresent } from "../../losses/classes-present.js";
 
 class EncModule extends nn.Module {
   readonly encoding_project: ConvBnAct;
@@ -85,13 +86,6 @@ export class EncHead extends DecodeHead {
     const seLoss = torch.binaryCrossEntropyWithLogits(seLogits, present, null, null, 1).mul(this.#seLossWeight);
     return { [`${this.name}.loss`]: this.weightedLoss(logits, target), [`${this.name}.se.loss`]: seLoss };
   }
-}
-
-/** (N, numClasses): 1 where the image's labels hold the class (labels outside 0..numClasses−1, such as ignore_index, count for none). */
-function classesPresent(target: Tensor, numClasses: number): Tensor {
-  const valid = target.ge(0).logicalAnd(target.lt(numClasses));
-  const labels = target.maskedFill(valid.logicalNot(), numClasses).flatten(1);
-  return nn.functional.oneHot(labels, numClasses + 1).amax(1).narrow(1, 0, numClasses).to("float32");
 }
 
 register<DecodeHead>("head", "enc", {

@@ -22,9 +22,12 @@ export class UNet extends Segmentor {
   readonly ups: nn.ModuleList<DoubleConv>;
   readonly head: nn.Conv2d;
   readonly gates: nn.ModuleList<AttentionGate> | null;
+  /** Channels of the bottleneck, the encoder's last map. */
+  readonly bottleneckChannels: number;
 
   constructor({ widths = [64, 128, 256, 512, 1024], inChannels = 3, attention = false, ...common }: UNetOptions) {
     super({ ...common, divisor: 2 ** (widths.length - 1) });
+    this.bottleneckChannels = widths[widths.length - 1];
     this.downs = this.registerModule("downs", new nn.ModuleList());
     let cin = inChannels;
     for (const w of widths) {
@@ -44,22 +47,32 @@ export class UNet extends Segmentor {
       : null;
   }
 
-  forward(x: Tensor): Tensor {
+  /** The encoder's maps from full resolution to the bottleneck (the last). */
+  encode(x: Tensor): Tensor[] {
     this.checkImage(x);
-    const skips: Tensor[] = [];
+    const maps: Tensor[] = [];
     let h = x;
     for (const [i, down] of [...this.downs].entries()) {
       h = down.call(h);
-      if (i < this.downs.length - 1) {
-        skips.push(h);
-        h = torch.maxPool2d(h, [2, 2]);
-      }
+      maps.push(h);
+      if (i < this.downs.length - 1) h = torch.maxPool2d(h, [2, 2]);
     }
+    return maps;
+  }
+
+  /** The decoder's full-resolution features (before the head) from the encoder's maps. */
+  decode(maps: Tensor[]): Tensor {
+    const skips = maps.slice(0, -1);
+    let h = maps.at(-1)!;
     for (const [i, up] of [...this.ups].entries()) {
       const g = this.upconvs.at(i).call(h);
       const skip = skips[skips.length - 1 - i];
       h = up.call(torch.cat([this.gates ? this.gates.at(i).call(g, skip) : skip, g], 1));
     }
-    return this.head.call(h);
+    return h;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.head.call(this.decode(this.encode(x)));
   }
 }
