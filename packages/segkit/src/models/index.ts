@@ -14,6 +14,7 @@ import "./segmentors/parsenet/variants.js";
 import "./segmentors/setr/variants.js";
 import "./segmentors/segmenter/variants.js";
 import "./segmentors/transunet/variants.js";
+import "./segmentors/u2net/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
 import "./segmentors/y-net/variants.js";
@@ -77,6 +78,7 @@ export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder/model.js
 export { Segmenter, type SegmenterOptions } from "./segmentors/segmenter/model.js";
 export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.js";
 export { transunetKeysFromTimm } from "./segmentors/transunet/key-map.js";
+export { U2Net, type U2NetOptions } from "./segmentors/u2net/model.js";
 export { ResNetV2, type ResNetV2Options } from "./backbones/resnetv2/resnetv2.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";
 export { ResNetUNet, type ResNetUNetOptions } from "./segmentors/unet/resnet-unet.js";

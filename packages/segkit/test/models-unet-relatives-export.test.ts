@@ -1,0 +1,31 @@
+// U-Net relatives of issue 22 export: reduced models recorded at an odd size, translated to ONNX, and
+// onnxruntime reproduces their eval output within 1e-4 relative (U²-Net's ceil-mode pools and
+// resizes to each skip's size).
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import * as torch from "@segkit/torch";
+import { build } from "../src/config/registry.js";
+import type { Segmentor } from "../src/models/index.js";
+import "../src/models/index.js";
+import { onnxRelativeDifference } from "./fixtures/onnx-parity.js";
+
+torch.setNumThreads(1);
+const tmp = mkdtempSync(join(tmpdir(), "segkit-unet-relatives-export-"));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const NARROW = [4, 8];
+const MODELS: [string, Record<string, unknown>, [number, number]][] = [
+  ["u2net", { encoderChannels: Array(6).fill(NARROW), decoderChannels: Array(5).fill(NARROW) }, [36, 44]],
+];
+
+for (const [name, options, size] of MODELS) {
+  test(`${name} (reduced) exports to ONNX and onnxruntime reproduces the eval output on a ${size.join("×")} input`, async () => {
+    const model = build<Segmentor>("model", { type: name, numClasses: 3, ...options });
+    const difference = await onnxRelativeDifference(model, name, size, tmp);
+    assert.ok(difference <= 1e-4, `onnxruntime differs by ${difference} relative`);
+    model.dispose();
+  });
+}
