@@ -18,6 +18,7 @@ import "./segmentors/u2net/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
 import "./segmentors/y-net/variants.js";
+import "./segmentors/w-net/variants.js";
 import "./segmentors/segnet/variants.js";
 import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";
