@@ -8,7 +8,10 @@ import { after, before, test } from "node:test";
 import type { FastifyInstance } from "fastify";
 import sharp from "sharp";
 import { loadModel, loadRunConfig } from "../src/engine/load.js";
+import * as torch from "@segkit/torch";
+import { predictProbabilities } from "../src/engine/evaluate.js";
 import { predictionPipeline, predictLabelsWith } from "../src/engine/predict.js";
+import { Rng } from "../src/data/rng.js";
 import { decodeRgbImage } from "../src/data/image-file.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import type { ModelHost } from "../src/serve/model-host.js";
@@ -53,6 +56,37 @@ test("POST /v1/segment gives the classes, per-class areas and the label PNG that
   model.dispose();
   assert.deepEqual(Array.from(served.data), Array.from(expected));
   for (const c of body.classes) assert.equal(c.pixels, expected.filter((k) => k === c.index).length);
+});
+
+test("confidence=true adds each pixel's probability of its class (the softmax maximum) as an 8-bit PNG; off by default; JSON only", async () => {
+  const image = await randomPng(40, 30, 4);
+  const plain = await app.inject({ method: "POST", url: "/v1/segment", headers: png(), payload: image });
+  assert.equal(plain.json().confidencePng, undefined, "not sent unless asked");
+  const response = await app.inject({ method: "POST", url: "/v1/segment?confidence=true", headers: png(), payload: image });
+  assert.equal(response.statusCode, 200, response.body);
+  const confidenceFile = join(files.dir, "confidence.png");
+  writeFileSync(confidenceFile, Buffer.from(response.json().confidencePng, "base64"));
+  const served = await readLabelPng(confidenceFile);
+  assert.deepEqual([served.width, served.height], [40, 30]);
+
+  // The reference: the model's class probabilities in-process, their maximum over classes.
+  const run = await loadRunConfig(files.config);
+  const { model } = loadModel(run, files.checkpoint);
+  const rgb = await decodeRgbImage(image, "image");
+  const prepared = predictionPipeline(run.data.val.pipeline)({ ...rgb, label: new Uint8Array(40 * 30), meta: { file: "image", size: [30, 40] } }, new Rng(0));
+  const expected = torch.tidy(() => {
+    const batch = torch.tensor(prepared.pixels, { shape: [30, 40, 3] }).permute([2, 0, 1]).unsqueeze(0).to("float32").contiguous();
+    return predictProbabilities(model.eval(), batch, run.test).amax(1).mul(255).round().to("uint8").toTypedArray() as Uint8Array;
+  });
+  model.dispose();
+  assert.deepEqual(Array.from(served.data), Array.from(expected));
+  assert.ok(Math.min(...expected) >= Math.floor(255 / 3) && new Set(expected).size > 10, "probabilities of 3 classes, varied over the image");
+  const refused = await app.inject({ method: "POST", url: "/v1/segment?confidence=true&format=label", headers: png(), payload: image });
+  assert.equal(refused.statusCode, 400);
+  assert.match(refused.json().error, /^confidence: /);
+  const malformed = await app.inject({ method: "POST", url: "/v1/segment?confidence=maybe", headers: png(), payload: image });
+  assert.equal(malformed.statusCode, 400);
+  assert.match(malformed.json().error, /confidence/);
 });
 
 test("format=label and format=overlay return PNGs of the image's size; a multipart upload works as the raw body", async () => {
@@ -140,7 +174,7 @@ test("GET /v1/models/NAME/model.onnx: the model as ONNX for the page; 404 for an
   const onnx = await app.inject("/v1/models/tiny/model.onnx");
   assert.equal(onnx.statusCode, 200, onnx.body);
   assert.equal(onnx.headers["content-type"], "application/octet-stream");
-  assert.ok(onnx.rawPayload.includes(Buffer.from("labels")) && onnx.rawPayload.includes(Buffer.from("pixels")), "a graph from pixels to labels");
+  assert.ok(onnx.rawPayload.includes(Buffer.from("logits")) && onnx.rawPayload.includes(Buffer.from("pixels")), "a graph from pixels to logits (the page takes argmax and softmax)");
   assert.equal((await app.inject("/v1/models/nope/model.onnx")).statusCode, 404);
   const resizing = tinyModel({}, [{ type: "resize", scale: [32, 32], keepRatio: false }, { type: "normalize" }]);
   const host = await startHost("resizing", resizing);

@@ -13,7 +13,7 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { WEB_DIR } from "../src/cli/serve.js";
 import { evaluateFolders } from "../src/cli/eval.js";
 import { Rng } from "../src/data/rng.js";
-import { encodeLabelPng } from "../src/io/label-png-writer.js";
+import { encodeLabelPng, GREY_PALETTE } from "../src/io/label-png-writer.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import { buildServer } from "../src/serve/server.js";
 import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
@@ -56,6 +56,16 @@ interface CanvasLike {
   getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
 }
 
+/** The tooltip's text with the mouse over pixel (x, y) of the first result card's `view` canvas. */
+async function hoverText(page: Page, view: string, x: number, y: number, width: number, height: number): Promise<string> {
+  const box = (await page.locator(`.result >> nth=0 >> canvas[data-view=${view}]`).boundingBox())!;
+  await page.mouse.move(box.x + ((x + 0.5) / width) * box.width, box.y + ((y + 0.5) / height) * box.height);
+  return (await page.locator("#tooltip").textContent()) ?? "";
+}
+
+/** What hover must say at pixel p: the class and its confidence in percent. */
+const hoverExpected = (labels: ArrayLike<number>, confidence: ArrayLike<number>, p: number) => `${CLASSES.classes[labels[p]]} · ${((100 * confidence[p]) / 255).toFixed(0)}%`;
+
 /** RGBA bytes of the canvas showing `view` in the first result card. */
 function pixelsOf(page: Page, view: string): Promise<number[]> {
   return page.locator(`.result >> nth=0 >> canvas[data-view=${view}]`).evaluate((canvas: CanvasLike) =>
@@ -77,13 +87,20 @@ test("segment: two images uploaded → overlay, label and legend; unticking a cl
   await page.screenshot({ path: join(artifacts, "segment.png"), fullPage: true });
 
   // The server's labels for the same image say which pixels each class covers.
-  const served = await app.inject({ method: "POST", url: "/v1/segment", headers: { "content-type": "image/png" }, payload: image });
+  const served = await app.inject({ method: "POST", url: "/v1/segment?confidence=true", headers: { "content-type": "image/png" }, payload: image });
   writeFileSync(join(artifacts, "label.png"), Buffer.from(served.json().labelPng, "base64"));
+  writeFileSync(join(artifacts, "confidence.png"), Buffer.from(served.json().confidencePng, "base64"));
   const labels = (await readLabelPng(join(artifacts, "label.png"))).data;
+  const confidence = (await readLabelPng(join(artifacts, "confidence.png"))).data;
   const counts = CLASSES.classes.map((_, k) => labels.filter((v) => v === k).length);
   const hidden = counts.indexOf(Math.max(...counts));
   const card = page.locator(".result", { hasText: "first.png" });
   await card.evaluate((element: { parentElement: { prepend(e: unknown): void } | null }) => element.parentElement!.prepend(element));
+  // Hover names the class and the server's confidence at the pixel under the mouse.
+  for (const [x, y] of [[3, 4], [40, 27], [17, 9]]) {
+    assert.equal(await hoverText(page, "overlay", x, y, width, height), hoverExpected(labels, confidence, y * width + x), `hover at (${x}, ${y})`);
+  }
+  assert.ok(new Set([3 + 4 * width, 40 + 27 * width, 17 + 9 * width].map((p) => confidence[p])).size > 1, "the hovered pixels differ in confidence");
   const original = await pixelsOf(page, "original");
   const before = await pixelsOf(page, "overlay");
   const covered = (pixels: number[], k: number) => [...labels.keys()].filter((p) => labels[p] === k).map((p) => pixels.slice(4 * p, 4 * p + 3).join(","));
@@ -105,9 +122,11 @@ test("segment: two images uploaded → overlay, label and legend; unticking a cl
 test("in-browser mode: the server's model as ONNX on onnxruntime-web in the page agrees with the server's labels", async () => {
   const [width, height] = [64, 48];
   const image = await randomPng(width, height, 11);
-  const served = await app.inject({ method: "POST", url: "/v1/segment?format=label", headers: { "content-type": "image/png" }, payload: image });
-  writeFileSync(join(artifacts, "served-label.png"), served.rawPayload);
+  const served = (await app.inject({ method: "POST", url: "/v1/segment?confidence=true", headers: { "content-type": "image/png" }, payload: image })).json();
+  writeFileSync(join(artifacts, "served-label.png"), Buffer.from(served.labelPng, "base64"));
+  writeFileSync(join(artifacts, "served-confidence.png"), Buffer.from(served.confidencePng, "base64"));
   const expected = (await readLabelPng(join(artifacts, "served-label.png"))).data;
+  const confidence = (await readLabelPng(join(artifacts, "served-confidence.png"))).data;
 
   const { page, errors } = await openApp();
   await page.check("#in-browser");
@@ -122,6 +141,15 @@ test("in-browser mode: the server's model as ONNX on onnxruntime-web in the page
   const agreeing = got.filter((k, p) => k === expected[p]).length;
   assert.ok(new Set(expected).size >= 2, "the model predicts several classes here");
   assert.ok(agreeing / expected.length >= 0.999, `labels agree on ${agreeing} of ${expected.length} pixels`);
+  // The page's own softmax gives the server's confidence where the labels agree (within a percent:
+  // float32 on the server, float64 here, each rounded to 1/255).
+  for (const [x, y] of [[5, 5], [60, 40], [31, 17]]) {
+    const p = y * width + x;
+    if (got[p] !== expected[p]) continue;
+    const [name, percent] = (await hoverText(page, "label", x, y, width, height)).split(" · ");
+    assert.equal(name, CLASSES.classes[expected[p]]);
+    assert.ok(Math.abs(parseFloat(percent) - (100 * confidence[p]) / 255) <= 1, `hover at (${x}, ${y}): ${percent} vs ${confidence[p]}/255`);
+  }
   await page.screenshot({ path: join(artifacts, "in-browser.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
@@ -140,7 +168,7 @@ test("evaluate: the page's metrics over two folders equal segkit eval's", async 
     writeFileSync(join(pred, name), encodeLabelPng(guess, w, h, palette));
     // 255 marks ignored ground truth, written as 8-bit grey as datasets ship it
     const withIgnore = truth.map((v, p) => (p % 17 === 0 ? 255 : v));
-    writeFileSync(join(gt, name), encodeLabelPng(withIgnore, w, h, Array.from({ length: 256 }, (_, i) => [i, i, i] as [number, number, number])));
+    writeFileSync(join(gt, name), encodeLabelPng(withIgnore, w, h, GREY_PALETTE));
   }
   const { matrix, images } = await evaluateFolders({ pred, gt, classes: 3, ignoreIndex: 255 });
   const expected = { images, pixels: matrix.counts.reduce((a, b) => a + b, 0), ...summaryJSON(summarize(matrix, "mmseg")) };

@@ -23,6 +23,8 @@ export interface Segmentation {
   classes: (ServedClass & { pixels: number; fraction: number })[];
   /** The indexed label PNG, base64. */
   labelPng: string;
+  /** Each pixel's probability of its class, round(255 × p), as an 8-bit PNG, base64 (asked with confidence=true). */
+  confidencePng?: string;
 }
 
 function headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -47,11 +49,11 @@ export async function listModels(): Promise<ServedModel[]> {
 
 export async function segment(file: Blob, model: string): Promise<Segmentation> {
   const type = file.type || "application/octet-stream";
-  const response = await fetch(`v1/segment?model=${encodeURIComponent(model)}`, { method: "POST", headers: headers({ "content-type": type }), body: file });
+  const response = await fetch(`v1/segment?model=${encodeURIComponent(model)}&confidence=true`, { method: "POST", headers: headers({ "content-type": type }), body: file });
   return (await (await checked(response)).json()) as Segmentation;
 }
 
-/** The model as ONNX (uint8 pixels in, class ids out), for the in-browser mode. */
+/** The model as ONNX (uint8 pixels in, logits out), for the in-browser mode. */
 export async function fetchOnnx(model: string): Promise<Uint8Array> {
   return new Uint8Array(await (await checked(await fetch(`v1/models/${encodeURIComponent(model)}/model.onnx`, { headers: headers() }))).arrayBuffer());
 }

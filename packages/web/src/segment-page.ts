@@ -1,7 +1,8 @@
 // The Segment page: images picked, dropped or pasted (several at once) go to POST /v1/segment; each
 // shows original / overlay / label side by side, redrawn here when the opacity or the legend's class
-// toggles change; hover names the class; a per-class area table with bars; downloads of the label
-// PNG (as the server made it) and of the overlay.
+// toggles change; hover names the class and its confidence (the probability the model gives it: the
+// server's confidence map, or the softmax in the in-browser mode); a per-class area table with bars;
+// downloads of the label PNG (as the server made it) and of the overlay.
 import { listModels, segment, type Segmentation, type ServedModel } from "./api.js";
 import { segmentInBrowser } from "./browser-model.js";
 import { decodeIndexPng, type IndexMap } from "./png-indices.js";
@@ -9,6 +10,8 @@ import { decodeIndexPng, type IndexMap } from "./png-indices.js";
 interface Shown {
   result: Segmentation;
   labels: IndexMap;
+  /** Per pixel, round(255 × the probability of its class). */
+  confidence: Uint8Array;
   original: ImageData;
   overlay: HTMLCanvasElement;
   label: HTMLCanvasElement;
@@ -84,7 +87,7 @@ function hover(canvas: HTMLCanvasElement, item: Shown): void {
     const y = Math.floor(((e.clientY - box.top) / box.height) * item.labels.height);
     const k = item.labels.data[y * item.labels.width + x];
     if (k === undefined) return;
-    tooltip.textContent = item.result.classes[k].name;
+    tooltip.textContent = `${item.result.classes[k].name} · ${((100 * item.confidence[y * item.labels.width + x]) / 255).toFixed(0)}%`;
     tooltip.style.left = `${e.clientX + 12}px`;
     tooltip.style.top = `${e.clientY + 12}px`;
     tooltip.hidden = false;
@@ -117,7 +120,7 @@ function download(text: string, href: string, file: string): HTMLAnchorElement {
 }
 
 /** The server's segmentation of the file, or with the in-browser box ticked, this page's (onnxruntime-web). */
-async function segmentation(file: File, model: string, original: ImageData): Promise<{ result: Segmentation; labels: IndexMap; labelBytes: Uint8Array | null }> {
+async function segmentation(file: File, model: string, original: ImageData): Promise<{ result: Segmentation; labels: IndexMap; confidence: Uint8Array; labelBytes: Uint8Array | null }> {
   if ($<HTMLInputElement>("in-browser").checked) {
     const served = models.find((m) => m.name === model);
     if (!served) throw new Error(`no model ${model}`);
@@ -125,7 +128,8 @@ async function segmentation(file: File, model: string, original: ImageData): Pro
   }
   const result = await segment(file, model);
   const labelBytes = base64Bytes(result.labelPng);
-  return { result, labels: await decodeIndexPng(labelBytes, `${file.name} (labels)`), labelBytes };
+  const confidence = await decodeIndexPng(base64Bytes(result.confidencePng ?? ""), `${file.name} (confidence)`);
+  return { result, labels: await decodeIndexPng(labelBytes, `${file.name} (labels)`), confidence: confidence.data as Uint8Array, labelBytes };
 }
 
 async function show(file: File, model: string): Promise<void> {
@@ -140,8 +144,8 @@ async function show(file: File, model: string): Promise<void> {
     const context = originalCanvas.getContext("2d")!;
     context.drawImage(bitmap, 0, 0);
     const original = context.getImageData(0, 0, bitmap.width, bitmap.height);
-    const { result, labels, labelBytes } = await segmentation(file, model, original);
-    const item: Shown = { result, labels, original, overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
+    const { result, labels, confidence, labelBytes } = await segmentation(file, model, original);
+    const item: Shown = { result, labels, confidence, original, overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
     draw(item);
     shown.push(item);
     const views = document.createElement("div");

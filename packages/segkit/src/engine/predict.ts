@@ -74,7 +74,6 @@ function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch:
   return { batch, window };
 }
 
-/** Class ids at the image's size from probabilities over the pipeline's output. */
 /** What prediction may apply at the image's size instead of a plain argmax (CRF first, then superpixels). */
 export interface Refinement {
   /** The fully connected CRF (@segkit/classic) on the probabilities and the image's colours. */
@@ -92,11 +91,16 @@ function refineBySuperpixels(labels: Uint8Array | Uint16Array, image: Omit<RawSa
   return labels instanceof Uint8Array ? Uint8Array.from(majority) : Uint16Array.from(majority);
 }
 
-function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, "label">, numClasses: number, refinement: Refinement): Uint8Array | Uint16Array {
+/** Probabilities (1, K, H, W) at the image's size: the image's window of the pipeline's output, resized back. */
+function atImageSize(probabilities: Tensor, window: Window, image: Omit<RawSample, "label">): Tensor {
+  const { width, height } = image;
+  const probs = probabilities.slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
+  return window.height !== height || window.width !== width ? torch.upsampleBilinear2d(probs, [height, width], false) : probs;
+}
+
+function labelsOf(probs: Tensor, image: Omit<RawSample, "label">, numClasses: number, refinement: Refinement): Uint8Array | Uint16Array {
   const { width, height } = image;
   return torch.tidy(() => {
-    let probs = probabilities.slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
-    if (window.height !== height || window.width !== width) probs = torch.upsampleBilinear2d(probs, [height, width], false);
     if (refinement.crf) {
       const values = probs.to("float32").contiguous().toTypedArray() as Float32Array;
       const { labels } = denseCrf(values, numClasses, { width, height, channels: 3, data: image.pixels }, refinement.crf);
@@ -107,6 +111,15 @@ function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, 
   });
 }
 
+/** The network's probability of each pixel's shown class (after any refinement), in 1/255 steps: 0–255. */
+function confidenceOf(probs: Tensor, labels: Uint8Array | Uint16Array): Uint8Array {
+  const [, , height, width] = probs.shape;
+  return torch.tidy(() => {
+    const index = torch.tensor(Int32Array.from(labels), { shape: [1, 1, height, width] }).to("int64");
+    return probs.to("float32").gather(1, index).mul(255).round().to("uint8").toTypedArray() as Uint8Array;
+  });
+}
+
 /**
  * Class index per pixel (H×W) for one decoded RGB image, at the image's own size: uint8 for up to
  * 256 classes, uint16 beyond. `pipeline` comes from predictionPipeline.
@@ -114,23 +127,39 @@ function labelsOf(probabilities: Tensor, window: Window, image: Omit<RawSample, 
 export function predictLabels(model: Segmentor, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Uint8Array | Uint16Array {
   return torch.tidy(() => {
     const { batch, window } = prepare(image, pipeline);
-    return refineBySuperpixels(labelsOf(predictProbabilities(model, batch, test), window, image, model.numClasses, refinement), image, refinement);
+    return refineBySuperpixels(labelsOf(atImageSize(predictProbabilities(model, batch, test), window, image), image, model.numClasses, refinement), image, refinement);
   });
 }
 
-/** predictLabels for any network (a libtorch model or an engine such as onnxruntime). */
-export async function predictLabelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Promise<Uint8Array | Uint16Array> {
+/** Labels and, when asked, each pixel's confidence (confidenceOf), for one image. */
+export interface PixelPrediction {
+  labels: Uint8Array | Uint16Array;
+  confidence?: Uint8Array;
+}
+
+/** predictLabels for any network (a libtorch model or an engine such as onnxruntime), with the confidence map on request. */
+export async function predictPixelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig,
+  refinement: Refinement = {}, { confidence = false } = {}): Promise<PixelPrediction> {
   const { batch, window } = prepare(image, pipeline);
   try {
     const probabilities = await networkProbabilities(network, batch, test);
     try {
-      return refineBySuperpixels(labelsOf(probabilities, window, image, network.numClasses, refinement), image, refinement);
+      return torch.tidy(() => {
+        const probs = atImageSize(probabilities, window, image);
+        const labels = refineBySuperpixels(labelsOf(probs, image, network.numClasses, refinement), image, refinement);
+        return confidence ? { labels, confidence: confidenceOf(probs, labels) } : { labels };
+      });
     } finally {
       probabilities.dispose();
     }
   } finally {
     batch.dispose();
   }
+}
+
+/** predictLabels for any network. */
+export async function predictLabelsWith(network: Network, image: Omit<RawSample, "label">, pipeline: Transform, test: TestConfig, refinement: Refinement = {}): Promise<Uint8Array | Uint16Array> {
+  return (await predictPixelsWith(network, image, pipeline, test, refinement)).labels;
 }
 
 /**

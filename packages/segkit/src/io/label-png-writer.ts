@@ -39,6 +39,9 @@ function scanlines(width: number, height: number, bytesPerPixel: number, put: (r
   return raw;
 }
 
+/** 256 greys: with it, an 8-bit map of values (not classes) is stored as is and viewed as a grey image. */
+export const GREY_PALETTE: readonly Rgb[] = Array.from({ length: 256 }, (_, i) => [i, i, i]);
+
 /**
  * The PNG bytes of a width×height map of class ids with one palette colour per class: palette
  * (8-bit indices) for up to 256 classes, 16-bit grayscale beyond (which has no colours).

@@ -14,9 +14,9 @@ import { isEngine } from "../inference/engine.js";
 import { checkpointFor, loadRunConfig, predictionClasses } from "../engine/load.js";
 import { openNetwork } from "../engine/open-network.js";
 import { refinementFromConfig } from "../engine/postprocess.js";
-import { predictionPipeline, predictLabelsWith } from "../engine/predict.js";
+import { predictionPipeline, predictPixelsWith } from "../engine/predict.js";
 import { blendOverlay, classPixelCounts } from "../engine/prediction-outputs.js";
-import { encodeLabelPng } from "../io/label-png-writer.js";
+import { encodeLabelPng, GREY_PALETTE } from "../io/label-png-writer.js";
 import type { ModelSpec, OnnxJob, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -36,15 +36,17 @@ async function start(): Promise<void> {
     const started = performance.now();
     const { width, height, pixels } = job;
     const image = { width, height, pixels, meta: { file: `request ${job.id}`, size: [height, width] as [number, number] } };
-    const labels = await predictLabelsWith(opened.network, image, pipeline, run.test, refinement);
+    const { labels, confidence } = await predictPixelsWith(opened.network, image, pipeline, run.test, refinement, { confidence: job.confidence });
     const labelPng = new Uint8Array(encodeLabelPng(labels, width, height, classes.palette));
+    const confidencePng = confidence && new Uint8Array(encodeLabelPng(confidence, width, height, GREY_PALETTE));
     const overlay = job.overlayAlpha === undefined ? undefined : blendOverlay(pixels, labels, classes.palette, job.overlayAlpha);
     const counts = classPixelCounts(labels, classes.classes.length);
     const milliseconds = performance.now() - started;
-    post({ type: "result", id: job.id, labelPng, counts, overlay, milliseconds, liveTensors: torch.liveTensors() },
-      [labelPng.buffer as ArrayBuffer, ...(overlay ? [overlay.buffer as ArrayBuffer] : [])]);
+    post({ type: "result", id: job.id, labelPng, counts, overlay, confidencePng, milliseconds, liveTensors: torch.liveTensors() },
+      [labelPng, overlay, confidencePng].filter((b) => b !== undefined).map((b) => b.buffer as ArrayBuffer));
   };
 
+  // Logits out (not class ids): the page takes the argmax and the confidence (softmax) itself.
   // The page runs the graph on the image as it is: only a pipeline that normalises and nothing else
   // gives the server's labels that way; any size the model's divisor allows (a dynamic export).
   const exportOnnx = async (job: OnnxJob): Promise<void> => {
@@ -56,7 +58,7 @@ async function start(): Promise<void> {
     const dir = mkdtempSync(join(tmpdir(), "segkit-serve-onnx-"));
     try {
       const file = join(dir, "model.onnx");
-      exportModel(model, file, { format: "onnx", size: [side, side], modelType: String(run.model.type), argmax: true, dynamic: true, preprocess: pipelineNormalization(run.data.val.pipeline) });
+      exportModel(model, file, { format: "onnx", size: [side, side], modelType: String(run.model.type), dynamic: true, preprocess: pipelineNormalization(run.data.val.pipeline) });
       const bytes = new Uint8Array(readFileSync(file));
       post({ type: "onnx", id: job.id, bytes }, [bytes.buffer as ArrayBuffer]);
     } finally {

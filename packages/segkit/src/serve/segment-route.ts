@@ -12,6 +12,7 @@ interface SegmentQuery {
   model?: string;
   format?: (typeof FORMATS)[number];
   alpha?: number;
+  confidence?: boolean;
 }
 
 const classEntry = {
@@ -32,6 +33,7 @@ const segmentSchema = {
       model: { type: "string", description: "a served model's name (default: the first)" },
       format: { type: "string", enum: FORMATS, default: "json", description: "json, or the label PNG or the overlay PNG itself" },
       alpha: { type: "number", minimum: 0, maximum: 1, default: 0.5, description: "overlay opacity" },
+      confidence: { type: "boolean", default: false, description: "format=json: add confidencePng, each pixel's probability of its class (off by default: it doubles the reply)" },
     },
   },
   response: {
@@ -42,6 +44,7 @@ const segmentSchema = {
         model: { type: "string" }, width: { type: "integer" }, height: { type: "integer" }, milliseconds: { type: "number" },
         classes: { type: "array", items: classEntry },
         labelPng: { type: "string", description: "the label map: an indexed PNG (16-bit grey beyond 256 classes), base64" },
+        confidencePng: { type: "string", description: "with confidence=true: an 8-bit PNG (256-grey palette) of round(255 × the probability of each pixel's class), base64" },
       },
     },
   },
@@ -59,13 +62,14 @@ async function uploadOf(request: FastifyRequest): Promise<{ bytes: Buffer; type:
 
 export function segmentRoute(app: FastifyInstance, hosts: ReadonlyMap<string, ModelHost>, maxPixels: number): void {
   app.post<{ Querystring: SegmentQuery }>("/v1/segment", { schema: segmentSchema }, async (request, reply) => {
-    const { model = [...hosts.keys()][0], format = "json", alpha = 0.5 } = request.query;
+    const { model = [...hosts.keys()][0], format = "json", alpha = 0.5, confidence = false } = request.query;
+    if (confidence && format !== "json") throw new HttpError(400, `confidence: the confidence map comes with format=json only, not format=${format}`);
     const host = hosts.get(model);
     if (!host) throw new HttpError(404, `no model "${model}" is served; models: ${[...hosts.keys()].join(", ")}`);
     const { bytes, type } = await uploadOf(request);
     const image = await decodeUpload(bytes, type, maxPixels);
     const { width, height } = image;
-    const result = await host.segment({ width, height, pixels: image.pixels, ...(format === "overlay" ? { overlayAlpha: alpha } : {}) });
+    const result = await host.segment({ width, height, pixels: image.pixels, confidence, ...(format === "overlay" ? { overlayAlpha: alpha } : {}) });
     if (format === "label") return reply.type("image/png").send(Buffer.from(result.labelPng));
     if (format === "overlay") {
       return reply.type("image/png").send(await sharp(result.overlay!, { raw: { width, height, channels: 3 } }).png().toBuffer());
@@ -76,6 +80,7 @@ export function segmentRoute(app: FastifyInstance, hosts: ReadonlyMap<string, Mo
       model, width, height, milliseconds: result.milliseconds,
       classes: classes.map((name, index) => ({ index, name, colour: palette[index], pixels: result.counts[index], fraction: result.counts[index] / total })),
       labelPng: Buffer.from(result.labelPng).toString("base64"),
+      ...(result.confidencePng ? { confidencePng: Buffer.from(result.confidencePng).toString("base64") } : {}),
     };
   });
 }

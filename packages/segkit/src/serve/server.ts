@@ -139,7 +139,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     });
   }
   app.get<{ Params: { name: string } }>("/v1/models/:name/model.onnx", {
-    schema: { summary: "the model as ONNX for in-browser inference: uint8 pixels (1×H×W×3) in, class ids out", params: { type: "object", properties: { name: { type: "string" } } } },
+    schema: { summary: "the model as ONNX for in-browser inference: uint8 pixels (1×H×W×3) in, logits (1×K×H×W) out", params: { type: "object", properties: { name: { type: "string" } } } },
   }, async (request, reply) => {
     const host = hosts.get(request.params.name);
     if (!host) throw new HttpError(404, `no model "${request.params.name}" is served`);

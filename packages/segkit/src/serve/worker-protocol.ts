@@ -21,9 +21,11 @@ export interface SegmentJob {
   pixels: Uint8Array;
   /** Blend an overlay with this opacity (none when absent). */
   overlayAlpha?: number;
+  /** Also encode each pixel's confidence (the probability of its class, 0–255) as a grey PNG. */
+  confidence?: boolean;
 }
 
-/** The model as ONNX for the page's in-browser mode: uint8 pixels (1×H×W×3) in, class ids out, any size. */
+/** The model as ONNX for the page's in-browser mode: uint8 pixels (1×H×W×3) in, logits (1×K×H×W) out, any size. */
 export interface OnnxJob {
   kind: "onnx";
   id: number;
@@ -39,6 +41,8 @@ export type WorkerMessage =
       /** The label map as an indexed PNG (16-bit grey beyond 256 classes). */
       labelPng: Uint8Array;
       counts: number[];
+      /** The confidence map as an 8-bit PNG (palette of greys: value = round(255 × probability)) when asked. */
+      confidencePng?: Uint8Array;
       /** H×W×3 RGB when the job asked for an overlay. */
       overlay?: Uint8Array;
       milliseconds: number;
