@@ -40,6 +40,7 @@ export function boundaryIoU(
   grid: Grid,
   { dilationRatio = 0.02, absent = "mmseg" }: BoundaryIoUOptions = {},
 ): number {
+  if ((grid.depth ?? 1) !== 1 || grid.spacing?.length === 3) throw new RangeError("boundaryIoU is defined for 2D masks, not volumes");
   const [sy, sx] = grid.spacing ?? [1, 1];
   const diagonal = Math.hypot(grid.height * sy, grid.width * sx);
   const d = Math.max(Math.round(dilationRatio * diagonal), Math.min(sy, sx));

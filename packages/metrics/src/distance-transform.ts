@@ -1,15 +1,36 @@
 /**
  * Exact Euclidean distance transform in linear time (Felzenszwalb & Huttenlocher, "Distance
  * Transforms of Sampled Functions", 2012): a 1-D lower envelope of parabolas along columns, then
- * along rows. Pixel spacing makes distances physical (e.g. millimetres for anisotropic scans).
+ * along rows (and, for volumes, along slices first). Pixel or voxel spacing makes distances physical
+ * (e.g. millimetres for anisotropic scans).
  * Exported for the boundary losses as well as the distance metrics.
  */
 
 export interface Grid {
   width: number;
   height: number;
-  /** Size of a pixel as [row step, column step]; [1, 1] by default. */
-  spacing?: readonly [number, number];
+  /** Slices of a volume (index = (slice × height + row) × width + column); 1 (an image) by default. */
+  depth?: number;
+  /**
+   * Size of a pixel as [row step, column step], or of a voxel as [slice step, row step, column
+   * step]; 1 along each axis by default.
+   */
+  spacing?: readonly [number, number] | readonly [number, number, number];
+}
+
+/** The grid's size and steps as [depth, height, width] and [slice, row, column] steps, checked. */
+export function gridSteps(grid: Grid, length: number): { depth: number; steps: [number, number, number] } {
+  const { width: w, height: h } = grid;
+  const depth = grid.depth ?? 1;
+  const spacing = grid.spacing ?? (depth === 1 ? [1, 1] : [1, 1, 1]);
+  if (length !== w * h * depth) {
+    const size = depth === 1 ? `${w}×${h}` : `${w}×${h}×${depth}`;
+    throw new RangeError(`mask has ${length} ${depth === 1 ? "pixels" : "voxels"}, expected ${size} = ${w * h * depth}`);
+  }
+  const steps: [number, number, number] = spacing.length === 3 ? [spacing[0], spacing[1], spacing[2]] : [1, spacing[0], spacing[1]];
+  if (spacing.length === 2 && depth !== 1) throw new RangeError(`a volume of depth ${depth} needs 3 spacings, got [${spacing.join(", ")}]`);
+  if (!steps.every((s) => s > 0)) throw new RangeError(`spacing must be positive, got [${spacing.join(", ")}]`);
+  return { depth, steps };
 }
 
 /**
@@ -18,17 +39,17 @@ export interface Grid {
  */
 export function squaredDistanceTransform(features: ArrayLike<number | boolean>, grid: Grid): Float64Array {
   const { width: w, height: h } = grid;
-  const [sy, sx] = grid.spacing ?? [1, 1];
-  if (features.length !== w * h) {
-    throw new RangeError(`mask has ${features.length} pixels, expected ${w}×${h} = ${w * h}`);
-  }
-  if (!(sy > 0 && sx > 0)) throw new RangeError(`spacing must be positive, got [${sy}, ${sx}]`);
-  const d = new Float64Array(w * h);
+  const { depth, steps: [sz, sy, sx] } = gridSteps(grid, features.length);
+  const plane = w * h;
+  const d = new Float64Array(plane * depth);
   for (let i = 0; i < d.length; i++) d[i] = features[i] ? 0 : Infinity;
-  const n = Math.max(w, h);
+  const n = Math.max(w, h, depth);
   const scratch = { f: new Float64Array(n), out: new Float64Array(n), v: new Int32Array(n), z: new Float64Array(n + 1) };
-  for (let x = 0; x < w; x++) envelope(d, x, w, h, sy, scratch);
-  for (let y = 0; y < h; y++) envelope(d, y * w, 1, w, sx, scratch);
+  if (depth > 1) for (let i = 0; i < plane; i++) envelope(d, i, plane, depth, sz, scratch);
+  for (let z = 0; z < depth; z++) {
+    for (let x = 0; x < w; x++) envelope(d, z * plane + x, w, h, sy, scratch);
+    for (let y = 0; y < h; y++) envelope(d, z * plane + y * w, 1, w, sx, scratch);
+  }
   return d;
 }
 

@@ -2,22 +2,27 @@
  * Surfaces (contours) of binary masks and the distances between them, the basis of Hausdorff
  * distance, HD95 and ASSD.
  */
-import { distanceTransform, type Grid } from "./distance-transform.js";
+import { distanceTransform, gridSteps, type Grid } from "./distance-transform.js";
 
 /**
- * Foreground pixels with a 4-neighbour that is background or outside the image, so an object
- * touching the border has a surface along it (as with scipy's binary_erosion used by medpy).
+ * Foreground pixels (voxels) with a 4-neighbour (6-neighbour in a volume) that is background or
+ * outside the grid, so an object touching the border has a surface along it: scipy's
+ * binary_erosion with its default cross, as medpy and MONAI use it.
  */
 export function surface(mask: ArrayLike<number | boolean>, grid: Grid): Uint8Array {
   const { width: w, height: h } = grid;
-  if (mask.length !== w * h) throw new RangeError(`mask has ${mask.length} pixels, expected ${w}×${h} = ${w * h}`);
-  const out = new Uint8Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = y * w + x;
-      if (!mask[i]) continue;
-      const interior = x > 0 && x < w - 1 && y > 0 && y < h - 1 && mask[i - 1] && mask[i + 1] && mask[i - w] && mask[i + w];
-      if (!interior) out[i] = 1;
+  const { depth } = gridSteps(grid, mask.length);
+  const plane = w * h;
+  const out = new Uint8Array(plane * depth);
+  for (let z = 0; z < depth; z++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const i = z * plane + y * w + x;
+        if (!mask[i]) continue;
+        const inPlane = x > 0 && x < w - 1 && y > 0 && y < h - 1 && mask[i - 1] && mask[i + 1] && mask[i - w] && mask[i + w];
+        const acrossSlices = depth === 1 || (z > 0 && z < depth - 1 && mask[i - plane] && mask[i + plane]);
+        if (!(inPlane && acrossSlices)) out[i] = 1;
+      }
     }
   }
   return out;

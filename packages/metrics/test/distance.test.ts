@@ -126,7 +126,7 @@ test("identical masks: distances 0, Boundary IoU 1; wrong mask size is an error"
   const m = randomMask(16, 12, rng(5));
   m[0] = 1;
   const r = surfaceDistances(m, m, { width: 16, height: 12 });
-  assert.deepEqual(r, { hausdorff: 0, hd95: 0, assd: 0 });
+  assert.deepEqual(r, { hausdorff: 0, hd95: 0, hd95MaxDirected: 0, assd: 0 });
   assert.equal(boundaryIoU(m, m, { width: 16, height: 12 }), 1);
   assert.throws(() => surfaceDistances(m, m, { width: 10, height: 10 }), /mask has 192 pixels, expected 10×10 = 100/);
 });
