@@ -10,3 +10,4 @@ import "./elastic.js";
 import "./mirror-pad.js";
 import "./gaussian-blur.js";
 import "./gaussian-noise.js";
+import "./polar.js";
