@@ -13,8 +13,11 @@ import { ModelHost, type QueueLimits } from "../src/serve/model-host.js";
 
 export const CLASSES = { classes: ["sky", "road", "car"], palette: [[0, 0, 255], [128, 128, 128], [255, 0, 0]] as [number, number, number][] };
 
-/** Writes config.json and model.safetensors under a new temporary folder (`test` overrides the config's test section, `pipeline` its test pipeline). */
-export function tinyModel(test: Record<string, unknown> = {}, pipeline: Record<string, unknown>[] = [{ type: "normalize" }]): { dir: string; config: string; checkpoint: string } {
+/**
+ * Writes config.json and model.safetensors under a new temporary folder (`test` overrides the
+ * config's test section, `pipeline` its test pipeline; another `seed` gives other weights).
+ */
+export function tinyModel(test: Record<string, unknown> = {}, pipeline: Record<string, unknown>[] = [{ type: "normalize" }], seed = 0): { dir: string; config: string; checkpoint: string } {
   const dir = mkdtempSync(join(tmpdir(), "segkit-serve-"));
   const dataset = { type: "synthetic", length: 2, size: [32, 32], seed: 1 };
   const modelConfig = { type: "unet", numClasses: 3, widths: [4, 8] };
@@ -26,7 +29,7 @@ export function tinyModel(test: Record<string, unknown> = {}, pipeline: Record<s
     train: { iters: 1, threads: 1 },
     test,
   }));
-  torch.manualSeed(0);
+  torch.manualSeed(seed);
   const model = build<Segmentor>("model", modelConfig);
   const checkpoint = join(dir, "model.safetensors");
   // Random weights predict one class almost everywhere (the classifier's bias wins): without the bias

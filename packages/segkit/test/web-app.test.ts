@@ -21,6 +21,7 @@ import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 const files = tinyModel();
+const otherFiles = tinyModel({}, [{ type: "normalize" }], 1);
 const artifacts = mkdtempSync(join(tmpdir(), "segkit-web-app-"));
 let app: FastifyInstance;
 let address: string;
@@ -29,7 +30,7 @@ let browser: Browser;
 before(async () => {
   assert.ok(existsSync(join(WEB_DIR, "index.html")), `${WEB_DIR} is not built: scripts/setup runs npm run build -w @segkit/web`);
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
-  app = await buildServer({ hosts: [await startHost("tiny", files)], bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
+  app = await buildServer({ hosts: await Promise.all([startHost("tiny", files), startHost("tiny-b", otherFiles)]), bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
   address = await app.listen({ port: 0, host: "127.0.0.1" });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   console.log(`web app screenshots: ${artifacts}`);
@@ -38,6 +39,7 @@ after(async () => {
   await browser?.close();
   await app?.close();
   rmSync(files.dir, { recursive: true, force: true });
+  rmSync(otherFiles.dir, { recursive: true, force: true });
 });
 
 async function openApp(): Promise<{ page: Page; errors: string[] }> {
@@ -115,6 +117,41 @@ test("segment: two images uploaded → overlay, label and legend; unticking a cl
   }
   assert.equal(await page.locator(".result >> nth=0 >> table.areas tr").count(), CLASSES.classes.length + 1);
   await page.screenshot({ path: join(artifacts, "segment-class-hidden.png"), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** The server's class ids for the image from `model`. */
+async function servedLabels(image: Buffer, model: string, name: string): Promise<ArrayLike<number>> {
+  const served = await app.inject({ method: "POST", url: `/v1/segment?model=${model}&format=label`, headers: { "content-type": "image/png" }, payload: image });
+  writeFileSync(join(artifacts, name), served.rawPayload);
+  return (await readLabelPng(join(artifacts, name))).data;
+}
+
+test("compare: two served models side by side, their disagreeing pixels marked in red with their share", async () => {
+  const [width, height] = [40, 30];
+  const image = await randomPng(width, height, 21);
+  const [a, b] = [await servedLabels(image, "tiny", "compare-a.png"), await servedLabels(image, "tiny-b", "compare-b.png")];
+  const differing = Array.from({ length: width * height }, (_, p) => a[p] !== b[p]);
+  const count = differing.filter(Boolean).length;
+  assert.ok(count > 0 && count < width * height, `the two models disagree on some pixels but not all (${count})`);
+
+  const { page, errors } = await openApp();
+  await page.selectOption("#compare", "tiny-b");
+  await page.setInputFiles("#files", [{ name: "compare.png", mimeType: "image/png", buffer: image }]);
+  await page.waitForSelector(".result[data-state=done], .result[data-state=failed]", { timeout: 20_000 });
+  assert.equal(await page.locator(".result[data-state=failed]").count(), 0, await page.locator(".result .error").allTextContents().then((t) => t.join("; ")));
+  assert.equal(await page.locator(".result").getAttribute("data-disagreeing"), String(count));
+  assert.match(await page.locator(".result .note").textContent() ?? "", new RegExp(`tiny-b disagrees on ${((100 * count) / (width * height)).toFixed(2)}% of pixels \\(${count} of ${width * height}\\)`));
+  const marked = await pixelsOf(page, "disagreement");
+  const red = Array.from({ length: width * height }, (_, p) => marked.slice(4 * p, 4 * p + 3).join(",") === "255,0,64");
+  assert.deepEqual(red, differing, "exactly the disagreeing pixels are red");
+  // The second model's overlay is its own: hover over it names its class.
+  const p = differing.indexOf(true);
+  const [x, y] = [p % width, Math.floor(p / width)];
+  assert.match(await hoverText(page, "overlay-b", x, y, width, height), new RegExp(`^${CLASSES.classes[b[p]]} · `));
+  assert.match(await hoverText(page, "overlay", x, y, width, height), new RegExp(`^${CLASSES.classes[a[p]]} · `));
+  await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

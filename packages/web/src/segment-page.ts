@@ -2,9 +2,11 @@
 // shows original / overlay / label side by side, redrawn here when the opacity or the legend's class
 // toggles change; hover names the class and its confidence (the probability the model gives it: the
 // server's confidence map, or the softmax in the in-browser mode); a per-class area table with bars;
-// downloads of the label PNG (as the server made it) and of the overlay.
+// downloads of the label PNG (as the server made it) and of the overlay. With a second model chosen
+// to compare with, its views follow and a third view marks the pixels where the two disagree.
 import { listModels, segment, type Segmentation, type ServedModel } from "./api.js";
 import { segmentInBrowser } from "./browser-model.js";
+import { disagreement, drawDisagreement } from "./disagreement.js";
 import { decodeIndexPng, type IndexMap } from "./png-indices.js";
 
 interface Shown {
@@ -132,7 +134,8 @@ async function segmentation(file: File, model: string, original: ImageData): Pro
   return { result, labels: await decodeIndexPng(labelBytes, `${file.name} (labels)`), confidence: confidence.data as Uint8Array, labelBytes };
 }
 
-async function show(file: File, model: string): Promise<void> {
+/** Segments the file with `model` and, when `other` names a second model, with that one too, compared. */
+async function show(file: File, model: string, other: string): Promise<void> {
   const card = document.createElement("div");
   card.className = "result";
   card.innerHTML = `<h3></h3><p class="note">segmenting…</p>`;
@@ -146,18 +149,37 @@ async function show(file: File, model: string): Promise<void> {
     const original = context.getImageData(0, 0, bitmap.width, bitmap.height);
     const { result, labels, confidence, labelBytes } = await segmentation(file, model, original);
     const item: Shown = { result, labels, confidence, original, overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
-    draw(item);
-    shown.push(item);
     const views = document.createElement("div");
     views.className = "views";
-    for (const [caption, canvas] of [["original", originalCanvas], ["overlay", item.overlay], ["label", item.label]] as const) {
+    const addView = (caption: string, view: string, canvas: HTMLCanvasElement, hovered: Shown | null) => {
       const figure = document.createElement("figure");
-      canvas.dataset.view = caption;
+      canvas.dataset.view = view;
       const text = document.createElement("figcaption");
       text.textContent = caption;
       figure.append(canvas, text);
-      hover(canvas, item);
+      if (hovered) hover(canvas, hovered);
       views.append(figure);
+    };
+    addView("original", "original", originalCanvas, item);
+    addView("overlay", "overlay", item.overlay, item);
+    addView("label", "label", item.label, item);
+    const items = [item];
+    let compared = "";
+    if (other) {
+      const second = await segmentation(file, other, original);
+      const itemB: Shown = { ...second, original, overlay: canvasOf(result.width, result.height), label: canvasOf(result.width, result.height) };
+      items.push(itemB);
+      addView(`overlay: ${second.result.model}`, "overlay-b", itemB.overlay, itemB);
+      const differ = disagreement(labels, second.labels);
+      const map = canvasOf(result.width, result.height);
+      drawDisagreement(map, original, differ);
+      addView("where they disagree", "disagreement", map, null);
+      card.dataset.disagreeing = String(differ.pixels);
+      compared = `; ${second.result.model} disagrees on ${(100 * differ.fraction).toFixed(2)}% of pixels (${differ.pixels} of ${labels.data.length})`;
+    }
+    for (const shownItem of items) {
+      draw(shownItem);
+      shown.push(shownItem);
     }
     const stem = file.name.replace(/\.[^.]+$/, "");
     const links = document.createElement("p");
@@ -167,7 +189,7 @@ async function show(file: File, model: string): Promise<void> {
     links.lastElementChild!.addEventListener("click", (e) => {
       (e.currentTarget as HTMLAnchorElement).href = item.overlay.toDataURL("image/png");
     });
-    card.querySelector(".note")!.textContent = `${result.model}: ${result.width}×${result.height} in ${result.milliseconds.toFixed(0)} ms`;
+    card.querySelector(".note")!.textContent = `${result.model}: ${result.width}×${result.height} in ${result.milliseconds.toFixed(0)} ms${compared}`;
     card.append(views, areaTable(result), links);
     card.dataset.state = "done";
   } catch (e) {
@@ -179,7 +201,8 @@ async function show(file: File, model: string): Promise<void> {
 
 function segmentAll(files: Iterable<File>): void {
   const model = $<HTMLSelectElement>("model").value;
-  for (const file of files) if (file.type.startsWith("image/")) void show(file, model);
+  const other = $<HTMLSelectElement>("compare").value;
+  for (const file of files) if (file.type.startsWith("image/")) void show(file, model, other);
 }
 
 export async function initSegmentPage(): Promise<void> {
@@ -207,6 +230,7 @@ export async function initSegmentPage(): Promise<void> {
   try {
     models = await listModels();
     select.replaceChildren(...models.map((m) => new Option(`${m.name} (${m.engine})`, m.name)));
+    $("compare").replaceChildren(new Option("(no other model)", ""), ...models.map((m) => new Option(`${m.name} (${m.engine})`, m.name)));
     if (models[0]) legend(models[0]);
     document.body.dataset.ready = "true";
   } catch (e) {
