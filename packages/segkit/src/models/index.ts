@@ -20,6 +20,7 @@ import "./segmentors/unet-plus-plus/variants.js";
 import "./segmentors/y-net/variants.js";
 import "./segmentors/w-net/variants.js";
 import "./segmentors/m-net/variants.js";
+import "./segmentors/gruu-net/variants.js";
 import "./segmentors/segnet/variants.js";
 import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";
