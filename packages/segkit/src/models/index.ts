@@ -21,6 +21,7 @@ import "./segmentors/y-net/variants.js";
 import "./segmentors/w-net/variants.js";
 import "./segmentors/m-net/variants.js";
 import "./segmentors/gruu-net/variants.js";
+import "./segmentors/vnet/variants.js";
 import "./segmentors/segnet/variants.js";
 import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";
@@ -82,6 +83,7 @@ export { Segmenter, type SegmenterOptions } from "./segmentors/segmenter/model.j
 export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.js";
 export { transunetKeysFromTimm } from "./segmentors/transunet/key-map.js";
 export { U2Net, type U2NetOptions } from "./segmentors/u2net/model.js";
+export { VNet, type VNetOptions } from "./segmentors/vnet/model.js";
 export { ResNetV2, type ResNetV2Options } from "./backbones/resnetv2/resnetv2.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";
 export { ResNetUNet, type ResNetUNetOptions } from "./segmentors/unet/resnet-unet.js";

@@ -84,9 +84,10 @@ export abstract class Segmentor extends nn.Module {
   forwardTrain(x: Tensor, target: Tensor): TrainOutput {
     this.#checkTrainable();
     this.checkImage(x);
-    const [n, , h, w] = x.shape;
-    if (target.ndim !== 3 || target.shape[0] !== n || target.shape[1] !== h || target.shape[2] !== w) {
-      throw new RangeError(`${this.constructor.name}.forwardTrain: expected target of shape [${n}, ${h}, ${w}], got [${target.shape.join(", ")}]`);
+    // (N, H, W) labels for images, (N, D, H, W) for volumes.
+    const wanted = [x.shape[0], ...x.shape.slice(2)];
+    if (target.shape.join() !== wanted.join()) {
+      throw new RangeError(`${this.constructor.name}.forwardTrain: expected target of shape [${wanted.join(", ")}], got [${target.shape.join(", ")}]`);
     }
     if (target.dtype !== "int64") throw new TypeError(`${this.constructor.name}.forwardTrain: expected an int64 target, got ${target.dtype}`);
     const parts = this.losses(x, target);

@@ -31,6 +31,14 @@ export class Dropout2d extends DropoutBase {
   }
 }
 
+/** Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability p. */
+export class Dropout3d extends DropoutBase {
+  forward(x: Tensor): Tensor {
+    checkRank(this, x, 4);
+    return dropout2d(x, this.p, this.training);
+  }
+}
+
 /** Stochastic depth: drops a residual branch per sample with probability p (timm's DropPath). */
 export class DropPath extends DropoutBase {
   constructor(p = 0, readonly scaleByKeep = true) {
