@@ -1,6 +1,8 @@
 // The Training page: a run started with `segkit train CONFIG --serve` streams its steps and
-// validations (Server-Sent Events from the trainer's dashboard hook); loss, lr and mIoU curves and
-// per-class IoU bars follow them live.
+// validations (Server-Sent Events from the trainer's dashboard hook); loss, lr and mIoU curves,
+// per-class IoU bars and the predictions on a few fixed validation images follow them live.
+import { decodeIndexPng } from "./png-indices.js";
+
 interface Step {
   kind: "step";
   iteration: number;
@@ -16,10 +18,18 @@ interface Validation {
   IoU: (number | null)[];
 }
 
+interface SampleImages {
+  kind: "samples";
+  iteration: number;
+  palette: [number, number, number][];
+  samples: { name: string; width: number; height: number; imageJpeg: string; truthPng: string; predictionPng: string }[];
+}
+
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const steps: Step[] = [];
 const validations: Validation[] = [];
 let source: EventSource | null = null;
+let shownSamples: Promise<unknown> = Promise.resolve();
 
 /** A line chart of (x, y) points scaled to the canvas. */
 function plot(canvas: HTMLCanvasElement, points: [number, number][], colour: string): void {
@@ -76,12 +86,68 @@ function render(): void {
   if (val) classBars(val);
 }
 
+const bytesOf = (text: string) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+
+/** A canvas with the class colours of `labels` blended half over the image (palette index past the colours: the image). */
+async function overlayCanvas(image: ImageData, png: string, palette: [number, number, number][], what: string): Promise<HTMLCanvasElement> {
+  const labels = await decodeIndexPng(bytesOf(png), what);
+  const out = new ImageData(image.width, image.height);
+  for (let p = 0; p < labels.data.length; p++) {
+    const colour = palette[labels.data[p]];
+    for (let ch = 0; ch < 3; ch++) out.data[4 * p + ch] = colour ? Math.round(0.5 * image.data[4 * p + ch] + 0.5 * colour[ch]) : image.data[4 * p + ch];
+    out.data[4 * p + 3] = 255;
+  }
+  return canvasWith(out);
+}
+
+function canvasWith(image: ImageData): HTMLCanvasElement {
+  const canvas = document.createElement("canvas");
+  [canvas.width, canvas.height] = [image.width, image.height];
+  canvas.getContext("2d")!.putImageData(image, 0, 0);
+  return canvas;
+}
+
+/** Each sample: the image, its ground truth and the prediction at this validation, as overlays. */
+async function showSamples(event: SampleImages): Promise<void> {
+  const rows = await Promise.all(event.samples.map(async (sample) => {
+    const bitmap = await createImageBitmap(new Blob([bytesOf(sample.imageJpeg) as BlobPart], { type: "image/jpeg" }));
+    const context = document.createElement("canvas").getContext("2d", { willReadFrequently: true })!;
+    [context.canvas.width, context.canvas.height] = [sample.width, sample.height];
+    context.drawImage(bitmap, 0, 0);
+    const image = context.getImageData(0, 0, sample.width, sample.height);
+    const row = document.createElement("div");
+    row.className = "views";
+    const views: [string, HTMLCanvasElement][] = [
+      ["image", context.canvas],
+      ["truth", await overlayCanvas(image, sample.truthPng, event.palette, `${sample.name} (ground truth)`)],
+      ["prediction", await overlayCanvas(image, sample.predictionPng, event.palette, `${sample.name} (prediction)`)],
+    ];
+    for (const [view, canvas] of views) {
+      const figure = document.createElement("figure");
+      canvas.dataset.view = view;
+      const caption = document.createElement("figcaption");
+      caption.textContent = view === "image" ? sample.name : view;
+      figure.append(canvas, caption);
+      row.append(figure);
+    }
+    return row;
+  }));
+  const box = $("val-samples");
+  box.replaceChildren(...rows);
+  box.dataset.iteration = String(event.iteration);
+}
+
 /** Connects to the run's event stream (once: EventSource reconnects by itself). */
 export function showTrainingPage(): void {
   if (source) return;
   source = new EventSource("v1/train/events");
   source.addEventListener("message", (e: MessageEvent<string>) => {
-    const event = JSON.parse(e.data) as Step | Validation;
+    const event = JSON.parse(e.data) as Step | Validation | SampleImages;
+    if (event.kind === "samples") {
+      // Rendered in arrival order: a later validation's samples never give way to an earlier one's.
+      shownSamples = shownSamples.then(() => showSamples(event)).catch((error: Error) => ($("val-samples").textContent = `cannot show the samples: ${error.message}`));
+      return;
+    }
     if (event.kind === "step") steps.push(event);
     else validations.push(event);
     render();

@@ -61,7 +61,7 @@ export interface Hook {
   beforeTrainIter?(run: TrainRun, batch: TrainBatch): void;
   afterTrainIter?(run: TrainRun, step: TrainStep): void | Promise<void>;
   beforeVal?(run: TrainRun): void;
-  afterVal?(run: TrainRun, summary: Summary): void;
+  afterVal?(run: TrainRun, summary: Summary): void | Promise<void>;
   /** Adds its tensors (group `name`) and JSON state (`state.hooks[name]`) to a checkpoint being saved. */
   beforeSaveCheckpoint?(run: TrainRun, checkpoint: Checkpoint): void;
   /** Restores from a loaded checkpoint (already validated for the trainer's own fields); errors name `path` and the key. */
