@@ -3,10 +3,11 @@
 // legend appear; unticking a class takes its colour off the overlay; the Evaluate page's metrics
 // equal `segkit eval --json`'s on the same files. Screenshots go to the OS temp dir (path printed).
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { summarize, summaryJSON } from "@segkit/metrics";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -19,6 +20,7 @@ import { buildServer } from "../src/serve/server.js";
 import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
+const DOCS_SCREENSHOT = fileURLToPath(new URL("../../../../docs/web-segment.png", import.meta.url));
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 const files = tinyModel();
 const otherFiles = tinyModel({}, [{ type: "normalize" }], 1);
@@ -151,7 +153,11 @@ test("compare: two served models side by side, their disagreeing pixels marked i
   const [x, y] = [p % width, Math.floor(p / width)];
   assert.match(await hoverText(page, "overlay-b", x, y, width, height), new RegExp(`^${CLASSES.classes[b[p]]} · `));
   assert.match(await hoverText(page, "overlay", x, y, width, height), new RegExp(`^${CLASSES.classes[a[p]]} · `));
-  await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
+  // The README's screenshot: this page as it is now (SEGKIT_DOCS_SCREENSHOT=1 rewrites the committed one).
+  const docsShot = process.env.SEGKIT_DOCS_SCREENSHOT === "1" ? DOCS_SCREENSHOT : join(artifacts, "compare.png");
+  await page.setViewportSize({ width: 1180, height: 760 });
+  await page.screenshot({ path: docsShot });
+  assert.ok(statSync(DOCS_SCREENSHOT).size < 200 * 1024, `${DOCS_SCREENSHOT} is the README's screenshot, under 200 KB`);
   assert.deepEqual(errors, []);
   await page.close();
 });
