@@ -15,6 +15,7 @@ import "./segmentors/setr/variants.js";
 import "./segmentors/segmenter/variants.js";
 import "./segmentors/transunet/variants.js";
 import "./segmentors/u2net/variants.js";
+import "./segmentors/unet3plus/variants.js";
 import "./segmentors/unet/variants.js";
 import "./segmentors/unet-plus-plus/variants.js";
 import "./segmentors/y-net/variants.js";
@@ -84,6 +85,7 @@ export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.j
 export { transunetKeysFromTimm } from "./segmentors/transunet/key-map.js";
 export { U2Net, type U2NetOptions } from "./segmentors/u2net/model.js";
 export { VNet, type VNetOptions } from "./segmentors/vnet/model.js";
+export { UNet3Plus, type UNet3PlusOptions } from "./segmentors/unet3plus/model.js";
 export { ResNetV2, type ResNetV2Options } from "./backbones/resnetv2/resnetv2.js";
 export { UNet, type UNetOptions } from "./segmentors/unet/model.js";
 export { ResNetUNet, type ResNetUNetOptions } from "./segmentors/unet/resnet-unet.js";

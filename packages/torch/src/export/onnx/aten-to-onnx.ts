@@ -109,15 +109,15 @@ const rsub: Translation = (b, n) => {
   b.single(n, "Sub", [b.tensor(n.inputs[1], dtype), b.tensor(n.inputs[0], dtype)]);
 };
 
-/** aten::mean / sum(self, dim, keepdim, dtype): ReduceMean takes its axes as an attribute in opset 17, ReduceSum as an input. */
-function reduce(op: "ReduceMean" | "ReduceSum"): Translation {
+/** aten::mean / amax / sum(self, dim, keepdim[, dtype]): ReduceMean and ReduceMax take their axes as an attribute in opset 17, ReduceSum as an input. */
+function reduce(op: "ReduceMean" | "ReduceMax" | "ReduceSum"): Translation {
   return (b, n) => {
     const rank = b.described(n.inputs[0]).shape?.length;
     const dims = (n.inputs.length > 1 ? b.constant(n.inputs[1]) : null) as number[] | null;
     const axes = dims ?? Array.from({ length: rank ?? 0 }, (_, i) => i);
     if (dims === null && rank === undefined) throw new Error(`export: ${n.kind} over all axes needs the recorded input shape`);
     const keepdims = { int: n.inputs.length > 2 && flag(b, n.inputs[2]) ? 1 : 0 };
-    if (op === "ReduceMean") b.single(n, op, [b.tensor(n.inputs[0])], { axes: { ints: axes }, keepdims });
+    if (op !== "ReduceSum") b.single(n, op, [b.tensor(n.inputs[0])], { axes: { ints: axes }, keepdims });
     else b.single(n, op, [b.tensor(n.inputs[0]), b.int64s(axes)], { keepdims });
   };
 }
@@ -414,6 +414,7 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::expand", expand],
   ["aten::norm", norm2],
   ["aten::mean", reduce("ReduceMean")],
+  ["aten::amax", reduce("ReduceMax")],
   ["aten::sum", reduce("ReduceSum")],
   ["aten::softmax", softmax("Softmax")],
   ["aten::log_softmax", softmax("LogSoftmax")],
