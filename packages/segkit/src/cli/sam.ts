@@ -56,7 +56,7 @@ function checkInside(option: string, [x, y]: number[], width: number, height: nu
 }
 
 /** The model the checkpoint holds, its weights loaded (any key difference is an error naming the file). */
-function loadSam(file: string, decoderHeads: number): Sam {
+export function loadSam(file: string, decoderHeads: number): Sam {
   let tensors: Map<string, torch.Tensor>;
   try {
     ({ tensors } = torch.loadWeights(file));

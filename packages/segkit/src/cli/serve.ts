@@ -29,6 +29,8 @@ interface ServeOptions {
   port: number;
   host: string;
   model: string[];
+  sam: string[];
+  samDecoderHeads: number;
   workers: number;
   queue: number;
   timeout: number;
@@ -51,6 +53,13 @@ function modelArg(value: string): { name: string; config: string; checkpoint?: s
   return { name: match[1], config: match[2], ...(match[3] ? { checkpoint: match[3] } : {}) };
 }
 
+/** "NAME=CHECKPOINT" of --sam. */
+function samArg(value: string): { name: string; checkpoint: string } {
+  const match = /^([\w.-]+)=(.+)$/.exec(value);
+  if (!match) throw new InvalidArgumentError(`--sam: expected NAME=CHECKPOINT, got "${value}"`);
+  return { name: match[1], checkpoint: match[2] };
+}
+
 /** The token from --token-file or SEGKIT_SERVE_TOKEN (never a command-line value, which `ps` shows). */
 function tokenOf(file: string | undefined): string | undefined {
   const token = file !== undefined ? readFileSync(file, "utf8").trim() : process.env.SEGKIT_SERVE_TOKEN;
@@ -66,6 +75,8 @@ export function registerServe(program: Command): void {
     .option("--port <port>", "TCP port (0: any free one)", integer("--port", 0), 8080)
     .option("--host <address>", "address to bind (other than loopback exposes the server)", "127.0.0.1")
     .option("--model <name=config[,checkpoint]>", "serve another model under this name (repeatable)", collect, [])
+    .option("--sam <name=checkpoint>", "serve a Segment Anything model (weights in the authors' layout, e.g. sam_vit_b_01ec64.pth) for the page's interactive mode (repeatable)", collect, [])
+    .option("--sam-decoder-heads <n>", "attention heads of the SAM mask decoder (8 in every official checkpoint)", integer("--sam-decoder-heads", 1), 8)
     .option("--workers <n>", "worker threads per model (each holds the model)", integer("--workers", 1), 1)
     .option("--queue <n>", "requests waiting per model before 503", integer("--queue", 0), 8)
     .option("--timeout <ms>", "per-request deadline", integer("--timeout", 1), 30_000)
@@ -81,18 +92,22 @@ export function registerServe(program: Command): void {
       const { ModelHost, buildServer } = await serveModules();
       const specs: ModelSpec[] = [{ name: nameOf(config), config, checkpoint }, ...o.model.map(modelArg)]
         .map((m) => ({ ...m, engine: o.engine, threads: o.threads }));
-      const names = specs.map((s) => s.name);
+      // One worker per SAM model: its embedding cache must see every request about an image.
+      const samSpecs: ModelSpec[] = o.sam.map(samArg).map((m) => ({ ...m, config: "", engine: "libtorch", threads: o.threads, sam: { decoderHeads: o.samDecoderHeads } }));
+      const names = [...specs, ...samSpecs].map((s) => s.name);
       const repeated = names.find((n, i) => names.indexOf(n) !== i);
       if (repeated) throw new Error(`two models are named "${repeated}": name them apart with --model NAME=...`);
       const limits = { workers: o.workers, queued: o.queue, timeoutMs: o.timeout };
       const hosts: ModelHost[] = [];
+      const samHosts: ModelHost[] = [];
       try {
         for (const spec of specs) hosts.push(await ModelHost.start(spec, limits));
+        for (const spec of samSpecs) samHosts.push(await ModelHost.start(spec, { ...limits, workers: 1 }));
       } catch (e) {
-        await Promise.all(hosts.map((h) => h.drain()));
+        await Promise.all([...hosts, ...samHosts].map((h) => h.drain()));
         throw e;
       }
-      const app = await buildServer({ hosts, bodyLimit: o.bodyLimit, maxPixels: o.maxPixels, token, corsOrigin: o.cors, rateLimit: o.rateLimit, webDir: o.web, logger: false });
+      const app = await buildServer({ hosts, samHosts, bodyLimit: o.bodyLimit, maxPixels: o.maxPixels, token, corsOrigin: o.cors, rateLimit: o.rateLimit, webDir: o.web, logger: false });
       const address = await app.listen({ port: o.port, host: o.host });
       process.stdout.write(`segkit serve: ${names.join(", ")} on ${address} (web app at /, API description at /openapi.json)\n`);
       const stop = (signal: string) => {

@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import type { ClassInfo } from "../engine/class-info.js";
 import { HttpError } from "./http-error.js";
-import type { ModelSpec, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
+import type { ModelSpec, SamJob, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 export interface QueueLimits {
   /** Worker threads, each holding the model: the jobs computed at once. */
@@ -18,7 +18,9 @@ export interface QueueLimits {
 }
 
 export type SegmentResult = Extract<WorkerMessage, { type: "result" }>;
-type JobResult = Extract<WorkerMessage, { type: "result" | "onnx" }>;
+type JobResult = Extract<WorkerMessage, { type: "result" | "onnx" | "sam" }>;
+/** A job as the host is given it: the host numbers it. */
+type NewJob<J = WorkerJob> = J extends WorkerJob ? Omit<J, "id"> : never;
 
 interface Pending {
   job: WorkerJob;
@@ -34,6 +36,7 @@ interface Slot {
 }
 
 const WORKER_FILE = new URL("./model-worker.js", import.meta.url);
+const SAM_WORKER_FILE = new URL("./sam-worker.js", import.meta.url);
 
 /** Seconds a refused client is asked to wait: about one job's time per queued job, at least 1. */
 function retryAfter(queued: number, lastMs: number): string {
@@ -95,7 +98,12 @@ export class ModelHost {
     return this.onnx;
   }
 
-  private enqueue(job: Omit<SegmentJob, "id"> | { kind: "onnx" }): Promise<JobResult> {
+  /** A SAM job's reply body; request errors the worker finds come as HttpErrors with their status. */
+  async sam(job: NewJob<SamJob>): Promise<Record<string, unknown>> {
+    return ((await this.enqueue(job)) as Extract<JobResult, { type: "sam" }>).body;
+  }
+
+  private enqueue(job: NewJob): Promise<JobResult> {
     if (this.draining) return Promise.reject(new HttpError(503, `model ${this.name} is shutting down`, { "retry-after": "5" }));
     if (this.waiting.length >= this.limits.queued && this.slots.every((s) => s.job !== null)) {
       return Promise.reject(new HttpError(503, `model ${this.name} is busy: ${this.inFlight} computing, ${this.waiting.length} queued (the limit)`,
@@ -148,22 +156,25 @@ export class ModelHost {
       if (slot.job !== null || this.waiting.length === 0) continue;
       const pending = this.waiting.shift()!;
       slot.job = pending;
-      slot.worker.postMessage(pending.job, pending.job.kind === "segment" ? [pending.job.pixels.buffer as ArrayBuffer] : []);
+      const { job } = pending;
+      slot.worker.postMessage(job, job.kind === "segment" || job.kind === "sam-embed" ? [job.pixels.buffer as ArrayBuffer] : []);
     }
   }
 
   private watch(slot: Slot): void {
     slot.worker.on("message", (message: WorkerMessage) => {
       const pending = slot.job;
-      if (message.type !== "result" && message.type !== "onnx" && message.type !== "error") return;
+      if (message.type !== "result" && message.type !== "onnx" && message.type !== "sam" && message.type !== "error") return;
       slot.job = null;
       if (pending && pending.job.id === message.id) {
-        if (message.type === "result") {
+        if (message.type === "result" || message.type === "sam") {
           this.lastMs = message.milliseconds;
           this.liveTensors.set(slot, message.liveTensors);
           this.settle(pending, message);
         } else if (message.type === "onnx") {
           this.settle(pending, message);
+        } else if (message.status !== undefined) {
+          this.settle(pending, new HttpError(message.status, message.message));
         } else if (pending.job.kind === "onnx") {
           this.settle(pending, new HttpError(409, `model ${this.name}: ${message.message}`));
         } else {
@@ -197,7 +208,7 @@ interface Loaded {
 
 function startWorker(spec: ModelSpec): Promise<Loaded> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_FILE, { workerData: spec });
+    const worker = new Worker(spec.sam ? SAM_WORKER_FILE : WORKER_FILE, { workerData: spec });
     const onExit = (code: number) => reject(new Error(`model ${spec.name}: its worker stopped while loading (exit code ${code})`));
     worker.once("error", (e) => reject(new Error(`model ${spec.name}: ${e.message}`)));
     worker.once("exit", onExit);

@@ -17,7 +17,7 @@ import { refinementFromConfig } from "../engine/postprocess.js";
 import { predictionPipeline, predictPixelsWith } from "../engine/predict.js";
 import { blendOverlay, classPixelCounts } from "../engine/prediction-outputs.js";
 import { encodeLabelPng, GREY_PALETTE } from "../io/label-png-writer.js";
-import type { ModelSpec, OnnxJob, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
+import type { ModelSpec, OnnxJob, SegmentJob, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
 const spec = workerData as ModelSpec;
@@ -67,7 +67,7 @@ async function start(): Promise<void> {
   };
 
   // One job at a time: the pool sends the next only after this one's reply.
-  port.on("message", (message: WorkerJob | "close") => {
+  port.on("message", (message: SegmentJob | OnnxJob | "close") => {
     if (message === "close") {
       void opened.close().then(() => port.close());
       return;

@@ -50,7 +50,8 @@ const segmentSchema = {
   },
 } as const;
 
-async function uploadOf(request: FastifyRequest): Promise<{ bytes: Buffer; type: string | undefined }> {
+/** The uploaded image: the one file of a multipart body, or the raw body. */
+export async function uploadOf(request: FastifyRequest): Promise<{ bytes: Buffer; type: string | undefined }> {
   if (request.isMultipart()) {
     const file = await request.file();
     if (!file) throw new HttpError(400, "the multipart body holds no file");

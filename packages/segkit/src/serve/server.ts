@@ -16,6 +16,7 @@ import { HttpError } from "./http-error.js";
 import { IMAGE_TYPES, SNIFFED_TYPE } from "./image-body.js";
 import { serverMetrics } from "./metrics.js";
 import type { ModelHost } from "./model-host.js";
+import { samRoutes } from "./sam-routes.js";
 import { segmentRoute } from "./segment-route.js";
 import type { TrainingFeed } from "./training-feed.js";
 
@@ -26,6 +27,8 @@ const ORT_WEB = dirname(require.resolve("onnxruntime-web"));
 
 export interface ServerOptions {
   hosts: readonly ModelHost[];
+  /** Segment Anything models (each a ModelHost of one SAM worker), for the page's interactive mode. */
+  samHosts?: readonly ModelHost[];
   /** Largest request body in bytes. */
   bodyLimit: number;
   /** Largest image in pixels (width × height), checked from the header before decoding. */
@@ -50,6 +53,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, useDefaults: true } },
   });
   const hosts = new Map(options.hosts.map((h) => [h.name, h]));
+  const samList = options.samHosts ?? [];
   const metrics = serverMetrics(options.hosts);
   let draining = false;
 
@@ -100,7 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     if (draining) reply.header("connection", "close");
   });
   app.addHook("onClose", async () => {
-    await Promise.all(options.hosts.map((h) => h.drain()));
+    await Promise.all([...options.hosts, ...samList].map((h) => h.drain()));
   });
 
   // Probes answer without the token (it guards /v1 and /metrics only) and past any rate limit.
@@ -119,8 +123,10 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       classes: h.classes.classes.map((name, index) => ({ index, name, colour: h.classes.palette[index] })),
       queue: { computing: h.inFlight, queued: h.queueDepth },
     })),
+    sam: samList.map((h) => ({ name: h.name })),
   }));
   segmentRoute(app, hosts, options.maxPixels);
+  samRoutes(app, new Map(samList.map((h) => [h.name, h])), options.maxPixels);
   const feed = options.training;
   if (feed) {
     app.get("/v1/train/events", { schema: { summary: "the training run's steps and validations as Server-Sent Events (history first, then live)" } }, (request, reply) => {

@@ -10,6 +10,8 @@ export interface ModelSpec {
   engine: EngineName;
   /** libtorch intra-op threads, and onnxruntime's. */
   threads: number;
+  /** A Segment Anything model (`checkpoint`: its weights in the authors' layout) instead of a segmentor; `config` is unused. */
+  sam?: { decoderHeads: number };
 }
 
 export interface SegmentJob {
@@ -31,7 +33,38 @@ export interface OnnxJob {
   id: number;
 }
 
-export type WorkerJob = SegmentJob | OnnxJob;
+/** SAM: encode an image once (the worker caches the embedding under a key of its pixels). */
+export interface SamEmbedJob {
+  kind: "sam-embed";
+  id: number;
+  width: number;
+  height: number;
+  /** H×W×3 RGB (transferred). */
+  pixels: Uint8Array;
+}
+
+/** SAM: masks for clicks and/or a box (original image pixels) on a cached image. */
+export interface SamMasksJob {
+  kind: "sam-masks";
+  id: number;
+  image: string;
+  points: { x: number; y: number; label: number }[];
+  box?: [number, number, number, number];
+  multimask: boolean;
+}
+
+/** SAM: "segment everything" (the automatic mask generator) on a cached image. */
+export interface SamEverythingJob {
+  kind: "sam-everything";
+  id: number;
+  image: string;
+  pointsPerSide: number;
+  predIouThresh: number;
+  stabilityThresh: number;
+}
+
+export type SamJob = SamEmbedJob | SamMasksJob | SamEverythingJob;
+export type WorkerJob = SegmentJob | OnnxJob | SamJob;
 
 export type WorkerMessage =
   | { type: "ready"; classes: ClassInfo; divisor: number; liveTensors: number }
@@ -50,4 +83,7 @@ export type WorkerMessage =
       liveTensors: number;
     }
   | { type: "onnx"; id: number; bytes: Uint8Array }
-  | { type: "error"; id: number; message: string };
+  /** A SAM job's reply body (JSON). */
+  | { type: "sam"; id: number; body: Record<string, unknown>; milliseconds: number; liveTensors: number }
+  /** `status`: the HTTP status the client gets (a request error the worker found, e.g. 400 or 404); 500 without it. */
+  | { type: "error"; id: number; message: string; status?: number };
