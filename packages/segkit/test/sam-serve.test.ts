@@ -1,15 +1,19 @@
 // Interactive SAM over HTTP (src/serve/sam-routes.ts, sam-worker.ts) with the reduced SAM of the
 // parity fixture (the reference's weights): an image is encoded once and cached; clicks then give the
 // reference SamPredictor's masks and IoU predictions; "segment everything" gives a consistent map;
-// bad prompts are 400s naming the parameter, unknown models and images 404s.
+// bad prompts are 400s naming the parameter, unknown models and images 404s. The web app's SAM page
+// in headless Chromium: a click draws the reference's best mask, a drag a box's, and "segment
+// everything" the generator's masks.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { FastifyInstance } from "fastify";
+import { chromium } from "playwright-core";
 import sharp from "sharp";
 import * as torch from "@segkit/torch";
+import { WEB_DIR } from "../src/cli/serve.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import { ModelHost } from "../src/serve/model-host.js";
 import { buildServer } from "../src/serve/server.js";
@@ -24,7 +28,7 @@ let app: FastifyInstance;
 
 before(async () => {
   const sam = await ModelHost.start({ name: "sam", config: "", checkpoint: SAM_REDUCED_PTH, engine: "libtorch", threads: 1, sam: { decoderHeads: 4 } }, LIMITS);
-  app = await buildServer({ hosts: [], samHosts: [sam], bodyLimit: 1 << 20, maxPixels: 1 << 20 });
+  app = await buildServer({ hosts: [], samHosts: [sam], bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
 });
 after(async () => {
   await app?.close();
@@ -102,4 +106,66 @@ test("bad input: unknown model or image 404, malformed or outside prompts 400 na
   const notImage = await app.inject({ method: "POST", url: "/v1/sam/images", headers: { "content-type": "image/png" }, payload: Buffer.from("not a png") });
   assert.equal(notImage.statusCode, 415);
   assert.equal((await app.inject({ method: "POST", url: "/v1/sam/images?model=nope", headers: { "content-type": "image/png" }, payload: picture })).statusCode, 404);
+});
+
+/** What the page's canvas gives, declared here (the tests compile without the DOM's types). */
+interface CanvasLike {
+  width: number;
+  height: number;
+  getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
+test("the SAM page: a click draws the best mask of the reference's three, a drag prompts a box, segment everything colours the masks", async () => {
+  const address = await app.listen({ port: 0, host: "127.0.0.1" });
+  const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"] });
+  try {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`${address}/`);
+    await page.waitForSelector("#nav-sam:not([hidden])", { timeout: 10_000 });
+    assert.match(await page.locator("#sam-state").textContent() ?? "", /SAM: sam served/);
+    await page.click("#nav-sam");
+    await page.setInputFiles("#sam-file", [{ name: "shapes.png", mimeType: "image/png", buffer: picture }]);
+    await page.waitForSelector("#page-sam[data-state=ready], #page-sam[data-state=failed]", { timeout: 10_000 });
+    const canvas = page.locator("#sam-canvas");
+    const box = (await canvas.boundingBox())!;
+    const at = (x: number, y: number): [number, number] => [box.x + ((x + 0.5) / width) * box.width, box.y + ((y + 0.5) / height) * box.height];
+    const pixels = () => canvas.evaluate((c: CanvasLike) => Array.from(c.getContext("2d")!.getImageData(0, 0, c.width, c.height).data));
+    const shown = await pixels();
+
+    await page.mouse.click(...at(10, 10));
+    await page.waitForSelector("#page-sam[data-state=masked], #page-sam[data-state=failed]", { timeout: 10_000 });
+    assert.match(await page.locator("#sam-note").textContent() ?? "", /\(best of 3\); 1 point\(s\)$/);
+    const ious = samGolden.tensors.get("point.iou")!.toArray();
+    const best = ious.indexOf(Math.max(...ious));
+    const expected = torch.tidy(() => samGolden.tensors.get("point.masks")!.gt(0).to("uint8").toTypedArray()) as Uint8Array;
+    const mask = expected.subarray(best * width * height, (best + 1) * width * height);
+    const drawn = await pixels();
+    const tinted = (p: number) => [0, 1, 2].some((ch) => drawn[4 * p + ch] !== shown[4 * p + ch]);
+    // Away from the point's marker (3×3 around it), a pixel is tinted exactly where the mask is.
+    const far = [...mask.keys()].filter((p) => Math.abs((p % width) - 10) > 1 || Math.abs(Math.floor(p / width) - 10) > 1);
+    assert.ok(mask.some(Boolean) && !mask.every(Boolean), "the mask is neither empty nor full");
+    assert.deepEqual(far.map(tinted), far.map((p) => mask[p] === 1), "the best mask is drawn");
+
+    await page.click("#sam-clear");
+    await page.mouse.move(...at(52, 32));
+    await page.mouse.down();
+    await page.mouse.move(...at(88, 68), { steps: 4 });
+    await page.mouse.up();
+    await page.waitForSelector("#page-sam[data-state=masked]", { timeout: 10_000 });
+    assert.match(await page.locator("#sam-note").textContent() ?? "", /0 point\(s\), a box/);
+
+    await page.fill("#sam-iou", "0.2");
+    await page.fill("#sam-stability", "0.15");
+    await page.click("#sam-everything");
+    await page.waitForSelector("#page-sam[data-state=everything], #page-sam[data-state=failed]", { timeout: 20_000 });
+    const { image: key } = (await embed()).json();
+    const everything = (await app.inject(`/v1/sam/everything?image=${key}&predIouThresh=0.2&stabilityThresh=0.15`)).json();
+    assert.equal(await page.locator("#sam-note").textContent(), `${everything.masks.length} masks`);
+    await page.screenshot({ path: join(tmp, "sam.png") });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
 });

@@ -57,3 +57,41 @@ export async function segment(file: Blob, model: string): Promise<Segmentation> 
 export async function fetchOnnx(model: string): Promise<Uint8Array> {
   return new Uint8Array(await (await checked(await fetch(`v1/models/${encodeURIComponent(model)}/model.onnx`, { headers: headers() }))).arrayBuffer());
 }
+
+/** The served Segment Anything models' names. */
+export async function listSamModels(): Promise<string[]> {
+  const body = (await (await checked(await fetch("v1/models", { headers: headers() }))).json()) as { sam?: { name: string }[] };
+  return (body.sam ?? []).map((m) => m.name);
+}
+
+export interface SamImage {
+  image: string;
+  width: number;
+  height: number;
+}
+
+export interface SamMask {
+  predictedIou: number;
+  area: number;
+  /** 0/1 label PNG, base64. */
+  png: string;
+}
+
+/** Encodes the image on the server (once: it caches the embedding); prompts then refer to its key. */
+export async function samEncode(file: Blob, model: string): Promise<SamImage> {
+  const response = await fetch(`v1/sam/images?model=${encodeURIComponent(model)}`, { method: "POST", headers: headers({ "content-type": file.type || "application/octet-stream" }), body: file });
+  return (await (await checked(response)).json()) as SamImage;
+}
+
+export async function samMasks(model: string, image: string, points: { x: number; y: number; label: number }[], box: number[] | null): Promise<SamMask[]> {
+  const query = new URLSearchParams({ model, image });
+  if (points.length > 0) query.set("points", points.map((p) => `${p.x},${p.y},${p.label}`).join(";"));
+  if (box) query.set("box", box.join(","));
+  return ((await (await checked(await fetch(`v1/sam/masks?${query}`, { headers: headers() }))).json()) as { masks: SamMask[] }).masks;
+}
+
+/** Segment everything: one label PNG (1 + mask index, 0 none), base64, and the masks' count. */
+export async function samEverything(model: string, image: string, thresholds: { predIouThresh: number; stabilityThresh: number }): Promise<{ labelPng: string; masks: unknown[] }> {
+  const query = new URLSearchParams({ model, image, predIouThresh: String(thresholds.predIouThresh), stabilityThresh: String(thresholds.stabilityThresh) });
+  return (await (await checked(await fetch(`v1/sam/everything?${query}`, { headers: headers() }))).json()) as { labelPng: string; masks: unknown[] };
+}

@@ -1,5 +1,6 @@
 // The web app's entry: page tabs, then each page sets itself up.
 import { initEvaluatePage } from "./evaluate-page.js";
+import { initSamPage } from "./sam-page.js";
 import { initSegmentPage } from "./segment-page.js";
 import { showTrainingPage } from "./training-page.js";
 
@@ -13,4 +14,4 @@ for (const button of document.querySelectorAll<HTMLButtonElement>("nav button"))
 // `segkit train --serve` links to #training
 if (location.hash === "#training") open("training");
 initEvaluatePage();
-void initSegmentPage();
+void initSegmentPage().then(initSamPage).catch((e: Error) => (document.getElementById("sam-state")!.textContent = `SAM: cannot list the models: ${e.message}`));
