@@ -50,6 +50,7 @@ test("an image is encoded once; a click gives the reference's masks and IoU pred
   const again = await embed();
   assert.deepEqual([again.json().image, again.json().cached], [key, true], "the same image is not encoded twice");
   assert.deepEqual((await app.inject("/v1/models")).json().sam, [{ name: "sam" }]);
+  assert.deepEqual((await app.inject("/readyz")).json(), { status: "ready", models: [], sam: ["sam"] });
 
   const response = await app.inject(`/v1/sam/masks?image=${key}&points=10,10`);
   assert.equal(response.statusCode, 200, response.body);

@@ -112,7 +112,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.get("/healthz", { ...open, schema: { summary: "liveness: the process answers" } }, async () => ({ status: "ok" }));
   app.get("/readyz", { ...open, schema: { summary: "readiness: every model is loaded and the server is not draining" } }, async (_request, reply) => {
     if (draining) return reply.code(503).send({ status: "draining" });
-    return { status: "ready", models: [...hosts.keys()] };
+    return { status: "ready", models: [...hosts.keys()], ...(samList.length > 0 ? { sam: samList.map((h) => h.name) } : {}) };
   });
   app.get("/metrics", { schema: { summary: "Prometheus metrics", hide: false } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
