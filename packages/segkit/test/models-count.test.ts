@@ -21,8 +21,9 @@ const NARROW_VIT = { embedDim: 32, numHeads: 4 };
 const NARROW_HR = { stages: [[1, [4], [64]], [1, [4, 4], [8, 16]], [4, [4, 4, 4], [8, 16, 32]], [3, [4, 4, 4, 4], [8, 16, 32, 64]]]
   .map(([modules, blocks, channels]) => ({ modules, blocks, channels })) };
 const NARROW_MSCAN = { embedDims: [16, 32, 48, 64], decoderChannels: 32 };
-// U²-Net (44 M) and UNet 3+ (27 M) at narrow widths.
+// U²-Net (44 M), UNet 3+ (27 M) and RefineNet (27–118 M) at narrow widths.
 const NARROW_UNET3PLUS = { filters: [16, 32, 64, 128, 256] };
+const NARROW_REFINENET = { backboneWidth: 16, refineChannels: [64, 32] };
 const NARROWER: Record<string, Record<string, unknown>> = {
   fcn_hr32: NARROW_HR, fcn_hr48: NARROW_HR, ocrnet_hr32: NARROW_HR, ocrnet_hr48: NARROW_HR,
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 }, deconvnet_vgg16: { fcChannels: 256 },
@@ -38,6 +39,7 @@ const NARROWER: Record<string, Record<string, unknown>> = {
   transunet_r50_vit_b16: { ...NARROW_VIT, headChannels: 32, resnet: { layers: [3, 4, 9], channels: [128, 128, 128], stemChannels: 32 } },
   u2net: { encoderChannels: [[8, 16], [8, 32], [16, 64], [32, 128], [64, 128], [64, 128]], decoderChannels: [[4, 16], [8, 16], [16, 32], [32, 64], [64, 128]] },
   unet3plus: NARROW_UNET3PLUS, unet3plus_deepsup: NARROW_UNET3PLUS, unet3plus_deepsup_cgm: NARROW_UNET3PLUS,
+  refinenet_r101: NARROW_REFINENET, refinenet_lw_r50: NARROW_REFINENET, refinenet_lw_r101: NARROW_REFINENET, refinenet_lw_r152: NARROW_REFINENET,
   segnext_mscan_s: NARROW_MSCAN, segnext_mscan_b: NARROW_MSCAN, segnext_mscan_l: NARROW_MSCAN,
 };
 

@@ -1,6 +1,7 @@
 // U-Net relatives of issue 22 export: reduced models recorded at an odd size, translated to ONNX, and
 // onnxruntime reproduces their eval output within 1e-4 relative (U²-Net's ceil-mode pools and
-// resizes to each skip's size; UNet 3+'s full-scale resampling and gate).
+// resizes to each skip's size; UNet 3+'s full-scale resampling and gate; RefineNet's
+// fusion and pooling chains).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,9 @@ const MODELS: [string, Record<string, unknown>, [number, number], ((model: Segme
   ["u2net", { encoderChannels: Array(6).fill(NARROW), decoderChannels: Array(5).fill(NARROW) }, [36, 44]],
   // Max-pools of 2 to 8 with ceil mode, bilinear upsampling by 2 to 16, the CGM's argmax gate.
   ["unet3plus_deepsup_cgm", { filters: [8, 8, 16, 16, 32], catChannels: 4 }, [32, 48], presentAlways],
+  // Aligned-corner upsampling to odd sizes, 5×5 stride-1 max-pools.
+  ["refinenet_r101", { backboneWidth: 4, refineChannels: [16, 8] }, [36, 52]],
+  ["refinenet_lw_r50", { backboneWidth: 4, refineChannels: [16, 8] }, [36, 52]],
 ];
 
 for (const [name, options, size, prepare] of MODELS) {

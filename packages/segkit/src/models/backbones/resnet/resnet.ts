@@ -1,4 +1,4 @@
-// ResNet-18/34/50/101 with torchvision's key names (conv1, bn1, layer1..layer4; no avgpool/fc), as
+// ResNet-18/34/50/101/152 with torchvision's key names (conv1, bn1, layer1..layer4; no avgpool/fc), as
 // torchvision's segmentation models hold it. Options: output stride 8/16 by replacing the strides of
 // the last stages with dilation, the deep stem of ResNet-v1c (three 3×3 convs, key "stem"), a base
 // width other than 64 (small test models), and mmsegmentation's frozenStages.
@@ -13,10 +13,11 @@ const DEPTHS: Record<number, [BlockClass, number[]]> = {
   34: [BasicBlock, [3, 4, 6, 3]],
   50: [Bottleneck, [3, 4, 6, 3]],
   101: [Bottleneck, [3, 4, 23, 3]],
+  152: [Bottleneck, [3, 8, 36, 3]],
 };
 
 export interface ResNetOptions {
-  depth: 18 | 34 | 50 | 101;
+  depth: 18 | 34 | 50 | 101 | 152;
   /** 32 (classification), 16 (dilate layer4) or 8 (dilate layer3 and layer4). */
   outputStride?: 8 | 16 | 32;
   /** ResNet-v1c: three 3×3 convs instead of one 7×7. */
