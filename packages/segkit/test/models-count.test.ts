@@ -25,6 +25,7 @@ const NARROW_MSCAN = { embedDims: [16, 32, 48, 64], decoderChannels: 32 };
 const NARROW_UNET3PLUS = { filters: [16, 32, 64, 128, 256] };
 const NARROW_REFINENET = { backboneWidth: 16, refineChannels: [64, 32] };
 const NARROWER: Record<string, Record<string, unknown>> = {
+  vnet: { width: 4 },
   fcn_hr32: NARROW_HR, fcn_hr48: NARROW_HR, ocrnet_hr32: NARROW_HR, ocrnet_hr48: NARROW_HR,
   fcn32s_vgg16: { fcChannels: 256 }, fcn16s_vgg16: { fcChannels: 256 }, fcn8s_vgg16: { fcChannels: 256 }, deconvnet_vgg16: { fcChannels: 256 },
   segformer_b2: NARROW_MIT, segformer_b3: NARROW_MIT, segformer_b4: NARROW_MIT, segformer_b5: NARROW_MIT,

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
+import { listModels } from "../src/cli/models.js";
 import type { VNet } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkParity } from "./fixtures/reference_weights.js";
@@ -44,4 +45,11 @@ test("bad input and options are refused naming them", () => {
   assert.throws(() => build("model", { type: "vnet", numClasses: 2, inChannels: 3 }), /first stage's width 16 must be a multiple of inChannels 3/);
   for (const t of [image, odd, x, target]) t.dispose();
   model.dispose();
+});
+
+test("segkit models --cost measures vnet on an H×H×W volume: the 5×5×5 convolutions' MACs at 16³", () => {
+  const [row] = listModels([16, 16], 2, { cost: true, only: ["vnet"] });
+  // in_tr's conv alone: 16³ outputs × 16 channels × 125 taps × 1 input channel.
+  assert.ok(row.gmacs! * 1e9 > 16 ** 3 * 16 * 125, `${row.gmacs} GMACs`);
+  assert.equal(row.parameters, countParameters({ type: "vnet", numClasses: 2 }));
 });

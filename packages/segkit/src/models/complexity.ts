@@ -9,7 +9,7 @@ import { build, type Config } from "../config/registry.js";
 
 export interface Complexity {
   parameters: number;
-  /** Multiply-accumulates for one (1, 3, H, W) image; FLOPs ≈ 2 × MACs. */
+  /** Multiply-accumulates for one model.exampleInput(size) (a (1, 3, H, W) image for 2D models); FLOPs ≈ 2 × MACs. */
   macs: number;
   size: [number, number];
 }
@@ -35,7 +35,7 @@ export function complexity(model: Segmentor, size: [number, number]): Complexity
   const wasTraining = model.training;
   try {
     model.eval();
-    torch.tidy(() => torch.inferenceMode(() => model.call(torch.zeros([1, 3, size[0], size[1]]))));
+    torch.tidy(() => torch.inferenceMode(() => model.call(torch.zeros(model.exampleInput(size)))));
   } finally {
     for (const h of handles) h.remove();
     model.train(wasTraining);

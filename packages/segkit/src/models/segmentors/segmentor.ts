@@ -122,6 +122,11 @@ export abstract class Segmentor extends nn.Module {
     return { folded };
   }
 
+  /** The input a cost measurement (`segkit models --cost`) runs on for `size`: one (1, 3, H, W) image. */
+  exampleInput(size: [number, number]): number[] {
+    return [1, 3, size[0], size[1]];
+  }
+
   override train(on = true): this {
     if (on) this.#checkTrainable();
     return super.train(on);

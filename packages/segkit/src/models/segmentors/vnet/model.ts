@@ -36,6 +36,7 @@ export class VNet extends Segmentor {
   readonly up_tr64: UpTransition;
   readonly up_tr32: UpTransition;
   readonly out_tr: OutputTransition;
+  readonly inChannels: number;
 
   constructor({ inChannels = 1, width = 16, act = "elu", dropoutDown = 0.5, dropoutUp = [0.5, 0.5], bias = false, ...common }: VNetOptions) {
     super({ ...common, divisor: 16 });
@@ -43,6 +44,7 @@ export class VNet extends Segmentor {
     checkWidth("VNet", "inChannels", [inChannels]);
     if (!ACTIVATIONS.includes(act)) throw new RangeError(`VNet: act must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(act)}`);
     if (!Array.isArray(dropoutUp) || dropoutUp.length !== 2) throw new RangeError(`VNet: dropoutUp must be [input p or null, skip p], got ${JSON.stringify(dropoutUp)}`);
+    this.inChannels = inChannels;
     const w = width;
     this.in_tr = this.registerModule("in_tr", new InputTransition(inChannels, w, act, bias));
     this.down_tr32 = this.registerModule("down_tr32", new DownTransition(w, 1, act, null, bias));
@@ -92,6 +94,11 @@ export class VNet extends Segmentor {
   protected override pixelLoss(logits: Tensor, target: Tensor): Tensor {
     const [n, c, d, h, w] = logits.shape;
     return super.pixelLoss(logits.reshape([n, c, d * h, w]), target.reshape([n, d * h, w]));
+  }
+
+  /** Costs are measured on one H×H×W volume. */
+  override exampleInput(size: [number, number]): number[] {
+    return [1, this.inChannels, size[0], size[0], size[1]];
   }
 
   override predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {
