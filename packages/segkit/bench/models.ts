@@ -31,7 +31,7 @@ import { parseArgs } from "node:util";
 import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { keyMapNamed, segformerKeysFromOfficial, type Segmentor } from "../src/models/index.js";
+import { keyMapNamed, type Segmentor } from "../src/models/index.js";
 import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
 import { loadExport } from "../test/fixtures/peer-export.js";
 
@@ -58,8 +58,8 @@ interface Case {
   name?: string;
   /** Options of ours beyond numClasses. */
   config?: Record<string, unknown>;
-  /** Renames the reference's state dict to ours. */
-  keyMap?: (state: Map<string, torch.Tensor>) => Map<string, torch.Tensor>;
+  /** The registered key map from the reference's state dict to ours. */
+  keyMap?: string;
   mode: "train" | "infer";
   size: [number, number];
   batch: number;
@@ -83,7 +83,7 @@ const CASES: Case[] = [
   { model: "ddrnet_23_slim", mode: "infer", size: [360, 480], batch: 1, reference: [{ env: "DDRNET_DIR", repo: "github:ydhongHIT/DDRNet", source: "segmentation/DDRNet_23_slim.py" }] },
   { model: "ocrnet_hr18", mode: "train", size: [512, 512], batch: 2, reference: [{ env: "MMSEG_DIR", repo: "github:open-mmlab/mmsegmentation", source: "mmseg/models/decode_heads/ocr_head.py" }] },
   {
-    model: "segformer_b0", mode: "train", size: [512, 512], batch: 2, config: { dropPathRate: 0 }, keyMap: segformerKeysFromOfficial,
+    model: "segformer_b0", mode: "train", size: [512, 512], batch: 2, config: { dropPathRate: 0 }, keyMap: "segformer_official",
     reference: [{ env: "SEGFORMER_GIT", repo: "github:NVlabs/SegFormer" }],
   },
   {
@@ -92,19 +92,10 @@ const CASES: Case[] = [
   },
   // timm's Swin-T shifts before padding the 128/64/32/16 grids to the window 7, so ours does too here.
   {
-    model: "upernet_swin_t", mode: "infer", size: [512, 512], batch: 1, config: { windowPadding: "shift_then_pad" }, keyMap: renamedBy("mmseg_upernet"),
+    model: "upernet_swin_t", mode: "infer", size: [512, 512], batch: 1, config: { windowPadding: "shift_then_pad" }, keyMap: "mmseg_upernet",
     reference: [{ env: "MMSEG_GIT", repo: "github:open-mmlab/mmsegmentation" }, { env: "TIMM_GIT", repo: "github:huggingface/pytorch-image-models" }],
   },
 ];
-
-/** A state-dict renaming by the registered key map `name`. */
-function renamedBy(name: string): (state: Map<string, torch.Tensor>) => Map<string, torch.Tensor> {
-  const keyMap = keyMapNamed(name, "bench models");
-  return (state) => {
-    const keys = new Set(state.keys());
-    return new Map([...state].map(([key, tensor]) => [keyMap(key, keys), tensor]));
-  };
-}
 
 /** The real-time models of the latency table. */
 const REALTIME = ["enet", "bisenetv1", "bisenetv2", "fast_scnn", "stdc1_seg", "stdc2_seg", "ddrnet_23_slim", "ddrnet_23", "pidnet_s", "pidnet_m", "pidnet_l"];
@@ -147,7 +138,7 @@ function checkedModel(c: Case, scratch: string): Segmentor {
   const file = join(scratch, `${nameOf(c)}.safetensors`);
   yardstick(c, c.reference ? ["--export", file] : ["export", "--out", file]);
   const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES, ...c.config });
-  const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file, c.keyMap);
+  const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file, c.keyMap === undefined ? undefined : keyMapNamed(c.keyMap, "bench models"));
   rmSync(file);
   if (missingKeys.length || unexpectedKeys.length) throw new Error(`${c.model}: missing keys ${missingKeys.join(", ")}; unexpected keys ${unexpectedKeys.join(", ")}`);
   model.eval();

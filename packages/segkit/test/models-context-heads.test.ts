@@ -65,11 +65,11 @@ for (const [name, head] of Object.entries(HEADS)) {
     const state = seededState(JSON.parse(golden.metadata[`${name}.keys`]) as KeyTable, 0);
     const keyMap = keyMapNamed("mmseg_resnet", "test");
     const referenceKeys = new Set(state.keys());
-    assert.deepEqual(model.loadStateDict(torch.renameKeys(state, keyMap, name), { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
+    assert.deepEqual(model.loadStateDict(keyMap(state, name), { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
     disposeState(state);
     model.eval();
     const outs = torch.tidy(() => outputs(model, golden.tensors.get("input")!));
-    checkOutputsAndGradients(model, golden, name, outs, { ownKey: (key) => keyMap(key, referenceKeys), vanishing: VANISHING[name] });
+    checkOutputsAndGradients(model, golden, name, outs, { ownKey: (key) => keyMap.renameKey!(key, referenceKeys), vanishing: VANISHING[name] });
     for (const o of outs) o.dispose();
     model.zeroGrad();
     model.dispose();
@@ -81,7 +81,7 @@ for (const [name, head] of Object.entries(HEADS)) {
 function referenceModel(name: "encnet" | "danet"): EncoderDecoder {
   const model = build<EncoderDecoder>("model", { type: "encoder_decoder", numClasses: 5, backbone: BACKBONE, head: HEADS[name], auxiliary: [{ type: "fcn", inIndex: 2, channels: 4 }] });
   const state = seededState(JSON.parse(golden.metadata[`${name}.keys`]) as KeyTable, 0);
-  model.loadStateDict(torch.renameKeys(state, keyMapNamed("mmseg_resnet", "test"), name));
+  model.loadStateDict(keyMapNamed("mmseg_resnet", "test")(state, name));
   disposeState(state);
   return model.eval();
 }

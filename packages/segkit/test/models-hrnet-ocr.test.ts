@@ -51,7 +51,7 @@ function checkModel(config: { type: string } & Record<string, unknown>, name: st
   const model = build<CascadeEncoderDecoder>("model", { numClasses: 5, ...config });
   if (keyMap) {
     const state = seededState(JSON.parse(metadata[`${name}.keys`]) as KeyTable, 0);
-    const renamed = torch.renameKeys(state, keyMapNamed(keyMap, "test"), name);
+    const renamed = keyMapNamed(keyMap, "test")(state, name);
     assert.deepEqual(model.loadStateDict(renamed, { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
     disposeState(state);
   } else {
@@ -99,7 +99,7 @@ test("full-size parameter counts equal mmsegmentation's (19 classes)", () => {
 test("the full-size models take every key of mmseg's ocrnet_hr18s, ocrnet_hr48 and ocrnet_r101 (through mmseg_cascade) with its shapes", () => {
   const tables = JSON.parse(metadata.full_keys) as Record<string, [string, number[]][]>;
   assert.deepEqual(Object.keys(tables).sort(), ["ocrnet_hr18s", "ocrnet_hr48", "ocrnet_r101"]);
-  const map = keyMapNamed("mmseg_cascade", "test");
+  const map = keyMapNamed("mmseg_cascade", "test").renameKey!;
   for (const [name, table] of Object.entries(tables)) {
     const model = torch.withDefaultDevice("meta", () => build<CascadeEncoderDecoder>("model", { type: name, numClasses: 19 }));
     const own = new Map([...model.stateDict()].map(([k, t]) => [k, t.shape]));

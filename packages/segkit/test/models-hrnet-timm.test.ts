@@ -32,7 +32,7 @@ test("timm's HRNet weights load through timm_hrnet; with nearest fusion the bran
   const start = torch.liveTensors();
   const backbone = build<HRNet>("backbone", { type: "hrnet_w18", stages: REDUCED_HRNET_STAGES, fuseUpsample: "nearest" });
   const state = seededState(JSON.parse(metadata["timm_hrnet.keys"]) as KeyTable, 0);
-  const renamed = torch.renameKeys(state, keyMapNamed("timm_hrnet", "test"), "timm");
+  const renamed = keyMapNamed("timm_hrnet", "test")(state, "timm");
   assert.deepEqual(backbone.loadStateDict(renamed, { strict: false }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
   disposeState(state);
   backbone.eval();
@@ -49,7 +49,7 @@ test("of timm's classification HRNet only the classification head is unused, and
   const backbone = torch.withDefaultDevice("meta", () => build<HRNet>("backbone", { type: "hrnet_w18", stages: REDUCED_HRNET_STAGES }));
   const own = new Set(backbone.stateDict().keys());
   backbone.dispose();
-  const map = keyMapNamed("timm_hrnet", "test");
+  const map = keyMapNamed("timm_hrnet", "test").renameKey!;
   const keys = (JSON.parse(metadata["timm_hrnet_classifier.keys"]) as KeyTable).map(([k]) => k);
   const renamed = keys.map((k) => map(k, new Set(keys)));
   assert.deepEqual([...own].filter((k) => !renamed.includes(k)), [], "missing keys");

@@ -12,8 +12,9 @@ import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
+import { convertWeights } from "../src/engine/convert-weights.js";
 import { countParameters } from "../src/models/complexity.js";
-import { segformerKeysFromOfficial, type SegFormer } from "../src/models/index.js";
+import { keyMapNamed, type SegFormer } from "../src/models/index.js";
 import "../src/models/index.js";
 import { disposeState, relativeDifference, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
@@ -34,12 +35,14 @@ test("fixture records the reference repository and commit", () => {
   assert.match(metadata.commit, /^[0-9a-f]{40}$/);
 });
 
+const fromOfficial = keyMapNamed("segformer_official", "test");
+
 test("segformer (reduced): the authors' weights load by key map; logits, features and gradients match", () => {
   const start = torch.liveTensors();
   const model = build<SegFormer>("model", REDUCED);
   const official = seededState(JSON.parse(metadata["segformer.keys"]) as KeyTable, 0);
   torch.tidy(() => {
-    const { missingKeys, unexpectedKeys } = model.loadStateDict(segformerKeysFromOfficial(official), { strict: false });
+    const { missingKeys, unexpectedKeys } = model.loadStateDict(fromOfficial(official, "official"), { strict: false });
     assert.deepEqual({ missingKeys, unexpectedKeys }, { missingKeys: [], unexpectedKeys: [] });
   });
   disposeState(official);
@@ -55,7 +58,7 @@ test("segformer (reduced): the authors' weights load by key map; logits, feature
     outputs.map((o) => o.pow(2).mean()).reduce((a, b) => a.add(b)).backward();
     // The reference's gradients are under its key names; the key map renames them (and splits kv) as it does weights.
     const officialGrads = new Map([...golden].filter(([k]) => k.startsWith("segformer.grad.")).map(([k, g]) => [k.slice("segformer.grad.".length), g]));
-    const expected = segformerKeysFromOfficial(officialGrads);
+    const expected = fromOfficial(officialGrads, "official gradients");
     const own = model.namedParameters();
     assert.deepEqual([...expected.keys()].sort(), [...own.keys()].sort(), "every parameter has a reference gradient");
     for (const [key, grad] of expected) {
@@ -112,11 +115,26 @@ test("a checkpoint of another variant names the first mismatching key and both s
   model.dispose();
 });
 
+test("segformer_official through segkit convert --map and Module.load's keyMap: the split checkpoint loads with nothing missing or left over", () => {
+  const official = seededState(JSON.parse(metadata["segformer.keys"]) as KeyTable, 0);
+  const original = join(tmp, "official.pth");
+  const converted = join(tmp, "hf.safetensors");
+  torch.saveWeights(original, official);
+  disposeState(official);
+  const summary = convertWeights(original, converted, "segformer_official");
+  const model = build<SegFormer>("model", REDUCED);
+  const nothingWrong = { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] };
+  assert.deepEqual(model.load(converted), nothingWrong);
+  assert.deepEqual(model.load(original, { keyMap: fromOfficial }), nothingWrong);
+  assert.equal(summary.tensors, model.stateDict().size);
+  model.dispose();
+});
+
 test("the key map names a key it does not know", () => {
   torch.tidy(() => {
     const state = new Map([["backbone.block1.0.attn.qkv.weight", torch.zeros([3, 1])]]);
-    assert.throws(() => segformerKeysFromOfficial(state), /segformer key map: unknown block key "attn\.qkv\.weight"/);
-    assert.throws(() => segformerKeysFromOfficial(new Map([["neck.weight", torch.zeros([1])]])), /no Hugging Face name for the official key "neck\.weight"/);
+    assert.throws(() => fromOfficial(state, "a.pth"), /a\.pth: segformer_official: unknown block key "backbone\.block1\.0\.attn\.qkv\.weight"/);
+    assert.throws(() => fromOfficial(new Map([["neck.weight", torch.zeros([1])]]), "b.pth"), /b\.pth: segformer_official: no Hugging Face name for the official key "neck\.weight"/);
   });
 });
 

@@ -119,7 +119,7 @@ test("NMF: channel groups (MD_S 2) and fixed bases (rand_init False, buffer \"ba
 });
 
 test("the segnext_official key map takes the authors' names to mmseg's", () => {
-  const keyMap = keyMapNamed("segnext_official", "test");
+  const keyMap = keyMapNamed("segnext_official", "test").renameKey!;
   const authors = JSON.parse(metadata["authors.keys"]) as string[];
   const mmseg = (JSON.parse(metadata["segnext.keys"]) as [string][]).map(([k]) => k);
   const keys = new Set(authors);

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
-import { transunetKeysFromTimm, type Segmentor } from "../src/models/index.js";
+import { keyMapNamed, type Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkOutputsAndGradients, disposeState, loadReference, seededState, type KeyTable } from "./fixtures/reference_weights.js";
 
@@ -85,11 +85,11 @@ test("a checkpoint of another width names the first mismatching key and both sha
 // timm's reduced hybrid of vit_hybrid_golden.safetensors (its seeded state by timm's key table) into a
 // TransUNet of the same widths: every encoder key is filled, nothing is left over, and the tensors
 // that are not renamed (qkv split, position embedding without the class token) hold the right values.
-test("timm's hybrid weights convert to TransUNet's encoder (transunetKeysFromTimm)", () => {
+test("timm's hybrid weights convert to TransUNet's encoder (key map transunet_timm)", () => {
   const hybrid = torch.loadSafetensors(fileURLToPath(new URL("../../test/fixtures/vit_hybrid_golden.safetensors", import.meta.url)));
   const timm = seededState(JSON.parse(hybrid.metadata["hybrid.keys"]) as KeyTable, 0);
   for (const t of hybrid.tensors.values()) t.dispose();
-  const converted = transunetKeysFromTimm(timm);
+  const converted = keyMapNamed("transunet_timm", "test")(timm, "timm");
   const model = build<Segmentor>("model", { ...REDUCED, imgSize: 32, mlpDim: 128 });
   const { missingKeys, unexpectedKeys, mismatchedKeys } = model.loadStateDict(converted, { strict: false });
   assert.deepEqual([unexpectedKeys, mismatchedKeys], [[], []]);
@@ -102,12 +102,13 @@ test("timm's hybrid weights convert to TransUNet's encoder (transunetKeysFromTim
     assert.ok(own.get("transformer.embeddings.hybrid_model.body.block2.unit1.gn_proj.weight")!.equal(timm.get("patch_embed.backbone.stages.1.blocks.0.downsample.norm.weight")!));
   });
   model.dispose();
-  const resized = transunetKeysFromTimm(timm, 3);
+  const resized = build<torch.StateMap>("keymap", { type: "transunet_timm", grid: 3 })(timm, "timm");
   assert.deepEqual(resized.get("transformer.embeddings.position_embeddings")!.shape, [1, 9, 32]);
   const passed = new Set(timm.values());
   for (const t of new Set([...converted.values(), ...resized.values()])) if (!passed.has(t)) t.dispose();
   disposeState(timm);
   const bad = new Map([["blocks.0.attn.qkv.scale", torch.zeros([1])]]);
-  assert.throws(() => transunetKeysFromTimm(bad), /no TransUNet name for timm's key "blocks\.0\.attn\.qkv\.scale"/);
+  assert.throws(() => keyMapNamed("transunet_timm", "test")(bad, "bad.pth"), /bad\.pth: transunet_timm: no TransUNet name for timm's key "blocks\.0\.attn\.qkv\.scale"/);
+  assert.throws(() => build("keymap", { type: "transunet_timm", grid: 0 }, "--map"), /--map: grid must be a positive integer, got 0/);
   disposeState(bad);
 });

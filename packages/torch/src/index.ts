@@ -12,7 +12,7 @@ export { parsePth, loadPth, type PthCheckpoint } from "./pth/load.js";
 export { serializePth, savePth } from "./pth/writer.js";
 export { Placeholder as PthPlaceholder } from "./pth/globals.js";
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";
-export { loadWeights, saveWeights, weightsFormat, formatOfPath, renameKeys, type WeightsFile, type WeightsFormat, type KeyMap } from "./weights-file.js";
+export { loadWeights, saveWeights, weightsFormat, formatOfPath, renameKeys, renaming, disposeStates, type StateMap, type WeightsFile, type WeightsFormat, type KeyMap } from "./weights-file.js";
 export { writeFileAtomic } from "./atomic.js";
 export { recordForward, Recording, type RecordOptions, checkRecording, relativeDifference, isRecording, toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions, type RecordedGraph, type RecordedNode, type RecordedValue, bakedSizes } from "./export/index.js";
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";

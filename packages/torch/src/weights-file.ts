@@ -72,3 +72,24 @@ export function renameKeys(tensors: Map<string, Tensor>, keyMap: KeyMap, source:
   }
   return out;
 }
+
+/**
+ * A checkpoint's state dict as a model's: keys renamed and, where a renaming is not enough, tensors
+ * split, dropped or resized. Tensors it makes are the caller's, like the ones it passes on; errors
+ * name `source` and the key. The rename-only maps are `renaming(keyMap)`, which keep their key function
+ * for matching single keys (a reference's gradients).
+ */
+export interface StateMap {
+  (tensors: Map<string, Tensor>, source: string): Map<string, Tensor>;
+  readonly renameKey?: KeyMap;
+}
+
+/** The state map that only renames, by `renameKey`. */
+export function renaming(renameKey: KeyMap): StateMap {
+  return Object.assign((tensors: Map<string, Tensor>, source: string) => renameKeys(tensors, renameKey, source), { renameKey });
+}
+
+/** Disposes every tensor of the maps once (a state map's output shares tensors with its input). */
+export function disposeStates(...states: Map<string, Tensor>[]): void {
+  for (const t of new Set(states.flatMap((s) => [...s.values()]))) t.dispose();
+}

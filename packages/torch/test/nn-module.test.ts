@@ -162,10 +162,10 @@ test("load reads safetensors or .pth by content, renames through a key map; a co
   const pth = join(dir, "net.bin");
   torch.savePth(pth, new Map([...a.stateDict()].map(([k, t]) => [`module.${k}`, t])));
   const c = new Net();
-  assert.deepEqual(c.load(pth, { keyMap: (k) => k.replace(/^module\./, "") }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
+  assert.deepEqual(c.load(pth, { keyMap: torch.renaming((k) => k.replace(/^module\./, "")) }), { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
   for (const [k, t] of c.stateDict()) assert.deepEqual(t.toArray(), a.stateDict().get(k)!.toArray(), k);
   assert.throws(() => c.load(pth), /net\.bin: .*missing keys: stem\.0\.weight.*unexpected keys: module\.stem\.0\.weight/);
-  assert.throws(() => c.load(pth, { keyMap: () => "same" }), /net\.bin: keys "module\.stem\.0\.weight" and "module\.stem\.0\.bias" both map to "same"/);
+  assert.throws(() => c.load(pth, { keyMap: torch.renaming(() => "same") }), /net\.bin: keys "module\.stem\.0\.weight" and "module\.stem\.0\.bias" both map to "same"/);
   c.dispose();
   const bad = join(dir, "bad.safetensors");
   writeFileSync(bad, "not a safetensors file");

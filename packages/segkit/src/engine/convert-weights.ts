@@ -1,6 +1,6 @@
 // `segkit convert`: weights from one file format to the other (safetensors ↔ .pth), the state dict
 // taken out of an mmseg/mmengine {state_dict, meta} or {model} wrapper, keys renamed by a key map.
-import { formatOfPath, loadWeights, renameKeys, saveWeights } from "@segkit/torch";
+import { disposeStates, formatOfPath, loadWeights, saveWeights } from "@segkit/torch";
 import { keyMapNamed } from "../models/key-maps/key-map.js";
 import "../models/index.js";
 
@@ -15,12 +15,13 @@ export function convertWeights(input: string, output: string, mapName?: string):
   formatOfPath(output);
   const keyMap = mapName === undefined ? undefined : keyMapNamed(mapName, "--map");
   const { tensors } = loadWeights(input);
+  let out = tensors;
   try {
-    const out = keyMap ? renameKeys(tensors, keyMap, input) : tensors;
+    if (keyMap) out = keyMap(tensors, input);
     saveWeights(output, out);
     const before = [...tensors.keys()];
     return { tensors: out.size, renamed: [...out.keys()].filter((k, i) => k !== before[i]).length };
   } finally {
-    for (const t of tensors.values()) t.dispose();
+    disposeStates(tensors, out);
   }
 }

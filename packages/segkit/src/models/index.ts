@@ -38,6 +38,8 @@ import "./segmentors/segformer/variants.js";
 import "./segmentors/cascade-encoder-decoder/variants.js";
 import "./segmentors/segnext/variants.js";
 import "./segmentors/segnext/key-map.js";
+import "./segmentors/segformer/key-map.js";
+import "./segmentors/transunet/key-map.js";
 import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
 import "./backbones/convnext/variants.js";
@@ -83,7 +85,6 @@ export { Segmentor, type SegmentorOptions, type PredictOptions, type TrainOutput
 export { EncoderDecoder, type Neck } from "./segmentors/encoder-decoder/model.js";
 export { Segmenter, type SegmenterOptions } from "./segmentors/segmenter/model.js";
 export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.js";
-export { transunetKeysFromTimm } from "./segmentors/transunet/key-map.js";
 export { U2Net, type U2NetOptions } from "./segmentors/u2net/model.js";
 export { VNet, type VNetOptions } from "./segmentors/vnet/model.js";
 export { UNet3Plus, type UNet3PlusOptions } from "./segmentors/unet3plus/model.js";
@@ -106,7 +107,6 @@ export { PoolFormer, type PoolFormerOptions } from "./backbones/poolformer/poolf
 export { ConvNeXt, type ConvNeXtOptions } from "./backbones/convnext/convnext.js";
 export { SwinTransformer, type SwinOptions } from "./backbones/swin/swin.js";
 export { SegFormer, type SegFormerOptions } from "./segmentors/segformer/model.js";
-export { segformerKeysFromOfficial } from "./segmentors/segformer/key-map.js";
 export { MSCAN, type MSCANOptions } from "./backbones/mscan/mscan.js";
 export { SegNeXt, type SegNeXtOptions } from "./segmentors/segnext/model.js";
 export { NMF2D, type NMFOptions } from "./segmentors/segnext/nmf.js";

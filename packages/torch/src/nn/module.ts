@@ -6,7 +6,7 @@ import { noGrad } from "../autograd.js";
 import { tidy } from "../scope.js";
 import { isFloatingDtype, type DType } from "../dtype.js";
 import { saveSafetensors } from "../safetensors.js";
-import { loadWeights, renameKeys, type KeyMap } from "../weights-file.js";
+import { disposeStates, loadWeights, type StateMap } from "../weights-file.js";
 import { contiguous, detach, to } from "../generated/ops.js";
 import type { MemoryFormat } from "../generated/ops.js";
 
@@ -213,17 +213,19 @@ export abstract class Module {
 
   /**
    * Loads weights from a safetensors or .pth/.pt file (told apart by content; a .pth's state dict may
-   * be nested under "state_dict" or "model"), renaming its keys with `keyMap` first when given.
+   * be nested under "state_dict" or "model"), converted by the key map `keyMap` first when given.
    * Errors name the file.
    */
-  load(path: string, { keyMap, ...options }: LoadOptions & { keyMap?: KeyMap } = {}): LoadResult {
+  load(path: string, { keyMap, ...options }: LoadOptions & { keyMap?: StateMap } = {}): LoadResult {
     const { tensors } = loadWeights(path);
+    let state = tensors;
     try {
-      return this.loadStateDict(keyMap ? renameKeys(tensors, keyMap, path) : tensors, options);
+      if (keyMap) state = keyMap(tensors, path);
+      return this.loadStateDict(state, options);
     } catch (err) {
       throw new Error(`${path}: ${(err as Error).message}`, { cause: err });
     } finally {
-      for (const t of tensors.values()) t.dispose();
+      disposeStates(tensors, state);
     }
   }
 

@@ -3,7 +3,7 @@
 // "backbone." part, as mmsegmentation's Pretrained init with a prefix does. Every backbone weight must
 // come from the file (a missing key or a shape from another variant is an error naming both); keys
 // the backbone has no use for (a classifier) are reported in a warning.
-import { loadWeights, renameKeys, type Tensor } from "@segkit/torch";
+import { disposeStates, loadWeights, type Tensor } from "@segkit/torch";
 import { keyMapNamed } from "../key-maps/key-map.js";
 import type { Backbone } from "./backbone.js";
 
@@ -27,8 +27,10 @@ export function withPretrained<B extends Backbone>(backbone: B, options: Record<
   if (pretrainedMap !== undefined && typeof pretrainedMap !== "string") throw new Error(`${where}: pretrainedMap must name a key map, got ${JSON.stringify(pretrainedMap)}`);
   const keyMap = pretrainedMap === undefined ? undefined : keyMapNamed(pretrainedMap, `${where}.pretrainedMap`);
   const { tensors } = loadWeights(path);
+  let converted = tensors;
   try {
-    const weights = backbonePart(keyMap ? renameKeys(tensors, keyMap, path) : tensors);
+    if (keyMap) converted = keyMap(tensors, path);
+    const weights = backbonePart(converted);
     const { missingKeys, unexpectedKeys, mismatchedKeys } = backbone.loadStateDict(weights, { strict: false });
     const own = backbone.stateDict();
     const problems = [
@@ -44,7 +46,7 @@ export function withPretrained<B extends Backbone>(backbone: B, options: Record<
     backbone.dispose();
     throw e;
   } finally {
-    for (const t of tensors.values()) t.dispose();
+    disposeStates(tensors, converted);
   }
   return backbone;
 }

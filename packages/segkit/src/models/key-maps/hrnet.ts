@@ -8,19 +8,19 @@
 //   pass unchanged; its classification head (incre_modules, downsamp_modules, final_layer,
 //   classifier) has no place in a segmentation backbone and is reported as unused. timm fuses with
 //   nearest upsampling: fuseUpsample "nearest" reproduces its outputs.
-import type { KeyMap } from "@segkit/torch";
+import { renaming, type KeyMap, type StateMap } from "@segkit/torch";
 import { register } from "../../config/registry.js";
 import { backboneKey } from "./mmseg.js";
 
 const mmsegCascade: KeyMap = (key) => (key.startsWith("backbone.") ? `backbone.${backboneKey(key.slice("backbone.".length))}` : key);
 
-register<KeyMap>("keymap", "mmseg_cascade", {
+register<StateMap>("keymap", "mmseg_cascade", {
   options: [],
   summary: "mmsegmentation checkpoints of fcn_hr*, ocrnet_hr* (keys unchanged) and ocrnet_r*-d8 (ResNetV1c stem → deepStem) → the HRNet/OCRNet models",
-  build: () => mmsegCascade,
+  build: () => renaming(mmsegCascade),
 });
-register<KeyMap>("keymap", "timm_hrnet", {
+register<StateMap>("keymap", "timm_hrnet", {
   options: [],
   summary: "timm's hrnet_w18_small/_v2, w18, w32, w48 → hrnet_* backbones (same names; the classification head is unused); use fuseUpsample \"nearest\" for timm's outputs",
-  build: () => (key) => key,
+  build: () => renaming((key) => key),
 });

@@ -1,13 +1,15 @@
-// Key maps rename a checkpoint's keys to segkit's, so weights trained elsewhere load by name. Each is
+// Key maps convert a checkpoint's state dict to segkit's, so weights trained elsewhere load by name:
+// most only rename (torch's `renaming`), some also split fused projections or resize tensors. Each is
 // registered under a literal name (kind "keymap") for `segkit convert --map`, Module.load's keyMap and
-// a backbone's pretrainedMap. A key a map does not know passes unchanged, so the load reports it by name.
-import type { KeyMap } from "@segkit/torch";
+// a backbone's pretrainedMap. A renaming passes a key it does not know unchanged, so the load reports
+// it by name; a converting map names the key it cannot place.
+import type { StateMap } from "@segkit/torch";
 import { build } from "../../config/registry.js";
 
 /** The key map registered as `name`; `where` names the config place or argument in errors. */
-export function keyMapNamed(name: string, where: string): KeyMap {
+export function keyMapNamed(name: string, where: string): StateMap {
   try {
-    return build<KeyMap>("keymap", { type: name }, where);
+    return build<StateMap>("keymap", { type: name }, where);
   } catch (e) {
     throw new Error(`${where}: ${(e as Error).message}`);
   }

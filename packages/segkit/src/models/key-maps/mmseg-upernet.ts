@@ -4,7 +4,7 @@
 // one conv, no concatenation: segkit's mmseg_fcn head, same keys) → "aux_classifier.*". Backbone
 // keys pass through: "mmseg_upernet" is for backbones already in segkit's names (the ConvNeXt of
 // the fixtures); the backbone-specific maps (mmseg_swin) rename them first.
-import type { KeyMap } from "@segkit/torch";
+import { renaming, type StateMap } from "@segkit/torch";
 import { register } from "../../config/registry.js";
 import { pyramidHead } from "./mmseg.js";
 
@@ -15,8 +15,8 @@ export function upernetHeadKey(key: string): string {
   return head[1] === "decode_head" ? `classifier.${pyramidHead(head[2])}` : `aux_classifier.${head[2]}`;
 }
 
-register<KeyMap>("keymap", "mmseg_upernet", {
+register<StateMap>("keymap", "mmseg_upernet", {
   options: [],
   summary: "mmsegmentation UPerNet checkpoints (UPerHead + one-conv FCN auxiliary) → upernet_* models; backbone keys unchanged",
-  build: () => (key) => upernetHeadKey(key),
+  build: () => renaming((key) => upernetHeadKey(key)),
 });

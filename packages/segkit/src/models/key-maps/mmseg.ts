@@ -7,7 +7,7 @@
 // torchvision's "0"/"1" inside conv-BN-ReLU units. An mmseg FCNHead with one conv and no concatenation
 // (the auxiliary head of its configs) goes to the "fcn" head, torchvision's (children 0 conv, 1 BN,
 // 4 classifier); one with more convs or conv_cat (fcn_*-d8's decode head) to "mmseg_fcn".
-import type { KeyMap } from "@segkit/torch";
+import { renaming, type KeyMap, type StateMap } from "@segkit/torch";
 import { register } from "../../config/registry.js";
 import { rules } from "./key-map.js";
 
@@ -46,10 +46,10 @@ const mmsegResnet: KeyMap = (key, keys) => {
   return `${target}.${headKey(inner, `${part}.${numbered ?? ""}`, keys)}`;
 };
 
-register<KeyMap>("keymap", "mmseg_resnet", {
+register<StateMap>("keymap", "mmseg_resnet", {
   options: [],
   summary: "mmsegmentation checkpoints of ResNet/ResNetV1c (deepStem) with PSP, UPer, ASPP, DepthwiseSeparableASPP, FCN, DA, NL, APC, DM, Enc, PSA heads (psp, uper, aspp, sep_aspp, mmseg_fcn, da, nl, apc, dm, enc, psa; an FCN with one conv and no concatenation → fcn) → encoder_decoder; also a bare mmseg ResNet backbone",
-  build: () => mmsegResnet,
+  build: () => renaming(mmsegResnet),
 });
 
 // PointRend (mmseg's pointrend_*: backbone, FPN "neck", decode_head.0 its FPNHead, decode_head.1 its
@@ -57,11 +57,11 @@ register<KeyMap>("keymap", "mmseg_resnet", {
 // keys are mmseg's.
 const convUnits = rules([/\.conv\.(weight|bias)$/, ".0.$1"], [/\.bn\.([a-z_]+)$/, ".1.$1"]);
 
-register<KeyMap>("keymap", "mmseg_pointrend", {
+register<StateMap>("keymap", "mmseg_pointrend", {
   options: [],
   summary: "mmsegmentation's PointRend checkpoints (ResNetV1c, FPN neck, FPNHead + PointHead) → pointrend_r50",
-  build: () => (key) => {
+  build: () => renaming((key) => {
     if (key.startsWith("backbone.")) return `backbone.${backboneKey(key.slice("backbone.".length))}`;
     return key.startsWith("neck.") || key.startsWith("decode_head.0.") ? convUnits(key) : key;
-  },
+  }),
 });

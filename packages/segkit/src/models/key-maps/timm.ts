@@ -7,7 +7,7 @@
 // InvertedResidual: conv_pw, bn1, conv_dw, bn2, se?, conv_pwl, bn3; ConvBnAct: conv, bn1), and for
 // MobileNetV2 conv_head/bn2; torchvision's layout numbers the same layers in one sequence.
 // Classifiers (fc, classifier, MobileNetV3's conv_head after pooling) are reported as unexpected.
-import type { KeyMap } from "@segkit/torch";
+import { renaming, type KeyMap, type StateMap } from "@segkit/torch";
 import { register } from "../../config/registry.js";
 import { rules } from "./key-map.js";
 
@@ -76,19 +76,19 @@ const V2_LAYOUT: Layout = (layer, kind) => {
   return places[layer] ?? null;
 };
 
-register<KeyMap>("keymap", "timm_mobilenetv2", {
+register<StateMap>("keymap", "timm_mobilenetv2", {
   options: [],
   summary: "timm's mobilenetv2_100 → mobilenet_v2 (torchvision layout); same BatchNorm eps, same outputs",
-  build: () => timmEfficientBlocks("features.", V2_LAYOUT, { conv_head: "0", bn2: "1" }),
+  build: () => renaming(timmEfficientBlocks("features.", V2_LAYOUT, { conv_head: "0", bn2: "1" })),
 });
-register<KeyMap>("keymap", "timm_mobilenetv3", {
+register<StateMap>("keymap", "timm_mobilenetv3", {
   options: [],
   summary: "timm's mobilenetv3_large_100/small_100 → mobilenet_v3_large/small; timm's BatchNorm eps is 1e-5, torchvision's (segkit's) 1e-3, so outputs differ slightly",
-  build: () => timmEfficientBlocks("", V3_LAYOUT, {}),
+  build: () => renaming(timmEfficientBlocks("", V3_LAYOUT, {})),
 });
 
-register<KeyMap>("keymap", "timm_resnet", {
+register<StateMap>("keymap", "timm_resnet", {
   options: [],
   summary: "timm ResNets (resnet18/34/50/101 as torchvision's names; deep-stem c variants → deepStem)",
-  build: () => timmResnet,
+  build: () => renaming(timmResnet),
 });

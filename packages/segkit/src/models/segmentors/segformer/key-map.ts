@@ -1,15 +1,15 @@
 // The authors' SegFormer checkpoints (github:NVlabs/SegFormer, mmsegmentation-style: "backbone.block1.0.attn.kv",
 // "decode_head.linear_c4.proj", ...; the ImageNet mit_b*.pth files hold the backbone keys without
-// the "backbone." prefix) renamed to Hugging Face's, which SegFormer uses. A plain table for now: the
-// .pth import and key-map machinery of issue 19's "key names" bullet is being built separately.
-import type { Tensor } from "@segkit/torch";
+// the "backbone." prefix) renamed to Hugging Face's, which SegFormer uses: the key map "segformer_official".
+import type { StateMap, Tensor } from "@segkit/torch";
+import { register } from "../../../config/registry.js";
 
 // [official pattern, Hugging Face replacement]; stage numbers are 1-based there, 0-based here.
-const RENAMES: [RegExp, (m: RegExpMatchArray) => string][] = [
+const RENAMES: [RegExp, (m: RegExpMatchArray, key: string, source: string) => string][] = [
   [/^patch_embed(\d)\.proj\.(weight|bias)$/, (m) => `segformer.encoder.patch_embeddings.${+m[1] - 1}.proj.${m[2]}`],
   [/^patch_embed(\d)\.norm\.(weight|bias)$/, (m) => `segformer.encoder.patch_embeddings.${+m[1] - 1}.layer_norm.${m[2]}`],
   [/^norm(\d)\.(weight|bias)$/, (m) => `segformer.encoder.layer_norm.${+m[1] - 1}.${m[2]}`],
-  [/^block(\d)\.(\d+)\.(.+)$/, (m) => `segformer.encoder.block.${+m[1] - 1}.${m[2]}.${blockPart(m[3])}`],
+  [/^block(\d)\.(\d+)\.(.+)$/, (m, key, source) => `segformer.encoder.block.${+m[1] - 1}.${m[2]}.${blockPart(m[3], key, source)}`],
   [/^decode_head\.linear_c(\d)\.proj\.(weight|bias)$/, (m) => `decode_head.linear_c.${+m[1] - 1}.proj.${m[2]}`],
   [/^decode_head\.linear_fuse\.conv\.weight$/, () => "decode_head.linear_fuse.weight"],
   [/^decode_head\.linear_fuse\.bn\.(.+)$/, (m) => `decode_head.batch_norm.${m[1]}`],
@@ -22,10 +22,10 @@ const BLOCK_PARTS: Record<string, string> = {
   "mlp.fc2": "mlp.dense2", "mlp.dwconv.dwconv": "mlp.dwconv.dwconv",
 };
 
-function blockPart(rest: string): string {
+function blockPart(rest: string, fullKey: string, source: string): string {
   const dot = rest.lastIndexOf(".");
   const renamed = BLOCK_PARTS[rest.slice(0, dot)];
-  if (renamed === undefined) throw new Error(`segformer key map: unknown block key "${rest}"`);
+  if (renamed === undefined) throw new Error(`${source}: segformer_official: unknown block key "${fullKey}"`);
   return `${renamed}${rest.slice(dot)}`;
 }
 
@@ -35,7 +35,7 @@ function blockPart(rest: string): string {
  * tensors (views of it); every other tensor is passed through. Keys of the ImageNet classifier
  * ("head.*") and the unused "decode_head.conv_seg.*" are dropped; any other key not in the table is an error naming it.
  */
-export function segformerKeysFromOfficial(state: Map<string, Tensor>): Map<string, Tensor> {
+function fromOfficial(state: Map<string, Tensor>, source: string): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [fullKey, t] of state) {
     const key = fullKey.replace(/^backbone\./, "");
@@ -51,8 +51,14 @@ export function segformerKeysFromOfficial(state: Map<string, Tensor>): Map<strin
       continue;
     }
     const rule = RENAMES.find(([pattern]) => pattern.test(key));
-    if (!rule) throw new Error(`segformer key map: no Hugging Face name for the official key "${fullKey}"`);
-    out.set(rule[1](key.match(rule[0])!), t);
+    if (!rule) throw new Error(`${source}: segformer_official: no Hugging Face name for the official key "${fullKey}"`);
+    out.set(rule[1](key.match(rule[0])!, fullKey, source), t);
   }
   return out;
 }
+
+register<StateMap>("keymap", "segformer_official", {
+  options: [],
+  summary: "the SegFormer authors' (NVlabs, mmseg-style) checkpoints and mit_b* files → segformer_* (Hugging Face names); splits attn.kv",
+  build: () => fromOfficial,
+});

@@ -5,8 +5,10 @@
 // rows q, k, v), which becomes three tensors, and its position embedding has a class-token entry,
 // which is dropped (and the grid resized when another is asked for). TransUNet's convolutions pad
 // symmetrically and its epsilons differ from timm's, so the same weights give close, not equal, features.
+// Registered as the key map "transunet_timm".
 import * as torch from "@segkit/torch";
-import type { Tensor } from "@segkit/torch";
+import type { StateMap, Tensor } from "@segkit/torch";
+import { register } from "../../../config/registry.js";
 import { resizePosEmbed } from "../../backbones/vit/position-embedding.js";
 
 const ENCODER = "transformer.encoder.";
@@ -33,7 +35,7 @@ function renamed(key: string): string | null {
  * the position embedding) are the caller's, as are the passed ones; the classifier ("head.*") is
  * dropped, and a key of neither layout is an error naming it.
  */
-export function transunetKeysFromTimm(state: Map<string, Tensor>, grid?: number): Map<string, Tensor> {
+function fromTimm(state: Map<string, Tensor>, source: string, grid?: number): Map<string, Tensor> {
   const out = new Map<string, Tensor>();
   for (const [key, t] of state) {
     if (key === "cls_token" || key.startsWith("head.")) continue;
@@ -45,14 +47,23 @@ export function transunetKeysFromTimm(state: Map<string, Tensor>, grid?: number)
     }
     if (key === "pos_embed") {
       const side = Math.round(Math.sqrt(t.shape[1] - 1));
-      if (side * side !== t.shape[1] - 1) throw new Error(`transunetKeysFromTimm: pos_embed of shape [${t.shape.join(", ")}] is not a class token and a square grid`);
+      if (side * side !== t.shape[1] - 1) throw new Error(`${source}: transunet_timm: pos_embed of shape [${t.shape.join(", ")}] is not a class token and a square grid`);
       const target = grid ?? side;
       out.set("transformer.embeddings.position_embeddings", torch.tidy(() => resizePosEmbed(t, [side, side], [target, target], 1, "bilinear").slice(1, 1).clone()));
       continue;
     }
     const name = renamed(key);
-    if (name === null) throw new Error(`transunetKeysFromTimm: no TransUNet name for timm's key "${key}"`);
+    if (name === null) throw new Error(`${source}: transunet_timm: no TransUNet name for timm's key "${key}"`);
     out.set(name, t);
   }
   return out;
 }
+
+register<StateMap>("keymap", "transunet_timm", {
+  options: ["grid"],
+  summary: "timm's R50+ViT-B/16 hybrid (vit_base_r50_s16_*) → transunet_* encoder: splits qkv, drops the class token; grid: the position grid's side (image / 16) when it differs",
+  build: ({ grid }, where) => {
+    if (grid !== undefined && !(Number.isInteger(grid) && (grid as number) > 0)) throw new Error(`${where}: grid must be a positive integer, got ${JSON.stringify(grid)}`);
+    return (state, source) => fromTimm(state, source, grid as number | undefined);
+  },
+});
