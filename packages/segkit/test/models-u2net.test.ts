@@ -15,6 +15,9 @@ import { countParameters } from "../src/models/complexity.js";
 import type { U2Net } from "../src/models/index.js";
 import "../src/models/index.js";
 import { checkOutputsAndGradients, loadReference } from "./fixtures/reference_weights.js";
+import { predictProbabilities } from "../src/engine/evaluate.js";
+import { exportModel } from "../src/engine/export-model.js";
+import type { TestConfig } from "../src/engine/run-config.js";
 
 torch.setNumThreads(1);
 const FIXTURE = fileURLToPath(new URL("../../test/fixtures/u2net_golden.safetensors", import.meta.url));
@@ -81,4 +84,15 @@ test("bad widths are refused naming the key; one channel takes no loss config", 
   assert.throws(() => build("model", { ...QUARTER, numClasses: 1, loss: { type: "dice" } }), /U2Net: with numClasses 1 .* leave loss unset/);
   assert.throws(() => build("model", { ...QUARTER, encoderChannels: [[8, 16]] }), /U2Net: encoderChannels must list 6 \[mid, out\] pairs/);
   assert.throws(() => build("model", { ...QUARTER, decoderChannels: [[4, 16], [8, 16], [16, 32], [32, 64], [64, 0]] }), /U2Net: decoderChannels must be integers ≥ 1/);
+});
+
+test("labels are refused for the one-channel form, naming why (a softmax over one channel would make every pixel class 0)", () => {
+  const model = build<U2Net>("model", { type: "u2netp", numClasses: 1 }).eval();
+  const x = torch.randn([1, 3, 32, 32]);
+  const test: TestConfig = { mode: "whole", crop: null, stride: null, scales: [1], flip: false };
+  assert.throws(() => predictProbabilities(model, x, test), /class probabilities need one output channel per class, and this model has numClasses 1/);
+  assert.throws(() => exportModel(model, "/nonexistent/never-written.onnx", { format: "onnx", size: [32, 32], argmax: true, modelType: "u2netp" }),
+    /--argmax's class ids need one output channel per class/);
+  x.dispose();
+  model.dispose();
 });

@@ -6,6 +6,7 @@ import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import { notExportableReason } from "../models/not-exportable.js";
+import { oneChannelRefusal } from "../inference/test-time.js";
 
 export const EXPORT_FORMATS = ["onnx", "torchscript"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -52,6 +53,7 @@ function forwardOf(model: Segmentor, { argmax = false, preprocess = null }: Pick
     const scale = torch.tensor(Float32Array.from(preprocess.std, (s) => 1 / s), { shape: [1, 3, 1, 1] });
     normalise = (x) => x.to("float32").permute([0, 3, 1, 2]).sub(mean).mul(scale);
   }
+  if (argmax && model.numClasses === 1) throw new RangeError(oneChannelRefusal("--argmax's class ids"));
   return argmax ? (x) => model.call(normalise(x)).argmax(1) : (x) => model.call(normalise(x));
 }
 

@@ -21,6 +21,8 @@ function* networkLogits(x: Tensor, test: TestConfig, net: NetworkShape): Plan<Te
 
 /** Class probabilities (N, K, H, W) of `images` (N, C, H, W, owned by the caller), averaged over the configured augmentations. */
 export function* testTimeProbabilities(images: Tensor, test: TestConfig, net: NetworkShape): Plan<Tensor> {
+  // A softmax over one channel is 1 everywhere: every pixel would silently become class 0.
+  if (net.numClasses === 1) throw new RangeError(oneChannelRefusal("class probabilities"));
   const [, , h, w] = images.shape;
   let sum: Tensor | null = null;
   let count = 0;
@@ -60,4 +62,9 @@ export function* testTimeProbabilities(images: Tensor, test: TestConfig, net: Ne
   } finally {
     sum?.dispose();
   }
+}
+
+/** Why labels cannot come from a one-channel (sigmoid) model: the label paths take one channel per class. */
+export function oneChannelRefusal(what: string): string {
+  return `${what} need one output channel per class, and this model has numClasses 1 (a sigmoid output, as U²-Net's saliency form); build it with numClasses 2 for a binary task`;
 }
