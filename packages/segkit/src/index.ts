@@ -3,6 +3,7 @@ export * as torch from "@segkit/torch";
 export * as metrics from "@segkit/metrics";
 export * from "./models/index.js";
 export * from "./data/index.js";
+export * from "./data/volumes/index.js";
 export * as losses from "./losses/index.js";
 export { build, register, registered, type Config, type Kind } from "./config/registry.js";
 export { loadConfig, deepMerge } from "./config/compose.js";
@@ -14,6 +15,7 @@ export { predictFile, predictLabels, predictLabelsWith, writePrediction } from "
 export { exportModel, checkOnnxFile, type ExportOptions, type Preprocess } from "./engine/export-model.js";
 export { OnnxRuntimeEngine, type OnnxRuntimeOptions } from "./inference/onnxruntime-engine.js";
 export type { InferenceEngine } from "./inference/engine.js";
+export { slidingWindowInference, type SlidingWindowOptions } from "./inference/sliding-window-inference.js";
 export { loadRunConfig, loadModel, resolveConfigPath, shippedConfigNames } from "./engine/load.js";
 export { convertWeights, type ConvertSummary } from "./engine/convert-weights.js";
 export { saveCheckpoint, loadCheckpoint, disposeCheckpoint, CheckpointKeeper, type Checkpoint } from "./engine/checkpoint.js";
