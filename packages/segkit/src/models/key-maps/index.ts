@@ -4,5 +4,6 @@ import "./mmseg.js";
 import "./timm.js";
 import "./hrnet.js";
 import "./mmseg-upernet.js";
+import "./mmseg-swin.js";
 
 export { keyMapNamed } from "./key-map.js";
