@@ -15,6 +15,7 @@ import { msSsim } from "./ms-ssim.js";
 
 export type { Loss, Mode, Reduction } from "./helpers.js";
 export type { DeepSupervisedLoss } from "./compound.js";
+export { linearSumAssignment, type Assignment } from "./hungarian.js";
 
 const SPECS: LossSpec<unknown>[] = [
   crossEntropy, topKCrossEntropy, ohemCrossEntropy, binaryCrossEntropy, balancedBinaryCrossEntropy, focal,
