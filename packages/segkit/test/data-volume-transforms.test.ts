@@ -1,7 +1,8 @@
 // Volume transforms: resampling equals libtorch's upsample_trilinear3d (align_corners=False) for
 // intensities and upsample_nearest3d for labels; random crops take image and label from the same
 // box; flips are their own inverse; normalisation gives zero mean and unit variance (over non-zero
-// voxels with nonzero); bad options and too-small volumes name the option or the file.
+// voxels with nonzero); bad options and too-small volumes name the option or the file. Configs name
+// them through the registry (kind "volume_transform") in a volume pipeline.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
@@ -9,6 +10,9 @@ import { Rng } from "../src/data/rng.js";
 import type { RawVolumeSample } from "../src/data/volumes/types.js";
 import { resampleVolume, volumeRandomCrop, volumeRandomFlip, volumeResample } from "../src/data/volumes/volume-geometry.js";
 import { volumeNormalize } from "../src/data/volumes/volume-normalize.js";
+import { buildVolumePipeline } from "../src/data/volumes/volume-pipeline.js";
+import { buildPipeline } from "../src/data/transforms/pipeline.js";
+import { registered } from "../src/config/registry.js";
 
 function sample(shape: [number, number, number], channels = 2): RawVolumeSample {
   const voxels = shape[0] * shape[1] * shape[2];
@@ -68,4 +72,31 @@ test("normalisation: zero mean, unit variance per channel, over non-zero voxels 
     if (nonzero) assert.deepEqual([...out.image.subarray(0, 10)], Array(10).fill(0));
   }
   assert.throws(() => volumeNormalize({ clip: [3, 1] }), /"clip" must be \[low, high\] with low < high/);
+});
+
+test("a volume pipeline config names the registered volume transforms and runs them in order", () => {
+  const s = sample([6, 5, 4]);
+  const config = [
+    { type: "resample", spacing: [2, 1, 1] },
+    { type: "random_crop", size: [3, 4, 8] },
+    { type: "random_flip", prob: 1 },
+    { type: "normalize", clip: [-2, 4] },
+  ];
+  const out = buildVolumePipeline(config)(s, new Rng(3));
+  // The same steps called directly, with the same random stream, give the same volume.
+  const rng = new Rng(3);
+  const direct = volumeNormalize({ clip: [-2, 4] })(volumeRandomFlip({ prob: 1 })(volumeRandomCrop({ size: [3, 4, 8] })(volumeResample({ spacing: [2, 1, 1] })(s, rng), rng), rng), rng);
+  assert.deepEqual(out.shape, [3, 4, 8]);
+  assert.deepEqual(out.spacing, [2, 1, 1]);
+  assert.deepEqual(out, direct);
+  assert.deepEqual(registered("volume_transform"), ["normalize", "random_crop", "random_flip", "resample"]);
+});
+
+test("a volume pipeline names the step and the key it refuses", () => {
+  assert.throws(() => buildVolumePipeline([{ type: "resample", spacing: [1, 1, 1] }, { type: "random_crop", sizes: [2, 2, 2] }]),
+    /pipeline\[1\] \(volume_transform "random_crop"\): unknown key "sizes" \(did you mean "size"\?\); allowed: size/);
+  assert.throws(() => buildVolumePipeline([{ type: "random_rotate" }]), /pipeline\[0\]: unknown volume_transform "random_rotate".*known: normalize, random_crop, random_flip, resample/);
+  assert.throws(() => buildVolumePipeline([{ type: "random_crop", size: [2, 2] }], "train.pipeline"), /train\.pipeline\[0\]: volume transform random_crop: "size" must be three numbers/);
+  // Image transforms and volume transforms are different kinds: neither pipeline builds the other's.
+  assert.throws(() => buildPipeline([{ type: "resample", spacing: [1, 1, 1] }], 255), /unknown transform "resample"/);
 });

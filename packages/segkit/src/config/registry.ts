@@ -1,12 +1,12 @@
 // Config-driven construction: every buildable thing (model, backbone, neck, head, loss, dataset,
-// transform, optimizer, schedule, training hook, checkpoint key map) registers a builder under a name with the option keys it accepts;
+// transform, volume transform, optimizer, schedule, training hook, checkpoint key map) registers a builder under a name with the option keys it accepts;
 // build({ type, ...options }) finds it and rejects unknown names and keys, suggesting the closest.
 // Names are snake_case literals at their definition (docs/config.md); former names keep working
 // through `formerly`, with a one-time note naming the new one.
 import { didYouMean } from "./closest.js";
 
 /** Every kind of registered thing, in the order listings show them. */
-export const KINDS = ["model", "backbone", "neck", "head", "loss", "dataset", "transform", "optimizer", "schedule", "hook", "keymap"] as const;
+export const KINDS = ["model", "backbone", "neck", "head", "loss", "dataset", "transform", "volume_transform", "optimizer", "schedule", "hook", "keymap"] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface Builder<T = unknown> {

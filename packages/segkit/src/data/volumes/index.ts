@@ -4,6 +4,7 @@ export { SyntheticVolumeDataset, SYNTHETIC_VOLUME_CLASSES } from "./synthetic-vo
 export { NiftiFolderDataset } from "./nifti-folder.js";
 export { resampleVolume, volumeRandomCrop, volumeRandomFlip, volumeResample } from "./volume-geometry.js";
 export { volumeNormalize } from "./volume-normalize.js";
+export { buildVolumePipeline } from "./volume-pipeline.js";
 export { readNifti, decodeNifti } from "../../io/nifti-read.js";
 export { writeNifti, encodeNifti } from "../../io/nifti-write.js";
 export {

@@ -1,6 +1,7 @@
 // Geometric volume transforms: random crop, random flip and resampling to a target spacing
 // (trilinear for intensities, nearest for labels, as PyTorch's interpolate with align_corners=False).
 // Samples are [C][X][Y][Z] (Z fastest); options are read with the transforms' option readers.
+import { register } from "../../config/registry.js";
 import { num, triple, type Options } from "../options.js";
 import type { Vec3 } from "../../io/nifti-volume.js";
 import type { RawVolumeSample, VolumeTransform } from "./types.js";
@@ -108,3 +109,7 @@ export function volumeResample(o: Options): VolumeTransform {
     return { ...resampleVolume(s, shape), spacing: [...spacing] };
   };
 }
+
+register("volume_transform", "random_crop", { options: ["size"], build: volumeRandomCrop, summary: "random box of [X, Y, Z] voxels from image and label" });
+register("volume_transform", "random_flip", { options: ["prob"], build: volumeRandomFlip, summary: "mirror along each axis with a probability" });
+register("volume_transform", "resample", { options: ["spacing"], build: volumeResample, summary: "resample to a voxel spacing (trilinear image, nearest label)" });

@@ -1,6 +1,7 @@
 // Intensity normalisation of volumes, per channel: z-score over the voxels (optionally only the
 // non-zero ones, as MONAI's NormalizeIntensity(nonzero=True) does for skull-stripped scans), after an
 // optional clip to a window (CT's Hounsfield range, say).
+import { register } from "../../config/registry.js";
 import { bool, type Options } from "../options.js";
 import type { VolumeTransform } from "./types.js";
 
@@ -34,3 +35,5 @@ export function volumeNormalize(o: Options): VolumeTransform {
     return { ...s, image };
   };
 }
+
+register("volume_transform", "normalize", { options: ["nonzero", "clip"], build: volumeNormalize, summary: "per-channel z-score after an optional clip, optionally over non-zero voxels" });
