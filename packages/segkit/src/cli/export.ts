@@ -8,13 +8,13 @@ import { normalization } from "../data/transforms/normalize.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
-function parseSize(given: string[] | undefined): [number, number] {
+function parseSize(given: string[] | undefined): number[] {
   if (given === undefined) return [512, 512];
   const numbers = given.map(Number);
-  if (numbers.length !== 2 || !numbers.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new Error(`--size ${given.join(" ")}: expected two positive integers, height and width`);
+  if (![2, 3].includes(numbers.length) || !numbers.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new Error(`--size ${given.join(" ")}: expected two positive integers, height and width (three for a volume model: depth, height and width)`);
   }
-  return [numbers[0], numbers[1]];
+  return numbers;
 }
 
 /** The normalisation of the config's test pipeline (none: the graph only casts the bytes to float). */
@@ -31,7 +31,7 @@ export function registerExport(program: Command): void {
     .description("write the model as a TorchScript or ONNX file (input fixed to batch 1 at --size), checked on a second input")
     .addOption(new Option("--format <format>", "file format").choices(EXPORT_FORMATS).makeOptionMandatory())
     .requiredOption("--out <file>", "the file to write (atomically)")
-    .option("--size <H W...>", "input height and width (default 512 512)")
+    .option("--size <H W...>", "input height and width (default 512 512); depth, height and width for a volume model")
     .option("--argmax", "output class ids (int64, 1×H×W, named labels) instead of logits (logits)")
     .option("--dynamic", "batch, height and width free (refused, with the reason, for a model whose graph takes a size)")
     .option("--with-preprocess", "input uint8 RGB pixels N×H×W×3 (NHWC, named pixels), normalised in the graph as the config's test pipeline does")
@@ -43,10 +43,10 @@ export function registerExport(program: Command): void {
       const preprocess = o.withPreprocess ? pipelineNormalization(run.data.val.pipeline) : null;
       try {
         let difference = exportModel(model, o.out, { format: o.format, size, modelType: String(run.model.type), argmax: o.argmax, dynamic: o.dynamic, preprocess });
-        const shape = o.dynamic ? secondShape(size, model.divisor) : ([1, ...size] as [number, number, number]);
-        const checked = `${shape[0]}×${shape[1]}×${shape[2]}`;
+        const shape = o.dynamic ? secondShape(size, model.divisor) : [1, ...size];
+        const checked = shape.join("×");
         if (o.format === "onnx") difference = Math.max(difference, await checkOnnxFile(o.out, model, shape, { argmax: o.argmax, preprocess }));
-        console.log(`${o.format} written to ${resolve(o.out)} (${o.dynamic ? "dynamic batch and size" : `${size[0]}×${size[1]}`}; ` +
+        console.log(`${o.format} written to ${resolve(o.out)} (${o.dynamic ? "dynamic batch and size" : size.join("×")}; ` +
           `on a second input, ${checked}, it differs from the model by ${difference.toExponential(1)} ${o.argmax ? "of the pixels" : "relative"})`);
       } finally {
         model.dispose();

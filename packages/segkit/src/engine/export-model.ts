@@ -19,8 +19,8 @@ export interface Preprocess {
 
 export interface ExportOptions {
   format: ExportFormat;
-  /** Input [height, width]; the graph is fixed to it (and to batch 1) unless `dynamic`. */
-  size: [number, number];
+  /** Input [height, width] ([depth, height, width] for a volume model); the graph is fixed to it (and to batch 1) unless `dynamic`. */
+  size: number[];
   /** The model's registered name, to refuse the models known not to export. */
   modelType: string;
   /** Export class ids (int64, N×H×W, named labels) instead of logits (N×K×H×W, named logits). */
@@ -31,14 +31,25 @@ export interface ExportOptions {
   preprocess?: Preprocess | null;
 }
 
-/** The batch size and image size of the second recording of a dynamic export. */
-export function secondShape([h, w]: [number, number], divisor: number): [number, number, number] {
-  return [2, h + divisor * Math.ceil(8 / divisor), w + 2 * divisor * Math.ceil(8 / divisor)];
+/** The batch size and sides ([N, H, W] or [N, D, H, W]) of the second recording of a dynamic export. */
+export function secondShape(size: readonly number[], divisor: number): number[] {
+  const step = divisor * Math.ceil(8 / divisor);
+  return [2, ...size.map((side, i) => side + (i + 1) * step)];
 }
 
-/** A random input of the export's kind: normalised float NCHW, or uint8 NHWC with `preprocess`. */
-export function exampleInput([n, h, w]: [number, number, number], preprocess: boolean): Tensor {
-  return preprocess ? torch.tidy(() => torch.rand([n, h, w, 3]).mul(255).to("uint8")) : torch.randn([n, 3, h, w]);
+/**
+ * A random input for `model` of batch and sides `[n, ...sides]`: normalised floats in the model's
+ * layout (N, C, H, W) or (N, C, D, H, W), or with `preprocess` uint8 RGB pixels N×H×W×3.
+ */
+export function exampleInput(model: Segmentor, [n, ...sides]: readonly number[], preprocess: boolean): Tensor {
+  const shape = model.inputShape(n, sides);
+  return preprocess ? torch.tidy(() => torch.rand([n, ...sides, 3]).mul(255).to("uint8")) : torch.randn(shape);
+}
+
+/** ONNX dynamic axes: the batch, then the sides from axis `first`. */
+function dynamicAxesFrom(first: number, sides: number): Record<number, string> {
+  const names = sides === 3 ? ["depth", "height", "width"] : ["height", "width"];
+  return Object.fromEntries([[0, "batch"], ...names.map((name, i) => [first + i, name])]);
 }
 
 /**
@@ -66,27 +77,32 @@ export function exportModel(model: Segmentor, out: string, options: ExportOption
   const { format, size, modelType, argmax = false, dynamic = false, preprocess = null } = options;
   const reason = notExportableReason(modelType);
   if (reason) throw new Error(`model ${modelType} is not exportable: ${reason}`);
-  const [h, w] = size;
-  if (![h, w].every((v) => Number.isInteger(v) && v >= 1 && v % model.divisor === 0)) {
-    throw new Error(`--size ${h} ${w}: height and width must be positive multiples of ${model.divisor} for ${modelType}`);
+  try {
+    model.inputShape(1, size);
+  } catch (e) {
+    throw new Error(`--size ${size.join(" ")}: ${(e as Error).message}`);
+  }
+  if (preprocess !== null && size.length !== 2) throw new Error(`--with-preprocess takes RGB images; ${modelType} takes volumes`);
+  if (!size.every((v) => Number.isInteger(v) && v >= 1 && v % model.divisor === 0)) {
+    throw new Error(`--size ${size.join(" ")}: ${size.length === 3 ? "depth, height" : "height"} and width must be positive multiples of ${model.divisor} for ${modelType}`);
   }
   model.eval();
   const withPreprocess = preprocess !== null;
-  const second = dynamic ? secondShape(size, model.divisor) : ([1, h, w] as [number, number, number]);
+  const second = dynamic ? secondShape(size, model.divisor) : [1, ...size];
   return torch.tidy(() => {
     const run = forwardOf(model, { argmax, preprocess });
-    const recording = torch.recordForward(model, [exampleInput([1, h, w], withPreprocess)], { run });
+    const recording = torch.recordForward(model, [exampleInput(model, [1, ...size], withPreprocess)], { run });
     try {
       if (dynamic) {
-        const other = torch.recordForward(model, [exampleInput(second, withPreprocess)], { run });
+        const other = torch.recordForward(model, [exampleInput(model, second, withPreprocess)], { run });
         const baked = torch.bakedSizes(recording, other);
         other.dispose();
         if (baked) throw new Error(`--dynamic: ${modelType} bakes a size into its graph (${baked}); export it without --dynamic at the size it runs at`);
       }
-      const difference = torch.checkRecording(recording, model, [exampleInput(second, withPreprocess)], 1e-4, { run });
+      const difference = torch.checkRecording(recording, model, [exampleInput(model, second, withPreprocess)], 1e-4, { run });
       const [input, output] = [withPreprocess ? "pixels" : "image", argmax ? "labels" : "logits"];
       if (format === "onnx") {
-        const [nhw, nchw]: Record<number, string>[] = [{ 0: "batch", 1: "height", 2: "width" }, { 0: "batch", 2: "height", 3: "width" }];
+        const [nhw, nchw] = [dynamicAxesFrom(1, size.length), dynamicAxesFrom(2, size.length)];
         const dynamicAxes = dynamic ? { [input]: withPreprocess ? nhw : nchw, [output]: argmax ? nhw : nchw } : undefined;
         torch.saveOnnx(recording, out, { inputNames: [input], outputNames: [output], name: modelType, dynamicAxes });
       } else {
@@ -100,13 +116,13 @@ export function exportModel(model: Segmentor, out: string, options: ExportOption
 }
 
 /**
- * Runs an exported ONNX file with onnxruntime-node on a fresh input of `shape` ([N, H, W]) and returns
+ * Runs an exported ONNX file with onnxruntime-node on a fresh input of `shape` ([N, H, W], or [N, D, H, W] for volumes) and returns
  * its largest relative difference from the model (labels: the fraction of pixels that disagree).
  */
-export async function checkOnnxFile(file: string, model: Segmentor, shape: [number, number, number], options: Pick<ExportOptions, "argmax" | "preprocess">): Promise<number> {
+export async function checkOnnxFile(file: string, model: Segmentor, shape: readonly number[], options: Pick<ExportOptions, "argmax" | "preprocess">): Promise<number> {
   const ort = await import("onnxruntime-node");
   const withPreprocess = (options.preprocess ?? null) !== null;
-  const input = exampleInput(shape, withPreprocess);
+  const input = exampleInput(model, shape, withPreprocess);
   const session = await ort.InferenceSession.create(file);
   try {
     const data = input.toTypedArray() as Float32Array | Uint8Array;

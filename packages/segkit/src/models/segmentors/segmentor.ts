@@ -124,7 +124,13 @@ export abstract class Segmentor extends nn.Module {
 
   /** The input a cost measurement (`segkit models --cost`) runs on for `size`: one (1, 3, H, W) image. */
   exampleInput(size: [number, number]): number[] {
-    return [1, 3, size[0], size[1]];
+    return this.inputShape(1, size);
+  }
+
+  /** The shape of `batch` inputs with spatial `sides`: (N, 3, H, W) images; throws naming what it takes otherwise. */
+  inputShape(batch: number, sides: readonly number[]): number[] {
+    if (sides.length !== 2) throw new RangeError(`${this.constructor.name} takes (N, 3, H, W) images: two sides, height and width, got [${sides.join(", ")}]`);
+    return [batch, 3, ...sides];
   }
 
   override train(on = true): this {

@@ -387,6 +387,21 @@ const pow: Translation = (b, n) => {
 /** aten::einsum(equation, tensors, path). */
 const einsum: Translation = (b, n) => b.single(n, "Einsum", tensorList(b, n, n.inputs[1]), { equation: { string: b.constant(n.inputs[0]) as string } });
 
+/** aten::elu(self, alpha, scale, input_scale): ONNX's Elu has the alpha only. */
+const elu: Translation = (b, n) => {
+  const [input, alpha, scale, inputScale] = n.inputs;
+  if ([scale, inputScale].some((id) => id !== undefined && b.constant(id) !== 1)) throw new Error("export: aten::elu with scale or input_scale ≠ 1 has no translation");
+  b.single(n, "Elu", [b.tensor(input)], { alpha: { float: b.constant(alpha) as number } });
+};
+
+/** aten::repeat(self, repeats): ONNX's Tile, one count per axis (torch's extra leading axes are not translated). */
+const repeat: Translation = (b, n) => {
+  const rank = b.described(n.inputs[0]).shape?.length;
+  const repeats = ints(b, n.inputs[1]);
+  if (rank !== repeats.length) throw new Error(`export: aten::repeat with ${repeats.length} counts for a rank-${rank} tensor has no translation`);
+  b.single(n, "Tile", [b.tensor(n.inputs[0]), b.int64s(repeats)]);
+};
+
 export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
   ["aten::_convolution", convolution],
   ["aten::batch_norm", batchNorm],
@@ -445,4 +460,6 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::index_select", indexSelect],
   ["aten::stack", stack],
   ["aten::einsum", einsum],
+  ["aten::elu", elu],
+  ["aten::repeat", repeat],
 ]);

@@ -5,6 +5,7 @@
 // to the class logits. Volumes are (N, C, D, H, W) with D, H and W multiples of 16.
 import type { Tensor } from "@segkit/torch";
 import { checkWidth } from "../../blocks/check-width.js";
+import { planarLossIn } from "../../../losses/planar-losses.js";
 import { Segmentor, type PredictOptions, type SegmentorOptions } from "../segmentor.js";
 import { DownTransition, InputTransition, OutputTransition, UpTransition, type VNetActivation } from "./blocks.js";
 
@@ -40,6 +41,10 @@ export class VNet extends Segmentor {
 
   constructor({ inChannels = 1, width = 16, act = "elu", dropoutDown = 0.5, dropoutUp = [0.5, 0.5], bias = false, ...common }: VNetOptions) {
     super({ ...common, divisor: 16 });
+    const planar = planarLossIn(common.loss);
+    if (planar) {
+      throw new RangeError(`VNet: loss "${planar}" measures distances or windows in 2D images, and V-Net's losses see a volume as its slices laid side by side; use a voxel-wise loss (cross_entropy, dice, focal, ...)`);
+    }
     checkWidth("VNet", "width", [width]);
     checkWidth("VNet", "inChannels", [inChannels]);
     if (!ACTIVATIONS.includes(act)) throw new RangeError(`VNet: act must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(act)}`);
@@ -89,7 +94,8 @@ export class VNet extends Segmentor {
 
   /**
    * The loss over voxels: the volume's slices are laid side by side as one (D·H)×W image, which
-   * leaves per-voxel sums (cross-entropy, Dice, focal) unchanged.
+   * leaves per-voxel sums (cross-entropy, Dice, focal) unchanged; losses that read the 2D layout are
+   * refused by the constructor.
    */
   protected override pixelLoss(logits: Tensor, target: Tensor): Tensor {
     const [n, c, d, h, w] = logits.shape;
@@ -98,7 +104,12 @@ export class VNet extends Segmentor {
 
   /** Costs are measured on one H×H×W volume. */
   override exampleInput(size: [number, number]): number[] {
-    return [1, this.inChannels, size[0], size[0], size[1]];
+    return this.inputShape(1, [size[0], size[0], size[1]]);
+  }
+
+  override inputShape(batch: number, sides: readonly number[]): number[] {
+    if (sides.length !== 3) throw new RangeError(`VNet takes (N, C, D, H, W) volumes: three sides, depth, height and width, got [${sides.join(", ")}]`);
+    return [batch, this.inChannels, ...sides];
   }
 
   override predict(x: Tensor, how: PredictOptions = { mode: "whole" }): Tensor {

@@ -1,6 +1,5 @@
 // V-Net registered by the name configs use.
 import { register } from "../../../config/registry.js";
-import { registerNotExportable } from "../../not-exportable.js";
 import { SEGMENTOR_OPTIONS, type Segmentor } from "../segmentor.js";
 import { VNET_OPTIONS, VNet, type VNetOptions } from "./model.js";
 
@@ -9,5 +8,3 @@ register<Segmentor>("model", "vnet", {
   summary: "V-Net (Milletari 2016): 3D residual encoder-decoder of 5×5×5 convs for volumes (N, C, D, H, W), strided-conv down/transposed-conv up (MONAI's VNet keys)",
   build: (o) => new VNet(o as unknown as VNetOptions),
 });
-
-registerNotExportable("vnet", "segkit export records a (1, 3, H, W) image; V-Net takes (N, C, D, H, W) volumes, which the exporter does not record yet");
