@@ -67,7 +67,8 @@ function softmaxRows(energy: Float32Array, out: Float32Array, n: number, c: numb
       out[i * c + k] = e;
       sum += e;
     }
-    for (let k = 0; k < c; k++) out[i * c + k] /= sum;
+    const inverse = 1 / sum;
+    for (let k = 0; k < c; k++) out[i * c + k] *= inverse;
   }
 }
 

@@ -203,13 +203,16 @@ export class PermutohedralLattice {
     const { offsets, weights, points } = this;
     const corners = this.d + 1;
     const alpha = 1 / (1 + Math.pow(2, -this.d));
-    for (let i = 0, at = 0; i < points; i++) {
+    for (let i = 0, at = 0; i < points; i++, at += corners) {
       const s = (scale ? scale[i] : 1) * alpha;
       const to = i * channels;
-      out.fill(0, to, to + channels);
-      for (let j = 0; j < corners; j++, at++) {
-        const o = offsets[at] * channels;
-        const w = weights[at] * s;
+      // The first corner assigns: a separate zero fill of the row measured as a third of the slice.
+      const first = offsets[at] * channels;
+      const w0 = weights[at] * s;
+      for (let c = 0; c < channels; c++) out[to + c] = w0 * values[first + c];
+      for (let j = 1; j < corners; j++) {
+        const o = offsets[at + j] * channels;
+        const w = weights[at + j] * s;
         for (let c = 0; c < channels; c++) out[to + c] += w * values[o + c];
       }
     }

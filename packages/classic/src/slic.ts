@@ -11,7 +11,7 @@ import { enforceConnectivity } from "./enforce-connectivity.js";
 import { floatSamples } from "./float-image.js";
 import { gaussianSmooth } from "./gaussian.js";
 import { checkImage, checkInteger, checkNumber, type Image, type LabelMap } from "./image.js";
-import { rgbToLabInPlace } from "./lab.js";
+import { labFromLinearRgb, linearFromSrgb, rgbToLabInPlace } from "./lab.js";
 import { regularGrid, seedCount } from "./regular-grid.js";
 
 export interface SlicOptions {
@@ -49,13 +49,30 @@ function features(image: Image, lab: boolean, sigma: number, compactness: number
     if (data[i] < min) min = data[i];
     if (data[i] > max) max = data[i];
   }
-  for (let i = 0; i < data.length; i++) data[i] -= min;
-  if (max - min !== 0) for (let i = 0; i < data.length; i++) data[i] /= max - min;
-  if (lab) rgbToLabInPlace(data);
+  const rescale = (v: number): number => (max - min !== 0 ? (v - min) / (max - min) : v - min);
+  if (lab && isEightBit(image)) labFromBytes(image.data, data, rescale);
+  else {
+    for (let i = 0; i < data.length; i++) data[i] = rescale(data[i]);
+    if (lab) rgbToLabInPlace(data);
+  }
   const smoothed = sigma > 0 ? gaussianSmooth(data, image.width, image.height, image.channels, sigma) : data;
   const ratio = 1 / compactness;
   for (let i = 0; i < smoothed.length; i++) smoothed[i] *= ratio;
   return smoothed;
+}
+
+function isEightBit(image: Image): image is Image & { data: Uint8Array | Uint8ClampedArray } {
+  return image.data instanceof Uint8Array || image.data instanceof Uint8ClampedArray;
+}
+
+/**
+ * CIELAB of 8-bit RGB through a table of the 256 levels' rescaled linear-light values: the same
+ * arithmetic as per sample, with the sRGB power (a fifth of SLIC's time) taken 256 times, not 3 per pixel.
+ */
+function labFromBytes(bytes: Uint8Array | Uint8ClampedArray, out: Float64Array, rescale: (v: number) => number): void {
+  const level = new Float64Array(256);
+  for (let v = 0; v < 256; v++) level[v] = linearFromSrgb(rescale(v * (1 / 255)));
+  for (let i = 0; i < bytes.length; i += 3) labFromLinearRgb(level[bytes[i]], level[bytes[i + 1]], level[bytes[i + 2]], out, i);
 }
 
 export function slic(image: Image, options: SlicOptions = {}): Superpixels {
@@ -127,12 +144,12 @@ function cluster(feature: Float64Array, width: number, height: number, channels:
       const yMax = Math.trunc(Math.min(cy + o.windowY + 1, height));
       const xMin = Math.trunc(Math.max(cx - o.windowX, 0));
       const xMax = Math.trunc(Math.min(cx + o.windowX + 1, width));
-      // Dividing by 1 leaves a number unchanged, so plain SLIC shares SLICO's arithmetic.
-      const colourNorm = o.zero ? maxColourDistance[s] : 1;
+      // SLICO divides the colour distance by the centre's largest; a reciprocal keeps the hot loop free of divisions.
+      const colourScale = o.zero ? 1 / maxColourDistance[s] : 1;
       const window = { yMin, yMax, xMin, xMax };
       if (channels === 3) {
-        if (assignRgb(feature, width, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourNorm)) changed = true;
-      } else if (assignAny(feature, width, channels, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourNorm)) {
+        if (assignRgb(feature, width, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourScale)) changed = true;
+      } else if (assignAny(feature, width, channels, labels, distance, s, cy, cx, centres, s * stride + 2, window, o.spatialWeight, colourScale)) {
         changed = true;
       }
     }
@@ -177,7 +194,7 @@ interface Window {
  * Moves the pixels of `w` that are nearer to centre s than to their current one; true when any
  * moved. The RGB/Lab case is unrolled: this loop is where SLIC spends its time.
  */
-function assignRgb(feature: Float64Array, width: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourNorm: number): boolean {
+function assignRgb(feature: Float64Array, width: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourScale: number): boolean {
   const c0 = centres[colourAt];
   const c1 = centres[colourAt + 1];
   const c2 = centres[colourAt + 2];
@@ -189,7 +206,7 @@ function assignRgb(feature: Float64Array, width: number, labels: Int32Array, dis
       const t0 = feature[3 * p] - c0;
       const t1 = feature[3 * p + 1] - c1;
       const t2 = feature[3 * p + 2] - c2;
-      const d = (dy + dx) * spatialWeight + (t0 * t0 + t1 * t1 + t2 * t2) / colourNorm;
+      const d = (dy + dx) * spatialWeight + (t0 * t0 + t1 * t1 + t2 * t2) * colourScale;
       if (distance[p] > d) {
         labels[p] = s;
         distance[p] = d;
@@ -201,7 +218,7 @@ function assignRgb(feature: Float64Array, width: number, labels: Int32Array, dis
 }
 
 /** assignRgb for any number of channels. */
-function assignAny(feature: Float64Array, width: number, channels: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourNorm: number): boolean {
+function assignAny(feature: Float64Array, width: number, channels: number, labels: Int32Array, distance: Float64Array, s: number, cy: number, cx: number, centres: Float64Array, colourAt: number, w: Window, spatialWeight: number, colourScale: number): boolean {
   let changed = false;
   for (let y = w.yMin; y < w.yMax; y++) {
     const dy = (cy - y) * (cy - y);
@@ -212,7 +229,7 @@ function assignAny(feature: Float64Array, width: number, channels: number, label
         const t = feature[p * channels + c] - centres[colourAt + c];
         colour += t * t;
       }
-      const d = (dy + dx) * spatialWeight + colour / colourNorm;
+      const d = (dy + dx) * spatialWeight + colour * colourScale;
       if (distance[p] > d) {
         labels[p] = s;
         distance[p] = d;
