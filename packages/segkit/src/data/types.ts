@@ -3,6 +3,7 @@
 // made once per sample or batch on the thread that trains.
 import type { Tensor } from "@segkit/torch";
 import type { Rng } from "./rng.js";
+import type { Instance, PanopticTarget } from "./segments/types.js";
 
 export type Rgb = [number, number, number];
 
@@ -21,6 +22,10 @@ export interface RawSample {
   /** H×W class indices; `ignoreIndex` marks pixels to leave out. */
   label: Uint8Array;
   meta: SampleMeta;
+  /** Panoptic samples: every pixel's segment, in the same geometry as `label`. */
+  panoptic?: PanopticTarget;
+  /** Instance samples: one mask per object (objects may overlap). */
+  instances?: Instance[];
 }
 
 export interface Sample {

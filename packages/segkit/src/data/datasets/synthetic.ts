@@ -13,7 +13,7 @@ import type { Dataset, RawSample, Rgb, Sample } from "../types.js";
 export const SYNTHETIC_CLASSES = ["background", "box", "disc", "triangle", "ring"];
 export const SYNTHETIC_PALETTE: Rgb[] = [[0, 0, 0], [230, 25, 75], [60, 180, 75], [255, 225, 25], [0, 130, 200]];
 
-interface Shape {
+export interface Shape {
   kind: number;
   cx: number;
   cy: number;
@@ -51,50 +51,69 @@ export class SyntheticDataset implements Dataset {
 
   /** Renders sample i (synchronously: the generator needs no IO). */
   draw(i: number): RawSample {
-    const rng = new Rng(this.seed, i);
-    const [h, w] = this.size;
-    const scale = Math.min(h, w);
-    const jitter = (rgb: Rgb, by: number): Rgb => rgb.map((c) => c + rng.uniform(-by, by)) as Rgb;
-    const grey = (): Rgb => {
-      const level = rng.uniform(40, 215);
-      return jitter([level, level, level], 25);
-    };
-    const [from, to] = [grey(), grey()];
-    const tilt = rng.uniform(0, Math.PI);
-    const blotches = Array.from({ length: 3 }, () => ({ x: rng.uniform(0, w), y: rng.uniform(0, h), r: scale * rng.uniform(0.2, 0.5), d: rng.uniform(-40, 40) }));
-    const shapes: Shape[] = Array.from({ length: 3 + rng.int(4) }, () => {
-      const kind = 1 + rng.int(4);
-      return {
-        kind, cx: rng.uniform(0, w), cy: rng.uniform(0, h), r: scale * rng.uniform(0.08, 0.22),
-        angle: rng.uniform(0, Math.PI), colour: jitter(SYNTHETIC_PALETTE[kind], 45), period: rng.uniform(3, 6),
-      };
-    });
-    const pixels = new Uint8Array(h * w * 3);
-    const label = new Uint8Array(h * w);
-    for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) {
-        const p = y * w + x;
-        const t = 0.5 + 0.5 * Math.sin(((x * Math.cos(tilt) + y * Math.sin(tilt)) / scale) * Math.PI);
-        let shade = blotches.reduce((acc, b) => acc + b.d * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r)), 0);
-        let rgb: number[] = from.map((c, k) => c + (to[k] - c) * t);
-        for (const s of shapes) {
-          const texture = inside(s, x, y);
-          if (texture === null) continue;
-          label[p] = s.kind;
-          rgb = s.colour;
-          shade = texture;
-        }
-        for (let k = 0; k < 3; k++) pixels[p * 3 + k] = Math.min(255, Math.max(0, rgb[k] + shade + rng.normal() * 6));
-      }
-    }
+    const { pixels, owner, shapes } = drawScene(this.seed, i, this.size);
+    const label = Uint8Array.from(owner, (k) => (k < 0 ? 0 : shapes[k].kind));
     if (this.labelNoise > 0) {
       // A stream of its own, so the images are the same with and without noise.
       const noise = new Rng(this.seed, i, 1);
       const k = SYNTHETIC_CLASSES.length;
       for (let p = 0; p < label.length; p++) if (noise.chance(this.labelNoise)) label[p] = (label[p] + 1 + noise.int(k - 1)) % k;
     }
+    const [h, w] = this.size;
     return { width: w, height: h, pixels, label, meta: { file: this.file(i), size: [h, w] } };
   }
+}
+
+/** A background's colour at (x, y), given the grey gradient's colour there. */
+export type Backdrop = (x: number, y: number, gradient: number[]) => number[];
+
+export interface Scene {
+  /** H×W×3 RGB. */
+  pixels: Uint8Array;
+  /** H×W: the index in `shapes` of the shape seen at each pixel, -1 for the background. */
+  owner: Int16Array;
+  shapes: Shape[];
+}
+
+/** Scene i of `seed` at size [h, w], over the grey gradient or over `backdrop`'s colours. */
+export function drawScene(seed: number, i: number, [h, w]: [number, number], backdrop?: Backdrop): Scene {
+  const rng = new Rng(seed, i);
+  const scale = Math.min(h, w);
+  const jitter = (rgb: Rgb, by: number): Rgb => rgb.map((c) => c + rng.uniform(-by, by)) as Rgb;
+  const grey = (): Rgb => {
+    const level = rng.uniform(40, 215);
+    return jitter([level, level, level], 25);
+  };
+  const [from, to] = [grey(), grey()];
+  const tilt = rng.uniform(0, Math.PI);
+  const blotches = Array.from({ length: 3 }, () => ({ x: rng.uniform(0, w), y: rng.uniform(0, h), r: scale * rng.uniform(0.2, 0.5), d: rng.uniform(-40, 40) }));
+  const shapes: Shape[] = Array.from({ length: 3 + rng.int(4) }, () => {
+    const kind = 1 + rng.int(4);
+    return {
+      kind, cx: rng.uniform(0, w), cy: rng.uniform(0, h), r: scale * rng.uniform(0.08, 0.22),
+      angle: rng.uniform(0, Math.PI), colour: jitter(SYNTHETIC_PALETTE[kind], 45), period: rng.uniform(3, 6),
+    };
+  });
+  const pixels = new Uint8Array(h * w * 3);
+  const owner = new Int16Array(h * w).fill(-1);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const p = y * w + x;
+      const t = 0.5 + 0.5 * Math.sin(((x * Math.cos(tilt) + y * Math.sin(tilt)) / scale) * Math.PI);
+      let shade = blotches.reduce((acc, b) => acc + b.d * Math.exp(-((x - b.x) ** 2 + (y - b.y) ** 2) / (b.r * b.r)), 0);
+      const gradient = from.map((c, k) => c + (to[k] - c) * t);
+      let rgb = backdrop ? backdrop(x, y, gradient) : gradient;
+      for (let index = 0; index < shapes.length; index++) {
+        const texture = inside(shapes[index], x, y);
+        if (texture === null) continue;
+        owner[p] = index;
+        rgb = shapes[index].colour;
+        shade = texture;
+      }
+      for (let k = 0; k < 3; k++) pixels[p * 3 + k] = Math.min(255, Math.max(0, rgb[k] + shade + rng.normal() * 6));
+    }
+  }
+  return { pixels, owner, shapes };
 }
 
 /** null when (x, y) is outside the shape, else the texture's brightness offset there. */

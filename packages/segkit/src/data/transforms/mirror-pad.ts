@@ -1,9 +1,12 @@
 // MirrorPad (U-Net's overlap-tile strategy): extend the image by `margin` pixels on every side by
 // reflecting it at the border, so a valid-convolution network sees context at the edges. The label
-// border is the ignore index by default (there is no ground truth there), or mirrored too.
+// border is the ignore index by default (there is no ground truth there), or mirrored too. Panoptic
+// ids and instance masks get a void border either way: a mirrored object is no second instance.
 import { register } from "../../config/registry.js";
 import { num, str, type Options } from "../options.js";
 import type { Transform } from "../types.js";
+import { carrySegments } from "../segments/carry-segments.js";
+import { cropPlane } from "./sampling.js";
 
 export function mirrorPad(o: Options): Transform {
   const where = "transform MirrorPad";
@@ -29,7 +32,7 @@ export function mirrorPad(o: Options): Transform {
         label[o] = inside || labelBorder === "mirror" ? s.label[src] : ignore;
       }
     }
-    return { ...s, width: ow, height: oh, pixels, label };
+    return carrySegments(s, { ...s, width: ow, height: oh, pixels, label }, (plane) => cropPlane(plane, w, h, 1, -margin, -margin, oh, ow, 0));
   };
 }
 

@@ -6,7 +6,8 @@ import type { Options } from "../options.js";
 import type { Transform } from "../types.js";
 import { cropPlan } from "./random-crop.js";
 import { resizePlan } from "./resize.js";
-import { cropPlane, resizeLabel, resizePixels } from "./sampling.js";
+import { carrySegments } from "../segments/carry-segments.js";
+import { cropPlane, resizeNearest, resizePixels } from "./sampling.js";
 
 export function resizeThenCrop(resizeOptions: Options, cropOptions: Options): Transform {
   const size = resizePlan(resizeOptions);
@@ -14,12 +15,13 @@ export function resizeThenCrop(resizeOptions: Options, cropOptions: Options): Tr
   const [ch, cw] = crop.size;
   return (s, rng) => {
     const [w, h] = size(s, rng);
-    const label = w === s.width && h === s.height ? s.label : resizeLabel(s, w, h);
+    const label = w === s.width && h === s.height ? s.label : resizeNearest(s.label, s.width, s.height, w, h);
     const [top, left] = crop.place(label, w, h, rng);
-    return {
+    const out = {
       ...s, width: cw, height: ch,
       pixels: resizePixels(s, w, h, top, left, ch, cw, 0),
       label: cropPlane(label, w, h, 1, top, left, ch, cw, crop.ignore),
     };
+    return carrySegments(s, out, (plane) => cropPlane(resizeNearest(plane, s.width, s.height, w, h), w, h, 1, top, left, ch, cw, 0));
   };
 }
