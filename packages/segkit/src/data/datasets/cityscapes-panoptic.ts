@@ -4,16 +4,14 @@
 // is one segment of the labelId's trainId (19 classes); a bare labelId of a thing class (person …
 // bicycle) is a crowd region; labelIds not evaluated are void. Segment ids are the stored values.
 import { existsSync } from "node:fs";
-import { join, relative } from "node:path";
 import { register } from "../../config/registry.js";
 import { readLabelPng } from "../../io/label-png.js";
 import { readRgbImage } from "../image-file.js";
-import { str, type Options } from "../options.js";
+import type { Options } from "../options.js";
 import { panopticSample } from "../segments/panoptic-sample.js";
 import type { PanopticDataset, PanopticTarget, SegmentInfo } from "../segments/types.js";
 import type { RawSample, Sample } from "../types.js";
-import { CITYSCAPES_CLASSES, CITYSCAPES_PALETTE, cityscapesLut } from "./cityscapes.js";
-import { listFiles } from "./files.js";
+import { CITYSCAPES_CLASSES, CITYSCAPES_PALETTE, cityscapesLut, cityscapesPairs } from "./cityscapes.js";
 import { INVALID, type FilePair } from "./pair-dataset.js";
 
 /** trainIds from "person" on have instances. */
@@ -74,12 +72,7 @@ export class CityscapesPanopticDataset implements PanopticDataset {
 
 export function cityscapesPanoptic(o: Options): CityscapesPanopticDataset {
   const where = "dataset cityscapes_panoptic";
-  const root = str(o, "root", "", where);
-  const split = str(o, "split", "train", where);
-  const imageDir = join(root, "leftImg8bit", split);
-  const pairs = listFiles(imageDir, [".png"], where, true)
-    .filter((f) => f.endsWith("_leftImg8bit.png"))
-    .map((image) => ({ image, label: join(root, "gtFine", split, relative(imageDir, image).replace(/_leftImg8bit\.png$/, "_gtFine_instanceIds.png")) }));
+  const pairs = cityscapesPairs(o, "instanceIds", where);
   const missing = pairs.flatMap((p) => [p.image, p.label]).find((f) => !existsSync(f));
   if (missing) throw new Error(`${where}: ${missing} does not exist`);
   return new CityscapesPanopticDataset(pairs);

@@ -4,7 +4,7 @@ import { join, relative } from "node:path";
 import { register } from "../../config/registry.js";
 import { bool, str, type Options } from "../options.js";
 import { listFiles } from "./files.js";
-import { INVALID, PairDataset } from "./pair-dataset.js";
+import { INVALID, PairDataset, type FilePair } from "./pair-dataset.js";
 import type { Rgb } from "../types.js";
 
 export const CITYSCAPES_CLASSES = [
@@ -26,14 +26,19 @@ export function cityscapesLut(): Int16Array {
   return lut;
 }
 
-export function cityscapes(o: Options): PairDataset {
-  const where = "dataset cityscapes";
+/** Each ROOT/leftImg8bit/SPLIT/CITY/X_leftImg8bit.png with ROOT/gtFine/SPLIT/CITY/X_gtFine_{kind}.png. */
+export function cityscapesPairs(o: Options, kind: "labelIds" | "instanceIds", where: string): FilePair[] {
   const root = str(o, "root", "", where);
   const split = str(o, "split", "train", where);
   const imageDir = join(root, "leftImg8bit", split);
-  const pairs = listFiles(imageDir, [".png"], where, true)
+  return listFiles(imageDir, [".png"], where, true)
     .filter((f) => f.endsWith("_leftImg8bit.png"))
-    .map((image) => ({ image, label: join(root, "gtFine", split, relative(imageDir, image).replace(/_leftImg8bit\.png$/, "_gtFine_labelIds.png")) }));
+    .map((image) => ({ image, label: join(root, "gtFine", split, relative(imageDir, image).replace(/_leftImg8bit\.png$/, `_gtFine_${kind}.png`)) }));
+}
+
+export function cityscapes(o: Options): PairDataset {
+  const where = "dataset cityscapes";
+  const pairs = cityscapesPairs(o, "labelIds", where);
   return new PairDataset({ format: "cityscapes", pairs, classes: CITYSCAPES_CLASSES, palette: CITYSCAPES_PALETTE, ignoreIndex: 255, lut: cityscapesLut(), skipBad: bool(o, "skipBad", false, where) });
 }
 
