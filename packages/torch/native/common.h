@@ -3,6 +3,9 @@
 // A tensor crosses into JS as a napi External pointing at a TensorBox, held by the TypeScript Tensor
 // object in its `handle` field. Externals without napi finalizers are cheap to make; the TypeScript
 // layer frees boxes deterministically (dispose) and through a FinalizationRegistry as a GC backstop.
+// Only tensors left to that backstop are reported to V8 as external memory: a tensor a tidy() scope
+// owns is freed by the scope, and reporting it would only start garbage collections (V8 starts one
+// each time the reported memory grows by 64 MiB) that find nothing to free.
 #pragma once
 
 #include "fault_guard.h"
@@ -21,12 +24,14 @@ struct TensorBox {
   static constexpr uint64_t kMagic = 0x5e9c17a0b3d24f61ULL;
   uint64_t magic = kMagic;
   at::Tensor tensor;            // undefined once released (disposed)
-  int64_t accountedBytes = 0;   // reported to V8 as external memory while the tensor is held
+  int64_t accountedBytes = 0;   // reported to V8 as external memory while the tensor is held (accountForGc)
 };
 
 // Everything the addon keeps per JavaScript environment (main thread or worker_thread).
 struct EnvData {
   int64_t liveTensors = 0;
+  // True while a tidy() scope is open (setScopeOpen): new tensors then belong to it and are not reported to V8.
+  bool scopeOpen = false;
   std::vector<std::unique_ptr<c10::InferenceMode>> inferenceGuards;
 };
 

@@ -224,6 +224,26 @@ Napi::Value externalMemory(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(Napi::MemoryManagement::AdjustExternalMemory(info.Env(), 0)));
 }
 
+// Reports the box's memory to V8 once (the GC backstop now holds the tensor).
+void account(Napi::Env env, TensorBox* box) {
+  if (box->accountedBytes > 0 || !box->tensor.defined()) return;
+  box->accountedBytes = storageBytes(box->tensor);
+  if (box->accountedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, box->accountedBytes);
+}
+
+// accountForGc(handle): the tensor escaped every tidy() scope; V8 must weigh its memory from now on.
+Napi::Value accountForGc(const Napi::CallbackInfo& info) {
+  TensorBox* box = info.Length() > 0 ? unboxTensor(info.Env(), info[0]) : nullptr;
+  if (box != nullptr) account(info.Env(), box);
+  return info.Env().Undefined();
+}
+
+// setScopeOpen(open): whether tensors made from now on belong to a tidy() scope (not reported to V8).
+Napi::Value setScopeOpen(const Napi::CallbackInfo& info) {
+  envData(info.Env()).scopeOpen = info.Length() > 0 && info[0].IsBoolean() && info[0].As<Napi::Boolean>().Value();
+  return info.Env().Undefined();
+}
+
 Napi::Value liveTensors(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(envData(info.Env()).liveTensors));
 }
@@ -250,10 +270,10 @@ bool parseDtype(const std::string& name, at::ScalarType* out) {
 Napi::Value boxTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
   auto* box = new TensorBox();
-  box->accountedBytes = storageBytes(tensor);
   box->tensor = std::move(tensor);
-  if (box->accountedBytes > 0) Napi::MemoryManagement::AdjustExternalMemory(env, box->accountedBytes);
-  envData(env).liveTensors++;
+  EnvData& data = envData(env);
+  if (!data.scopeOpen) account(env, box);
+  data.liveTensors++;
   return Napi::External<TensorBox>::New(env, box);
 }
 
@@ -292,6 +312,7 @@ void initTensorBox(Napi::Env env, Napi::Object exports) {
   // Bookkeeping that keeps working after a fault (see freeBox).
   const std::pair<const char*, NativeFunction> unchecked[] = {
       {"freeBox", freeBox}, {"liveTensors", liveTensors}, {"externalMemory", externalMemory},
+      {"accountForGc", accountForGc}, {"setScopeOpen", setScopeOpen},
   };
   for (const auto& [name, fn] : unchecked) exports.Set(name, Napi::Function::New(env, fn, name));
 }

@@ -54,6 +54,8 @@ export interface NativeAddon {
   fromBuffer(data: ArrayBuffer | ArrayBufferView, dtype: string, shape: readonly number[]): NativeHandle;
   liveTensors(): number;
   externalMemory(): number;
+  accountForGc(h: NativeHandle): void;
+  setScopeOpen(open: boolean): void;
 
   backward(outputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean, createGraph: boolean): void;
   autogradGrad(outputs: NativeHandle[], inputs: NativeHandle[], grads: (NativeHandle | null)[], retainGraph: boolean | undefined,

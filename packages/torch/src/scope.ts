@@ -1,5 +1,6 @@
 // Deterministic memory: tidy() scopes free every tensor made inside them except what escapes.
 import type { Tensor } from "./tensor.js";
+import { native } from "./native.js";
 
 const scopes: Set<Tensor>[] = [];
 
@@ -46,6 +47,8 @@ function collect(value: unknown, into: Set<Tensor>, seen: Set<unknown>): void {
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
+  // Tensors made inside belong to the scope: the addon stops reporting new ones to V8.
+  if (scopes.length === 0) native.setScopeOpen(true);
   scopes.push(scope);
   let result: T;
   try {
@@ -55,10 +58,12 @@ export function tidy<T>(fn: () => T): T {
     }
   } catch (err) {
     scopes.pop();
+    if (scopes.length === 0) native.setScopeOpen(false);
     for (const t of scope) t.dispose();
     throw err;
   }
   scopes.pop();
+  if (scopes.length === 0) native.setScopeOpen(false);
   const escaping = new Set<Tensor>();
   collect(result, escaping, new Set());
   for (const t of scope) {

@@ -2,7 +2,7 @@
 // and as free functions (generated/ops.ts); this file holds what is not an operator.
 import { native, type NativeHandle } from "./native.js";
 import { typedArrayFor, type DType, type TypedArray } from "./dtype.js";
-import { keep, track } from "./scope.js";
+import { keep, scopeDepth, track } from "./scope.js";
 import { formatTensor } from "./format.js";
 import { refuseWhileRecording } from "./export/recording-guard.js";
 
@@ -25,12 +25,20 @@ export class Tensor {
   /** Wraps a native handle. Users make tensors with factory functions (tensor, zeros, randn, ...). */
   constructor(handle: NativeHandle, tracked = true) {
     this.handle = handle;
-    if (!tracked || !track(this)) this.guardByGc();
+    if (tracked && track(this)) return;
+    // Made outside every tidy() scope, it was reported to V8 by the addon already.
+    this.#leaveToGc(scopeDepth() > 0);
   }
 
   /** Puts this tensor under the GC backstop (once it belongs to no tidy() scope). */
   guardByGc(): void {
+    this.#leaveToGc(true);
+  }
+
+  #leaveToGc(account: boolean): void {
     if (this.#guardedByGc || this.handle === null) return;
+    // V8 must weigh the native memory of what it is to collect.
+    if (account) native.accountForGc(this.handle);
     backstop.register(this, this.handle, this);
     this.#guardedByGc = true;
   }

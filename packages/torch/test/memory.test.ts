@@ -23,6 +23,23 @@ test("native memory is reported to V8 and returned on dispose", () => {
   assert.ok(Math.abs(torch.externalMemory() - before) < 2 ** 20);
 });
 
+test("a tidy() scope's tensors are not reported to V8 (the scope frees them) until one escapes to the GC", () => {
+  const before = torch.externalMemory();
+  const escaped = torch.tidy(() => {
+    torch.zeros([16, 1024, 1024]); // 64 MiB, freed by the scope
+    const inner = torch.tidy(() => torch.zeros([8, 1024, 1024])); // moves to the outer scope: still not reported
+    assert.ok(Math.abs(torch.externalMemory() - before) < 2 ** 20, `external memory grew by ${torch.externalMemory() - before} inside the scope`);
+    return inner;
+  });
+  const grew = torch.externalMemory() - before;
+  assert.ok(Math.abs(grew - 32 * 2 ** 20) < 2 ** 20, `the escaped 32 MiB tensor is reported: external memory grew by ${grew}`);
+  escaped.dispose();
+  const kept = torch.tidy(() => torch.zeros([4, 1024, 1024]).keep());
+  assert.ok(Math.abs(torch.externalMemory() - before - 16 * 2 ** 20) < 2 ** 20, "a kept tensor is reported");
+  kept.dispose();
+  assert.ok(Math.abs(torch.externalMemory() - before) < 2 ** 20);
+});
+
 test("tidy disposes everything made inside except the result", () => {
   const before = torch.liveTensors();
   const kept = torch.tidy(() => {
