@@ -1,9 +1,9 @@
 // npm run bench -- models: milliseconds per iteration, segkit against a PyTorch yardstick in the
 // same run, 2 threads, like for like:
 // - the PyTorch peer (../shared/peers/pytorch_peer.py): a U-Net training step (256×256, batch 2, SGD
-//   with momentum); DeepLabV3-ResNet50 inference (512×512) in plain eval mode on both sides; and the
-//   optimized inference paths of both, ours with BatchNorm folded (optimizeForInference) against
-//   PyTorch's trace + freeze + optimize_for_inference (`bench --optimize`);
+//   with momentum); DeepLabV3-ResNet50 inference (512×512) in plain eval mode on both sides; and
+//   PyTorch's optimized inference on both sides: ours records the model's forward and runs libtorch's
+//   freeze + optimize_for_inference on it (OptimizedEngine), the peer traces (`bench --optimize`);
 // - the onnxruntime engine (the model exported to ONNX, run by onnxruntime-node: fp32, intra-op 2 /
 //   inter-op 1 threads, batch 1) for U-Net 256×256 and DeepLabV3-ResNet50 512×512 inference, against
 //   the peer's eager and its optimized inference; its output is checked against the model's first;
@@ -19,7 +19,7 @@
 // its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
 // rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
 // input each round. Then, ours alone, milliseconds per CamVid image (360×480 padded to 384×480, batch 1) of
-// every real-time model, in eval mode and with BatchNorm folded. Options: --rounds N (timed rounds
+// every real-time model, in eval mode, with BatchNorm folded and optimized (OptimizedEngine). Options: --rounds N (timed rounds
 // per case, default 5), --only model,... (also filters the real-time table).
 // Prints medians and, last, a JSON line with the ratios ours/yardstick and the machine facts.
 import { execFileSync } from "node:child_process";
@@ -30,9 +30,12 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { keyMapNamed, type Segmentor } from "../src/models/index.js";
+import type { InferenceEngine } from "../src/inference/engine.js";
 import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
+import { OptimizedEngine } from "../src/inference/optimized-engine.js";
 import { loadExport } from "../test/fixtures/peer-export.js";
 
 const THREADS = 2;
@@ -63,7 +66,7 @@ interface Case {
   mode: "train" | "infer";
   size: [number, number];
   batch: number;
-  /** Ours: BatchNorm folded; the peer: trace + freeze + optimize_for_inference. */
+  /** Both sides: PyTorch's freeze + optimize_for_inference, ours on our recording (OptimizedEngine), the peer's on its trace. */
   optimized?: boolean;
   /** Timed against the authors' code instead of the peer. */
   reference?: Reference[];
@@ -149,24 +152,20 @@ function checkedModel(c: Case, scratch: string): Segmentor {
     checkClose(`${c.model} ${what} output vs the yardstick's`, out.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
   });
   compare("eval");
-  if (c.optimized && !c.engine) {
-    model.optimizeForInference(input);
-    compare("optimized");
-  }
   input.dispose();
   expected.dispose();
   return model;
 }
 
-/** The onnxruntime engine on `model`'s exported graph, its output checked against the model's on a random input. */
-async function checkedEngine(c: Case, model: Segmentor): Promise<OnnxRuntimeEngine> {
-  const engine = OnnxRuntimeEngine.fromModel(model, c.model, { threads: THREADS });
+/** The onnxruntime or the optimized engine on `model`, its output checked against the model's on a random input of the timed shape. */
+async function checkedEngine(c: Case, model: Segmentor): Promise<InferenceEngine> {
+  const engine = c.engine === "onnxruntime" ? OnnxRuntimeEngine.fromModel(model, c.model, { threads: THREADS }) : OptimizedEngine.fromModel(model, c.model);
   const x = torch.randn([c.batch, 3, ...c.size]);
   const got = await engine.run(x);
   torch.tidy(() => {
     const expected = torch.inferenceMode(() => model.predict(x));
     const atol = Math.max(1e-4, 4e-6 * expected.abs().max().item());
-    checkClose(`${c.model} onnxruntime output vs the model's`, got.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
+    checkClose(`${c.model} ${c.engine ?? "optimized"} output vs the model's`, got.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
   });
   x.dispose();
   got.dispose();
@@ -200,14 +199,14 @@ async function measure(c: Case, scratch: string): Promise<{ ours: number; peer: 
     }
     return performance.now() - start;
   });
-  const engine = c.engine === "onnxruntime" ? await checkedEngine(c, model) : null;
-  // onnxruntime's run, fresh input each time; the copies in and out of onnxruntime are part of it.
+  const engine = c.engine || c.optimized ? await checkedEngine(c, model) : null;
+  // The engine's run, fresh input each time; the copies in and out of onnxruntime are part of it.
   const engineStep = async (): Promise<number> => {
     const x = torch.randn([c.batch, 3, ...c.size]);
     const start = performance.now();
     const out = await engine!.run(x);
     const elapsed = performance.now() - start;
-    if (out.shape.join() !== [c.batch, CLASSES, ...c.size].join()) throw new Error(`${c.model} on onnxruntime: output of shape ${out.shape.join("×")}`);
+    if (out.shape.join() !== [c.batch, CLASSES, ...c.size].join()) throw new Error(`${c.model} on ${c.engine ?? "optimized"}: output of shape ${out.shape.join("×")}`);
     x.dispose();
     out.dispose();
     return elapsed;
@@ -237,7 +236,7 @@ try {
     figures[`${key}_peer_ms`] = m.peer;
     figures[`${key}_ratio`] = m.ratio;
     figures[`${key}_cold_ms`] = m.coldMs;
-    const ours = c.optimized && !c.engine ? "ours: BatchNorm folded" : c.engine ? "ours: onnxruntime" : "ours: libtorch";
+    const ours = c.engine ? "ours: onnxruntime" : c.optimized ? "ours: the same passes on our recording" : "ours: libtorch";
     const against = c.reference ? `the authors' code (${c.reference.map((r) => r.repo).join(" + ")})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
     console.log(`${nameOf(c)} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}; ours cold (first iteration after the yardstick ran) ${m.coldMs.toFixed(1)} ms`);
   }
@@ -245,31 +244,33 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 
-/** Median milliseconds of `rounds` inference-mode forwards of `model` on fresh CamVid-sized images. */
-function latency(model: Segmentor): number {
+/** Median milliseconds of `rounds` calls of `logits` on fresh CamVid-sized images. */
+async function latency(name: string, logits: (x: Tensor) => Tensor | Promise<Tensor>): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < WARMUP + ROUNDS; i++) {
-    const ms = torch.tidy(() => {
-      const x = torch.randn([1, 3, ...CAMVID_SIZE]);
-      const start = performance.now();
-      const out = torch.inferenceMode(() => model.predict(x));
-      const elapsed = performance.now() - start;
-      if (out.shape.join() !== [1, CLASSES, ...CAMVID_SIZE].join()) throw new Error(`${model.constructor.name}: output of shape ${out.shape.join("×")}`);
-      return elapsed;
-    });
-    if (i >= WARMUP) times.push(ms);
+    const x = torch.randn([1, 3, ...CAMVID_SIZE]);
+    const start = performance.now();
+    const out = await logits(x);
+    const elapsed = performance.now() - start;
+    if (out.shape.join() !== [1, CLASSES, ...CAMVID_SIZE].join()) throw new Error(`${name}: output of shape ${out.shape.join("×")}`);
+    x.dispose();
+    out.dispose();
+    if (i >= WARMUP) times.push(elapsed);
   }
   return median(times);
 }
 
-const realtime: Record<string, { eval_ms: number; folded_ms: number }> = {};
+const realtime: Record<string, { eval_ms: number; folded_ms: number; optimized_ms: number }> = {};
 for (const name of REALTIME.filter((m) => !ONLY || ONLY.includes(m))) {
   torch.manualSeed(0);
   const model = build<Segmentor>("model", { type: name, numClasses: CLASSES }).eval();
-  const evalMs = latency(model);
+  const evalMs = await latency(name, (x) => torch.inferenceMode(() => model.predict(x)));
+  const engine = OptimizedEngine.fromModel(model, name);
+  const optimizedMs = await latency(name, (x) => engine.run(x));
+  await engine.dispose();
   torch.tidy(() => model.optimizeForInference(torch.randn([1, 3, ...CAMVID_SIZE])));
-  realtime[name] = { eval_ms: evalMs, folded_ms: latency(model) };
+  realtime[name] = { eval_ms: evalMs, folded_ms: await latency(name, (x) => torch.inferenceMode(() => model.predict(x))), optimized_ms: optimizedMs };
   model.dispose();
-  console.log(`${name.padEnd(16)} ${evalMs.toFixed(1).padStart(8)} ms eval  ${realtime[name].folded_ms.toFixed(1).padStart(8)} ms BatchNorm folded  (384x480, batch 1, ${THREADS} threads, median of ${ROUNDS})`);
+  console.log(`${name.padEnd(16)} ${evalMs.toFixed(1).padStart(8)} ms eval  ${realtime[name].folded_ms.toFixed(1).padStart(8)} ms BatchNorm folded  ${optimizedMs.toFixed(1).padStart(8)} ms optimized  (384x480, batch 1, ${THREADS} threads, median of ${ROUNDS})`);
 }
 report("models", { ...figures, realtime }, { threads: THREADS });

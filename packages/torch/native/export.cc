@@ -1,11 +1,14 @@
 // Export: libtorch's tracer records the dispatcher calls of one forward pass into a TorchScript graph.
 // The weights enter as attributes of a script module (prim::GetAttr on `self`), so the recording is a
 // module that torch.jit.save writes and Python's torch.jit.load reads; the ONNX writer (TypeScript)
-// walks the same graph as data.
+// walks the same graph as data. traceOptimize turns a recording into PyTorch's optimized inference
+// (torch.jit.freeze + torch.jit.optimize_for_inference), whose forward runs in C++ without a crossing
+// per operator.
 #include "common.h"
 
 #include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/frontend/tracer.h>
+#include <torch/csrc/jit/ir/ir.h>
 #include <torch/csrc/jit/passes/dead_code_elimination.h>
 #include <torch/csrc/jit/passes/remove_mutation.h>
 #include <torch/csrc/jit/serialization/export.h>
@@ -20,6 +23,11 @@ namespace jit = torch::jit;
 struct Recording {
   jit::Module module;
   std::shared_ptr<jit::Graph> graph;
+};
+
+// What a recording's External points to: the recording until traceFree (dispose) or the GC frees it.
+struct RecordingBox {
+  std::unique_ptr<Recording> recording;
 };
 
 // The module being recorded into, between traceBegin and traceEnd.
@@ -41,7 +49,28 @@ std::vector<at::Tensor> liveTensors(Napi::Env env, const Napi::Value& v, const s
 
 Recording* unboxRecording(Napi::Env env, const Napi::Value& v) {
   if (!v.IsExternal()) throw Napi::TypeError::New(env, "expected a recording from traceEnd()");
-  return v.As<Napi::External<Recording>>().Data();
+  RecordingBox* box = v.As<Napi::External<RecordingBox>>().Data();
+  if (!box->recording) throw Napi::Error::New(env, "the recording has been disposed");
+  return box->recording.get();
+}
+
+// Frees the recording's module, graph and weights now, or leaks them once libtorch has faulted
+// (freeing would run libtorch code, as releaseBox says).
+void releaseRecording(RecordingBox* box) {
+  if (libtorchFaulted()) {
+    (void)box->recording.release();
+  } else {
+    box->recording.reset();
+  }
+}
+
+void finalizeRecording(Napi::Env, RecordingBox* box) {
+  releaseRecording(box);
+  delete box;
+}
+
+Napi::Value boxRecording(Napi::Env env, std::unique_ptr<Recording> recording) {
+  return Napi::External<RecordingBox>::New(env, new RecordingBox{std::move(recording)}, finalizeRecording);
 }
 
 // traceBegin(attributes: [name, Tensor][], inputs: Tensor[]): from here on every dispatcher call is recorded.
@@ -77,8 +106,6 @@ Napi::Value traceBegin(const Napi::CallbackInfo& info) {
   });
 }
 
-void finalizeRecording(Napi::Env, Recording* r) { delete r; }
-
 // traceEnd(outputs: Tensor[]): stops recording; returns the recording (an External).
 Napi::Value traceEnd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -111,7 +138,7 @@ Napi::Value traceEnd(const Napi::CallbackInfo& info) {
     auto* fn = module._ivalue()->compilation_unit()->create_function(
         c10::QualifiedName(*module.type()->name(), "forward"), recording->graph);
     module.type()->addMethod(fn);
-    return Napi::External<Recording>::New(env, recording.release(), finalizeRecording);
+    return boxRecording(env, std::move(recording));
   });
 }
 
@@ -186,7 +213,9 @@ Napi::Value traceRun(const Napi::CallbackInfo& info) {
   std::vector<at::Tensor> inputs = liveTensors(env, info[1], "traceRun: inputs");
   return guarded(env, "traceRun", [&]() -> Napi::Value {
     std::vector<c10::IValue> stack(inputs.begin(), inputs.end());
-    c10::IValue result = r->module.forward(stack);
+    c10::IValue result;
+    int signal = runCatchingFaults("traceRun", [&] { result = r->module.forward(stack); });
+    if (signal != 0) throw faultError(env, "traceRun", signal);
     std::vector<c10::IValue> items = result.isTuple() ? result.toTupleRef().elements().vec() : std::vector<c10::IValue>{result};
     Napi::Array out = Napi::Array::New(env, items.size());
     for (size_t i = 0; i < items.size(); i++) out.Set(i, boxTensor(env, items[i].toTensor()));
@@ -204,6 +233,38 @@ Napi::Value traceSave(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// traceOptimize(recording): a new recording holding PyTorch's optimized inference of this one:
+// torch.jit.freeze (weights become constants; conv → BatchNorm, conv → add/mul folded) then
+// torch.jit.optimize_for_inference (conv + add/relu fused, oneDNN layout with prepacked weights).
+// The same two calls, in the same order, as the peer: torch.jit.optimize_for_inference(torch.jit.freeze(m)).
+Napi::Value traceOptimize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Recording* r = unboxRecording(env, info[0]);
+  return guarded(env, "traceOptimize", [&]() -> Napi::Value {
+    // The folded weights are new tensors: made without autograd, as under Python's torch.no_grad().
+    c10::AutoGradMode noGrad(false);
+    jit::Module frozen = jit::freeze(r->module);
+    jit::Module optimized = jit::optimize_for_inference(frozen);
+    std::shared_ptr<jit::Graph> graph = optimized.get_method("forward").graph();
+    return boxRecording(env, std::make_unique<Recording>(Recording{optimized, graph}));
+  });
+}
+
+// traceText(recording): the forward graph as TorchScript prints it.
+Napi::Value traceText(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Recording* r = unboxRecording(env, info[0]);
+  std::ostringstream text;
+  text << *r->graph;
+  return Napi::String::New(env, text.str());
+}
+
+// traceFree(recording): frees the recording now; later uses throw "disposed". Never refuses (cleanup).
+Napi::Value traceFree(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal()) releaseRecording(info[0].As<Napi::External<RecordingBox>>().Data());
+  return info.Env().Undefined();
+}
+
 }  // namespace
 
 void initExport(Napi::Env env, Napi::Object exports) {
@@ -214,6 +275,9 @@ void initExport(Napi::Env env, Napi::Object exports) {
   exports.Set("traceGraph", Napi::Function::New<traceGraph>(env, "traceGraph"));
   exports.Set("traceRun", Napi::Function::New<traceRun>(env, "traceRun"));
   exports.Set("traceSave", Napi::Function::New<traceSave>(env, "traceSave"));
+  exportChecked(env, exports, "traceOptimize", traceOptimize);
+  exportChecked(env, exports, "traceText", traceText);
+  exports.Set("traceFree", Napi::Function::New<traceFree>(env, "traceFree"));
 }
 
 }  // namespace segkit

@@ -79,6 +79,9 @@ export interface NativeAddon {
   traceGraph(recording: NativeRecording): RecordedGraph;
   traceRun(recording: NativeRecording, inputs: NativeHandle[]): NativeHandle[];
   traceSave(recording: NativeRecording, path: string): void;
+  traceOptimize(recording: NativeRecording): NativeRecording;
+  traceText(recording: NativeRecording): string;
+  traceFree(recording: NativeRecording): void;
 }
 
 /** An opaque reference to a recorded forward pass (a TorchScript module and its graph). */

@@ -23,6 +23,7 @@ import { integer } from "./eval.js";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 const FOLD_BN_HELP = "fold BatchNorm into the convolutions: same output, less work per image";
+const OPTIMIZE_HELP = "PyTorch's optimized inference (libtorch): the model recorded per input size, frozen, BatchNorm folded, convolutions fused and prepacked (oneDNN), run whole in C++; pays off when images share a size";
 const engineOption = () =>
   new Option("--engine <engine>", "run the model on libtorch, or export it to ONNX and run that on onnxruntime (the checkpoint may then be an .onnx file)")
     .choices(ENGINES).default("libtorch");
@@ -136,16 +137,17 @@ export function registerTrain(program: Command): void {
     .option("--scales <list>", "test-time augmentation: comma-separated input scales, e.g. 0.75,1,1.25")
     .option("--slide <crop,stride>", "sliding-window inference, e.g. 256x256,171x171")
     .option("--fold-bn", FOLD_BN_HELP)
+    .option("--optimize", OPTIMIZE_HELP)
     .option("--crf [json]", `${CRF_HELP}; scored through the prediction path at each image's size`)
     .option("--superpixels [json]", `${SUPERPIXELS_HELP}; scored as --crf is`)
     .addOption(engineOption())
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
       const flags = refinementOf(o);
       const run = await loadRunConfig(config, o.set);
       const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
-      const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn });
+      const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn, optimize: o.optimize });
       const loader = new DataLoader({ ...run.data.val, shuffle: false });
       try {
         checkModelFitsData(opened.model, loader.dataset, "config.data.val.dataset");
@@ -166,10 +168,11 @@ export function registerTrain(program: Command): void {
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
     .option("--fold-bn", FOLD_BN_HELP)
+    .option("--optimize", OPTIMIZE_HELP)
     .option("--crf [json]", CRF_HELP)
     .option("--superpixels [json]", SUPERPIXELS_HELP)
     .addOption(engineOption())
-    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
+    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
       const flags = refinementOf(o);
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
@@ -179,7 +182,7 @@ export function registerTrain(program: Command): void {
       const files = imageFiles(inputs);
       checkDistinctNames(files);
       const pipeline = predictionPipeline(run.data.val.pipeline);
-      const opened = await openNetwork(run, checkpoint, { engine: o.engine, foldBatchNorm: o.foldBn });
+      const opened = await openNetwork(run, checkpoint, { engine: o.engine, foldBatchNorm: o.foldBn, optimize: o.optimize });
       const progress = new Progress(process.stderr, 1);
       try {
         const classes = predictionClasses(opened, run, checkpoint);

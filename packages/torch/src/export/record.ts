@@ -10,6 +10,7 @@ import { tidy } from "../scope.js";
 import { noGrad } from "../autograd.js";
 import type { Module } from "../nn/module.js";
 import { enterModule, leaveModule, setRecording } from "./recording-guard.js";
+import { OptimizedForward } from "./optimized-forward.js";
 
 /** Operators whose output size depends on the data: a fixed graph cannot stand for them. */
 const DATA_DEPENDENT_OPS = new Set([
@@ -68,8 +69,23 @@ export class Recording {
     }
   }
 
+  /**
+   * PyTorch's optimized inference of this recording (torch.jit.freeze + torch.jit.optimize_for_inference),
+   * a new object owning its own copy of the weights; this recording stays usable.
+   */
+  optimizeForInference(): OptimizedForward {
+    const inputs = tidy(() => this.graph().inputs.slice(1).map(({ shape, dtype }) => ({ shape: shape!, dtype: dtype! })));
+    return new OptimizedForward(native.traceOptimize(this.#live("optimizeForInference")), inputs);
+  }
+
+  /** Frees the recorded module and graph now (the weights stay the module's). */
   dispose(): void {
+    if (this.#handle !== null) native.traceFree(this.#handle);
     this.#handle = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 }
 
@@ -140,10 +156,14 @@ export function recordForward(module: Module, inputs: Tensor[], { run = callOf(m
   const kinds = tidy(() => recording.graph().nodes.map((n) => n.kind));
   const dataDependent = kinds.find((k) => DATA_DEPENDENT_OPS.has(k));
   if (dataDependent) {
+    recording.dispose();
     throw new Error(`export: the forward pass calls ${dataDependent}, whose output size depends on the data; a recorded graph cannot express it`);
   }
   // libtorch rewrote the in-place ops it could prove safe; one left is a write into a view.
   const inPlace = kinds.find((k) => k.endsWith("_"));
-  if (inPlace) throw new Error(`export: the forward pass writes in place through a view (${inPlace}); write it out of place to export`);
+  if (inPlace) {
+    recording.dispose();
+    throw new Error(`export: the forward pass writes in place through a view (${inPlace}); write it out of place to export`);
+  }
   return recording;
 }
