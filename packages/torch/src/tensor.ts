@@ -11,6 +11,14 @@ import { refuseWhileRecording } from "./export/recording-guard.js";
 // cells until its lazy cleanup passes, and in long synchronous loops they made resident memory grow.
 const backstop = new FinalizationRegistry<NativeHandle>((handle) => native.freeBox(handle));
 
+// Tensors made outside every scope wait here before the backstop takes them: most are disposed within
+// a few operations (`const y = x.add(1); x.dispose()`), and registering and unregistering each cost
+// more than the operation's own call into libtorch. Those still alive are registered when
+// NURSERY_SIZE have gathered or when the current task's microtasks run, whichever comes first.
+const NURSERY_SIZE = 64;
+const nursery: Tensor[] = [];
+let nurseryFlushQueued = false;
+
 export interface BackwardOptions {
   retainGraph?: boolean;
   createGraph?: boolean;
@@ -20,7 +28,9 @@ export class Tensor {
   /** The native tensor box; null once disposed. */
   handle: NativeHandle | null;
   #gradView: Tensor | null = null;
+  /** In the nursery or registered with the backstop. */
   #guardedByGc = false;
+  #registered = false;
 
   /** Wraps a native handle. Users make tensors with factory functions (tensor, zeros, randn, ...). */
   constructor(handle: NativeHandle, tracked = true) {
@@ -39,8 +49,24 @@ export class Tensor {
     if (this.#guardedByGc || this.handle === null) return;
     // V8 must weigh the native memory of what it is to collect.
     if (account) native.accountForGc(this.handle);
-    backstop.register(this, this.handle, this);
     this.#guardedByGc = true;
+    nursery.push(this);
+    if (nursery.length >= NURSERY_SIZE) {
+      Tensor.#flushNursery();
+    } else if (!nurseryFlushQueued) {
+      nurseryFlushQueued = true;
+      queueMicrotask(() => Tensor.#flushNursery());
+    }
+  }
+
+  static #flushNursery(): void {
+    nurseryFlushQueued = false;
+    for (const t of nursery) {
+      if (t.handle === null) continue;
+      backstop.register(t, t.handle, t);
+      t.#registered = true;
+    }
+    nursery.length = 0;
   }
 
   /** The native handle, or an error naming `what` if the tensor was disposed. */
@@ -119,7 +145,7 @@ export class Tensor {
   /** Frees the native tensor now (the memory goes once no other tensor or graph refers to it). */
   dispose(): void {
     if (this.handle === null) return;
-    if (this.#guardedByGc) backstop.unregister(this);
+    if (this.#registered) backstop.unregister(this);
     native.freeBox(this.handle);
     this.handle = null;
     this.#dropGradView();
