@@ -13,6 +13,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initDispatch(env, exports);
   initRuntime(env, exports);
   initExport(env, exports);
+  initDistributed(env, exports);
   return exports;
 }
 

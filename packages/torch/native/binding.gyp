@@ -8,7 +8,8 @@
         "dispatch.cc",
         "runtime.cc",
         "fault_guard.cc",
-        "export.cc"
+        "export.cc",
+        "distributed.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -18,6 +19,7 @@
         "NAPI_VERSION=8",
         "NAPI_CPP_EXCEPTIONS",
         "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "USE_C10D_GLOO",
         "<!@(node ../scripts/find-libtorch.mjs --field defines)"
       ],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

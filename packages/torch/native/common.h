@@ -100,5 +100,6 @@ void initTensorBox(Napi::Env env, Napi::Object exports);
 void initDispatch(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
 void initExport(Napi::Env env, Napi::Object exports);
+void initDistributed(Napi::Env env, Napi::Object exports);
 
 }  // namespace segkit

@@ -6,6 +6,7 @@ import { createRequire } from "node:module";
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { findLibtorch } from "./find-libtorch.mjs";
 
 const nativeDir = join(dirname(fileURLToPath(import.meta.url)), "../native");
 const binary = join(nativeDir, "build/Release/segkit_torch.node");
@@ -14,6 +15,25 @@ const inputs = readdirSync(nativeDir).filter((f) => f !== "build").map((f) => jo
 const builtAt = existsSync(binary) ? statSync(binary).mtimeMs : 0;
 const stale = inputs.some((f) => statSync(f).mtimeMs >= builtAt);
 if (!stale && !process.argv.includes("--force")) process.exit(0);
+
+// The distributed binding (native/distributed.cc) includes Gloo's headers, which Debian and Ubuntu
+// ship apart from libtorch, in libgloo-dev: installed here as root, else named.
+function ensureGlooHeaders() {
+  const includes = findLibtorch()?.includes ?? [];
+  if (includes.some((dir) => existsSync(join(dir, "gloo/config.h")))) return;
+  const canInstall = process.getuid?.() === 0 && spawnSync("apt-get", ["--version"], { stdio: "ignore" }).status === 0;
+  if (canInstall) {
+    console.log("installing Gloo's headers (libgloo-dev) with apt-get");
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    spawnSync("apt-get", ["update", "-qq"], { stdio: "inherit", env });
+    const apt = spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", "libgloo-dev"], { stdio: "inherit", env });
+    if (apt.status === 0 && existsSync("/usr/include/gloo/config.h")) return;
+  }
+  console.error(`Gloo's headers (gloo/config.h) are missing from ${includes.join(", ") || "the libtorch include path"}: ` +
+    "install them with `sudo apt-get install -y libgloo-dev` (Debian/Ubuntu), or use a libtorch that ships include/gloo");
+  process.exit(1);
+}
+ensureGlooHeaders();
 
 console.log("building the libtorch addon (a few minutes on 2 cores)...");
 // node-gyp is a dev dependency of the workspace; an installed package uses the one npm bundles, which

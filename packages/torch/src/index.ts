@@ -18,3 +18,4 @@ export { recordForward, Recording, OptimizedForward, type InputSpec, type Record
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as distributed from "./distributed/index.js";

@@ -3,6 +3,7 @@
 import { createRequire } from "node:module";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { RendezvousOptions } from "./distributed/rendezvous.js";
 
 /** An opaque reference to a native tensor box (a napi External). */
 export type NativeHandle = { readonly __nativeTensorBox: unique symbol };
@@ -82,7 +83,17 @@ export interface NativeAddon {
   traceOptimize(recording: NativeRecording): NativeRecording;
   traceText(recording: NativeRecording): string;
   traceFree(recording: NativeRecording): void;
+
+  distInit(config: RendezvousOptions): Promise<NativeGroup>;
+  distAllReduce(group: NativeGroup, tensor: NativeHandle, op: string): Promise<void>;
+  distBroadcast(group: NativeGroup, tensor: NativeHandle, root: number): Promise<void>;
+  distAllGather(group: NativeGroup, tensor: NativeHandle): Promise<NativeHandle>;
+  distBarrier(group: NativeGroup): Promise<void>;
+  distDestroy(group: NativeGroup): Promise<void>;
 }
+
+/** An opaque reference to a c10d process group (TCPStore + ProcessGroupGloo). */
+export type NativeGroup = { readonly __nativeGroup: unique symbol };
 
 /** An opaque reference to a recorded forward pass (a TorchScript module and its graph). */
 export type NativeRecording = { readonly __nativeRecording: unique symbol };
