@@ -11,9 +11,12 @@ export interface LinePeer {
   close(): Promise<void>;
 }
 
-/** Starts Debian's python3 with `pythonArgs` (["-c", code, ...] or [file, ...]) and waits for "ready". */
-export async function startLinePeer(pythonArgs: string[], env: NodeJS.ProcessEnv = process.env): Promise<LinePeer> {
-  const child = spawn(PYTHON, pythonArgs, { stdio: ["pipe", "pipe", "inherit"], env });
+/**
+ * Starts Debian's python3 (or `command`) with `args` (["-c", code, ...] or [file, ...]) and waits
+ * for "ready".
+ */
+export async function startLinePeer(args: string[], env: NodeJS.ProcessEnv = process.env, command = PYTHON): Promise<LinePeer> {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"], env });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {
