@@ -2,7 +2,9 @@
 // only for graphs that take no size, which a second recording at another batch size and image size
 // proves; a model whose graph bakes a size is refused naming the operator. --with-preprocess puts
 // the config's normalisation inside the graph (uint8 RGB NHWC in), --argmax gives class ids out.
-// Each file is run by onnxruntime-node and compared with the model.
+// Shapes a model computes from other tensors' sizes through sizeOf stay computed in the ONNX graph
+// (Shape, Gather), so such a graph has dynamic axes too. Each file is run by onnxruntime-node and
+// compared with the model.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -71,20 +73,50 @@ test("--dynamic is refused for a model whose graph bakes a size, naming the oper
   fastScnn.dispose();
 });
 
+class ForwardOf extends torch.nn.Module {
+  constructor(readonly body: (x: torch.Tensor) => torch.Tensor) { super(); }
+  override forward(x: torch.Tensor): torch.Tensor { return this.body(x); }
+}
+
 test("a graph that is the same at every size but whose ONNX translation writes recorded sizes refuses dynamic axes", () => {
-  // flatten's arguments (the axes) do not depend on the size, but its ONNX Reshape takes the recorded shape.
-  const flattening = new (class extends torch.nn.Module {
-    override forward(x: torch.Tensor): torch.Tensor {
-      return x.flatten(2);
-    }
-  })();
+  // adaptive pooling's argument (the bins) does not depend on the size, but its ONNX pooling windows are laid out for the recorded one.
+  const pooling = new ForwardOf((x) => torch.adaptiveAvgPool2d(x, [2, 2]));
   torch.tidy(() => {
-    const recording = torch.recordForward(flattening, [torch.randn([1, 3, 4, 4])]);
+    const recording = torch.recordForward(pooling, [torch.randn([1, 3, 4, 4])]);
     assert.throws(() => torch.toOnnx(recording, { inputNames: ["x"], dynamicAxes: { x: { 0: "batch" } } }),
-      /export: aten::flatten is written with its recorded sizes, so the file cannot have dynamic axes/);
+      /export: aten::adaptive_avg_pool2d is written with its recorded sizes, so the file cannot have dynamic axes/);
     assert.ok(torch.toOnnx(recording).length > 0, "without dynamic axes it is written");
     recording.dispose();
   });
+});
+
+test("shapes computed with sizeOf stay computed in the ONNX graph: one file runs at other batch sizes and image sizes", async () => {
+  // Two channel groups summed (reshape), pooled, upsampled back to the unpooled size (odd sizes too),
+  // flattened, a slice from the end and an expand over a new axis: every size the pass takes comes from its input.
+  const net = new ForwardOf((x) => {
+    const grouped = x.reshape([torch.sizeOf(x, 0), 2, -1, torch.sizeOf(x, 2), torch.sizeOf(x, 3)]).sum([1]);
+    const up = torch.upsampleBilinear2d(torch.avgPool2d(grouped, 2), [torch.sizeOf(grouped, 2), torch.sizeOf(grouped, 3)], false);
+    const tokens = up.add(grouped).flatten(2).slice(2, 1, -1);
+    return tokens.unsqueeze(0).expand([2, torch.sizeOf(tokens, 0), -1, -1]);
+  });
+  const file = join(tmp, "sized.onnx");
+  torch.tidy(() => {
+    const recording = torch.recordForward(net, [torch.randn([1, 4, 6, 8])]);
+    const other = torch.recordForward(net, [torch.randn([2, 6, 5, 7])]);
+    assert.equal(torch.bakedSizes(recording, other), null);
+    torch.saveOnnx(recording, file, { inputNames: ["x"], dynamicAxes: { x: { 0: "batch", 1: "channels", 2: "height", 3: "width" }, output0: { 1: "batch", 2: "groups", 3: "tokens" } } });
+    for (const r of [recording, other]) r.dispose();
+  });
+  for (const shape of [[1, 4, 6, 8], [3, 2, 9, 5], [2, 6, 4, 11]]) {
+    const input = torch.randn(shape);
+    const got = await runOnnx(file, input);
+    const expected = torch.noGrad(() => net.call(input));
+    assert.deepEqual(got.dims, expected.shape, `shape ${shape}`);
+    const difference = torch.relativeDifference([torch.tensor(got.data as Float32Array, { shape: expected.shape })], [expected]);
+    assert.ok(difference <= 1e-5, `shape ${shape}: differs by ${difference}`);
+    for (const t of [input, expected]) t.dispose();
+  }
+  checkInPython(file);
 });
 
 test("--with-preprocess: uint8 NHWC pixels in, normalised in the graph; with --argmax, class ids out", async () => {

@@ -95,6 +95,12 @@ inline void exportChecked(Napi::Env env, Napi::Object exports, const char* name,
                         name));
 }
 
+// Whether a forward pass is being recorded (libtorch's tracer is on).
+bool isRecordingTrace();
+// Tells the tracer that item `index` of the int list argument `argument` (`length` items) of the
+// next operator call is `size`, a size traceSizeOf recorded: the graph then computes that item.
+void stashRecordedSize(const std::string& argument, size_t length, size_t index, const at::Tensor& size);
+
 // Module sections, each in its own file.
 void initTensorBox(Napi::Env env, Napi::Object exports);
 void initDispatch(Napi::Env env, Napi::Object exports);

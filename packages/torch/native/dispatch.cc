@@ -130,12 +130,23 @@ std::string jsTypeName(const Napi::Value& v) {
                                       ", " + spec.typeText + ") " + problem);
 }
 
+// An item of an int list argument that is a size recorded by sizeOf(): told to the tracer just
+// before the call (stashRecordedSize), once every argument has converted.
+struct RecordedSizeItem {
+  std::string argument;
+  size_t length;
+  size_t index;
+  at::Tensor size;
+};
+
 // Converts the value of one argument. `spec` says what the schema wants; errors name the argument.
 class Converter {
  public:
   // `stack` holds the arguments converted so far: a wrapped number takes its dtype from them.
-  Converter(Napi::Env env, const OpEntry& op, const ArgSpec& spec, size_t index, const torch::jit::Stack& stack)
-      : env_(env), op_(op), spec_(spec), index_(index), stack_(stack) {}
+  // Recorded sizes met in int lists are added to `recordedSizes`.
+  Converter(Napi::Env env, const OpEntry& op, const ArgSpec& spec, size_t index, const torch::jit::Stack& stack,
+            std::vector<RecordedSizeItem>& recordedSizes)
+      : env_(env), op_(op), spec_(spec), index_(index), stack_(stack), recordedSizes_(recordedSizes) {}
 
   c10::IValue convert(const Napi::Value& v) const {
     switch (spec_.kind) {
@@ -168,8 +179,12 @@ class Converter {
         if (v.IsNumber() && spec_.fixedLength > 0) {
           return c10::IValue(std::vector<int64_t>(spec_.fixedLength, integer(v).toInt()));
         }
+        std::vector<Napi::Value> items = elements(v);
         std::vector<int64_t> out;
-        for (const Napi::Value& e : elements(v)) out.push_back(integer(e).toInt());
+        for (size_t k = 0; k < items.size(); k++) {
+          TensorBox* box = items[k].IsNumber() ? nullptr : unboxTensor(env_, items[k]);
+          out.push_back(box != nullptr ? recordedSize(box, items.size(), k) : integer(items[k]).toInt());
+        }
         return c10::IValue(std::move(out));
       }
       case Kind::FloatList: {
@@ -215,6 +230,18 @@ class Converter {
     if (box == nullptr) fail("expects a Tensor, got " + jsTypeName(v));
     if (!box->tensor.defined()) fail("got a Tensor that has been disposed");
     return c10::IValue(box->tensor);
+  }
+
+  // A recorded size (a 0-dim int64 tensor from traceSizeOf) as item `index` of a list of `length`.
+  // Its value is read from memory: Tensor::item() would itself be recorded.
+  int64_t recordedSize(TensorBox* box, size_t length, size_t index) const {
+    const at::Tensor& size = box->tensor;
+    if (!size.defined()) fail("got a Tensor that has been disposed among its integers");
+    if (size.dim() != 0 || size.scalar_type() != at::kLong || !isRecordingTrace()) {
+      fail("expects integers, got a Tensor (only a size recorded by sizeOf(), while its recording runs)");
+    }
+    recordedSizes_.push_back({spec_.name, length, index, size});
+    return *size.data_ptr<int64_t>();
   }
 
   c10::IValue integer(const Napi::Value& v) const {
@@ -319,6 +346,7 @@ class Converter {
   const ArgSpec& spec_;
   size_t index_;
   const torch::jit::Stack& stack_;
+  std::vector<RecordedSizeItem>& recordedSizes_;
 };
 
 Napi::Value listToJs(Napi::Env env, const std::vector<c10::IValue>& items) {
@@ -439,6 +467,7 @@ Napi::Value call(const Napi::CallbackInfo& info) {
   }
   torch::jit::Stack stack;
   stack.reserve(std::max(op->args.size(), op->returnAliasesArg.size()));
+  std::vector<RecordedSizeItem> recordedSizes;
   for (size_t i = 0; i < op->args.size(); i++) {
     const ArgSpec& spec = op->args[i];
     Napi::Value v = i < given ? info[i + 1] : env.Undefined();
@@ -456,9 +485,12 @@ Napi::Value call(const Napi::CallbackInfo& info) {
       stack.emplace_back();
       continue;
     }
-    stack.push_back(Converter(env, *op, spec, i, stack).convert(v));
+    stack.push_back(Converter(env, *op, spec, i, stack, recordedSizes).convert(v));
   }
   checkPreconditions(env, *op, stack);
+  for (const RecordedSizeItem& item : recordedSizes) {
+    guarded(env, op->label, [&] { stashRecordedSize(item.argument, item.length, item.index, item.size); });
+  }
   callGuarded(env, *op, stack);
   auto result = [&](size_t r) -> Napi::Value {
     int aliased = op->returnAliasesArg[r];

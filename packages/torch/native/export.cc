@@ -151,6 +151,18 @@ Napi::Value traceAbandon(const Napi::CallbackInfo& info) {
 
 Napi::Value isTracing(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), jit::tracer::isTracing()); }
 
+// traceSizeOf(tensor, dim): the size as a 0-dim int64 tensor that the graph computes (aten::size),
+// what Python's tensor.size(dim) returns while tracing. Passed on in an int list (stashRecordedSize),
+// it becomes a computed item of that list instead of a constant.
+Napi::Value traceSizeOf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!jit::tracer::isTracing()) throw Napi::Error::New(env, "traceSizeOf: no recording is under way");
+  at::Tensor tensor = liveTensor(env, info[0], "traceSizeOf: tensor");
+  if (!info[1].IsNumber()) throw Napi::TypeError::New(env, "traceSizeOf: dim must be a number");
+  int64_t dim = info[1].As<Napi::Number>().Int64Value();
+  return guarded(env, "traceSizeOf", [&]() -> Napi::Value { return boxTensor(env, jit::tracer::getSizeOf(tensor, dim)); });
+}
+
 Napi::Object valueToJs(Napi::Env env, const jit::Value* v) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("id", static_cast<double>(v->unique()));
@@ -267,11 +279,18 @@ Napi::Value traceFree(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
+bool isRecordingTrace() { return jit::tracer::isTracing(); }
+
+void stashRecordedSize(const std::string& argument, size_t length, size_t index, const at::Tensor& size) {
+  jit::tracer::ArgumentStash::stashIntArrayRefElem(argument, length, index, size);
+}
+
 void initExport(Napi::Env env, Napi::Object exports) {
   exports.Set("traceBegin", Napi::Function::New<traceBegin>(env, "traceBegin"));
   exports.Set("traceEnd", Napi::Function::New<traceEnd>(env, "traceEnd"));
   exports.Set("traceAbandon", Napi::Function::New<traceAbandon>(env, "traceAbandon"));
   exports.Set("isTracing", Napi::Function::New<isTracing>(env, "isTracing"));
+  exports.Set("traceSizeOf", Napi::Function::New<traceSizeOf>(env, "traceSizeOf"));
   exports.Set("traceGraph", Napi::Function::New<traceGraph>(env, "traceGraph"));
   exports.Set("traceRun", Napi::Function::New<traceRun>(env, "traceRun"));
   exports.Set("traceSave", Napi::Function::New<traceSave>(env, "traceSave"));

@@ -2,6 +2,7 @@
 // places keyword arguments, unwraps tensors for the addon and wraps the tensors it returns.
 import { native, type NativeHandle } from "./native.js";
 import { Tensor } from "./tensor.js";
+import { RecordedSize } from "./export/recorded-size.js";
 
 /**
  * Argument kinds, one letter each, as codegen writes them:
@@ -63,6 +64,8 @@ function overloadsOf(table: OpTable): Overload[] {
 }
 
 const isInt = (v: unknown): boolean => Number.isInteger(v) || typeof v === "bigint";
+/** An int-list item: sizes recorded by sizeOf() go to the addon as their tensors. */
+const isSize = (v: unknown): boolean => isInt(v) || v instanceof RecordedSize;
 const DTYPE_NAMES = new Set(["float32", "float64", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64", "complex128"]);
 const DEVICE = /^(cpu|cuda|mps|meta|xpu)(:\d+)?$/;
 
@@ -74,7 +77,7 @@ function fits(arg: Arg, v: unknown, numbersAsTensors: boolean): boolean {
     case "L": return Array.isArray(v) && v.every((e) => e instanceof Tensor);
     case "M": return Array.isArray(v) && v.every((e) => e === null || e === undefined || e instanceof Tensor);
     case "I": return isInt(v);
-    case "J": return (Array.isArray(v) && v.every(isInt)) || (arg.fixedLength > 0 && isInt(v));
+    case "J": return (Array.isArray(v) && v.every(isSize)) || (arg.fixedLength > 0 && isInt(v));
     case "F": return typeof v === "number";
     case "G": return (Array.isArray(v) && v.every((e) => typeof e === "number")) || (arg.fixedLength > 0 && typeof v === "number");
     case "B": return typeof v === "boolean";
@@ -122,7 +125,9 @@ function handleOf(t: Tensor, overload: Overload, index: number): NativeHandle {
 
 function unwrap(v: unknown, overload: Overload, index: number): unknown {
   if (v instanceof Tensor) return handleOf(v, overload, index);
-  if (Array.isArray(v)) return v.map((e) => (e instanceof Tensor ? handleOf(e, overload, index) : e));
+  if (Array.isArray(v)) {
+    return v.map((e) => (e instanceof Tensor ? handleOf(e, overload, index) : e instanceof RecordedSize ? handleOf(e.size, overload, index) : e));
+  }
   return v;
 }
 

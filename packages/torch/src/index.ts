@@ -14,7 +14,7 @@ export { Placeholder as PthPlaceholder } from "./pth/globals.js";
 export { parseSafetensors, serializeSafetensors, loadSafetensors, saveSafetensors, type Safetensors } from "./safetensors.js";
 export { loadWeights, saveWeights, weightsFormat, formatOfPath, renameKeys, renaming, disposeStates, type StateMap, type WeightsFile, type WeightsFormat, type KeyMap } from "./weights-file.js";
 export { writeFileAtomic } from "./atomic.js";
-export { recordForward, Recording, OptimizedForward, type InputSpec, type RecordOptions, checkRecording, relativeDifference, isRecording, toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions, type RecordedGraph, type RecordedNode, type RecordedValue, bakedSizes } from "./export/index.js";
+export { recordForward, Recording, OptimizedForward, type InputSpec, type RecordOptions, checkRecording, relativeDifference, isRecording, toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions, type RecordedGraph, type RecordedNode, type RecordedValue, bakedSizes, sizeOf, RecordedSize, type Size } from "./export/index.js";
 export { DTYPES, typedArrayFor, dtypeOfTypedArray, isFloatingDtype, type DType, type Scalar, type TypedArray } from "./dtype.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";

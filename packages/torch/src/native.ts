@@ -77,6 +77,7 @@ export interface NativeAddon {
   traceEnd(outputs: NativeHandle[]): NativeRecording;
   traceAbandon(): void;
   isTracing(): boolean;
+  traceSizeOf(tensor: NativeHandle, dim: number): NativeHandle;
   traceGraph(recording: NativeRecording): RecordedGraph;
   traceRun(recording: NativeRecording, inputs: NativeHandle[]): NativeHandle[];
   traceSave(recording: NativeRecording, path: string): void;

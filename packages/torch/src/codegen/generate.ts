@@ -11,7 +11,7 @@ const KIND_LETTERS: Record<string, string> = {
 };
 
 const TS_TYPES: Record<string, string> = {
-  T: "Tensor", L: "Tensor[]", M: "(Tensor | null)[]", I: "number", J: "number[]", F: "number", G: "number[]",
+  T: "Tensor", L: "Tensor[]", M: "(Tensor | null)[]", I: "number", J: "Size[]", F: "number", G: "number[]",
   B: "boolean", C: "boolean[]", S: "Scalar", D: "DType", Y: "Layout", R: "MemoryFormat", V: "string", Z: "string",
   X: "null",
 };
@@ -198,6 +198,7 @@ export function generateOps(schemas: OperatorSchema[], kindNames: string[], torc
     "/* eslint-disable */",
     'import type { Tensor } from "../tensor.js";',
     'import type { DType, Scalar } from "../dtype.js";',
+    'import type { Size } from "../export/recorded-size.js";',
     'import { invoke, opTable, type OpTable } from "../dispatch.js";',
     "",
     'export type Layout = "strided" | "sparse";',

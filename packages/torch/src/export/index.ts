@@ -6,3 +6,4 @@ export { isRecording } from "./recording-guard.js";
 export type { RecordedGraph, RecordedNode, RecordedValue } from "../native.js";
 export { toOnnx, saveOnnx, untranslatable, ONNX_OPSET, type OnnxOptions } from "./onnx/to-onnx.js";
 export { bakedSizes } from "./baked-sizes.js";
+export { sizeOf, RecordedSize, type Size } from "./recorded-size.js";

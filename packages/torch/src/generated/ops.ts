@@ -4,6 +4,7 @@
 /* eslint-disable */
 import type { Tensor } from "../tensor.js";
 import type { DType, Scalar } from "../dtype.js";
+import type { Size } from "../export/recorded-size.js";
 import { invoke, opTable, type OpTable } from "../dispatch.js";
 
 export type Layout = "strided" | "sparse";
@@ -1511,9 +1512,9 @@ export function __xor__(self: Tensor, other: Tensor): Tensor;
 export function __xor__(self: Tensor, other: Scalar): Tensor;
 export function __xor__(...args: unknown[]): unknown { return invoke(OPS["__xor__"], args); }
 /** aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor */
-export function _adaptiveAvgPool2d(self: Tensor, outputSize: number | number[]): Tensor;
+export function _adaptiveAvgPool2d(self: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::_adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _adaptiveAvgPool2d(self: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function _adaptiveAvgPool2d(self: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function _adaptiveAvgPool2d(...args: unknown[]): unknown { return invoke(OPS["_adaptiveAvgPool2d"], args); }
 /** aten::_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor */
 export function _adaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor): Tensor;
@@ -1521,9 +1522,9 @@ export function _adaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor): Te
 export function _adaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor, options: { out: Tensor }): Tensor;
 export function _adaptiveAvgPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["_adaptiveAvgPool2dBackward"], args); }
 /** aten::_adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor */
-export function _adaptiveAvgPool3d(self: Tensor, outputSize: number | number[]): Tensor;
+export function _adaptiveAvgPool3d(self: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::_adaptive_avg_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _adaptiveAvgPool3d(self: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function _adaptiveAvgPool3d(self: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function _adaptiveAvgPool3d(...args: unknown[]): unknown { return invoke(OPS["_adaptiveAvgPool3d"], args); }
 /** aten::_adaptive_avg_pool3d_backward(Tensor grad_output, Tensor self) -> Tensor */
 export function _adaptiveAvgPool3dBackward(gradOutput: Tensor, self: Tensor): Tensor;
@@ -1587,9 +1588,9 @@ export function _ampUpdateScale_(...args: unknown[]): unknown { return invoke(OP
 export function _assertAsync(self: Tensor): void;
 export function _assertAsync(...args: unknown[]): unknown { return invoke(OPS["_assertAsync"], args); }
 /** aten::_assert_tensor_metadata(Tensor a, int[]? size=None, int[]? stride=None, ScalarType? dtype=None) -> () */
-export function _assertTensorMetadata(a: Tensor, size?: number[] | null, stride?: number[] | null, dtype?: DType | null): void;
+export function _assertTensorMetadata(a: Tensor, size?: Size[] | null, stride?: Size[] | null, dtype?: DType | null): void;
 /** aten::_assert_tensor_metadata(Tensor a, int[]? size=None, int[]? stride=None, ScalarType? dtype=None) -> () */
-export function _assertTensorMetadata(a: Tensor, options?: { size?: number[] | null; stride?: number[] | null; dtype?: DType | null }): void;
+export function _assertTensorMetadata(a: Tensor, options?: { size?: Size[] | null; stride?: Size[] | null; dtype?: DType | null }): void;
 export function _assertTensorMetadata(...args: unknown[]): unknown { return invoke(OPS["_assertTensorMetadata"], args); }
 /** aten::_autocast_to_full_precision(Tensor(a) self, bool cuda_enabled, bool cpu_enabled) -> Tensor(a) */
 export function _autocastToFullPrecision(self: Tensor, cudaEnabled: boolean, cpuEnabled: boolean): Tensor;
@@ -1702,9 +1703,9 @@ export function _conjPhysical(self: Tensor): Tensor;
 export function _conjPhysical(self: Tensor, options: { out: Tensor }): Tensor;
 export function _conjPhysical(...args: unknown[]): unknown { return invoke(OPS["_conjPhysical"], args); }
 /** aten::_conv_depthwise2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation) -> Tensor */
-export function _convDepthwise2d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options?: { bias?: Tensor | null }): Tensor;
+export function _convDepthwise2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options?: { bias?: Tensor | null }): Tensor;
 /** aten::_conv_depthwise2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, *, Tensor(a!) out) -> Tensor(a!) */
-export function _convDepthwise2d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function _convDepthwise2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function _convDepthwise2d(...args: unknown[]): unknown { return invoke(OPS["_convDepthwise2d"], args); }
 /** aten::_convert_indices_from_coo_to_csr(Tensor self, int size, *, bool out_int32=False) -> Tensor */
 export function _convertIndicesFromCooToCsr(self: Tensor, size: number, options?: { outInt32?: boolean }): Tensor;
@@ -1717,17 +1718,17 @@ export function _convertIndicesFromCsrToCoo(crowIndices: Tensor, colIndices: Ten
 export function _convertIndicesFromCsrToCoo(crowIndices: Tensor, colIndices: Tensor, options: { outInt32?: boolean; transpose?: boolean; out: Tensor }): Tensor;
 export function _convertIndicesFromCsrToCoo(...args: unknown[]): unknown { return invoke(OPS["_convertIndicesFromCsrToCoo"], args); }
 /** aten::_convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32) -> Tensor */
-export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, allowTf32: boolean, options?: { bias?: Tensor | null }): Tensor;
+export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, allowTf32: boolean, options?: { bias?: Tensor | null }): Tensor;
 /** aten::_convolution.deprecated(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled) -> Tensor */
-export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, options?: { bias?: Tensor | null }): Tensor;
+export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, options?: { bias?: Tensor | null }): Tensor;
 /** aten::_convolution.out(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool benchmark, bool deterministic, bool cudnn_enabled, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!) */
-export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, allowTf32: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function _convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, benchmark: boolean, deterministic: boolean, cudnnEnabled: boolean, allowTf32: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function _convolution(...args: unknown[]): unknown { return invoke(OPS["_convolution"], args); }
 /** aten::_convolution_double_backward(Tensor? ggI, Tensor? ggW, Tensor? ggb, Tensor gO, Tensor weight, Tensor self, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
-export function _convolutionDoubleBackward(ggI: Tensor | null, ggW: Tensor | null, ggb: Tensor | null, gO: Tensor, weight: Tensor, self: Tensor, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, outputMask: boolean[], options?: { ggI?: Tensor | null; ggW?: Tensor | null; ggb?: Tensor | null }): [Tensor, Tensor, Tensor];
+export function _convolutionDoubleBackward(ggI: Tensor | null, ggW: Tensor | null, ggb: Tensor | null, gO: Tensor, weight: Tensor, self: Tensor, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, outputMask: boolean[], options?: { ggI?: Tensor | null; ggW?: Tensor | null; ggb?: Tensor | null }): [Tensor, Tensor, Tensor];
 export function _convolutionDoubleBackward(...args: unknown[]): unknown { return invoke(OPS["_convolutionDoubleBackward"], args); }
 /** aten::_convolution_mode(Tensor input, Tensor weight, Tensor? bias, int[] stride, str padding, int[] dilation, int groups) -> Tensor */
-export function _convolutionMode(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: string, dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function _convolutionMode(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: string, dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 export function _convolutionMode(...args: unknown[]): unknown { return invoke(OPS["_convolutionMode"], args); }
 /** aten::_copy_from(Tensor self, Tensor dst, bool non_blocking=False) -> Tensor */
 export function _copyFrom(self: Tensor, dst: Tensor, nonBlocking?: boolean): Tensor;
@@ -1746,29 +1747,29 @@ export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor
 /** aten::_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor) */
 export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, options?: { blank?: number; zeroInfinity?: boolean }): [Tensor, Tensor];
 /** aten::_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor) */
-export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], blank?: number, zeroInfinity?: boolean): [Tensor, Tensor];
+export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], blank?: number, zeroInfinity?: boolean): [Tensor, Tensor];
 /** aten::_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False) -> (Tensor, Tensor) */
-export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], options?: { blank?: number; zeroInfinity?: boolean }): [Tensor, Tensor];
+export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], options?: { blank?: number; zeroInfinity?: boolean }): [Tensor, Tensor];
 /** aten::_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, bool zero_infinity=False, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], options: { blank?: number; zeroInfinity?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+export function _ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], options: { blank?: number; zeroInfinity?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function _ctcLoss(...args: unknown[]): unknown { return invoke(OPS["_ctcLoss"], args); }
 /** aten::_ctc_loss_backward(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor */
-export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, zeroInfinity?: boolean): Tensor;
+export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, zeroInfinity?: boolean): Tensor;
 /** aten::_ctc_loss_backward(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor */
-export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, options?: { zeroInfinity?: boolean }): Tensor;
+export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, options?: { zeroInfinity?: boolean }): Tensor;
 /** aten::_ctc_loss_backward.Tensor(Tensor grad, Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor */
 export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, zeroInfinity?: boolean): Tensor;
 /** aten::_ctc_loss_backward.Tensor(Tensor grad, Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False) -> Tensor */
 export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, options?: { zeroInfinity?: boolean }): Tensor;
 /** aten::_ctc_loss_backward.out(Tensor grad, Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, Tensor neg_log_likelihood, Tensor log_alpha, int blank, bool zero_infinity=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, options: { zeroInfinity?: boolean; out: Tensor }): Tensor;
+export function _ctcLossBackward(grad: Tensor, logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], negLogLikelihood: Tensor, logAlpha: Tensor, blank: number, options: { zeroInfinity?: boolean; out: Tensor }): Tensor;
 export function _ctcLossBackward(...args: unknown[]): unknown { return invoke(OPS["_ctcLossBackward"], args); }
 /** aten::_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor) */
-export function _cudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], blank: number, deterministic: boolean, zeroInfinity: boolean): [Tensor, Tensor];
+export function _cudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], blank: number, deterministic: boolean, zeroInfinity: boolean): [Tensor, Tensor];
 /** aten::_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank, bool deterministic, bool zero_infinity) -> (Tensor, Tensor) */
 export function _cudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank: number, deterministic: boolean, zeroInfinity: boolean): [Tensor, Tensor];
 /** aten::_cudnn_ctc_loss.out(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank, bool deterministic, bool zero_infinity, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-export function _cudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], blank: number, deterministic: boolean, zeroInfinity: boolean, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+export function _cudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], blank: number, deterministic: boolean, zeroInfinity: boolean, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function _cudnnCtcLoss(...args: unknown[]): unknown { return invoke(OPS["_cudnnCtcLoss"], args); }
 /** aten::_cudnn_init_dropout_state(float dropout, bool train, int dropout_seed, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function _cudnnInitDropoutState(dropout: number, train: boolean, dropoutSeed: number, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
@@ -1776,16 +1777,16 @@ export function _cudnnInitDropoutState(dropout: number, train: boolean, dropoutS
 export function _cudnnInitDropoutState(dropout: number, train: boolean, dropoutSeed: number, options: { out: Tensor }): Tensor;
 export function _cudnnInitDropoutState(...args: unknown[]): unknown { return invoke(OPS["_cudnnInitDropoutState"], args); }
 /** aten::_cudnn_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor) */
-export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState?: Tensor | null): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState?: Tensor | null): [Tensor, Tensor, Tensor, Tensor, Tensor];
 /** aten::_cudnn_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor) */
-export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], options?: { weightBuf?: Tensor | null; cx?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], options?: { weightBuf?: Tensor | null; cx?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor, Tensor];
 /** aten::_cudnn_rnn.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor? weight_buf, Tensor hx, Tensor? cx, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!)) */
-export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], options: { weightBuf?: Tensor | null; cx?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor; out4: Tensor }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function _cudnnRnn(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor | null, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], options: { weightBuf?: Tensor | null; cx?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor; out4: Tensor }): [Tensor, Tensor, Tensor, Tensor, Tensor];
 export function _cudnnRnn(...args: unknown[]): unknown { return invoke(OPS["_cudnnRnn"], args); }
 /** aten::_cudnn_rnn_backward(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask) -> (Tensor, Tensor, Tensor, Tensor[]) */
-export function _cudnnRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options?: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor[]];
+export function _cudnnRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options?: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor[]];
 /** aten::_cudnn_rnn_backward.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, SymInt[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!)[] out3) -> () */
-export function _cudnnRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor[] }): void;
+export function _cudnnRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor[] }): void;
 export function _cudnnRnnBackward(...args: unknown[]): unknown { return invoke(OPS["_cudnnRnnBackward"], args); }
 /** aten::_cudnn_rnn_flatten_weight(Tensor[] weight_arr, int weight_stride0, SymInt input_size, int mode, SymInt hidden_size, SymInt proj_size, int num_layers, bool batch_first, bool bidirectional) -> Tensor */
 export function _cudnnRnnFlattenWeight(weightArr: Tensor[], weightStride0: number, inputSize: number, mode: number, hiddenSize: number, projSize: number, numLayers: number, batchFirst: boolean, bidirectional: boolean): Tensor;
@@ -1828,9 +1829,9 @@ export function _dirichletGrad(x: Tensor, alpha: Tensor, total: Tensor): Tensor;
 export function _dirichletGrad(x: Tensor, alpha: Tensor, total: Tensor, options: { out: Tensor }): Tensor;
 export function _dirichletGrad(...args: unknown[]): unknown { return invoke(OPS["_dirichletGrad"], args); }
 /** aten::_efficientzerotensor(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _efficientzerotensor(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _efficientzerotensor(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::_efficientzerotensor.out(int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _efficientzerotensor(size: number[], options: { out: Tensor }): Tensor;
+export function _efficientzerotensor(size: Size[], options: { out: Tensor }): Tensor;
 export function _efficientzerotensor(...args: unknown[]): unknown { return invoke(OPS["_efficientzerotensor"], args); }
 /** aten::_embedding_bag(Tensor weight, Tensor indices, Tensor offsets, bool scale_grad_by_freq=False, int mode=0, bool sparse=False, Tensor? per_sample_weights=None, bool include_last_offset=False, int padding_idx=-1) -> (Tensor, Tensor, Tensor, Tensor) */
 export function _embeddingBag(weight: Tensor, indices: Tensor, offsets: Tensor, scaleGradByFreq?: boolean, mode?: number, sparse?: boolean, perSampleWeights?: Tensor | null, includeLastOffset?: boolean, paddingIdx?: number): [Tensor, Tensor, Tensor, Tensor];
@@ -1871,14 +1872,14 @@ export function _embeddingBagSparseBackward(grad: Tensor, indices: Tensor, offse
 export function _embeddingBagSparseBackward(grad: Tensor, indices: Tensor, offsets: Tensor, offset2bag: Tensor, bagSize: Tensor, numWeights: number, scaleGradByFreq: boolean, mode: number, options?: { perSampleWeights?: Tensor | null; paddingIdx?: number }): Tensor;
 export function _embeddingBagSparseBackward(...args: unknown[]): unknown { return invoke(OPS["_embeddingBagSparseBackward"], args); }
 /** aten::_empty_affine_quantized(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, float scale=1., int zero_point=0, MemoryFormat? memory_format=0) -> Tensor */
-export function _emptyAffineQuantized(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; scale?: number; zeroPoint?: number; memoryFormat?: MemoryFormat | null }): Tensor;
+export function _emptyAffineQuantized(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; scale?: number; zeroPoint?: number; memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::_empty_affine_quantized.out(int[] size, *, float scale=1., int zero_point=0, MemoryFormat? memory_format=0, Tensor(a!) out) -> Tensor(a!) */
-export function _emptyAffineQuantized(size: number[], options: { scale?: number; zeroPoint?: number; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function _emptyAffineQuantized(size: Size[], options: { scale?: number; zeroPoint?: number; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function _emptyAffineQuantized(...args: unknown[]): unknown { return invoke(OPS["_emptyAffineQuantized"], args); }
 /** aten::_empty_per_channel_affine_quantized(int[] size, *, Tensor scales, Tensor zero_points, int axis, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=0) -> Tensor */
-export function _emptyPerChannelAffineQuantized(size: number[], options: { scales: Tensor; zeroPoints: Tensor; axis: number; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
+export function _emptyPerChannelAffineQuantized(size: Size[], options: { scales: Tensor; zeroPoints: Tensor; axis: number; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::_empty_per_channel_affine_quantized.out(int[] size, *, Tensor scales, Tensor zero_points, int axis, MemoryFormat? memory_format=0, Tensor(a!) out) -> Tensor(a!) */
-export function _emptyPerChannelAffineQuantized(size: number[], options: { scales: Tensor; zeroPoints: Tensor; axis: number; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function _emptyPerChannelAffineQuantized(size: Size[], options: { scales: Tensor; zeroPoints: Tensor; axis: number; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function _emptyPerChannelAffineQuantized(...args: unknown[]): unknown { return invoke(OPS["_emptyPerChannelAffineQuantized"], args); }
 /** aten::_euclidean_dist(Tensor x1, Tensor x2) -> Tensor */
 export function _euclideanDist(x1: Tensor, x2: Tensor): Tensor;
@@ -1915,19 +1916,19 @@ export function _fakeQuantizePerTensorAffineCachemaskTensorQparams(self: Tensor,
 export function _fakeQuantizePerTensorAffineCachemaskTensorQparams(self: Tensor, scale: Tensor, zeroPoint: Tensor, fakeQuantEnabled: Tensor, quantMin: number, quantMax: number, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function _fakeQuantizePerTensorAffineCachemaskTensorQparams(...args: unknown[]): unknown { return invoke(OPS["_fakeQuantizePerTensorAffineCachemaskTensorQparams"], args); }
 /** aten::_fft_c2c(Tensor self, int[] dim, int normalization, bool forward) -> Tensor */
-export function _fftC2c(self: Tensor, dim: number[], normalization: number, forward: boolean): Tensor;
+export function _fftC2c(self: Tensor, dim: Size[], normalization: number, forward: boolean): Tensor;
 /** aten::_fft_c2c.out(Tensor self, int[] dim, int normalization, bool forward, *, Tensor(a!) out) -> Tensor(a!) */
-export function _fftC2c(self: Tensor, dim: number[], normalization: number, forward: boolean, options: { out: Tensor }): Tensor;
+export function _fftC2c(self: Tensor, dim: Size[], normalization: number, forward: boolean, options: { out: Tensor }): Tensor;
 export function _fftC2c(...args: unknown[]): unknown { return invoke(OPS["_fftC2c"], args); }
 /** aten::_fft_c2r(Tensor self, int[] dim, int normalization, int last_dim_size) -> Tensor */
-export function _fftC2r(self: Tensor, dim: number[], normalization: number, lastDimSize: number): Tensor;
+export function _fftC2r(self: Tensor, dim: Size[], normalization: number, lastDimSize: number): Tensor;
 /** aten::_fft_c2r.out(Tensor self, int[] dim, int normalization, int last_dim_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _fftC2r(self: Tensor, dim: number[], normalization: number, lastDimSize: number, options: { out: Tensor }): Tensor;
+export function _fftC2r(self: Tensor, dim: Size[], normalization: number, lastDimSize: number, options: { out: Tensor }): Tensor;
 export function _fftC2r(...args: unknown[]): unknown { return invoke(OPS["_fftC2r"], args); }
 /** aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor */
-export function _fftR2c(self: Tensor, dim: number[], normalization: number, onesided: boolean): Tensor;
+export function _fftR2c(self: Tensor, dim: Size[], normalization: number, onesided: boolean): Tensor;
 /** aten::_fft_r2c.out(Tensor self, int[] dim, int normalization, bool onesided, *, Tensor(a!) out) -> Tensor(a!) */
-export function _fftR2c(self: Tensor, dim: number[], normalization: number, onesided: boolean, options: { out: Tensor }): Tensor;
+export function _fftR2c(self: Tensor, dim: Size[], normalization: number, onesided: boolean, options: { out: Tensor }): Tensor;
 export function _fftR2c(...args: unknown[]): unknown { return invoke(OPS["_fftR2c"], args); }
 /** aten::_flash_scaled_dot_product_attention(Tensor query, Tensor key, Tensor value, Tensor cum_seq_q, Tensor cum_seq_k, int max_q, int max_k, float dropout_p, bool is_causal) -> Tensor */
 export function _flashScaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, cumSeqQ: Tensor, cumSeqK: Tensor, maxQ: number, maxK: number, dropoutP: number, isCausal: boolean): Tensor;
@@ -2327,14 +2328,14 @@ export function _hasCompatibleShallowCopyType(...args: unknown[]): unknown { ret
 export function _hasSameStorageNumel(self: Tensor, other: Tensor): boolean;
 export function _hasSameStorageNumel(...args: unknown[]): unknown { return invoke(OPS["_hasSameStorageNumel"], args); }
 /** aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[] */
-export function _histogramddBinEdges(self: Tensor, bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor[];
+export function _histogramddBinEdges(self: Tensor, bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor[];
 /** aten::_histogramdd_bin_edges.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!)[] out) -> () */
-export function _histogramddBinEdges(self: Tensor, bins: number[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor[] }): void;
+export function _histogramddBinEdges(self: Tensor, bins: Size[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor[] }): void;
 export function _histogramddBinEdges(...args: unknown[]): unknown { return invoke(OPS["_histogramddBinEdges"], args); }
 /** aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor */
-export function _histogramddFromBinCts(self: Tensor, bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor;
+export function _histogramddFromBinCts(self: Tensor, bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor;
 /** aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!) */
-export function _histogramddFromBinCts(self: Tensor, bins: number[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor }): Tensor;
+export function _histogramddFromBinCts(self: Tensor, bins: Size[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor }): Tensor;
 export function _histogramddFromBinCts(...args: unknown[]): unknown { return invoke(OPS["_histogramddFromBinCts"], args); }
 /** aten::_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False) -> Tensor */
 export function _histogramddFromBinTensors(self: Tensor, bins: Tensor[], options?: { weight?: Tensor | null; density?: boolean }): Tensor;
@@ -2462,9 +2463,9 @@ export function _maskedSoftmaxBackward(gradOutput: Tensor, output: Tensor, mask:
 export function _maskedSoftmaxBackward(gradOutput: Tensor, output: Tensor, mask: Tensor, options: { dim?: number | null; out: Tensor }): Tensor;
 export function _maskedSoftmaxBackward(...args: unknown[]): unknown { return invoke(OPS["_maskedSoftmaxBackward"], args); }
 /** aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor */
-export function _mkldnnReshape(self: Tensor, shape: number[]): Tensor;
+export function _mkldnnReshape(self: Tensor, shape: Size[]): Tensor;
 /** aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!) */
-export function _mkldnnReshape(self: Tensor, shape: number[], options: { out: Tensor }): Tensor;
+export function _mkldnnReshape(self: Tensor, shape: Size[], options: { out: Tensor }): Tensor;
 export function _mkldnnReshape(...args: unknown[]): unknown { return invoke(OPS["_mkldnnReshape"], args); }
 /** aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor */
 export function _mkldnnTranspose(self: Tensor, dim0: number, dim1: number): Tensor;
@@ -2475,21 +2476,21 @@ export function _mkldnnTranspose(...args: unknown[]): unknown { return invoke(OP
 export function _mkldnnTranspose_(self: Tensor, dim0: number, dim1: number): Tensor;
 export function _mkldnnTranspose_(...args: unknown[]): unknown { return invoke(OPS["_mkldnnTranspose_"], args); }
 /** aten::_mps_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups) -> Tensor */
-export function _mpsConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function _mpsConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 /** aten::_mps_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function _mpsConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function _mpsConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function _mpsConvolution(...args: unknown[]): unknown { return invoke(OPS["_mpsConvolution"], args); }
 /** aten::_mps_convolution_transpose(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups) -> Tensor */
-export function _mpsConvolutionTranspose(self: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number): Tensor;
+export function _mpsConvolutionTranspose(self: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number): Tensor;
 /** aten::_mps_convolution_transpose.out(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function _mpsConvolutionTranspose(self: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, options: { out: Tensor }): Tensor;
+export function _mpsConvolutionTranspose(self: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, options: { out: Tensor }): Tensor;
 export function _mpsConvolutionTranspose(...args: unknown[]): unknown { return invoke(OPS["_mpsConvolutionTranspose"], args); }
 /** aten::_mps_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function _mpsMaxPool2d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function _mpsMaxPool2d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::_mps_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function _mpsMaxPool2d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function _mpsMaxPool2d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::_mps_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function _mpsMaxPool2d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function _mpsMaxPool2d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function _mpsMaxPool2d(...args: unknown[]): unknown { return invoke(OPS["_mpsMaxPool2d"], args); }
 /** aten::_native_decoder_only_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None, Tensor? incr_key=None, Tensor? incr_value=None, bool need_weights=True, bool average_attn_weights=True) -> (Tensor, Tensor, Tensor, Tensor) */
 export function _nativeDecoderOnlyMultiHeadAttention(query: Tensor, key: Tensor, value: Tensor, embedDim: number, numHead: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, mask?: Tensor | null, incrKey?: Tensor | null, incrValue?: Tensor | null, needWeights?: boolean, averageAttnWeights?: boolean): [Tensor, Tensor, Tensor, Tensor];
@@ -2529,9 +2530,9 @@ export function _nestedFromPaddedAndNestedExample(...args: unknown[]): unknown {
 export function _nestedSelectBackward(gradOutput: Tensor, self: Tensor, dim: number, index: number): Tensor;
 export function _nestedSelectBackward(...args: unknown[]): unknown { return invoke(OPS["_nestedSelectBackward"], args); }
 /** aten::_nested_sum_backward(Tensor grad, Tensor self, int[1]? dim, bool keepdim=False) -> Tensor */
-export function _nestedSumBackward(grad: Tensor, self: Tensor, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function _nestedSumBackward(grad: Tensor, self: Tensor, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::_nested_sum_backward(Tensor grad, Tensor self, int[1]? dim, bool keepdim=False) -> Tensor */
-export function _nestedSumBackward(grad: Tensor, self: Tensor, options?: { dim?: number | number[] | null; keepdim?: boolean }): Tensor;
+export function _nestedSumBackward(grad: Tensor, self: Tensor, options?: { dim?: number | Size[] | null; keepdim?: boolean }): Tensor;
 export function _nestedSumBackward(...args: unknown[]): unknown { return invoke(OPS["_nestedSumBackward"], args); }
 /** aten::_nested_tensor_from_mask(Tensor t, Tensor mask, bool mask_check=True) -> Tensor */
 export function _nestedTensorFromMask(t: Tensor, mask: Tensor, maskCheck?: boolean): Tensor;
@@ -2572,12 +2573,12 @@ export function _nestedTensorStrides(self: Tensor): Tensor;
 export function _nestedTensorStrides(self: Tensor, options: { out: Tensor }): Tensor;
 export function _nestedTensorStrides(...args: unknown[]): unknown { return invoke(OPS["_nestedTensorStrides"], args); }
 /** aten::_nested_view_from_buffer(Tensor(a) self, Tensor nested_size, Tensor nested_strides, int[] offsets) -> Tensor(a) */
-export function _nestedViewFromBuffer(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: number[]): Tensor;
+export function _nestedViewFromBuffer(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[]): Tensor;
 export function _nestedViewFromBuffer(...args: unknown[]): unknown { return invoke(OPS["_nestedViewFromBuffer"], args); }
 /** aten::_nested_view_from_buffer_copy(Tensor self, Tensor nested_size, Tensor nested_strides, int[] offsets) -> Tensor */
-export function _nestedViewFromBufferCopy(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: number[]): Tensor;
+export function _nestedViewFromBufferCopy(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[]): Tensor;
 /** aten::_nested_view_from_buffer_copy.out(Tensor self, Tensor nested_size, Tensor nested_strides, int[] offsets, *, Tensor(a!) out) -> Tensor(a!) */
-export function _nestedViewFromBufferCopy(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: number[], options: { out: Tensor }): Tensor;
+export function _nestedViewFromBufferCopy(self: Tensor, nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[], options: { out: Tensor }): Tensor;
 export function _nestedViewFromBufferCopy(...args: unknown[]): unknown { return invoke(OPS["_nestedViewFromBufferCopy"], args); }
 /** aten::_new_zeros_with_same_feature_meta(Tensor self, Tensor other, *, int self_num_batch_dims=0) -> Tensor */
 export function _newZerosWithSameFeatureMeta(self: Tensor, other: Tensor, options?: { selfNumBatchDims?: number }): Tensor;
@@ -2588,11 +2589,11 @@ export function _newZerosWithSameFeatureMeta(...args: unknown[]): unknown { retu
 export function _nnpackAvailable(): boolean;
 export function _nnpackAvailable(...args: unknown[]): unknown { return invoke(OPS["_nnpackAvailable"], args); }
 /** aten::_nnpack_spatial_convolution(Tensor input, Tensor weight, Tensor? bias, int[2] padding, int[2] stride=1) -> Tensor */
-export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | number[], stride?: number | number[]): Tensor;
+export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | Size[], stride?: number | Size[]): Tensor;
 /** aten::_nnpack_spatial_convolution(Tensor input, Tensor weight, Tensor? bias, int[2] padding, int[2] stride=1) -> Tensor */
-export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | number[], options?: { bias?: Tensor | null; stride?: number | number[] }): Tensor;
+export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[] }): Tensor;
 /** aten::_nnpack_spatial_convolution.out(Tensor input, Tensor weight, Tensor? bias, int[2] padding, int[2] stride=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; out: Tensor }): Tensor;
+export function _nnpackSpatialConvolution(input: Tensor, weight: Tensor, bias: Tensor | null, padding: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; out: Tensor }): Tensor;
 export function _nnpackSpatialConvolution(...args: unknown[]): unknown { return invoke(OPS["_nnpackSpatialConvolution"], args); }
 /** aten::_nnz(Tensor self) -> int */
 export function _nnz(self: Tensor): number;
@@ -2603,15 +2604,15 @@ export function _packPaddedSequence(input: Tensor, lengths: Tensor, batchFirst: 
 export function _packPaddedSequence(input: Tensor, lengths: Tensor, batchFirst: boolean, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function _packPaddedSequence(...args: unknown[]): unknown { return invoke(OPS["_packPaddedSequence"], args); }
 /** aten::_pack_padded_sequence_backward(Tensor grad, int[] input_size, Tensor batch_sizes, bool batch_first) -> Tensor */
-export function _packPaddedSequenceBackward(grad: Tensor, inputSize: number[], batchSizes: Tensor, batchFirst: boolean): Tensor;
+export function _packPaddedSequenceBackward(grad: Tensor, inputSize: Size[], batchSizes: Tensor, batchFirst: boolean): Tensor;
 export function _packPaddedSequenceBackward(...args: unknown[]): unknown { return invoke(OPS["_packPaddedSequenceBackward"], args); }
 /** aten::_pad_circular(Tensor self, int[] pad) -> Tensor */
-export function _padCircular(self: Tensor, pad: number[]): Tensor;
+export function _padCircular(self: Tensor, pad: Size[]): Tensor;
 export function _padCircular(...args: unknown[]): unknown { return invoke(OPS["_padCircular"], args); }
 /** aten::_pad_enum(Tensor self, int[] pad, int mode, float? value=None) -> Tensor */
-export function _padEnum(self: Tensor, pad: number[], mode: number, value?: number | null): Tensor;
+export function _padEnum(self: Tensor, pad: Size[], mode: number, value?: number | null): Tensor;
 /** aten::_pad_enum(Tensor self, int[] pad, int mode, float? value=None) -> Tensor */
-export function _padEnum(self: Tensor, pad: number[], mode: number, options?: { value?: number | null }): Tensor;
+export function _padEnum(self: Tensor, pad: Size[], mode: number, options?: { value?: number | null }): Tensor;
 export function _padEnum(...args: unknown[]): unknown { return invoke(OPS["_padEnum"], args); }
 /** aten::_pad_packed_sequence(Tensor data, Tensor batch_sizes, bool batch_first, Scalar padding_value, int total_length) -> (Tensor, Tensor) */
 export function _padPackedSequence(data: Tensor, batchSizes: Tensor, batchFirst: boolean, paddingValue: Scalar, totalLength: number): [Tensor, Tensor];
@@ -2639,23 +2640,23 @@ export function _pinMemory(...args: unknown[]): unknown { return invoke(OPS["_pi
 export function _removeBatchDim(self: Tensor, level: number, batchSize: number, outDim: number): Tensor;
 export function _removeBatchDim(...args: unknown[]): unknown { return invoke(OPS["_removeBatchDim"], args); }
 /** aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a) */
-export function _reshapeAlias(self: Tensor, size: number[], stride: number[]): Tensor;
+export function _reshapeAlias(self: Tensor, size: Size[], stride: Size[]): Tensor;
 export function _reshapeAlias(...args: unknown[]): unknown { return invoke(OPS["_reshapeAlias"], args); }
 /** aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor */
-export function _reshapeAliasCopy(self: Tensor, size: number[], stride: number[]): Tensor;
+export function _reshapeAliasCopy(self: Tensor, size: Size[], stride: Size[]): Tensor;
 /** aten::_reshape_alias_copy.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!) */
-export function _reshapeAliasCopy(self: Tensor, size: number[], stride: number[], options: { out: Tensor }): Tensor;
+export function _reshapeAliasCopy(self: Tensor, size: Size[], stride: Size[], options: { out: Tensor }): Tensor;
 export function _reshapeAliasCopy(...args: unknown[]): unknown { return invoke(OPS["_reshapeAliasCopy"], args); }
 /** aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor */
 export function _reshapeFromTensor(self: Tensor, shape: Tensor): Tensor;
 export function _reshapeFromTensor(...args: unknown[]): unknown { return invoke(OPS["_reshapeFromTensor"], args); }
 /** aten::_resize_output(Tensor self, int[] size, Device device) -> Tensor */
-export function _resizeOutput(self: Tensor, size: number[], device: string): Tensor;
+export function _resizeOutput(self: Tensor, size: Size[], device: string): Tensor;
 /** aten::_resize_output.out(Tensor self, int[] size, Device device, *, Tensor(a!) out) -> Tensor(a!) */
-export function _resizeOutput(self: Tensor, size: number[], device: string, options: { out: Tensor }): Tensor;
+export function _resizeOutput(self: Tensor, size: Size[], device: string, options: { out: Tensor }): Tensor;
 export function _resizeOutput(...args: unknown[]): unknown { return invoke(OPS["_resizeOutput"], args); }
 /** aten::_resize_output_(Tensor(a!) self, int[] size, Device device) -> Tensor(a!) */
-export function _resizeOutput_(self: Tensor, size: number[], device: string): Tensor;
+export function _resizeOutput_(self: Tensor, size: Size[], device: string): Tensor;
 export function _resizeOutput_(...args: unknown[]): unknown { return invoke(OPS["_resizeOutput_"], args); }
 /** aten::_rowwise_prune(Tensor weight, Tensor mask, ScalarType compressed_indices_dtype) -> (Tensor, Tensor) */
 export function _rowwisePrune(weight: Tensor, mask: Tensor, compressedIndicesDtype: DType): [Tensor, Tensor];
@@ -2694,16 +2695,16 @@ export function _segmentReduceBackward(...args: unknown[]): unknown { return inv
 export function _shapeAsTensor(self: Tensor): Tensor;
 export function _shapeAsTensor(...args: unknown[]): unknown { return invoke(OPS["_shapeAsTensor"], args); }
 /** aten::_slow_conv2d_backward.output_mask(Tensor grad_output, Tensor self, Tensor weight, int[2] kernel_size, int[2] stride, int[2] padding, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias) */
-export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], outputMask: boolean[]): [Tensor, Tensor, Tensor];
+export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], outputMask: boolean[]): [Tensor, Tensor, Tensor];
 /** aten::_slow_conv2d_backward.output_mask_out(Tensor grad_output, Tensor self, Tensor weight, int[2] kernel_size, int[2] stride, int[2] padding, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 /** aten::_slow_conv2d_backward.grad_input(Tensor grad_output, Tensor self, Tensor weight, int[2] kernel_size, int[2] stride, int[2] padding, *, Tensor(a!) grad_input, Tensor(b!) grad_weight, Tensor(c!) grad_bias) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], options: { gradInput: Tensor; gradWeight: Tensor; gradBias: Tensor }): [Tensor, Tensor, Tensor];
+export function _slowConv2dBackward(gradOutput: Tensor, self: Tensor, weight: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], options: { gradInput: Tensor; gradWeight: Tensor; gradBias: Tensor }): [Tensor, Tensor, Tensor];
 export function _slowConv2dBackward(...args: unknown[]): unknown { return invoke(OPS["_slowConv2dBackward"], args); }
 /** aten::_slow_conv2d_forward(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding) -> Tensor */
-export function _slowConv2dForward(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options?: { bias?: Tensor | null }): Tensor;
+export function _slowConv2dForward(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options?: { bias?: Tensor | null }): Tensor;
 /** aten::_slow_conv2d_forward.output(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, *, Tensor(a!) output) -> Tensor(a!) */
-export function _slowConv2dForward(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
+export function _slowConv2dForward(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
 export function _slowConv2dForward(...args: unknown[]): unknown { return invoke(OPS["_slowConv2dForward"], args); }
 /** aten::_sobol_engine_draw(Tensor quasi, int n, Tensor sobolstate, int dimension, int num_generated, ScalarType? dtype) -> (Tensor, Tensor) */
 export function _sobolEngineDraw(quasi: Tensor, n: number, sobolstate: Tensor, dimension: number, numGenerated: number, dtype?: DType | null): [Tensor, Tensor];
@@ -2735,54 +2736,54 @@ export function _sparseAddmm(self: Tensor, mat1: Tensor, mat2: Tensor, options?:
 export function _sparseAddmm(self: Tensor, mat1: Tensor, mat2: Tensor, options: { beta?: Scalar; alpha?: Scalar; out: Tensor }): Tensor;
 export function _sparseAddmm(...args: unknown[]): unknown { return invoke(OPS["_sparseAddmm"], args); }
 /** aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a) */
-export function _sparseBroadcastTo(self: Tensor, size: number[]): Tensor;
+export function _sparseBroadcastTo(self: Tensor, size: Size[]): Tensor;
 export function _sparseBroadcastTo(...args: unknown[]): unknown { return invoke(OPS["_sparseBroadcastTo"], args); }
 /** aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor */
-export function _sparseBroadcastToCopy(self: Tensor, size: number[]): Tensor;
+export function _sparseBroadcastToCopy(self: Tensor, size: Size[]): Tensor;
 /** aten::_sparse_broadcast_to_copy.out(Tensor self, int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseBroadcastToCopy(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function _sparseBroadcastToCopy(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function _sparseBroadcastToCopy(...args: unknown[]): unknown { return invoke(OPS["_sparseBroadcastToCopy"], args); }
 /** aten::_sparse_bsc_tensor_unsafe(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseBscTensorUnsafe(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseBscTensorUnsafe(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseBscTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseBscTensorUnsafe"], args); }
 /** aten::_sparse_bsr_tensor_unsafe(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseBsrTensorUnsafe(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseBsrTensorUnsafe(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseBsrTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseBsrTensorUnsafe"], args); }
 /** aten::_sparse_compressed_tensor_unsafe(Tensor compressed_indices, Tensor plain_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseCompressedTensorUnsafe(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCompressedTensorUnsafe(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseCompressedTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseCompressedTensorUnsafe"], args); }
 /** aten::_sparse_coo_tensor_unsafe(Tensor indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseCooTensorUnsafe(indices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCooTensorUnsafe(indices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseCooTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseCooTensorUnsafe"], args); }
 /** aten::_sparse_coo_tensor_with_dims(int sparse_dim, int dense_dim, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function _sparseCooTensorWithDims(sparseDim: number, denseDim: number, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCooTensorWithDims(sparseDim: number, denseDim: number, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::_sparse_coo_tensor_with_dims.out(int sparse_dim, int dense_dim, int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseCooTensorWithDims(sparseDim: number, denseDim: number, size: number[], options: { out: Tensor }): Tensor;
+export function _sparseCooTensorWithDims(sparseDim: number, denseDim: number, size: Size[], options: { out: Tensor }): Tensor;
 export function _sparseCooTensorWithDims(...args: unknown[]): unknown { return invoke(OPS["_sparseCooTensorWithDims"], args); }
 /** aten::_sparse_coo_tensor_with_dims_and_tensors(int sparse_dim, int dense_dim, int[] size, Tensor indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function _sparseCooTensorWithDimsAndTensors(sparseDim: number, denseDim: number, size: number[], indices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCooTensorWithDimsAndTensors(sparseDim: number, denseDim: number, size: Size[], indices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::_sparse_coo_tensor_with_dims_and_tensors.out(int sparse_dim, int dense_dim, int[] size, Tensor indices, Tensor values, *, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseCooTensorWithDimsAndTensors(sparseDim: number, denseDim: number, size: number[], indices: Tensor, values: Tensor, options: { out: Tensor }): Tensor;
+export function _sparseCooTensorWithDimsAndTensors(sparseDim: number, denseDim: number, size: Size[], indices: Tensor, values: Tensor, options: { out: Tensor }): Tensor;
 export function _sparseCooTensorWithDimsAndTensors(...args: unknown[]): unknown { return invoke(OPS["_sparseCooTensorWithDimsAndTensors"], args); }
 /** aten::_sparse_csc_tensor_unsafe(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseCscTensorUnsafe(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCscTensorUnsafe(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseCscTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseCscTensorUnsafe"], args); }
 /** aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function _sparseCsrProd(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function _sparseCsrProd(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function _sparseCsrProd(self: Tensor, dim: number | number[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function _sparseCsrProd(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::_sparse_csr_prod.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseCsrProd(self: Tensor, dim: number | number[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function _sparseCsrProd(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function _sparseCsrProd(...args: unknown[]): unknown { return invoke(OPS["_sparseCsrProd"], args); }
 /** aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function _sparseCsrSum(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function _sparseCsrSum(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function _sparseCsrSum(self: Tensor, dim: number | number[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function _sparseCsrSum(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::_sparse_csr_sum.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseCsrSum(self: Tensor, dim: number | number[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function _sparseCsrSum(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function _sparseCsrSum(...args: unknown[]): unknown { return invoke(OPS["_sparseCsrSum"], args); }
 /** aten::_sparse_csr_tensor_unsafe(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function _sparseCsrTensorUnsafe(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function _sparseCsrTensorUnsafe(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function _sparseCsrTensorUnsafe(...args: unknown[]): unknown { return invoke(OPS["_sparseCsrTensorUnsafe"], args); }
 /** aten::_sparse_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor */
 export function _sparseLogSoftmax(self: Tensor, dim: number, halfToFloat: boolean): Tensor;
@@ -2830,27 +2831,27 @@ export function _sparseSparseMatmul(self: Tensor, other: Tensor): Tensor;
 export function _sparseSparseMatmul(self: Tensor, other: Tensor, options: { out: Tensor }): Tensor;
 export function _sparseSparseMatmul(...args: unknown[]): unknown { return invoke(OPS["_sparseSparseMatmul"], args); }
 /** aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor */
-export function _sparseSum(self: Tensor, dim: number | number[]): Tensor;
+export function _sparseSum(self: Tensor, dim: number | Size[]): Tensor;
 /** aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor */
-export function _sparseSum(self: Tensor, dim: number | number[], options: { dtype: DType }): Tensor;
+export function _sparseSum(self: Tensor, dim: number | Size[], options: { dtype: DType }): Tensor;
 /** aten::_sparse_sum(Tensor self) -> Tensor */
 export function _sparseSum(self: Tensor): Tensor;
 /** aten::_sparse_sum.dtype(Tensor self, *, ScalarType dtype) -> Tensor */
 export function _sparseSum(self: Tensor, options: { dtype: DType }): Tensor;
 /** aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseSum(self: Tensor, dim: number | number[], options: { out: Tensor }): Tensor;
+export function _sparseSum(self: Tensor, dim: number | Size[], options: { out: Tensor }): Tensor;
 export function _sparseSum(...args: unknown[]): unknown { return invoke(OPS["_sparseSum"], args); }
 /** aten::_sparse_sum_backward(Tensor grad, Tensor self, int[] dim) -> Tensor */
-export function _sparseSumBackward(grad: Tensor, self: Tensor, dim: number[]): Tensor;
+export function _sparseSumBackward(grad: Tensor, self: Tensor, dim: Size[]): Tensor;
 /** aten::_sparse_sum_backward.out(Tensor grad, Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!) */
-export function _sparseSumBackward(grad: Tensor, self: Tensor, dim: number[], options: { out: Tensor }): Tensor;
+export function _sparseSumBackward(grad: Tensor, self: Tensor, dim: Size[], options: { out: Tensor }): Tensor;
 export function _sparseSumBackward(...args: unknown[]): unknown { return invoke(OPS["_sparseSumBackward"], args); }
 /** aten::_spdiags(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None) -> Tensor */
-export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: number[], layout?: Layout | null): Tensor;
+export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: Size[], layout?: Layout | null): Tensor;
 /** aten::_spdiags(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None) -> Tensor */
-export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: number[], options?: { layout?: Layout | null }): Tensor;
+export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: Size[], options?: { layout?: Layout | null }): Tensor;
 /** aten::_spdiags.out(Tensor diagonals, Tensor offsets, int[] shape, Layout? layout=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: number[], options: { layout?: Layout | null; out: Tensor }): Tensor;
+export function _spdiags(diagonals: Tensor, offsets: Tensor, shape: Size[], options: { layout?: Layout | null; out: Tensor }): Tensor;
 export function _spdiags(...args: unknown[]): unknown { return invoke(OPS["_spdiags"], args); }
 /** aten::_stack(Tensor[] tensors, int dim=0) -> Tensor */
 export function _stack(tensors: Tensor[], dim?: number): Tensor;
@@ -2901,11 +2902,11 @@ export function _testAutogradMultipleDispatchViewCopy(self: Tensor): Tensor;
 export function _testAutogradMultipleDispatchViewCopy(self: Tensor, options: { out: Tensor }): Tensor;
 export function _testAutogradMultipleDispatchViewCopy(...args: unknown[]): unknown { return invoke(OPS["_testAutogradMultipleDispatchViewCopy"], args); }
 /** aten::_test_optional_filled_intlist(Tensor values, int[2]? addends) -> Tensor */
-export function _testOptionalFilledIntlist(values: Tensor, addends?: number | number[] | null): Tensor;
+export function _testOptionalFilledIntlist(values: Tensor, addends?: number | Size[] | null): Tensor;
 /** aten::_test_optional_filled_intlist(Tensor values, int[2]? addends) -> Tensor */
-export function _testOptionalFilledIntlist(values: Tensor, options?: { addends?: number | number[] | null }): Tensor;
+export function _testOptionalFilledIntlist(values: Tensor, options?: { addends?: number | Size[] | null }): Tensor;
 /** aten::_test_optional_filled_intlist.out(Tensor values, int[2]? addends, *, Tensor(a!) out) -> Tensor(a!) */
-export function _testOptionalFilledIntlist(values: Tensor, options: { addends?: number | number[] | null; out: Tensor }): Tensor;
+export function _testOptionalFilledIntlist(values: Tensor, options: { addends?: number | Size[] | null; out: Tensor }): Tensor;
 export function _testOptionalFilledIntlist(...args: unknown[]): unknown { return invoke(OPS["_testOptionalFilledIntlist"], args); }
 /** aten::_test_optional_floatlist(Tensor values, float[]? addends) -> Tensor */
 export function _testOptionalFloatlist(values: Tensor, addends?: number[] | null): Tensor;
@@ -2915,11 +2916,11 @@ export function _testOptionalFloatlist(values: Tensor, options?: { addends?: num
 export function _testOptionalFloatlist(values: Tensor, options: { addends?: number[] | null; out: Tensor }): Tensor;
 export function _testOptionalFloatlist(...args: unknown[]): unknown { return invoke(OPS["_testOptionalFloatlist"], args); }
 /** aten::_test_optional_intlist(Tensor values, int[]? addends) -> Tensor */
-export function _testOptionalIntlist(values: Tensor, addends?: number[] | null): Tensor;
+export function _testOptionalIntlist(values: Tensor, addends?: Size[] | null): Tensor;
 /** aten::_test_optional_intlist(Tensor values, int[]? addends) -> Tensor */
-export function _testOptionalIntlist(values: Tensor, options?: { addends?: number[] | null }): Tensor;
+export function _testOptionalIntlist(values: Tensor, options?: { addends?: Size[] | null }): Tensor;
 /** aten::_test_optional_intlist.out(Tensor values, int[]? addends, *, Tensor(a!) out) -> Tensor(a!) */
-export function _testOptionalIntlist(values: Tensor, options: { addends?: number[] | null; out: Tensor }): Tensor;
+export function _testOptionalIntlist(values: Tensor, options: { addends?: Size[] | null; out: Tensor }): Tensor;
 export function _testOptionalIntlist(...args: unknown[]): unknown { return invoke(OPS["_testOptionalIntlist"], args); }
 /** aten::_test_serialization_subcmul(Tensor self, Tensor other, Scalar alpha=1) -> Tensor */
 export function _testSerializationSubcmul(self: Tensor, other: Tensor, alpha?: Scalar): Tensor;
@@ -3011,11 +3012,11 @@ export function _transformerEncoderLayerFwd(src: Tensor, embedDim: number, numHe
 export function _transformerEncoderLayerFwd(src: Tensor, embedDim: number, numHeads: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, useGelu: boolean, normFirst: boolean, eps: number, normWeight1: Tensor, normBias1: Tensor, normWeight2: Tensor, normBias2: Tensor, ffnWeight1: Tensor, ffnBias1: Tensor, ffnWeight2: Tensor, ffnBias2: Tensor, options: { mask?: Tensor | null; maskType?: number | null; out: Tensor }): Tensor;
 export function _transformerEncoderLayerFwd(...args: unknown[]): unknown { return invoke(OPS["_transformerEncoderLayerFwd"], args); }
 /** aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor */
-export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: number[], expand2: number[], expand3: number[], sumdim: number[], unrollDim?: number): Tensor;
+export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: Size[], expand2: Size[], expand3: Size[], sumdim: Size[], unrollDim?: number): Tensor;
 /** aten::_trilinear(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1) -> Tensor */
-export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: number[], expand2: number[], expand3: number[], sumdim: number[], options?: { unrollDim?: number }): Tensor;
+export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: Size[], expand2: Size[], expand3: Size[], sumdim: Size[], options?: { unrollDim?: number }): Tensor;
 /** aten::_trilinear.out(Tensor i1, Tensor i2, Tensor i3, int[] expand1, int[] expand2, int[] expand3, int[] sumdim, int unroll_dim=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: number[], expand2: number[], expand3: number[], sumdim: number[], options: { unrollDim?: number; out: Tensor }): Tensor;
+export function _trilinear(i1: Tensor, i2: Tensor, i3: Tensor, expand1: Size[], expand2: Size[], expand3: Size[], sumdim: Size[], options: { unrollDim?: number; out: Tensor }): Tensor;
 export function _trilinear(...args: unknown[]): unknown { return invoke(OPS["_trilinear"], args); }
 /** aten::_triton_multi_head_attention(Tensor query, Tensor key, Tensor value, int embed_dim, int num_head, Tensor qkv_weight, Tensor qkv_bias, Tensor proj_weight, Tensor proj_bias, Tensor? mask=None) -> Tensor */
 export function _tritonMultiHeadAttention(query: Tensor, key: Tensor, value: Tensor, embedDim: number, numHead: number, qkvWeight: Tensor, qkvBias: Tensor, projWeight: Tensor, projBias: Tensor, mask?: Tensor | null): Tensor;
@@ -3049,142 +3050,142 @@ export function _unique2(...args: unknown[]): unknown { return invoke(OPS["_uniq
 export function _unpackDual(dual: Tensor, level: number): [Tensor, Tensor];
 export function _unpackDual(...args: unknown[]): unknown { return invoke(OPS["_unpackDual"], args); }
 /** aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor */
-export function _unsafeView(self: Tensor, size: number[]): Tensor;
+export function _unsafeView(self: Tensor, size: Size[]): Tensor;
 /** aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function _unsafeView(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function _unsafeView(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function _unsafeView(...args: unknown[]): unknown { return invoke(OPS["_unsafeView"], args); }
 /** aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBicubic2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function _upsampleBicubic2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_bicubic2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBicubic2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleBicubic2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_bicubic2d_aa.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBicubic2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleBicubic2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::_upsample_bicubic2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function _upsampleBicubic2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 export function _upsampleBicubic2dAa(...args: unknown[]): unknown { return invoke(OPS["_upsampleBicubic2dAa"], args); }
 /** aten::_upsample_bicubic2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_bicubic2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_bicubic2d_aa_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_bicubic2d_aa_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_bicubic2d_aa_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 /** aten::_upsample_bicubic2d_aa_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleBicubic2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function _upsampleBicubic2dAaBackward(...args: unknown[]): unknown { return invoke(OPS["_upsampleBicubic2dAaBackward"], args); }
 /** aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_bilinear2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBilinear2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function _upsampleBilinear2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_bilinear2d_aa.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBilinear2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleBilinear2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_bilinear2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function _upsampleBilinear2dAa(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 /** aten::_upsample_bilinear2d_aa.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBilinear2dAa(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleBilinear2dAa(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function _upsampleBilinear2dAa(...args: unknown[]): unknown { return invoke(OPS["_upsampleBilinear2dAa"], args); }
 /** aten::_upsample_bilinear2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_bilinear2d_aa_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_bilinear2d_aa_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_bilinear2d_aa_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_bilinear2d_aa_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 /** aten::_upsample_bilinear2d_aa_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleBilinear2dAaBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function _upsampleBilinear2dAaBackward(...args: unknown[]): unknown { return invoke(OPS["_upsampleBilinear2dAaBackward"], args); }
 /** aten::_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact1d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact1d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact1d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact1d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-export function _upsampleNearestExact1d(self: Tensor, outputSize: number | number[], scales?: number | null): Tensor;
+export function _upsampleNearestExact1d(self: Tensor, outputSize: number | Size[], scales?: number | null): Tensor;
 /** aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-export function _upsampleNearestExact1d(self: Tensor, outputSize: number | number[], options?: { scales?: number | null }): Tensor;
+export function _upsampleNearestExact1d(self: Tensor, outputSize: number | Size[], options?: { scales?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact1d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact1d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact1d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact1d(self: Tensor, outputSize: number | number[], options: { scales?: number | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact1d(self: Tensor, outputSize: number | Size[], options: { scales?: number | null; out: Tensor }): Tensor;
 export function _upsampleNearestExact1d(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact1d"], args); }
 /** aten::_upsample_nearest_exact1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scales?: number | null): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scales?: number | null): Tensor;
 /** aten::_upsample_nearest_exact1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scales?: number | null }): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scales?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact1d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scales?: number | null; gradInput: Tensor }): Tensor;
+export function _upsampleNearestExact1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scales?: number | null; gradInput: Tensor }): Tensor;
 export function _upsampleNearestExact1dBackward(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact1dBackward"], args); }
 /** aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact2d(self: Tensor, outputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleNearestExact2d(self: Tensor, outputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact2d(self: Tensor, outputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleNearestExact2d(self: Tensor, outputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact2d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact2d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact2d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact2d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact2d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact2d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact2d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact2d(self: Tensor, outputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact2d(self: Tensor, outputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 export function _upsampleNearestExact2d(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact2d"], args); }
 /** aten::_upsample_nearest_exact2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_nearest_exact2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact2d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function _upsampleNearestExact2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 export function _upsampleNearestExact2dBackward(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact2dBackward"], args); }
 /** aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact3d(self: Tensor, outputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleNearestExact3d(self: Tensor, outputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact3d(self: Tensor, outputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleNearestExact3d(self: Tensor, outputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact3d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact3d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact3d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact3d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact3d(self: Tensor, outputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact3d(self: Tensor, outputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact3d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact3d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact3d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function _upsampleNearestExact3d(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact3d"], args); }
 /** aten::_upsample_nearest_exact3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::_upsample_nearest_exact3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::_upsample_nearest_exact3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::_upsample_nearest_exact3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::_upsample_nearest_exact3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 /** aten::_upsample_nearest_exact3d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function _upsampleNearestExact3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function _upsampleNearestExact3dBackward(...args: unknown[]): unknown { return invoke(OPS["_upsampleNearestExact3dBackward"], args); }
 /** aten::_use_cudnn_ctc_loss(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank) -> bool */
-export function _useCudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], blank: number): boolean;
+export function _useCudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], blank: number): boolean;
 /** aten::_use_cudnn_ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank) -> bool */
 export function _useCudnnCtcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, blank: number): boolean;
 export function _useCudnnCtcLoss(...args: unknown[]): unknown { return invoke(OPS["_useCudnnCtcLoss"], args); }
@@ -3195,22 +3196,22 @@ export function _useCudnnRnnFlattenWeight(...args: unknown[]): unknown { return 
 export function _validateCompressedSparseIndices(isCrow: boolean, compressedIdx: Tensor, plainIdx: Tensor, cdim: number, dim: number, nnz: number): void;
 export function _validateCompressedSparseIndices(...args: unknown[]): unknown { return invoke(OPS["_validateCompressedSparseIndices"], args); }
 /** aten::_validate_sparse_bsc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size) -> () */
-export function _validateSparseBscTensorArgs(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[]): void;
+export function _validateSparseBscTensorArgs(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[]): void;
 export function _validateSparseBscTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseBscTensorArgs"], args); }
 /** aten::_validate_sparse_bsr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size) -> () */
-export function _validateSparseBsrTensorArgs(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[]): void;
+export function _validateSparseBsrTensorArgs(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[]): void;
 export function _validateSparseBsrTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseBsrTensorArgs"], args); }
 /** aten::_validate_sparse_compressed_tensor_args(Tensor compressed_indices, Tensor plain_indices, Tensor values, int[] size, Layout layout) -> () */
-export function _validateSparseCompressedTensorArgs(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: number[], layout: Layout): void;
+export function _validateSparseCompressedTensorArgs(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: Size[], layout: Layout): void;
 export function _validateSparseCompressedTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseCompressedTensorArgs"], args); }
 /** aten::_validate_sparse_coo_tensor_args(Tensor indices, Tensor values, int[] size) -> () */
-export function _validateSparseCooTensorArgs(indices: Tensor, values: Tensor, size: number[]): void;
+export function _validateSparseCooTensorArgs(indices: Tensor, values: Tensor, size: Size[]): void;
 export function _validateSparseCooTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseCooTensorArgs"], args); }
 /** aten::_validate_sparse_csc_tensor_args(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size) -> () */
-export function _validateSparseCscTensorArgs(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[]): void;
+export function _validateSparseCscTensorArgs(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[]): void;
 export function _validateSparseCscTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseCscTensorArgs"], args); }
 /** aten::_validate_sparse_csr_tensor_args(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size) -> () */
-export function _validateSparseCsrTensorArgs(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[]): void;
+export function _validateSparseCsrTensorArgs(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[]): void;
 export function _validateSparseCsrTensorArgs(...args: unknown[]): unknown { return invoke(OPS["_validateSparseCsrTensorArgs"], args); }
 /** aten::_values(Tensor(a) self) -> Tensor(a) */
 export function _values(self: Tensor): Tensor;
@@ -3276,28 +3277,28 @@ export function acosh(...args: unknown[]): unknown { return invoke(OPS["acosh"],
 export function acosh_(self: Tensor): Tensor;
 export function acosh_(...args: unknown[]): unknown { return invoke(OPS["acosh_"], args); }
 /** aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor */
-export function adaptiveAvgPool1d(self: Tensor, outputSize: number | number[]): Tensor;
+export function adaptiveAvgPool1d(self: Tensor, outputSize: number | Size[]): Tensor;
 export function adaptiveAvgPool1d(...args: unknown[]): unknown { return invoke(OPS["adaptiveAvgPool1d"], args); }
 /** aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor */
-export function adaptiveAvgPool2d(self: Tensor, outputSize: number | number[]): Tensor;
+export function adaptiveAvgPool2d(self: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function adaptiveAvgPool2d(self: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function adaptiveAvgPool2d(self: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function adaptiveAvgPool2d(...args: unknown[]): unknown { return invoke(OPS["adaptiveAvgPool2d"], args); }
 /** aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor */
-export function adaptiveAvgPool3d(self: Tensor, outputSize: number | number[]): Tensor;
+export function adaptiveAvgPool3d(self: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::adaptive_avg_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function adaptiveAvgPool3d(self: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function adaptiveAvgPool3d(self: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function adaptiveAvgPool3d(...args: unknown[]): unknown { return invoke(OPS["adaptiveAvgPool3d"], args); }
 /** aten::adaptive_avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, *, Tensor(a!) grad_input) -> Tensor(a!) */
 export function adaptiveAvgPool3dBackward(gradOutput: Tensor, self: Tensor, options: { gradInput: Tensor }): Tensor;
 export function adaptiveAvgPool3dBackward(...args: unknown[]): unknown { return invoke(OPS["adaptiveAvgPool3dBackward"], args); }
 /** aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor) */
-export function adaptiveMaxPool1d(self: Tensor, outputSize: number | number[]): [Tensor, Tensor];
+export function adaptiveMaxPool1d(self: Tensor, outputSize: number | Size[]): [Tensor, Tensor];
 export function adaptiveMaxPool1d(...args: unknown[]): unknown { return invoke(OPS["adaptiveMaxPool1d"], args); }
 /** aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor) */
-export function adaptiveMaxPool2d(self: Tensor, outputSize: number | number[]): [Tensor, Tensor];
+export function adaptiveMaxPool2d(self: Tensor, outputSize: number | Size[]): [Tensor, Tensor];
 /** aten::adaptive_max_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function adaptiveMaxPool2d(self: Tensor, outputSize: number | number[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function adaptiveMaxPool2d(self: Tensor, outputSize: number | Size[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function adaptiveMaxPool2d(...args: unknown[]): unknown { return invoke(OPS["adaptiveMaxPool2d"], args); }
 /** aten::adaptive_max_pool2d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor */
 export function adaptiveMaxPool2dBackward(gradOutput: Tensor, self: Tensor, indices: Tensor): Tensor;
@@ -3305,9 +3306,9 @@ export function adaptiveMaxPool2dBackward(gradOutput: Tensor, self: Tensor, indi
 export function adaptiveMaxPool2dBackward(gradOutput: Tensor, self: Tensor, indices: Tensor, options: { gradInput: Tensor }): Tensor;
 export function adaptiveMaxPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["adaptiveMaxPool2dBackward"], args); }
 /** aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor) */
-export function adaptiveMaxPool3d(self: Tensor, outputSize: number | number[]): [Tensor, Tensor];
+export function adaptiveMaxPool3d(self: Tensor, outputSize: number | Size[]): [Tensor, Tensor];
 /** aten::adaptive_max_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function adaptiveMaxPool3d(self: Tensor, outputSize: number | number[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function adaptiveMaxPool3d(self: Tensor, outputSize: number | Size[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function adaptiveMaxPool3d(...args: unknown[]): unknown { return invoke(OPS["adaptiveMaxPool3d"], args); }
 /** aten::adaptive_max_pool3d_backward(Tensor grad_output, Tensor self, Tensor indices) -> Tensor */
 export function adaptiveMaxPool3dBackward(gradOutput: Tensor, self: Tensor, indices: Tensor): Tensor;
@@ -3384,12 +3385,12 @@ export function addr_(...args: unknown[]): unknown { return invoke(OPS["addr_"],
 export function adjoint(self: Tensor): Tensor;
 export function adjoint(...args: unknown[]): unknown { return invoke(OPS["adjoint"], args); }
 /** aten::affine_grid_generator(Tensor theta, int[] size, bool align_corners) -> Tensor */
-export function affineGridGenerator(theta: Tensor, size: number[], alignCorners: boolean): Tensor;
+export function affineGridGenerator(theta: Tensor, size: Size[], alignCorners: boolean): Tensor;
 /** aten::affine_grid_generator.out(Tensor theta, int[] size, bool align_corners, *, Tensor(a!) out) -> Tensor(a!) */
-export function affineGridGenerator(theta: Tensor, size: number[], alignCorners: boolean, options: { out: Tensor }): Tensor;
+export function affineGridGenerator(theta: Tensor, size: Size[], alignCorners: boolean, options: { out: Tensor }): Tensor;
 export function affineGridGenerator(...args: unknown[]): unknown { return invoke(OPS["affineGridGenerator"], args); }
 /** aten::affine_grid_generator_backward(Tensor grad, int[] size, bool align_corners) -> Tensor */
-export function affineGridGeneratorBackward(grad: Tensor, size: number[], alignCorners: boolean): Tensor;
+export function affineGridGeneratorBackward(grad: Tensor, size: Size[], alignCorners: boolean): Tensor;
 export function affineGridGeneratorBackward(...args: unknown[]): unknown { return invoke(OPS["affineGridGeneratorBackward"], args); }
 /** aten::alias(Tensor(a) self) -> Tensor(a) */
 export function alias(self: Tensor): Tensor;
@@ -3434,18 +3435,18 @@ export function alphaDropout(...args: unknown[]): unknown { return invoke(OPS["a
 export function alphaDropout_(self: Tensor, p: number, train: boolean): Tensor;
 export function alphaDropout_(...args: unknown[]): unknown { return invoke(OPS["alphaDropout_"], args); }
 /** aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-export function amax(self: Tensor, dim?: number | number[], keepdim?: boolean): Tensor;
+export function amax(self: Tensor, dim?: number | Size[], keepdim?: boolean): Tensor;
 /** aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-export function amax(self: Tensor, options?: { dim?: number | number[]; keepdim?: boolean }): Tensor;
+export function amax(self: Tensor, options?: { dim?: number | Size[]; keepdim?: boolean }): Tensor;
 /** aten::amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function amax(self: Tensor, options: { dim?: number | number[]; keepdim?: boolean; out: Tensor }): Tensor;
+export function amax(self: Tensor, options: { dim?: number | Size[]; keepdim?: boolean; out: Tensor }): Tensor;
 export function amax(...args: unknown[]): unknown { return invoke(OPS["amax"], args); }
 /** aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-export function amin(self: Tensor, dim?: number | number[], keepdim?: boolean): Tensor;
+export function amin(self: Tensor, dim?: number | Size[], keepdim?: boolean): Tensor;
 /** aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-export function amin(self: Tensor, options?: { dim?: number | number[]; keepdim?: boolean }): Tensor;
+export function amin(self: Tensor, options?: { dim?: number | Size[]; keepdim?: boolean }): Tensor;
 /** aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function amin(self: Tensor, options: { dim?: number | number[]; keepdim?: boolean; out: Tensor }): Tensor;
+export function amin(self: Tensor, options: { dim?: number | Size[]; keepdim?: boolean; out: Tensor }): Tensor;
 export function amin(...args: unknown[]): unknown { return invoke(OPS["amin"], args); }
 /** aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max) */
 export function aminmax(self: Tensor, options?: { dim?: number | null; keepdim?: boolean }): [Tensor, Tensor];
@@ -3574,28 +3575,28 @@ export function argsort(...args: unknown[]): unknown { return invoke(OPS["argsor
 export function argwhere(self: Tensor): Tensor;
 export function argwhere(...args: unknown[]): unknown { return invoke(OPS["argwhere"], args); }
 /** aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a) */
-export function asStrided(self: Tensor, size: number[], stride: number[], storageOffset?: number | null): Tensor;
+export function asStrided(self: Tensor, size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
 /** aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a) */
-export function asStrided(self: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+export function asStrided(self: Tensor, size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
 export function asStrided(...args: unknown[]): unknown { return invoke(OPS["asStrided"], args); }
 /** aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!) */
-export function asStrided_(self: Tensor, size: number[], stride: number[], storageOffset?: number | null): Tensor;
+export function asStrided_(self: Tensor, size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
 /** aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!) */
-export function asStrided_(self: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+export function asStrided_(self: Tensor, size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
 export function asStrided_(...args: unknown[]): unknown { return invoke(OPS["asStrided_"], args); }
 /** aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-export function asStridedCopy(self: Tensor, size: number[], stride: number[], storageOffset?: number | null): Tensor;
+export function asStridedCopy(self: Tensor, size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
 /** aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-export function asStridedCopy(self: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+export function asStridedCopy(self: Tensor, size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
 /** aten::as_strided_copy.out(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function asStridedCopy(self: Tensor, size: number[], stride: number[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
+export function asStridedCopy(self: Tensor, size: Size[], stride: Size[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
 export function asStridedCopy(...args: unknown[]): unknown { return invoke(OPS["asStridedCopy"], args); }
 /** aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-export function asStridedScatter(self: Tensor, src: Tensor, size: number[], stride: number[], storageOffset?: number | null): Tensor;
+export function asStridedScatter(self: Tensor, src: Tensor, size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
 /** aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-export function asStridedScatter(self: Tensor, src: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+export function asStridedScatter(self: Tensor, src: Tensor, size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
 /** aten::as_strided_scatter.out(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function asStridedScatter(self: Tensor, src: Tensor, size: number[], stride: number[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
+export function asStridedScatter(self: Tensor, src: Tensor, size: Size[], stride: Size[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
 export function asStridedScatter(...args: unknown[]): unknown { return invoke(OPS["asStridedScatter"], args); }
 /** aten::asin(Tensor self) -> Tensor */
 export function asin(self: Tensor): Tensor;
@@ -3653,37 +3654,37 @@ export function atleast3d(self: Tensor): Tensor;
 export function atleast3d(tensors: Tensor[]): Tensor[];
 export function atleast3d(...args: unknown[]): unknown { return invoke(OPS["atleast3d"], args); }
 /** aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor */
-export function avgPool1d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean): Tensor;
+export function avgPool1d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean): Tensor;
 /** aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor */
-export function avgPool1d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
+export function avgPool1d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
 export function avgPool1d(...args: unknown[]): unknown { return invoke(OPS["avgPool1d"], args); }
 /** aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-export function avgPool2d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool2d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
 /** aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-export function avgPool2d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+export function avgPool2d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
 /** aten::avg_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function avgPool2d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
+export function avgPool2d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
 export function avgPool2d(...args: unknown[]): unknown { return invoke(OPS["avgPool2d"], args); }
 /** aten::avg_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor */
-export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | null): Tensor;
 /** aten::avg_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor */
-export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, options?: { divisorOverride?: number | null }): Tensor;
+export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, options?: { divisorOverride?: number | null }): Tensor;
 /** aten::avg_pool2d_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, options: { divisorOverride?: number | null; gradInput: Tensor }): Tensor;
+export function avgPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, options: { divisorOverride?: number | null; gradInput: Tensor }): Tensor;
 export function avgPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["avgPool2dBackward"], args); }
 /** aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-export function avgPool3d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool3d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
 /** aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-export function avgPool3d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+export function avgPool3d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
 /** aten::avg_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function avgPool3d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
+export function avgPool3d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
 export function avgPool3d(...args: unknown[]): unknown { return invoke(OPS["avgPool3d"], args); }
 /** aten::avg_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor */
-export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | null): Tensor;
+export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, divisorOverride?: number | null): Tensor;
 /** aten::avg_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override) -> Tensor */
-export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, options?: { divisorOverride?: number | null }): Tensor;
+export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, options?: { divisorOverride?: number | null }): Tensor;
 /** aten::avg_pool3d_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, bool ceil_mode, bool count_include_pad, int? divisor_override, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], ceilMode: boolean, countIncludePad: boolean, options: { divisorOverride?: number | null; gradInput: Tensor }): Tensor;
+export function avgPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], ceilMode: boolean, countIncludePad: boolean, options: { divisorOverride?: number | null; gradInput: Tensor }): Tensor;
 export function avgPool3dBackward(...args: unknown[]): unknown { return invoke(OPS["avgPool3dBackward"], args); }
 /** aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor */
 export function baddbmm(self: Tensor, batch1: Tensor, batch2: Tensor, options?: { beta?: Scalar; alpha?: Scalar }): Tensor;
@@ -3921,7 +3922,7 @@ export function bmm(...args: unknown[]): unknown { return invoke(OPS["bmm"], arg
 export function broadcastTensors(tensors: Tensor[]): Tensor[];
 export function broadcastTensors(...args: unknown[]): unknown { return invoke(OPS["broadcastTensors"], args); }
 /** aten::broadcast_to(Tensor(a) self, int[] size) -> Tensor(a) */
-export function broadcastTo(self: Tensor, size: number[]): Tensor;
+export function broadcastTo(self: Tensor, size: Size[]): Tensor;
 export function broadcastTo(...args: unknown[]): unknown { return invoke(OPS["broadcastTo"], args); }
 /** aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor */
 export function bucketize(self: Tensor, boundaries: Tensor, options?: { outInt32?: boolean; right?: boolean }): Tensor;
@@ -4117,9 +4118,9 @@ export function clone(...args: unknown[]): unknown { return invoke(OPS["clone"],
 export function coalesce(self: Tensor): Tensor;
 export function coalesce(...args: unknown[]): unknown { return invoke(OPS["coalesce"], args); }
 /** aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor */
-export function col2im(self: Tensor, outputSize: number | number[], kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[]): Tensor;
+export function col2im(self: Tensor, outputSize: number | Size[], kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[]): Tensor;
 /** aten::col2im.out(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!) */
-export function col2im(self: Tensor, outputSize: number | number[], kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[], options: { out: Tensor }): Tensor;
+export function col2im(self: Tensor, outputSize: number | Size[], kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[], options: { out: Tensor }): Tensor;
 export function col2im(...args: unknown[]): unknown { return invoke(OPS["col2im"], args); }
 /** aten::col_indices(Tensor(a) self) -> Tensor(a) */
 export function colIndices(self: Tensor): Tensor;
@@ -4178,46 +4179,46 @@ export function conjPhysical(...args: unknown[]): unknown { return invoke(OPS["c
 export function conjPhysical_(self: Tensor): Tensor;
 export function conjPhysical_(...args: unknown[]): unknown { return invoke(OPS["conjPhysical_"], args); }
 /** aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor */
-export function constantPadNd(self: Tensor, pad: number[], value?: Scalar): Tensor;
+export function constantPadNd(self: Tensor, pad: Size[], value?: Scalar): Tensor;
 /** aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor */
-export function constantPadNd(self: Tensor, pad: number[], options?: { value?: Scalar }): Tensor;
+export function constantPadNd(self: Tensor, pad: Size[], options?: { value?: Scalar }): Tensor;
 /** aten::constant_pad_nd.out(Tensor self, int[] pad, Scalar value=0, *, Tensor(a!) out) -> Tensor(a!) */
-export function constantPadNd(self: Tensor, pad: number[], options: { value?: Scalar; out: Tensor }): Tensor;
+export function constantPadNd(self: Tensor, pad: Size[], options: { value?: Scalar; out: Tensor }): Tensor;
 export function constantPadNd(...args: unknown[]): unknown { return invoke(OPS["constantPadNd"], args); }
 /** aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a) */
 export function contiguous(self: Tensor, options?: { memoryFormat?: MemoryFormat }): Tensor;
 export function contiguous(...args: unknown[]): unknown { return invoke(OPS["contiguous"], args); }
 /** aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] dilation=[1], int groups=1) -> Tensor */
-export function conv1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
 /** aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], str padding="valid", int[1] dilation=[1], int groups=1) -> Tensor */
-export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: string, dilation?: number | number[], groups?: number): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: string, dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv1d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], str padding="valid", int[1] dilation=[1], int groups=1) -> Tensor */
-export function conv1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: string; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: string; dilation?: number | Size[]; groups?: number }): Tensor;
 export function conv1d(...args: unknown[]): unknown { return invoke(OPS["conv1d"], args); }
 /** aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: string, dilation?: number | number[], groups?: number): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: string, dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv2d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, str padding="valid", int[2] dilation=1, int groups=1) -> Tensor */
-export function conv2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: string; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: string; dilation?: number | Size[]; groups?: number }): Tensor;
 /** aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor */
-export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv2d(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, int groups=1) -> Tensor */
-export function conv2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
 export function conv2d(...args: unknown[]): unknown { return invoke(OPS["conv2d"], args); }
 /** aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor */
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: string, dilation?: number | number[], groups?: number): Tensor;
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: string, dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv3d.padding(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, str padding="valid", int[3] dilation=1, int groups=1) -> Tensor */
-export function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: string; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: string; dilation?: number | Size[]; groups?: number }): Tensor;
 /** aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor */
-export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+export function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
 /** aten::conv3d(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, int groups=1) -> Tensor */
-export function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+export function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
 export function conv3d(...args: unknown[]): unknown { return invoke(OPS["conv3d"], args); }
 /** aten::conv_depthwise3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, int[3] dilation) -> Tensor */
-export function convDepthwise3d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options?: { bias?: Tensor | null }): Tensor;
+export function convDepthwise3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options?: { bias?: Tensor | null }): Tensor;
 /** aten::conv_depthwise3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, int[3] dilation, *, Tensor(a!) out) -> Tensor(a!) */
-export function convDepthwise3d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function convDepthwise3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function convDepthwise3d(...args: unknown[]): unknown { return invoke(OPS["convDepthwise3d"], args); }
 /** aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor */
 export function convTbc(self: Tensor, weight: Tensor, bias: Tensor, pad?: number): Tensor;
@@ -4230,39 +4231,39 @@ export function convTbc(...args: unknown[]): unknown { return invoke(OPS["convTb
 export function convTbcBackward(self: Tensor, input: Tensor, weight: Tensor, bias: Tensor, pad: number): [Tensor, Tensor, Tensor];
 export function convTbcBackward(...args: unknown[]): unknown { return invoke(OPS["convTbcBackward"], args); }
 /** aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] output_padding=[0], int groups=1, int[1] dilation=[1]) -> Tensor */
-export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], groups?: number, dilation?: number | number[]): Tensor;
+export function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], groups?: number, dilation?: number | Size[]): Tensor;
 /** aten::conv_transpose1d(Tensor input, Tensor weight, Tensor? bias=None, int[1] stride=[1], int[1] padding=[0], int[1] output_padding=[0], int groups=1, int[1] dilation=[1]) -> Tensor */
-export function convTranspose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): Tensor;
+export function convTranspose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; groups?: number; dilation?: number | Size[] }): Tensor;
 export function convTranspose1d(...args: unknown[]): unknown { return invoke(OPS["convTranspose1d"], args); }
 /** aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor */
-export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], groups?: number, dilation?: number | number[]): Tensor;
+export function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], groups?: number, dilation?: number | Size[]): Tensor;
 /** aten::conv_transpose2d.input(Tensor input, Tensor weight, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int groups=1, int[2] dilation=1) -> Tensor */
-export function convTranspose2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): Tensor;
+export function convTranspose2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; groups?: number; dilation?: number | Size[] }): Tensor;
 export function convTranspose2d(...args: unknown[]): unknown { return invoke(OPS["convTranspose2d"], args); }
 /** aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor */
-export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], groups?: number, dilation?: number | number[]): Tensor;
+export function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], groups?: number, dilation?: number | Size[]): Tensor;
 /** aten::conv_transpose3d.input(Tensor input, Tensor weight, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int groups=1, int[3] dilation=1) -> Tensor */
-export function convTranspose3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; groups?: number; dilation?: number | number[] }): Tensor;
+export function convTranspose3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; groups?: number; dilation?: number | Size[] }): Tensor;
 export function convTranspose3d(...args: unknown[]): unknown { return invoke(OPS["convTranspose3d"], args); }
 /** aten::convolution(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor */
-export function convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 /** aten::convolution.out(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function convolution(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function convolution(...args: unknown[]): unknown { return invoke(OPS["convolution"], args); }
 /** aten::convolution_backward(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
-export function convolutionBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, biasSizes: number[] | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, outputMask: boolean[], options?: { biasSizes?: number[] | null }): [Tensor, Tensor, Tensor];
+export function convolutionBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, biasSizes: Size[] | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, outputMask: boolean[], options?: { biasSizes?: Size[] | null }): [Tensor, Tensor, Tensor];
 /** aten::convolution_backward.out(Tensor grad_output, Tensor input, Tensor weight, SymInt[]? bias_sizes, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function convolutionBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, biasSizes: number[] | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, outputMask: boolean[], options: { biasSizes?: number[] | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function convolutionBackward(gradOutput: Tensor, input: Tensor, weight: Tensor, biasSizes: Size[] | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, outputMask: boolean[], options: { biasSizes?: Size[] | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function convolutionBackward(...args: unknown[]): unknown { return invoke(OPS["convolutionBackward"], args); }
 /** aten::convolution_backward_overrideable(Tensor grad_output, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask) -> (Tensor grad_input, Tensor grad_weight, Tensor grad_bias) */
-export function convolutionBackwardOverrideable(gradOutput: Tensor, input: Tensor, weight: Tensor, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
+export function convolutionBackwardOverrideable(gradOutput: Tensor, input: Tensor, weight: Tensor, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
 /** aten::convolution_backward_overrideable.out(Tensor grad_output, Tensor input, Tensor weight, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function convolutionBackwardOverrideable(gradOutput: Tensor, input: Tensor, weight: Tensor, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function convolutionBackwardOverrideable(gradOutput: Tensor, input: Tensor, weight: Tensor, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function convolutionBackwardOverrideable(...args: unknown[]): unknown { return invoke(OPS["convolutionBackwardOverrideable"], args); }
 /** aten::convolution_overrideable(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups) -> Tensor */
-export function convolutionOverrideable(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function convolutionOverrideable(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 /** aten::convolution_overrideable.out(Tensor input, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, bool transposed, int[] output_padding, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function convolutionOverrideable(input: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], transposed: boolean, outputPadding: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function convolutionOverrideable(input: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], transposed: boolean, outputPadding: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function convolutionOverrideable(...args: unknown[]): unknown { return invoke(OPS["convolutionOverrideable"], args); }
 /** aten::copy(Tensor self, Tensor src, bool non_blocking=False) -> Tensor */
 export function copy(self: Tensor, src: Tensor, nonBlocking?: boolean): Tensor;
@@ -4336,11 +4337,11 @@ export function countNonzero(self: Tensor, dim?: number | null): Tensor;
 /** aten::count_nonzero(Tensor self, int? dim=None) -> Tensor */
 export function countNonzero(self: Tensor, options?: { dim?: number | null }): Tensor;
 /** aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor */
-export function countNonzero(self: Tensor, dim: number[]): Tensor;
+export function countNonzero(self: Tensor, dim: Size[]): Tensor;
 /** aten::count_nonzero.out(Tensor self, int? dim=None, *, Tensor(a!) out) -> Tensor(a!) */
 export function countNonzero(self: Tensor, options: { dim?: number | null; out: Tensor }): Tensor;
 /** aten::count_nonzero.dim_IntList_out(Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!) */
-export function countNonzero(self: Tensor, dim: number[], options: { out: Tensor }): Tensor;
+export function countNonzero(self: Tensor, dim: Size[], options: { out: Tensor }): Tensor;
 export function countNonzero(...args: unknown[]): unknown { return invoke(OPS["countNonzero"], args); }
 /** aten::cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor */
 export function cov(self: Tensor, options?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null }): Tensor;
@@ -4370,9 +4371,9 @@ export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor,
 /** aten::ctc_loss.Tensor(Tensor log_probs, Tensor targets, Tensor input_lengths, Tensor target_lengths, int blank=0, int reduction=1, bool zero_infinity=False) -> Tensor */
 export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Tensor, targetLengths: Tensor, options?: { blank?: number; reduction?: number; zeroInfinity?: boolean }): Tensor;
 /** aten::ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=1, bool zero_infinity=False) -> Tensor */
-export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], blank?: number, reduction?: number, zeroInfinity?: boolean): Tensor;
+export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], blank?: number, reduction?: number, zeroInfinity?: boolean): Tensor;
 /** aten::ctc_loss.IntList(Tensor log_probs, Tensor targets, int[] input_lengths, int[] target_lengths, int blank=0, int reduction=1, bool zero_infinity=False) -> Tensor */
-export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: number[], targetLengths: number[], options?: { blank?: number; reduction?: number; zeroInfinity?: boolean }): Tensor;
+export function ctcLoss(logProbs: Tensor, targets: Tensor, inputLengths: Size[], targetLengths: Size[], options?: { blank?: number; reduction?: number; zeroInfinity?: boolean }): Tensor;
 export function ctcLoss(...args: unknown[]): unknown { return invoke(OPS["ctcLoss"], args); }
 /** aten::cudnn_affine_grid_generator(Tensor theta, int N, int C, int H, int W) -> Tensor grid */
 export function cudnnAffineGridGenerator(theta: Tensor, N: number, C: number, H: number, W: number): Tensor;
@@ -4395,24 +4396,24 @@ export function cudnnBatchNormBackward(input: Tensor, gradOutput: Tensor, weight
 export function cudnnBatchNormBackward(input: Tensor, gradOutput: Tensor, weight: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, saveMean: Tensor | null, saveVar: Tensor | null, epsilon: number, reserveSpace: Tensor, options: { runningMean?: Tensor | null; runningVar?: Tensor | null; saveMean?: Tensor | null; saveVar?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function cudnnBatchNormBackward(...args: unknown[]): unknown { return invoke(OPS["cudnnBatchNormBackward"], args); }
 /** aten::cudnn_convolution(Tensor self, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor */
-export function cudnnConvolution(self: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
+export function cudnnConvolution(self: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
 /** aten::cudnn_convolution.out(Tensor self, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!) */
-export function cudnnConvolution(self: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
+export function cudnnConvolution(self: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
 export function cudnnConvolution(...args: unknown[]): unknown { return invoke(OPS["cudnnConvolution"], args); }
 /** aten::cudnn_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-export function cudnnConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
+export function cudnnConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
 /** aten::cudnn_convolution_add_relu.out(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function cudnnConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options: { alpha?: Scalar | null; bias?: Tensor | null; out: Tensor }): Tensor;
+export function cudnnConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options: { alpha?: Scalar | null; bias?: Tensor | null; out: Tensor }): Tensor;
 export function cudnnConvolutionAddRelu(...args: unknown[]): unknown { return invoke(OPS["cudnnConvolutionAddRelu"], args); }
 /** aten::cudnn_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-export function cudnnConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function cudnnConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 /** aten::cudnn_convolution_relu.out(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function cudnnConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function cudnnConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function cudnnConvolutionRelu(...args: unknown[]): unknown { return invoke(OPS["cudnnConvolutionRelu"], args); }
 /** aten::cudnn_convolution_transpose(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor */
-export function cudnnConvolutionTranspose(self: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
+export function cudnnConvolutionTranspose(self: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
 /** aten::cudnn_convolution_transpose.out(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!) */
-export function cudnnConvolutionTranspose(self: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
+export function cudnnConvolutionTranspose(self: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
 export function cudnnConvolutionTranspose(...args: unknown[]): unknown { return invoke(OPS["cudnnConvolutionTranspose"], args); }
 /** aten::cudnn_grid_sampler(Tensor self, Tensor grid) -> Tensor output */
 export function cudnnGridSampler(self: Tensor, grid: Tensor): Tensor;
@@ -4529,7 +4530,7 @@ export function diag(self: Tensor, options?: { diagonal?: number }): Tensor;
 export function diag(self: Tensor, options: { diagonal?: number; out: Tensor }): Tensor;
 export function diag(...args: unknown[]): unknown { return invoke(OPS["diag"], args); }
 /** aten::diag_backward(Tensor grad, SymInt[] input_sizes, int diagonal) -> Tensor */
-export function diagBackward(grad: Tensor, inputSizes: number[], diagonal: number): Tensor;
+export function diagBackward(grad: Tensor, inputSizes: Size[], diagonal: number): Tensor;
 export function diagBackward(...args: unknown[]): unknown { return invoke(OPS["diagBackward"], args); }
 /** aten::diag_embed(Tensor self, int offset=0, int dim1=-2, int dim2=-1) -> Tensor */
 export function diagEmbed(self: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
@@ -4551,9 +4552,9 @@ export function diagonal(self: Tensor, options?: { offset?: number; dim1?: numbe
 export function diagonal(self: Tensor, options: { outdim: string; dim1: string; dim2: string; offset?: number }): Tensor;
 export function diagonal(...args: unknown[]): unknown { return invoke(OPS["diagonal"], args); }
 /** aten::diagonal_backward(Tensor grad_output, SymInt[] input_sizes, int offset, int dim1, int dim2) -> Tensor */
-export function diagonalBackward(gradOutput: Tensor, inputSizes: number[], offset: number, dim1: number, dim2: number): Tensor;
+export function diagonalBackward(gradOutput: Tensor, inputSizes: Size[], offset: number, dim1: number, dim2: number): Tensor;
 /** aten::diagonal_backward.out(Tensor grad_output, SymInt[] input_sizes, int offset, int dim1, int dim2, *, Tensor(a!) out) -> Tensor(a!) */
-export function diagonalBackward(gradOutput: Tensor, inputSizes: number[], offset: number, dim1: number, dim2: number, options: { out: Tensor }): Tensor;
+export function diagonalBackward(gradOutput: Tensor, inputSizes: Size[], offset: number, dim1: number, dim2: number, options: { out: Tensor }): Tensor;
 export function diagonalBackward(...args: unknown[]): unknown { return invoke(OPS["diagonalBackward"], args); }
 /** aten::diagonal_copy(Tensor self, int offset=0, int dim1=0, int dim2=1) -> Tensor */
 export function diagonalCopy(self: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
@@ -4651,7 +4652,7 @@ export function dropout(...args: unknown[]): unknown { return invoke(OPS["dropou
 export function dropout_(self: Tensor, p: number, train: boolean): Tensor;
 export function dropout_(...args: unknown[]): unknown { return invoke(OPS["dropout_"], args); }
 /** aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-export function dsplit(self: Tensor, indices: number[]): Tensor[];
+export function dsplit(self: Tensor, indices: Size[]): Tensor[];
 /** aten::dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
 export function dsplit(self: Tensor, sections: number): Tensor[];
 export function dsplit(...args: unknown[]): unknown { return invoke(OPS["dsplit"], args); }
@@ -4661,7 +4662,7 @@ export function dstack(tensors: Tensor[]): Tensor;
 export function dstack(tensors: Tensor[], options: { out: Tensor }): Tensor;
 export function dstack(...args: unknown[]): unknown { return invoke(OPS["dstack"], args); }
 /** aten::einsum(str equation, Tensor[] tensors, *, int[]? path=None) -> Tensor */
-export function einsum(equation: string, tensors: Tensor[], options?: { path?: number[] | null }): Tensor;
+export function einsum(equation: string, tensors: Tensor[], options?: { path?: Size[] | null }): Tensor;
 export function einsum(...args: unknown[]): unknown { return invoke(OPS["einsum"], args); }
 /** aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor */
 export function elu(self: Tensor, alpha?: Scalar, scale?: Scalar, inputScale?: Scalar): Tensor;
@@ -4716,13 +4717,13 @@ export function embeddingRenorm_(...args: unknown[]): unknown { return invoke(OP
 export function embeddingSparseBackward(grad: Tensor, indices: Tensor, numWeights: number, paddingIdx: number, scaleGradByFreq: boolean): Tensor;
 export function embeddingSparseBackward(...args: unknown[]): unknown { return invoke(OPS["embeddingSparseBackward"], args); }
 /** aten::empty.memory_format(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
-export function empty(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
+export function empty(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::empty.names(int[] size, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
-export function empty(size: number[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
+export function empty(size: Size[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::empty.names_out(int[] size, *, str[]? names, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
-export function empty(size: number[], options: { names?: undefined | null; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function empty(size: Size[], options: { names?: undefined | null; memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 /** aten::empty.out(SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
-export function empty(size: number[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function empty(size: Size[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function empty(...args: unknown[]): unknown { return invoke(OPS["empty"], args); }
 /** aten::empty_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function emptyLike(self: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -4730,14 +4731,14 @@ export function emptyLike(self: Tensor, options?: { dtype?: DType | null; layout
 export function emptyLike(self: Tensor, options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function emptyLike(...args: unknown[]): unknown { return invoke(OPS["emptyLike"], args); }
 /** aten::empty_quantized(int[] size, Tensor qtensor, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
-export function emptyQuantized(size: number[], qtensor: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
+export function emptyQuantized(size: Size[], qtensor: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::empty_quantized.out(int[] size, Tensor qtensor, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
-export function emptyQuantized(size: number[], qtensor: Tensor, options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function emptyQuantized(size: Size[], qtensor: Tensor, options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function emptyQuantized(...args: unknown[]): unknown { return invoke(OPS["emptyQuantized"], args); }
 /** aten::empty_strided(SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function emptyStrided(size: number[], stride: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function emptyStrided(size: Size[], stride: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::empty_strided.out(SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!) */
-export function emptyStrided(size: number[], stride: number[], options: { out: Tensor }): Tensor;
+export function emptyStrided(size: Size[], stride: Size[], options: { out: Tensor }): Tensor;
 export function emptyStrided(...args: unknown[]): unknown { return invoke(OPS["emptyStrided"], args); }
 /** aten::eq.Tensor(Tensor self, Tensor other) -> Tensor */
 export function eq(self: Tensor, other: Tensor): Tensor;
@@ -4797,15 +4798,15 @@ export function exp2_(...args: unknown[]): unknown { return invoke(OPS["exp2_"],
 export function exp_(self: Tensor): Tensor;
 export function exp_(...args: unknown[]): unknown { return invoke(OPS["exp_"], args); }
 /** aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a) */
-export function expand(self: Tensor, size: number[], options?: { implicit?: boolean }): Tensor;
+export function expand(self: Tensor, size: Size[], options?: { implicit?: boolean }): Tensor;
 export function expand(...args: unknown[]): unknown { return invoke(OPS["expand"], args); }
 /** aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a) */
 export function expandAs(self: Tensor, other: Tensor): Tensor;
 export function expandAs(...args: unknown[]): unknown { return invoke(OPS["expandAs"], args); }
 /** aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor */
-export function expandCopy(self: Tensor, size: number[], options?: { implicit?: boolean }): Tensor;
+export function expandCopy(self: Tensor, size: Size[], options?: { implicit?: boolean }): Tensor;
 /** aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!) */
-export function expandCopy(self: Tensor, size: number[], options: { implicit?: boolean; out: Tensor }): Tensor;
+export function expandCopy(self: Tensor, size: Size[], options: { implicit?: boolean; out: Tensor }): Tensor;
 export function expandCopy(...args: unknown[]): unknown { return invoke(OPS["expandCopy"], args); }
 /** aten::expm1(Tensor self) -> Tensor */
 export function expm1(self: Tensor): Tensor;
@@ -4903,11 +4904,11 @@ export function fftFft(self: Tensor, options?: { n?: number | null; dim?: number
 export function fftFft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftFft(...args: unknown[]): unknown { return invoke(OPS["fftFft"], args); }
 /** aten::fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftFft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftFft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftFft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftFft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_fft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftFft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftFft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftFft2(...args: unknown[]): unknown { return invoke(OPS["fftFft2"], args); }
 /** aten::fft_fftfreq(int n, float d=1., *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
 export function fftFftfreq(n: number, d?: number): Tensor;
@@ -4917,16 +4918,16 @@ export function fftFftfreq(n: number, options?: { d?: number; dtype?: DType | nu
 export function fftFftfreq(n: number, options: { d?: number; out: Tensor }): Tensor;
 export function fftFftfreq(...args: unknown[]): unknown { return invoke(OPS["fftFftfreq"], args); }
 /** aten::fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftFftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftFftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftFftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftFftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_fftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftFftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftFftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftFftn(...args: unknown[]): unknown { return invoke(OPS["fftFftn"], args); }
 /** aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor */
-export function fftFftshift(self: Tensor, dim?: number | number[] | null): Tensor;
+export function fftFftshift(self: Tensor, dim?: number | Size[] | null): Tensor;
 /** aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor */
-export function fftFftshift(self: Tensor, options?: { dim?: number | number[] | null }): Tensor;
+export function fftFftshift(self: Tensor, options?: { dim?: number | Size[] | null }): Tensor;
 export function fftFftshift(...args: unknown[]): unknown { return invoke(OPS["fftFftshift"], args); }
 /** aten::fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
 export function fftHfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null): Tensor;
@@ -4936,18 +4937,18 @@ export function fftHfft(self: Tensor, options?: { n?: number | null; dim?: numbe
 export function fftHfft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftHfft(...args: unknown[]): unknown { return invoke(OPS["fftHfft"], args); }
 /** aten::fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftHfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftHfft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftHfft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftHfft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_hfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftHfft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftHfft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftHfft2(...args: unknown[]): unknown { return invoke(OPS["fftHfft2"], args); }
 /** aten::fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftHfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftHfftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftHfftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftHfftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_hfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftHfftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftHfftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftHfftn(...args: unknown[]): unknown { return invoke(OPS["fftHfftn"], args); }
 /** aten::fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
 export function fftIfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null): Tensor;
@@ -4957,23 +4958,23 @@ export function fftIfft(self: Tensor, options?: { n?: number | null; dim?: numbe
 export function fftIfft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftIfft(...args: unknown[]): unknown { return invoke(OPS["fftIfft"], args); }
 /** aten::fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftIfft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIfft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftIfft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_ifft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIfft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftIfft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftIfft2(...args: unknown[]): unknown { return invoke(OPS["fftIfft2"], args); }
 /** aten::fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftIfftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIfftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftIfftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_ifftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIfftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftIfftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftIfftn(...args: unknown[]): unknown { return invoke(OPS["fftIfftn"], args); }
 /** aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor */
-export function fftIfftshift(self: Tensor, dim?: number | number[] | null): Tensor;
+export function fftIfftshift(self: Tensor, dim?: number | Size[] | null): Tensor;
 /** aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor */
-export function fftIfftshift(self: Tensor, options?: { dim?: number | number[] | null }): Tensor;
+export function fftIfftshift(self: Tensor, options?: { dim?: number | Size[] | null }): Tensor;
 export function fftIfftshift(...args: unknown[]): unknown { return invoke(OPS["fftIfftshift"], args); }
 /** aten::fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
 export function fftIhfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null): Tensor;
@@ -4983,18 +4984,18 @@ export function fftIhfft(self: Tensor, options?: { n?: number | null; dim?: numb
 export function fftIhfft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftIhfft(...args: unknown[]): unknown { return invoke(OPS["fftIhfft"], args); }
 /** aten::fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIhfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftIhfft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIhfft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftIhfft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_ihfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIhfft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftIhfft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftIhfft2(...args: unknown[]): unknown { return invoke(OPS["fftIhfft2"], args); }
 /** aten::fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIhfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftIhfftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIhfftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftIhfftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_ihfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIhfftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftIhfftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftIhfftn(...args: unknown[]): unknown { return invoke(OPS["fftIhfftn"], args); }
 /** aten::fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
 export function fftIrfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null): Tensor;
@@ -5004,18 +5005,18 @@ export function fftIrfft(self: Tensor, options?: { n?: number | null; dim?: numb
 export function fftIrfft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftIrfft(...args: unknown[]): unknown { return invoke(OPS["fftIrfft"], args); }
 /** aten::fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIrfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftIrfft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftIrfft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftIrfft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_irfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIrfft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftIrfft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftIrfft2(...args: unknown[]): unknown { return invoke(OPS["fftIrfft2"], args); }
 /** aten::fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIrfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftIrfftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftIrfftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftIrfftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_irfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftIrfftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftIrfftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftIrfftn(...args: unknown[]): unknown { return invoke(OPS["fftIrfftn"], args); }
 /** aten::fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
 export function fftRfft(self: Tensor, n?: number | null, dim?: number, norm?: string | null): Tensor;
@@ -5025,11 +5026,11 @@ export function fftRfft(self: Tensor, options?: { n?: number | null; dim?: numbe
 export function fftRfft(self: Tensor, options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
 export function fftRfft(...args: unknown[]): unknown { return invoke(OPS["fftRfft"], args); }
 /** aten::fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftRfft2(self: Tensor, s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+export function fftRfft2(self: Tensor, s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
 /** aten::fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-export function fftRfft2(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+export function fftRfft2(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
 /** aten::fft_rfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftRfft2(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+export function fftRfft2(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
 export function fftRfft2(...args: unknown[]): unknown { return invoke(OPS["fftRfft2"], args); }
 /** aten::fft_rfftfreq(int n, float d=1., *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
 export function fftRfftfreq(n: number, d?: number): Tensor;
@@ -5039,11 +5040,11 @@ export function fftRfftfreq(n: number, options?: { d?: number; dtype?: DType | n
 export function fftRfftfreq(n: number, options: { d?: number; out: Tensor }): Tensor;
 export function fftRfftfreq(...args: unknown[]): unknown { return invoke(OPS["fftRfftfreq"], args); }
 /** aten::fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftRfftn(self: Tensor, s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+export function fftRfftn(self: Tensor, s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
 /** aten::fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-export function fftRfftn(self: Tensor, options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+export function fftRfftn(self: Tensor, options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
 /** aten::fft_rfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function fftRfftn(self: Tensor, options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+export function fftRfftn(self: Tensor, options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
 export function fftRfftn(...args: unknown[]): unknown { return invoke(OPS["fftRfftn"], args); }
 /** aten::fill.Tensor(Tensor self, Tensor value) -> Tensor */
 export function fill(self: Tensor, value: Tensor): Tensor;
@@ -5085,9 +5086,9 @@ export function flatten(...args: unknown[]): unknown { return invoke(OPS["flatte
 export function flattenDenseTensors(tensors: Tensor[]): Tensor;
 export function flattenDenseTensors(...args: unknown[]): unknown { return invoke(OPS["flattenDenseTensors"], args); }
 /** aten::flip(Tensor self, int[] dims) -> Tensor */
-export function flip(self: Tensor, dims: number[]): Tensor;
+export function flip(self: Tensor, dims: Size[]): Tensor;
 /** aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!) */
-export function flip(self: Tensor, dims: number[], options: { out: Tensor }): Tensor;
+export function flip(self: Tensor, dims: Size[], options: { out: Tensor }): Tensor;
 export function flip(...args: unknown[]): unknown { return invoke(OPS["flip"], args); }
 /** aten::fliplr(Tensor self) -> Tensor */
 export function fliplr(self: Tensor): Tensor;
@@ -5166,24 +5167,24 @@ export function frac(...args: unknown[]): unknown { return invoke(OPS["frac"], a
 export function frac_(self: Tensor): Tensor;
 export function frac_(...args: unknown[]): unknown { return invoke(OPS["frac_"], args); }
 /** aten::fractional_max_pool2d(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples) -> (Tensor, Tensor) */
-export function fractionalMaxPool2d(self: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor];
+export function fractionalMaxPool2d(self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor): [Tensor, Tensor];
 /** aten::fractional_max_pool2d.output(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function fractionalMaxPool2d(self: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function fractionalMaxPool2d(self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function fractionalMaxPool2d(...args: unknown[]): unknown { return invoke(OPS["fractionalMaxPool2d"], args); }
 /** aten::fractional_max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] output_size, Tensor indices) -> Tensor */
-export function fractionalMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], outputSize: number | number[], indices: Tensor): Tensor;
+export function fractionalMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], indices: Tensor): Tensor;
 /** aten::fractional_max_pool2d_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] output_size, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function fractionalMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], outputSize: number | number[], indices: Tensor, options: { gradInput: Tensor }): Tensor;
+export function fractionalMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], indices: Tensor, options: { gradInput: Tensor }): Tensor;
 export function fractionalMaxPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["fractionalMaxPool2dBackward"], args); }
 /** aten::fractional_max_pool3d(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples) -> (Tensor, Tensor) */
-export function fractionalMaxPool3d(self: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor];
+export function fractionalMaxPool3d(self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor): [Tensor, Tensor];
 /** aten::fractional_max_pool3d.output(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function fractionalMaxPool3d(self: Tensor, kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function fractionalMaxPool3d(self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function fractionalMaxPool3d(...args: unknown[]): unknown { return invoke(OPS["fractionalMaxPool3d"], args); }
 /** aten::fractional_max_pool3d_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] output_size, Tensor indices) -> Tensor */
-export function fractionalMaxPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], outputSize: number | number[], indices: Tensor): Tensor;
+export function fractionalMaxPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], indices: Tensor): Tensor;
 /** aten::fractional_max_pool3d_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] output_size, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function fractionalMaxPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], outputSize: number | number[], indices: Tensor, options: { gradInput: Tensor }): Tensor;
+export function fractionalMaxPool3dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], outputSize: number | Size[], indices: Tensor, options: { gradInput: Tensor }): Tensor;
 export function fractionalMaxPool3dBackward(...args: unknown[]): unknown { return invoke(OPS["fractionalMaxPool3dBackward"], args); }
 /** aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent) */
 export function frexp(self: Tensor): [Tensor, Tensor];
@@ -5191,13 +5192,13 @@ export function frexp(self: Tensor): [Tensor, Tensor];
 export function frexp(self: Tensor, options: { mantissa: Tensor; exponent: Tensor }): [Tensor, Tensor];
 export function frexp(...args: unknown[]): unknown { return invoke(OPS["frexp"], args); }
 /** aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function frobeniusNorm(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function frobeniusNorm(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function frobeniusNorm(self: Tensor, dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function frobeniusNorm(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
 /** aten::frobenius_norm(Tensor self) -> Tensor */
 export function frobeniusNorm(self: Tensor): Tensor;
 /** aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function frobeniusNorm(self: Tensor, dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+export function frobeniusNorm(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
 export function frobeniusNorm(...args: unknown[]): unknown { return invoke(OPS["frobeniusNorm"], args); }
 /** aten::from_file(str filename, bool? shared=None, int? size=0, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
 export function fromFile(filename: string, shared?: boolean | null, size?: number | null): Tensor;
@@ -5207,13 +5208,13 @@ export function fromFile(filename: string, options?: { shared?: boolean | null; 
 export function fromFile(filename: string, options: { shared?: boolean | null; size?: number | null; out: Tensor }): Tensor;
 export function fromFile(...args: unknown[]): unknown { return invoke(OPS["fromFile"], args); }
 /** aten::full(SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function full(size: number[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function full(size: Size[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::full.names(int[] size, Scalar fill_value, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function full(size: number[], fillValue: Scalar, options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function full(size: Size[], fillValue: Scalar, options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::full.names_out(int[] size, Scalar fill_value, *, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function full(size: number[], fillValue: Scalar, options: { names?: undefined | null; out: Tensor }): Tensor;
+export function full(size: Size[], fillValue: Scalar, options: { names?: undefined | null; out: Tensor }): Tensor;
 /** aten::full.out(SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!) */
-export function full(size: number[], fillValue: Scalar, options: { out: Tensor }): Tensor;
+export function full(size: Size[], fillValue: Scalar, options: { out: Tensor }): Tensor;
 export function full(...args: unknown[]): unknown { return invoke(OPS["full"], args); }
 /** aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function fullLike(self: Tensor, fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -5313,15 +5314,15 @@ export function gluJvp(glu: Tensor, x: Tensor, dx: Tensor, dim: number): Tensor;
 export function gluJvp(glu: Tensor, x: Tensor, dx: Tensor, dim: number, options: { out: Tensor }): Tensor;
 export function gluJvp(...args: unknown[]): unknown { return invoke(OPS["gluJvp"], args); }
 /** aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[] */
-export function gradient(self: Tensor, options: { dim: number[]; edgeOrder?: number }): Tensor[];
+export function gradient(self: Tensor, options: { dim: Size[]; edgeOrder?: number }): Tensor[];
 /** aten::gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[] */
-export function gradient(self: Tensor, options: { spacing: Scalar; dim: number[]; edgeOrder?: number }): Tensor[];
+export function gradient(self: Tensor, options: { spacing: Scalar; dim: Size[]; edgeOrder?: number }): Tensor[];
 /** aten::gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[] */
 export function gradient(self: Tensor, options?: { spacing?: Scalar | null; dim?: number | null; edgeOrder?: number }): Tensor[];
 /** aten::gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[] */
 export function gradient(self: Tensor, options: { spacing: Tensor[]; dim?: number | null; edgeOrder?: number }): Tensor[];
 /** aten::gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[] */
-export function gradient(self: Tensor, options: { spacing: Tensor[]; dim: number[]; edgeOrder?: number }): Tensor[];
+export function gradient(self: Tensor, options: { spacing: Tensor[]; dim: Size[]; edgeOrder?: number }): Tensor[];
 export function gradient(...args: unknown[]): unknown { return invoke(OPS["gradient"], args); }
 /** aten::greater.Tensor(Tensor self, Tensor other) -> Tensor */
 export function greater(self: Tensor, other: Tensor): Tensor;
@@ -5520,16 +5521,16 @@ export function histogramdd(self: Tensor, bins: number, range?: number[] | null,
 /** aten::histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
 export function histogramdd(self: Tensor, bins: number, options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
 /** aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
-export function histogramdd(self: Tensor, bins: number[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
+export function histogramdd(self: Tensor, bins: Size[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
 /** aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
-export function histogramdd(self: Tensor, bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
+export function histogramdd(self: Tensor, bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
 /** aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
 export function histogramdd(self: Tensor, bins: Tensor[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
 /** aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
 export function histogramdd(self: Tensor, bins: Tensor[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
 export function histogramdd(...args: unknown[]): unknown { return invoke(OPS["histogramdd"], args); }
 /** aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-export function hsplit(self: Tensor, indices: number[]): Tensor[];
+export function hsplit(self: Tensor, indices: Size[]): Tensor[];
 /** aten::hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
 export function hsplit(self: Tensor, sections: number): Tensor[];
 export function hsplit(...args: unknown[]): unknown { return invoke(OPS["hsplit"], args); }
@@ -5588,9 +5589,9 @@ export function igammac(...args: unknown[]): unknown { return invoke(OPS["igamma
 export function igammac_(self: Tensor, other: Tensor): Tensor;
 export function igammac_(...args: unknown[]): unknown { return invoke(OPS["igammac_"], args); }
 /** aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor */
-export function im2col(self: Tensor, kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[]): Tensor;
+export function im2col(self: Tensor, kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[]): Tensor;
 /** aten::im2col.out(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!) */
-export function im2col(self: Tensor, kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[], options: { out: Tensor }): Tensor;
+export function im2col(self: Tensor, kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[], options: { out: Tensor }): Tensor;
 export function im2col(...args: unknown[]): unknown { return invoke(OPS["im2col"], args); }
 /** aten::imag(Tensor(a) self) -> Tensor(a) */
 export function imag(self: Tensor): Tensor;
@@ -5674,7 +5675,7 @@ export function indexSelect(self: Tensor, dim: number, index: Tensor, options: {
 export function indexSelect(self: Tensor, dim: string, index: Tensor, options: { out: Tensor }): Tensor;
 export function indexSelect(...args: unknown[]): unknown { return invoke(OPS["indexSelect"], args); }
 /** aten::index_select_backward(Tensor grad, int[] self_sizes, int dim, Tensor index) -> Tensor */
-export function indexSelectBackward(grad: Tensor, selfSizes: number[], dim: number, index: Tensor): Tensor;
+export function indexSelectBackward(grad: Tensor, selfSizes: Size[], dim: number, index: Tensor): Tensor;
 export function indexSelectBackward(...args: unknown[]): unknown { return invoke(OPS["indexSelectBackward"], args); }
 /** aten::indices(Tensor(a) self) -> Tensor(a) */
 export function indices(self: Tensor): Tensor;
@@ -5843,9 +5844,9 @@ export function l1Loss(self: Tensor, target: Tensor, reduction?: number): Tensor
 export function l1Loss(self: Tensor, target: Tensor, options?: { reduction?: number }): Tensor;
 export function l1Loss(...args: unknown[]): unknown { return invoke(OPS["l1Loss"], args); }
 /** aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor */
-export function layerNorm(input: Tensor, normalizedShape: number[], weight?: Tensor | null, bias?: Tensor | null, eps?: number, cudnnEnable?: boolean): Tensor;
+export function layerNorm(input: Tensor, normalizedShape: Size[], weight?: Tensor | null, bias?: Tensor | null, eps?: number, cudnnEnable?: boolean): Tensor;
 /** aten::layer_norm(Tensor input, int[] normalized_shape, Tensor? weight=None, Tensor? bias=None, float eps=1.0000000000000001e-05, bool cudnn_enable=True) -> Tensor */
-export function layerNorm(input: Tensor, normalizedShape: number[], options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number; cudnnEnable?: boolean }): Tensor;
+export function layerNorm(input: Tensor, normalizedShape: Size[], options?: { weight?: Tensor | null; bias?: Tensor | null; eps?: number; cudnnEnable?: boolean }): Tensor;
 export function layerNorm(...args: unknown[]): unknown { return invoke(OPS["layerNorm"], args); }
 /** aten::lcm(Tensor self, Tensor other) -> Tensor */
 export function lcm(self: Tensor, other: Tensor): Tensor;
@@ -6083,17 +6084,17 @@ export function linalgMatrixExp(self: Tensor): Tensor;
 export function linalgMatrixExp(self: Tensor, options: { out: Tensor }): Tensor;
 export function linalgMatrixExp(...args: unknown[]): unknown { return invoke(OPS["linalgMatrixExp"], args); }
 /** aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgMatrixNorm(self: Tensor, ord: Scalar, dim?: number[], keepdim?: boolean): Tensor;
+export function linalgMatrixNorm(self: Tensor, ord: Scalar, dim?: Size[], keepdim?: boolean): Tensor;
 /** aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgMatrixNorm(self: Tensor, ord: Scalar, options?: { dim?: number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function linalgMatrixNorm(self: Tensor, ord: Scalar, options?: { dim?: Size[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::linalg_matrix_norm.str_ord(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgMatrixNorm(self: Tensor, ord?: string, dim?: number[], keepdim?: boolean): Tensor;
+export function linalgMatrixNorm(self: Tensor, ord?: string, dim?: Size[], keepdim?: boolean): Tensor;
 /** aten::linalg_matrix_norm.str_ord(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgMatrixNorm(self: Tensor, options?: { ord?: string; dim?: number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function linalgMatrixNorm(self: Tensor, options?: { ord?: string; dim?: Size[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::linalg_matrix_norm.out(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function linalgMatrixNorm(self: Tensor, ord: Scalar, options: { dim?: number[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function linalgMatrixNorm(self: Tensor, ord: Scalar, options: { dim?: Size[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 /** aten::linalg_matrix_norm.str_ord_out(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function linalgMatrixNorm(self: Tensor, options: { ord?: string; dim?: number[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function linalgMatrixNorm(self: Tensor, options: { ord?: string; dim?: Size[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function linalgMatrixNorm(...args: unknown[]): unknown { return invoke(OPS["linalgMatrixNorm"], args); }
 /** aten::linalg_matrix_power(Tensor self, int n) -> Tensor */
 export function linalgMatrixPower(self: Tensor, n: number): Tensor;
@@ -6127,17 +6128,17 @@ export function linalgMultiDot(tensors: Tensor[]): Tensor;
 export function linalgMultiDot(tensors: Tensor[], options: { out: Tensor }): Tensor;
 export function linalgMultiDot(...args: unknown[]): unknown { return invoke(OPS["linalgMultiDot"], args); }
 /** aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgNorm(self: Tensor, ord: string, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function linalgNorm(self: Tensor, ord: string, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgNorm(self: Tensor, ord: string, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function linalgNorm(self: Tensor, ord: string, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgNorm(self: Tensor, ord?: Scalar | null, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function linalgNorm(self: Tensor, ord?: Scalar | null, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgNorm(self: Tensor, options?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function linalgNorm(self: Tensor, options?: { ord?: Scalar | null; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::linalg_norm.out(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function linalgNorm(self: Tensor, options: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function linalgNorm(self: Tensor, options: { ord?: Scalar | null; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 /** aten::linalg_norm.ord_str_out(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function linalgNorm(self: Tensor, ord: string, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function linalgNorm(self: Tensor, ord: string, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function linalgNorm(...args: unknown[]): unknown { return invoke(OPS["linalgNorm"], args); }
 /** aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor */
 export function linalgPinv(self: Tensor, rcond: number, hermitian?: boolean): Tensor;
@@ -6207,11 +6208,11 @@ export function linalgTensorinv(self: Tensor, options?: { ind?: number }): Tenso
 export function linalgTensorinv(self: Tensor, options: { ind?: number; out: Tensor }): Tensor;
 export function linalgTensorinv(...args: unknown[]): unknown { return invoke(OPS["linalgTensorinv"], args); }
 /** aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor */
-export function linalgTensorsolve(self: Tensor, other: Tensor, dims?: number[] | null): Tensor;
+export function linalgTensorsolve(self: Tensor, other: Tensor, dims?: Size[] | null): Tensor;
 /** aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor */
-export function linalgTensorsolve(self: Tensor, other: Tensor, options?: { dims?: number[] | null }): Tensor;
+export function linalgTensorsolve(self: Tensor, other: Tensor, options?: { dims?: Size[] | null }): Tensor;
 /** aten::linalg_tensorsolve.out(Tensor self, Tensor other, int[]? dims=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function linalgTensorsolve(self: Tensor, other: Tensor, options: { dims?: number[] | null; out: Tensor }): Tensor;
+export function linalgTensorsolve(self: Tensor, other: Tensor, options: { dims?: Size[] | null; out: Tensor }): Tensor;
 export function linalgTensorsolve(...args: unknown[]): unknown { return invoke(OPS["linalgTensorsolve"], args); }
 /** aten::linalg_vander(Tensor x, *, int? N=None) -> Tensor */
 export function linalgVander(x: Tensor, options?: { N?: number | null }): Tensor;
@@ -6222,11 +6223,11 @@ export function linalgVecdot(x: Tensor, y: Tensor, options?: { dim?: number }): 
 export function linalgVecdot(x: Tensor, y: Tensor, options: { dim?: number; out: Tensor }): Tensor;
 export function linalgVecdot(...args: unknown[]): unknown { return invoke(OPS["linalgVecdot"], args); }
 /** aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgVectorNorm(self: Tensor, ord?: Scalar, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function linalgVectorNorm(self: Tensor, ord?: Scalar, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function linalgVectorNorm(self: Tensor, options?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function linalgVectorNorm(self: Tensor, options?: { ord?: Scalar; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::linalg_vector_norm.out(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function linalgVectorNorm(self: Tensor, options: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function linalgVectorNorm(self: Tensor, options: { ord?: Scalar; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function linalgVectorNorm(...args: unknown[]): unknown { return invoke(OPS["linalgVectorNorm"], args); }
 /** aten::linear(Tensor input, Tensor weight, Tensor? bias=None) -> Tensor */
 export function linear(input: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -6394,11 +6395,11 @@ export function logspace(start: Scalar, end: Scalar, steps: number, options?: { 
 export function logspace(start: Scalar, end: Scalar, steps: number, options: { base?: number; out: Tensor }): Tensor;
 export function logspace(...args: unknown[]): unknown { return invoke(OPS["logspace"], args); }
 /** aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function logsumexp(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function logsumexp(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function logsumexp(self: Tensor, dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function logsumexp(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
 /** aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function logsumexp(self: Tensor, dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+export function logsumexp(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
 export function logsumexp(...args: unknown[]): unknown { return invoke(OPS["logsumexp"], args); }
 /** aten::lstm.input(Tensor input, Tensor[] hx, Tensor[] params, bool has_biases, int num_layers, float dropout, bool train, bool bidirectional, bool batch_first) -> (Tensor, Tensor, Tensor) */
 export function lstm(input: Tensor, hx: Tensor[], params: Tensor[], hasBiases: boolean, numLayers: number, dropout: number, train: boolean, bidirectional: boolean, batchFirst: boolean): [Tensor, Tensor, Tensor];
@@ -6526,58 +6527,58 @@ export function max(self: Tensor, other: Tensor, options: { out: Tensor }): Tens
 export function max(self: Tensor, dim: string, options: { keepdim?: boolean; max: Tensor; maxValues: Tensor }): [Tensor, Tensor];
 export function max(...args: unknown[]): unknown { return invoke(OPS["max"], args); }
 /** aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-export function maxPool1d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function maxPool1d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-export function maxPool1d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function maxPool1d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 export function maxPool1d(...args: unknown[]): unknown { return invoke(OPS["maxPool1d"], args); }
 /** aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool1dWithIndices(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+export function maxPool1dWithIndices(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
 /** aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool1dWithIndices(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+export function maxPool1dWithIndices(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
 export function maxPool1dWithIndices(...args: unknown[]): unknown { return invoke(OPS["maxPool1dWithIndices"], args); }
 /** aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function maxPool2d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function maxPool2d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function maxPool2d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function maxPool2d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 export function maxPool2d(...args: unknown[]): unknown { return invoke(OPS["maxPool2d"], args); }
 /** aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool2dWithIndices(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+export function maxPool2dWithIndices(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
 /** aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool2dWithIndices(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+export function maxPool2dWithIndices(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
 /** aten::max_pool2d_with_indices.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function maxPool2dWithIndices(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function maxPool2dWithIndices(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function maxPool2dWithIndices(...args: unknown[]): unknown { return invoke(OPS["maxPool2dWithIndices"], args); }
 /** aten::max_pool2d_with_indices_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices) -> Tensor */
-export function maxPool2dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], dilation: number | number[], ceilMode: boolean, indices: Tensor): Tensor;
+export function maxPool2dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], dilation: number | Size[], ceilMode: boolean, indices: Tensor): Tensor;
 /** aten::max_pool2d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride, int[2] padding, int[2] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function maxPool2dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], dilation: number | number[], ceilMode: boolean, indices: Tensor, options: { gradInput: Tensor }): Tensor;
+export function maxPool2dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], dilation: number | Size[], ceilMode: boolean, indices: Tensor, options: { gradInput: Tensor }): Tensor;
 export function maxPool2dWithIndicesBackward(...args: unknown[]): unknown { return invoke(OPS["maxPool2dWithIndicesBackward"], args); }
 /** aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function maxPool3d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function maxPool3d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function maxPool3d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function maxPool3d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 export function maxPool3d(...args: unknown[]): unknown { return invoke(OPS["maxPool3d"], args); }
 /** aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool3dWithIndices(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+export function maxPool3dWithIndices(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
 /** aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-export function maxPool3dWithIndices(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+export function maxPool3dWithIndices(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
 /** aten::max_pool3d_with_indices.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-export function maxPool3dWithIndices(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
+export function maxPool3dWithIndices(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
 export function maxPool3dWithIndices(...args: unknown[]): unknown { return invoke(OPS["maxPool3dWithIndices"], args); }
 /** aten::max_pool3d_with_indices_backward(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices) -> Tensor */
-export function maxPool3dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], dilation: number | number[], ceilMode: boolean, indices: Tensor): Tensor;
+export function maxPool3dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], dilation: number | Size[], ceilMode: boolean, indices: Tensor): Tensor;
 /** aten::max_pool3d_with_indices_backward.grad_input(Tensor grad_output, Tensor self, int[3] kernel_size, int[3] stride, int[3] padding, int[3] dilation, bool ceil_mode, Tensor indices, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function maxPool3dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride: number | number[], padding: number | number[], dilation: number | number[], ceilMode: boolean, indices: Tensor, options: { gradInput: Tensor }): Tensor;
+export function maxPool3dWithIndicesBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride: number | Size[], padding: number | Size[], dilation: number | Size[], ceilMode: boolean, indices: Tensor, options: { gradInput: Tensor }): Tensor;
 export function maxPool3dWithIndicesBackward(...args: unknown[]): unknown { return invoke(OPS["maxPool3dWithIndicesBackward"], args); }
 /** aten::max_unpool2d(Tensor self, Tensor indices, int[2] output_size) -> Tensor */
-export function maxUnpool2d(self: Tensor, indices: Tensor, outputSize: number | number[]): Tensor;
+export function maxUnpool2d(self: Tensor, indices: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::max_unpool2d.out(Tensor self, Tensor indices, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function maxUnpool2d(self: Tensor, indices: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function maxUnpool2d(self: Tensor, indices: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function maxUnpool2d(...args: unknown[]): unknown { return invoke(OPS["maxUnpool2d"], args); }
 /** aten::max_unpool3d(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding) -> Tensor */
-export function maxUnpool3d(self: Tensor, indices: Tensor, outputSize: number | number[], stride: number | number[], padding: number | number[]): Tensor;
+export function maxUnpool3d(self: Tensor, indices: Tensor, outputSize: number | Size[], stride: number | Size[], padding: number | Size[]): Tensor;
 /** aten::max_unpool3d.out(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function maxUnpool3d(self: Tensor, indices: Tensor, outputSize: number | number[], stride: number | number[], padding: number | number[], options: { out: Tensor }): Tensor;
+export function maxUnpool3d(self: Tensor, indices: Tensor, outputSize: number | Size[], stride: number | Size[], padding: number | Size[], options: { out: Tensor }): Tensor;
 export function maxUnpool3d(...args: unknown[]): unknown { return invoke(OPS["maxUnpool3d"], args); }
 /** aten::maximum(Tensor self, Tensor other) -> Tensor */
 export function maximum(self: Tensor, other: Tensor): Tensor;
@@ -6587,11 +6588,11 @@ export function maximum(...args: unknown[]): unknown { return invoke(OPS["maximu
 /** aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor */
 export function mean(self: Tensor, options?: { dtype?: DType | null }): Tensor;
 /** aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function mean(self: Tensor, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function mean(self: Tensor, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function mean(self: Tensor, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function mean(self: Tensor, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function mean(self: Tensor, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function mean(self: Tensor, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function mean(...args: unknown[]): unknown { return invoke(OPS["mean"], args); }
 /** aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices) */
 export function median(self: Tensor, dim: number, keepdim?: boolean): [Tensor, Tensor];
@@ -6650,37 +6651,37 @@ export function miopenBatchNormBackward(input: Tensor, gradOutput: Tensor, weigh
 export function miopenBatchNormBackward(input: Tensor, gradOutput: Tensor, weight: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, saveMean: Tensor | null, saveVar: Tensor | null, epsilon: number, options: { runningMean?: Tensor | null; runningVar?: Tensor | null; saveMean?: Tensor | null; saveVar?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function miopenBatchNormBackward(...args: unknown[]): unknown { return invoke(OPS["miopenBatchNormBackward"], args); }
 /** aten::miopen_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-export function miopenConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+export function miopenConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
 /** aten::miopen_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-export function miopenConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function miopenConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function miopenConvolution(...args: unknown[]): unknown { return invoke(OPS["miopenConvolution"], args); }
 /** aten::miopen_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-export function miopenConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
+export function miopenConvolutionAddRelu(self: Tensor, weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
 export function miopenConvolutionAddRelu(...args: unknown[]): unknown { return invoke(OPS["miopenConvolutionAddRelu"], args); }
 /** aten::miopen_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-export function miopenConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function miopenConvolutionRelu(self: Tensor, weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 export function miopenConvolutionRelu(...args: unknown[]): unknown { return invoke(OPS["miopenConvolutionRelu"], args); }
 /** aten::miopen_convolution_transpose(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-export function miopenConvolutionTranspose(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+export function miopenConvolutionTranspose(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
 /** aten::miopen_convolution_transpose.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-export function miopenConvolutionTranspose(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function miopenConvolutionTranspose(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function miopenConvolutionTranspose(...args: unknown[]): unknown { return invoke(OPS["miopenConvolutionTranspose"], args); }
 /** aten::miopen_depthwise_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-export function miopenDepthwiseConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+export function miopenDepthwiseConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
 /** aten::miopen_depthwise_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-export function miopenDepthwiseConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function miopenDepthwiseConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function miopenDepthwiseConvolution(...args: unknown[]): unknown { return invoke(OPS["miopenDepthwiseConvolution"], args); }
 /** aten::miopen_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor hx, Tensor? cx, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor) */
-export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState?: Tensor | null): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState?: Tensor | null): [Tensor, Tensor, Tensor, Tensor, Tensor];
 /** aten::miopen_rnn(Tensor input, Tensor[] weight, int weight_stride0, Tensor hx, Tensor? cx, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state) -> (Tensor, Tensor, Tensor, Tensor, Tensor) */
-export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], options?: { cx?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], options?: { cx?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor, Tensor];
 /** aten::miopen_rnn.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor hx, Tensor? cx, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!) out3, Tensor(e!) out4) -> (Tensor(a!), Tensor(b!), Tensor(c!), Tensor(d!), Tensor(e!)) */
-export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], options: { cx?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor; out4: Tensor }): [Tensor, Tensor, Tensor, Tensor, Tensor];
+export function miopenRnn(input: Tensor, weight: Tensor[], weightStride0: number, hx: Tensor, cx: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], options: { cx?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor; out4: Tensor }): [Tensor, Tensor, Tensor, Tensor, Tensor];
 export function miopenRnn(...args: unknown[]): unknown { return invoke(OPS["miopenRnn"], args); }
 /** aten::miopen_rnn_backward(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask) -> (Tensor, Tensor, Tensor, Tensor[]) */
-export function miopenRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options?: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor[]];
+export function miopenRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options?: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null }): [Tensor, Tensor, Tensor, Tensor[]];
 /** aten::miopen_rnn_backward.out(Tensor input, Tensor[] weight, int weight_stride0, Tensor weight_buf, Tensor hx, Tensor? cx, Tensor output, Tensor? grad_output, Tensor? grad_hy, Tensor? grad_cy, int mode, int hidden_size, int num_layers, bool batch_first, float dropout, bool train, bool bidirectional, int[] batch_sizes, Tensor? dropout_state, Tensor reserve, bool[4] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2, Tensor(d!)[] out3) -> () */
-export function miopenRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: number[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor[] }): void;
+export function miopenRnnBackward(input: Tensor, weight: Tensor[], weightStride0: number, weightBuf: Tensor, hx: Tensor, cx: Tensor | null, output: Tensor, gradOutput: Tensor | null, gradHy: Tensor | null, gradCy: Tensor | null, mode: number, hiddenSize: number, numLayers: number, batchFirst: boolean, dropout: number, train: boolean, bidirectional: boolean, batchSizes: Size[], dropoutState: Tensor | null, reserve: Tensor, outputMask: boolean[], options: { cx?: Tensor | null; gradOutput?: Tensor | null; gradHy?: Tensor | null; gradCy?: Tensor | null; dropoutState?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor; out3: Tensor[] }): void;
 export function miopenRnnBackward(...args: unknown[]): unknown { return invoke(OPS["miopenRnnBackward"], args); }
 /** aten::mish(Tensor self) -> Tensor */
 export function mish(self: Tensor): Tensor;
@@ -6694,9 +6695,9 @@ export function mish_(...args: unknown[]): unknown { return invoke(OPS["mish_"],
 export function mishBackward(gradOutput: Tensor, self: Tensor): Tensor;
 export function mishBackward(...args: unknown[]): unknown { return invoke(OPS["mishBackward"], args); }
 /** aten::mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor */
-export function mkldnnAdaptiveAvgPool2d(self: Tensor, outputSize: number | number[]): Tensor;
+export function mkldnnAdaptiveAvgPool2d(self: Tensor, outputSize: number | Size[]): Tensor;
 /** aten::mkldnn_adaptive_avg_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnAdaptiveAvgPool2d(self: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+export function mkldnnAdaptiveAvgPool2d(self: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
 export function mkldnnAdaptiveAvgPool2d(...args: unknown[]): unknown { return invoke(OPS["mkldnnAdaptiveAvgPool2d"], args); }
 /** aten::mkldnn_adaptive_avg_pool2d_backward(Tensor grad_output, Tensor self) -> Tensor */
 export function mkldnnAdaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor): Tensor;
@@ -6704,9 +6705,9 @@ export function mkldnnAdaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor
 export function mkldnnAdaptiveAvgPool2dBackward(gradOutput: Tensor, self: Tensor, options: { out: Tensor }): Tensor;
 export function mkldnnAdaptiveAvgPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["mkldnnAdaptiveAvgPool2dBackward"], args); }
 /** aten::mkldnn_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups) -> Tensor */
-export function mkldnnConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+export function mkldnnConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
 /** aten::mkldnn_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+export function mkldnnConvolution(self: Tensor, weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
 export function mkldnnConvolution(...args: unknown[]): unknown { return invoke(OPS["mkldnnConvolution"], args); }
 /** aten::mkldnn_linear(Tensor self, Tensor weight, Tensor? bias=None) -> Tensor */
 export function mkldnnLinear(self: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -6721,9 +6722,9 @@ export function mkldnnLinearBackward(self: Tensor, gradOutput: Tensor, weight: T
 export function mkldnnLinearBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function mkldnnLinearBackward(...args: unknown[]): unknown { return invoke(OPS["mkldnnLinearBackward"], args); }
 /** aten::mkldnn_linear_backward_input(int[] input_size, Tensor grad_output, Tensor weight) -> Tensor */
-export function mkldnnLinearBackwardInput(inputSize: number[], gradOutput: Tensor, weight: Tensor): Tensor;
+export function mkldnnLinearBackwardInput(inputSize: Size[], gradOutput: Tensor, weight: Tensor): Tensor;
 /** aten::mkldnn_linear_backward_input.out(int[] input_size, Tensor grad_output, Tensor weight, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnLinearBackwardInput(inputSize: number[], gradOutput: Tensor, weight: Tensor, options: { out: Tensor }): Tensor;
+export function mkldnnLinearBackwardInput(inputSize: Size[], gradOutput: Tensor, weight: Tensor, options: { out: Tensor }): Tensor;
 export function mkldnnLinearBackwardInput(...args: unknown[]): unknown { return invoke(OPS["mkldnnLinearBackwardInput"], args); }
 /** aten::mkldnn_linear_backward_weights(Tensor grad_output, Tensor input, Tensor weight, bool bias_defined) -> (Tensor, Tensor) */
 export function mkldnnLinearBackwardWeights(gradOutput: Tensor, input: Tensor, weight: Tensor, biasDefined: boolean): [Tensor, Tensor];
@@ -6731,46 +6732,46 @@ export function mkldnnLinearBackwardWeights(gradOutput: Tensor, input: Tensor, w
 export function mkldnnLinearBackwardWeights(gradOutput: Tensor, input: Tensor, weight: Tensor, biasDefined: boolean, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function mkldnnLinearBackwardWeights(...args: unknown[]): unknown { return invoke(OPS["mkldnnLinearBackwardWeights"], args); }
 /** aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::mkldnn_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function mkldnnMaxPool2d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function mkldnnMaxPool2d(...args: unknown[]): unknown { return invoke(OPS["mkldnnMaxPool2d"], args); }
 /** aten::mkldnn_max_pool2d_backward(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::mkldnn_max_pool2d_backward(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::mkldnn_max_pool2d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function mkldnnMaxPool2dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function mkldnnMaxPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["mkldnnMaxPool2dBackward"], args); }
 /** aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::mkldnn_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function mkldnnMaxPool3d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function mkldnnMaxPool3d(...args: unknown[]): unknown { return invoke(OPS["mkldnnMaxPool3d"], args); }
 /** aten::mkldnn_max_pool3d_backward(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::mkldnn_max_pool3d_backward(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::mkldnn_max_pool3d_backward.out(Tensor grad_output, Tensor output, Tensor input, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function mkldnnMaxPool3dBackward(gradOutput: Tensor, output: Tensor, input: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function mkldnnMaxPool3dBackward(...args: unknown[]): unknown { return invoke(OPS["mkldnnMaxPool3dBackward"], args); }
 /** aten::mkldnn_reorder_conv2d_weight(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1) -> Tensor */
-export function mkldnnReorderConv2dWeight(self: Tensor, padding?: number | number[], stride?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+export function mkldnnReorderConv2dWeight(self: Tensor, padding?: number | Size[], stride?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
 /** aten::mkldnn_reorder_conv2d_weight(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1) -> Tensor */
-export function mkldnnReorderConv2dWeight(self: Tensor, options?: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+export function mkldnnReorderConv2dWeight(self: Tensor, options?: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
 /** aten::mkldnn_reorder_conv2d_weight.out(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnReorderConv2dWeight(self: Tensor, options: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number; out: Tensor }): Tensor;
+export function mkldnnReorderConv2dWeight(self: Tensor, options: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number; out: Tensor }): Tensor;
 export function mkldnnReorderConv2dWeight(...args: unknown[]): unknown { return invoke(OPS["mkldnnReorderConv2dWeight"], args); }
 /** aten::mkldnn_reorder_conv3d_weight(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1) -> Tensor */
-export function mkldnnReorderConv3dWeight(self: Tensor, padding?: number | number[], stride?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+export function mkldnnReorderConv3dWeight(self: Tensor, padding?: number | Size[], stride?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
 /** aten::mkldnn_reorder_conv3d_weight(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1) -> Tensor */
-export function mkldnnReorderConv3dWeight(self: Tensor, options?: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+export function mkldnnReorderConv3dWeight(self: Tensor, options?: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
 /** aten::mkldnn_reorder_conv3d_weight.out(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function mkldnnReorderConv3dWeight(self: Tensor, options: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number; out: Tensor }): Tensor;
+export function mkldnnReorderConv3dWeight(self: Tensor, options: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number; out: Tensor }): Tensor;
 export function mkldnnReorderConv3dWeight(...args: unknown[]): unknown { return invoke(OPS["mkldnnReorderConv3dWeight"], args); }
 /** aten::mm(Tensor self, Tensor mat2) -> Tensor */
 export function mm(self: Tensor, mat2: Tensor): Tensor;
@@ -6793,29 +6794,29 @@ export function mode(...args: unknown[]): unknown { return invoke(OPS["mode"], a
 /** aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a) */
 export function moveaxis(self: Tensor, source: number, destination: number): Tensor;
 /** aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a) */
-export function moveaxis(self: Tensor, source: number[], destination: number[]): Tensor;
+export function moveaxis(self: Tensor, source: Size[], destination: Size[]): Tensor;
 export function moveaxis(...args: unknown[]): unknown { return invoke(OPS["moveaxis"], args); }
 /** aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a) */
 export function movedim(self: Tensor, source: number, destination: number): Tensor;
 /** aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a) */
-export function movedim(self: Tensor, source: number[], destination: number[]): Tensor;
+export function movedim(self: Tensor, source: Size[], destination: Size[]): Tensor;
 export function movedim(...args: unknown[]): unknown { return invoke(OPS["movedim"], args); }
 /** aten::mps_convolution_backward(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
-export function mpsConvolutionBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
+export function mpsConvolutionBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
 /** aten::mps_convolution_backward.out(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function mpsConvolutionBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function mpsConvolutionBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function mpsConvolutionBackward(...args: unknown[]): unknown { return invoke(OPS["mpsConvolutionBackward"], args); }
 /** aten::mps_convolution_transpose_backward(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool[2] output_mask) -> (Tensor, Tensor) */
-export function mpsConvolutionTransposeBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[]): [Tensor, Tensor];
+export function mpsConvolutionTransposeBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[]): [Tensor, Tensor];
 /** aten::mps_convolution_transpose_backward.out(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool[2] output_mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-export function mpsConvolutionTransposeBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+export function mpsConvolutionTransposeBackward(self: Tensor, gradOutput: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function mpsConvolutionTransposeBackward(...args: unknown[]): unknown { return invoke(OPS["mpsConvolutionTransposeBackward"], args); }
 /** aten::mps_max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::mps_max_pool2d_backward(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::mps_max_pool2d_backward.out(Tensor grad_output, Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function mpsMaxPool2dBackward(gradOutput: Tensor, self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function mpsMaxPool2dBackward(...args: unknown[]): unknown { return invoke(OPS["mpsMaxPool2dBackward"], args); }
 /** aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor */
 export function mseLoss(self: Tensor, target: Tensor, reduction?: number): Tensor;
@@ -6924,11 +6925,11 @@ export function nanToNum_(self: Tensor, nan?: number | null, posinf?: number | n
 export function nanToNum_(self: Tensor, options?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
 export function nanToNum_(...args: unknown[]): unknown { return invoke(OPS["nanToNum_"], args); }
 /** aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function nanmean(self: Tensor, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function nanmean(self: Tensor, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function nanmean(self: Tensor, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function nanmean(self: Tensor, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::nanmean.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function nanmean(self: Tensor, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function nanmean(self: Tensor, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function nanmean(...args: unknown[]): unknown { return invoke(OPS["nanmean"], args); }
 /** aten::nanmedian(Tensor self) -> Tensor */
 export function nanmedian(self: Tensor): Tensor;
@@ -6961,11 +6962,11 @@ export function nanquantile(self: Tensor, q: Tensor, options: { dim?: number | n
 export function nanquantile(self: Tensor, q: number, options: { dim?: number | null; keepdim?: boolean; interpolation?: string; out: Tensor }): Tensor;
 export function nanquantile(...args: unknown[]): unknown { return invoke(OPS["nanquantile"], args); }
 /** aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function nansum(self: Tensor, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function nansum(self: Tensor, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function nansum(self: Tensor, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function nansum(self: Tensor, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::nansum.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function nansum(self: Tensor, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function nansum(self: Tensor, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function nansum(...args: unknown[]): unknown { return invoke(OPS["nansum"], args); }
 /** aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a) */
 export function narrow(self: Tensor, dim: number, start: Tensor, length: number): Tensor;
@@ -7013,25 +7014,25 @@ export function nativeGroupNormBackward(gradOut: Tensor, input: Tensor, mean: Te
 export function nativeGroupNormBackward(gradOut: Tensor, input: Tensor, mean: Tensor, rstd: Tensor, weight: Tensor | null, N: number, C: number, HxW: number, group: number, outputMask: boolean[], options: { weight?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function nativeGroupNormBackward(...args: unknown[]): unknown { return invoke(OPS["nativeGroupNormBackward"], args); }
 /** aten::native_layer_norm(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps) -> (Tensor, Tensor, Tensor) */
-export function nativeLayerNorm(input: Tensor, normalizedShape: number[], weight: Tensor | null, bias: Tensor | null, eps: number, options?: { weight?: Tensor | null; bias?: Tensor | null }): [Tensor, Tensor, Tensor];
+export function nativeLayerNorm(input: Tensor, normalizedShape: Size[], weight: Tensor | null, bias: Tensor | null, eps: number, options?: { weight?: Tensor | null; bias?: Tensor | null }): [Tensor, Tensor, Tensor];
 /** aten::native_layer_norm.out(Tensor input, SymInt[] normalized_shape, Tensor? weight, Tensor? bias, float eps, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function nativeLayerNorm(input: Tensor, normalizedShape: number[], weight: Tensor | null, bias: Tensor | null, eps: number, options: { weight?: Tensor | null; bias?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function nativeLayerNorm(input: Tensor, normalizedShape: Size[], weight: Tensor | null, bias: Tensor | null, eps: number, options: { weight?: Tensor | null; bias?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function nativeLayerNorm(...args: unknown[]): unknown { return invoke(OPS["nativeLayerNorm"], args); }
 /** aten::native_layer_norm_backward(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
-export function nativeLayerNormBackward(gradOut: Tensor, input: Tensor, normalizedShape: number[], mean: Tensor, rstd: Tensor, weight: Tensor | null, bias: Tensor | null, outputMask: boolean[], options?: { weight?: Tensor | null; bias?: Tensor | null }): [Tensor, Tensor, Tensor];
+export function nativeLayerNormBackward(gradOut: Tensor, input: Tensor, normalizedShape: Size[], mean: Tensor, rstd: Tensor, weight: Tensor | null, bias: Tensor | null, outputMask: boolean[], options?: { weight?: Tensor | null; bias?: Tensor | null }): [Tensor, Tensor, Tensor];
 /** aten::native_layer_norm_backward.out(Tensor grad_out, Tensor input, SymInt[] normalized_shape, Tensor mean, Tensor rstd, Tensor? weight, Tensor? bias, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-export function nativeLayerNormBackward(gradOut: Tensor, input: Tensor, normalizedShape: number[], mean: Tensor, rstd: Tensor, weight: Tensor | null, bias: Tensor | null, outputMask: boolean[], options: { weight?: Tensor | null; bias?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+export function nativeLayerNormBackward(gradOut: Tensor, input: Tensor, normalizedShape: Size[], mean: Tensor, rstd: Tensor, weight: Tensor | null, bias: Tensor | null, outputMask: boolean[], options: { weight?: Tensor | null; bias?: Tensor | null; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
 export function nativeLayerNormBackward(...args: unknown[]): unknown { return invoke(OPS["nativeLayerNormBackward"], args); }
 /** aten::native_norm(Tensor self, Scalar p=2) -> Tensor */
 export function nativeNorm(self: Tensor, p?: Scalar): Tensor;
 /** aten::native_norm(Tensor self, Scalar p=2) -> Tensor */
 export function nativeNorm(self: Tensor, options?: { p?: Scalar }): Tensor;
 /** aten::native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor */
-export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim: boolean, dtype?: DType | null): Tensor;
+export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim: boolean, dtype?: DType | null): Tensor;
 /** aten::native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor */
-export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim: boolean, options?: { p?: Scalar | null; dtype?: DType | null }): Tensor;
+export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim: boolean, options?: { p?: Scalar | null; dtype?: DType | null }): Tensor;
 /** aten::native_norm.ScalarOpt_dim_dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype, *, Tensor(a!) out) -> Tensor(a!) */
-export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype?: DType | null; out: Tensor }): Tensor;
+export function nativeNorm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype?: DType | null; out: Tensor }): Tensor;
 /** aten::native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!) */
 export function nativeNorm(self: Tensor, options: { p?: Scalar; out: Tensor }): Tensor;
 export function nativeNorm(...args: unknown[]): unknown { return invoke(OPS["nativeNorm"], args); }
@@ -7066,34 +7067,34 @@ export function negative(...args: unknown[]): unknown { return invoke(OPS["negat
 export function negative_(self: Tensor): Tensor;
 export function negative_(...args: unknown[]): unknown { return invoke(OPS["negative_"], args); }
 /** aten::nested_to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-export function nestedToPaddedTensor(self: Tensor, padding: number, outputSize?: number[] | null): Tensor;
+export function nestedToPaddedTensor(self: Tensor, padding: number, outputSize?: Size[] | null): Tensor;
 /** aten::nested_to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-export function nestedToPaddedTensor(self: Tensor, padding: number, options?: { outputSize?: number[] | null }): Tensor;
+export function nestedToPaddedTensor(self: Tensor, padding: number, options?: { outputSize?: Size[] | null }): Tensor;
 export function nestedToPaddedTensor(...args: unknown[]): unknown { return invoke(OPS["nestedToPaddedTensor"], args); }
 /** aten::new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function newEmpty(self: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function newEmpty(self: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function newEmpty(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function newEmpty(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function newEmpty(...args: unknown[]): unknown { return invoke(OPS["newEmpty"], args); }
 /** aten::new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function newEmptyStrided(self: Tensor, size: number[], stride: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function newEmptyStrided(self: Tensor, size: Size[], stride: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::new_empty_strided.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!) */
-export function newEmptyStrided(self: Tensor, size: number[], stride: number[], options: { out: Tensor }): Tensor;
+export function newEmptyStrided(self: Tensor, size: Size[], stride: Size[], options: { out: Tensor }): Tensor;
 export function newEmptyStrided(...args: unknown[]): unknown { return invoke(OPS["newEmptyStrided"], args); }
 /** aten::new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function newFull(self: Tensor, size: number[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function newFull(self: Tensor, size: Size[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::new_full.out(Tensor self, SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!) */
-export function newFull(self: Tensor, size: number[], fillValue: Scalar, options: { out: Tensor }): Tensor;
+export function newFull(self: Tensor, size: Size[], fillValue: Scalar, options: { out: Tensor }): Tensor;
 export function newFull(...args: unknown[]): unknown { return invoke(OPS["newFull"], args); }
 /** aten::new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function newOnes(self: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function newOnes(self: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function newOnes(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function newOnes(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function newOnes(...args: unknown[]): unknown { return invoke(OPS["newOnes"], args); }
 /** aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function newZeros(self: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function newZeros(self: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function newZeros(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function newZeros(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function newZeros(...args: unknown[]): unknown { return invoke(OPS["newZeros"], args); }
 /** aten::nextafter(Tensor self, Tensor other) -> Tensor */
 export function nextafter(self: Tensor, other: Tensor): Tensor;
@@ -7155,19 +7156,19 @@ export function norm(self: Tensor, p?: Scalar): Tensor;
 /** aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor */
 export function norm(self: Tensor, options?: { p?: Scalar }): Tensor;
 /** aten::norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor */
-export function norm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType }): Tensor;
+export function norm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType }): Tensor;
 /** aten::norm.ScalarOpt_dtype(Tensor self, Scalar? p, *, ScalarType dtype) -> Tensor */
 export function norm(self: Tensor, options: { p?: Scalar | null; dtype: DType }): Tensor;
 /** aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor */
-export function norm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim?: boolean): Tensor;
+export function norm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor */
-export function norm(self: Tensor, p: Scalar | null, dim: number | number[], options?: { p?: Scalar | null; keepdim?: boolean }): Tensor;
+export function norm(self: Tensor, p: Scalar | null, dim: number | Size[], options?: { p?: Scalar | null; keepdim?: boolean }): Tensor;
 /** aten::norm.ScalarOpt_dtype_out(Tensor self, Scalar? p, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!) */
 export function norm(self: Tensor, options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
 /** aten::norm.dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!) */
-export function norm(self: Tensor, p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
+export function norm(self: Tensor, p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
 /** aten::norm.out(Tensor self, Scalar? p, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function norm(self: Tensor, p: Scalar | null, dim: number | number[], options: { p?: Scalar | null; keepdim?: boolean; out: Tensor }): Tensor;
+export function norm(self: Tensor, p: Scalar | null, dim: number | Size[], options: { p?: Scalar | null; keepdim?: boolean; out: Tensor }): Tensor;
 /** aten::norm.Scalar_out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!) */
 export function norm(self: Tensor, options: { p?: Scalar; out: Tensor }): Tensor;
 export function norm(...args: unknown[]): unknown { return invoke(OPS["norm"], args); }
@@ -7183,7 +7184,7 @@ export function normal(mean: Tensor, std?: number): Tensor;
 /** aten::normal.Tensor_float(Tensor mean, float std=1., *, Generator? generator=None) -> Tensor */
 export function normal(mean: Tensor, options?: { std?: number; generator?: null | null }): Tensor;
 /** aten::normal.float_float(float mean, float std, int[] size, *, Generator? generator=None, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function normal(mean: number, std: number, size: number[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function normal(mean: number, std: number, size: Size[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::normal.Tensor_Tensor(Tensor mean, Tensor std, *, Generator? generator=None) -> Tensor */
 export function normal(mean: Tensor, std: Tensor, options?: { generator?: null | null }): Tensor;
 /** aten::normal.out(Tensor self, float mean=0., float std=1., *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!) */
@@ -7195,7 +7196,7 @@ export function normal(mean: number, std: Tensor, options: { generator?: null | 
 /** aten::normal.Tensor_float_out(Tensor mean, float std=1., *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!) */
 export function normal(mean: Tensor, options: { std?: number; generator?: null | null; out: Tensor }): Tensor;
 /** aten::normal.float_float_out(float mean, float std, int[] size, *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!) */
-export function normal(mean: number, std: number, size: number[], options: { generator?: null | null; out: Tensor }): Tensor;
+export function normal(mean: number, std: number, size: Size[], options: { generator?: null | null; out: Tensor }): Tensor;
 export function normal(...args: unknown[]): unknown { return invoke(OPS["normal"], args); }
 /** aten::normal_(Tensor(a!) self, float mean=0., float std=1., *, Generator? generator=None) -> Tensor(a!) */
 export function normal_(self: Tensor, mean?: number, std?: number): Tensor;
@@ -7226,11 +7227,11 @@ export function nuclearNorm(self: Tensor, keepdim?: boolean): Tensor;
 /** aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor */
 export function nuclearNorm(self: Tensor, options?: { keepdim?: boolean }): Tensor;
 /** aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor */
-export function nuclearNorm(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function nuclearNorm(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor */
-export function nuclearNorm(self: Tensor, dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function nuclearNorm(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
 /** aten::nuclear_norm.dim_out(Tensor self, int[2] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function nuclearNorm(self: Tensor, dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+export function nuclearNorm(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
 /** aten::nuclear_norm.out(Tensor self, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
 export function nuclearNorm(self: Tensor, options: { keepdim?: boolean; out: Tensor }): Tensor;
 export function nuclearNorm(...args: unknown[]): unknown { return invoke(OPS["nuclearNorm"], args); }
@@ -7243,13 +7244,13 @@ export function oneHot(self: Tensor, numClasses?: number): Tensor;
 export function oneHot(self: Tensor, options?: { numClasses?: number }): Tensor;
 export function oneHot(...args: unknown[]): unknown { return invoke(OPS["oneHot"], args); }
 /** aten::ones(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function ones(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function ones(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::ones.names(int[] size, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function ones(size: number[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function ones(size: Size[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::ones.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function ones(size: number[], options: { out: Tensor }): Tensor;
+export function ones(size: Size[], options: { out: Tensor }): Tensor;
 /** aten::ones.names_out(int[] size, *, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function ones(size: number[], options: { names?: undefined | null; out: Tensor }): Tensor;
+export function ones(size: Size[], options: { names?: undefined | null; out: Tensor }): Tensor;
 export function ones(...args: unknown[]): unknown { return invoke(OPS["ones"], args); }
 /** aten::ones_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function onesLike(self: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -7277,9 +7278,9 @@ export function outer(...args: unknown[]): unknown { return invoke(OPS["outer"],
 export function outputNr(self: Tensor): number;
 export function outputNr(...args: unknown[]): unknown { return invoke(OPS["outputNr"], args); }
 /** aten::pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor */
-export function pad(self: Tensor, pad: number[], mode?: string, value?: number | null): Tensor;
+export function pad(self: Tensor, pad: Size[], mode?: string, value?: number | null): Tensor;
 /** aten::pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor */
-export function pad(self: Tensor, pad: number[], options?: { mode?: string; value?: number | null }): Tensor;
+export function pad(self: Tensor, pad: Size[], options?: { mode?: string; value?: number | null }): Tensor;
 export function pad(...args: unknown[]): unknown { return invoke(OPS["pad"], args); }
 /** aten::pad_sequence(Tensor[] sequences, bool batch_first=False, float padding_value=0.) -> Tensor */
 export function padSequence(sequences: Tensor[], batchFirst?: boolean, paddingValue?: number): Tensor;
@@ -7297,12 +7298,12 @@ export function pdist(self: Tensor, p?: number): Tensor;
 export function pdist(self: Tensor, options?: { p?: number }): Tensor;
 export function pdist(...args: unknown[]): unknown { return invoke(OPS["pdist"], args); }
 /** aten::permute(Tensor(a) self, int[] dims) -> Tensor(a) */
-export function permute(self: Tensor, dims: number[]): Tensor;
+export function permute(self: Tensor, dims: Size[]): Tensor;
 export function permute(...args: unknown[]): unknown { return invoke(OPS["permute"], args); }
 /** aten::permute_copy(Tensor self, int[] dims) -> Tensor */
-export function permuteCopy(self: Tensor, dims: number[]): Tensor;
+export function permuteCopy(self: Tensor, dims: Size[]): Tensor;
 /** aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!) */
-export function permuteCopy(self: Tensor, dims: number[], options: { out: Tensor }): Tensor;
+export function permuteCopy(self: Tensor, dims: Size[], options: { out: Tensor }): Tensor;
 export function permuteCopy(...args: unknown[]): unknown { return invoke(OPS["permuteCopy"], args); }
 /** aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a) */
 export function pinMemory(self: Tensor, device?: string | null): Tensor;
@@ -7494,18 +7495,18 @@ export function quantizedLstm(...args: unknown[]): unknown { return invoke(OPS["
 export function quantizedLstmCell(input: Tensor, hx: Tensor[], wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor, packedIh: Tensor, packedHh: Tensor, colOffsetsIh: Tensor, colOffsetsHh: Tensor, scaleIh: Scalar, scaleHh: Scalar, zeroPointIh: Scalar, zeroPointHh: Scalar): [Tensor, Tensor];
 export function quantizedLstmCell(...args: unknown[]): unknown { return invoke(OPS["quantizedLstmCell"], args); }
 /** aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-export function quantizedMaxPool1d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function quantizedMaxPool1d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-export function quantizedMaxPool1d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function quantizedMaxPool1d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::quantized_max_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function quantizedMaxPool1d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function quantizedMaxPool1d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function quantizedMaxPool1d(...args: unknown[]): unknown { return invoke(OPS["quantizedMaxPool1d"], args); }
 /** aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function quantizedMaxPool2d(self: Tensor, kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+export function quantizedMaxPool2d(self: Tensor, kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
 /** aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-export function quantizedMaxPool2d(self: Tensor, kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+export function quantizedMaxPool2d(self: Tensor, kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
 /** aten::quantized_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function quantizedMaxPool2d(self: Tensor, kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+export function quantizedMaxPool2d(self: Tensor, kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
 export function quantizedMaxPool2d(...args: unknown[]): unknown { return invoke(OPS["quantizedMaxPool2d"], args); }
 /** aten::quantized_rnn_relu_cell(Tensor input, Tensor hx, Tensor w_ih, Tensor w_hh, Tensor b_ih, Tensor b_hh, Tensor packed_ih, Tensor packed_hh, Tensor col_offsets_ih, Tensor col_offsets_hh, Scalar scale_ih, Scalar scale_hh, Scalar zero_point_ih, Scalar zero_point_hh) -> Tensor */
 export function quantizedRnnReluCell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, bIh: Tensor, bHh: Tensor, packedIh: Tensor, packedHh: Tensor, colOffsetsIh: Tensor, colOffsetsHh: Tensor, scaleIh: Scalar, scaleHh: Scalar, zeroPointIh: Scalar, zeroPointHh: Scalar): Tensor;
@@ -7522,21 +7523,21 @@ export function rad2deg(...args: unknown[]): unknown { return invoke(OPS["rad2de
 export function rad2deg_(self: Tensor): Tensor;
 export function rad2deg_(...args: unknown[]): unknown { return invoke(OPS["rad2deg_"], args); }
 /** aten::rand.generator_with_names(int[] size, *, Generator? generator, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function rand(size: number[], options?: { generator?: null | null; names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function rand(size: Size[], options?: { generator?: null | null; names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::rand(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function rand(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function rand(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::rand.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function rand(size: number[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function rand(size: Size[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::rand.names(int[] size, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function rand(size: number[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function rand(size: Size[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::rand.out(int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function rand(size: number[], options: { out: Tensor }): Tensor;
+export function rand(size: Size[], options: { out: Tensor }): Tensor;
 /** aten::rand.generator_with_names_out(int[] size, *, Generator? generator, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function rand(size: number[], options: { generator?: null | null; names?: undefined | null; out: Tensor }): Tensor;
+export function rand(size: Size[], options: { generator?: null | null; names?: undefined | null; out: Tensor }): Tensor;
 /** aten::rand.names_out(int[] size, *, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function rand(size: number[], options: { names?: undefined | null; out: Tensor }): Tensor;
+export function rand(size: Size[], options: { names?: undefined | null; out: Tensor }): Tensor;
 /** aten::rand.generator_out(int[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!) */
-export function rand(size: number[], options: { generator?: null | null; out: Tensor }): Tensor;
+export function rand(size: Size[], options: { generator?: null | null; out: Tensor }): Tensor;
 export function rand(...args: unknown[]): unknown { return invoke(OPS["rand"], args); }
 /** aten::rand_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function randLike(self: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -7544,21 +7545,21 @@ export function randLike(self: Tensor, options?: { dtype?: DType | null; layout?
 export function randLike(self: Tensor, options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function randLike(...args: unknown[]): unknown { return invoke(OPS["randLike"], args); }
 /** aten::randint(int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randint(high: number, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randint(high: number, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randint.low(int low, int high, int[] size, *, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randint(low: number, high: number, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randint(low: number, high: number, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randint.low_generator(int low, int high, int[] size, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randint(low: number, high: number, size: number[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randint(low: number, high: number, size: Size[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randint.generator(int high, int[] size, *, Generator? generator, ScalarType? dtype=4, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randint(high: number, size: number[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randint(high: number, size: Size[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randint.low_out(int low, int high, int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function randint(low: number, high: number, size: number[], options: { out: Tensor }): Tensor;
+export function randint(low: number, high: number, size: Size[], options: { out: Tensor }): Tensor;
 /** aten::randint.out(int high, int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function randint(high: number, size: number[], options: { out: Tensor }): Tensor;
+export function randint(high: number, size: Size[], options: { out: Tensor }): Tensor;
 /** aten::randint.generator_out(int high, int[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!) */
-export function randint(high: number, size: number[], options: { generator?: null | null; out: Tensor }): Tensor;
+export function randint(high: number, size: Size[], options: { generator?: null | null; out: Tensor }): Tensor;
 /** aten::randint.low_generator_out(int low, int high, int[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!) */
-export function randint(low: number, high: number, size: number[], options: { generator?: null | null; out: Tensor }): Tensor;
+export function randint(low: number, high: number, size: Size[], options: { generator?: null | null; out: Tensor }): Tensor;
 export function randint(...args: unknown[]): unknown { return invoke(OPS["randint"], args); }
 /** aten::randint_like(Tensor self, int high, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function randintLike(self: Tensor, high: number, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -7570,21 +7571,21 @@ export function randintLike(self: Tensor, high: number, options: { memoryFormat?
 export function randintLike(self: Tensor, low: number, high: number, options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function randintLike(...args: unknown[]): unknown { return invoke(OPS["randintLike"], args); }
 /** aten::randn.generator(int[] size, *, Generator? generator, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randn(size: number[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randn(size: Size[], options?: { generator?: null | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randn(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randn(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randn(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randn.names(int[] size, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randn(size: number[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randn(size: Size[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randn.generator_with_names(int[] size, *, Generator? generator, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function randn(size: number[], options?: { generator?: null | null; names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function randn(size: Size[], options?: { generator?: null | null; names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::randn.generator_out(int[] size, *, Generator? generator, Tensor(a!) out) -> Tensor(a!) */
-export function randn(size: number[], options: { generator?: null | null; out: Tensor }): Tensor;
+export function randn(size: Size[], options: { generator?: null | null; out: Tensor }): Tensor;
 /** aten::randn.generator_with_names_out(int[] size, *, Generator? generator, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function randn(size: number[], options: { generator?: null | null; names?: undefined | null; out: Tensor }): Tensor;
+export function randn(size: Size[], options: { generator?: null | null; names?: undefined | null; out: Tensor }): Tensor;
 /** aten::randn.names_out(int[] size, *, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function randn(size: number[], options: { names?: undefined | null; out: Tensor }): Tensor;
+export function randn(size: Size[], options: { names?: undefined | null; out: Tensor }): Tensor;
 /** aten::randn.out(int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function randn(size: number[], options: { out: Tensor }): Tensor;
+export function randn(size: Size[], options: { out: Tensor }): Tensor;
 export function randn(...args: unknown[]): unknown { return invoke(OPS["randn"], args); }
 /** aten::randn_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function randnLike(self: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -7650,34 +7651,34 @@ export function reciprocal(...args: unknown[]): unknown { return invoke(OPS["rec
 export function reciprocal_(self: Tensor): Tensor;
 export function reciprocal_(...args: unknown[]): unknown { return invoke(OPS["reciprocal_"], args); }
 /** aten::reflection_pad1d(Tensor self, int[2] padding) -> Tensor */
-export function reflectionPad1d(self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad1d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad1d.out(Tensor self, int[2] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function reflectionPad1d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function reflectionPad1d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function reflectionPad1d(...args: unknown[]): unknown { return invoke(OPS["reflectionPad1d"], args); }
 /** aten::reflection_pad1d_backward(Tensor grad_output, Tensor self, int[2] padding) -> Tensor */
-export function reflectionPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad1d_backward.grad_input(Tensor grad_output, Tensor self, int[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function reflectionPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function reflectionPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function reflectionPad1dBackward(...args: unknown[]): unknown { return invoke(OPS["reflectionPad1dBackward"], args); }
 /** aten::reflection_pad2d(Tensor self, int[4] padding) -> Tensor */
-export function reflectionPad2d(self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad2d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad2d.out(Tensor self, int[4] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function reflectionPad2d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function reflectionPad2d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function reflectionPad2d(...args: unknown[]): unknown { return invoke(OPS["reflectionPad2d"], args); }
 /** aten::reflection_pad2d_backward(Tensor grad_output, Tensor self, int[4] padding) -> Tensor */
-export function reflectionPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad2d_backward.grad_input(Tensor grad_output, Tensor self, int[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function reflectionPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function reflectionPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function reflectionPad2dBackward(...args: unknown[]): unknown { return invoke(OPS["reflectionPad2dBackward"], args); }
 /** aten::reflection_pad3d(Tensor self, int[6] padding) -> Tensor */
-export function reflectionPad3d(self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad3d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad3d.out(Tensor self, int[6] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function reflectionPad3d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function reflectionPad3d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function reflectionPad3d(...args: unknown[]): unknown { return invoke(OPS["reflectionPad3d"], args); }
 /** aten::reflection_pad3d_backward(Tensor grad_output, Tensor self, int[6] padding) -> Tensor */
-export function reflectionPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function reflectionPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::reflection_pad3d_backward.grad_input(Tensor grad_output, Tensor self, int[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function reflectionPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function reflectionPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function reflectionPad3dBackward(...args: unknown[]): unknown { return invoke(OPS["reflectionPad3dBackward"], args); }
 /** aten::relu(Tensor self) -> Tensor */
 export function relu(self: Tensor): Tensor;
@@ -7730,9 +7731,9 @@ export function renorm(...args: unknown[]): unknown { return invoke(OPS["renorm"
 export function renorm_(self: Tensor, p: Scalar, dim: number, maxnorm: Scalar): Tensor;
 export function renorm_(...args: unknown[]): unknown { return invoke(OPS["renorm_"], args); }
 /** aten::repeat(Tensor self, SymInt[] repeats) -> Tensor */
-export function repeat(self: Tensor, repeats: number[]): Tensor;
+export function repeat(self: Tensor, repeats: Size[]): Tensor;
 /** aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!) */
-export function repeat(self: Tensor, repeats: number[], options: { out: Tensor }): Tensor;
+export function repeat(self: Tensor, repeats: Size[], options: { out: Tensor }): Tensor;
 export function repeat(...args: unknown[]): unknown { return invoke(OPS["repeat"], args); }
 /** aten::repeat_interleave.Tensor(Tensor repeats, *, int? output_size=None) -> Tensor */
 export function repeatInterleave(repeats: Tensor, options?: { outputSize?: number | null }): Tensor;
@@ -7748,34 +7749,34 @@ export function repeatInterleave(self: Tensor, repeats: number, options?: { dim?
 export function repeatInterleave(repeats: Tensor, options: { outputSize?: number | null; out: Tensor }): Tensor;
 export function repeatInterleave(...args: unknown[]): unknown { return invoke(OPS["repeatInterleave"], args); }
 /** aten::replication_pad1d(Tensor self, int[2] padding) -> Tensor */
-export function replicationPad1d(self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad1d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad1d.out(Tensor self, int[2] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function replicationPad1d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function replicationPad1d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function replicationPad1d(...args: unknown[]): unknown { return invoke(OPS["replicationPad1d"], args); }
 /** aten::replication_pad1d_backward(Tensor grad_output, Tensor self, int[2] padding) -> Tensor */
-export function replicationPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad1d_backward.grad_input(Tensor grad_output, Tensor self, int[2] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function replicationPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function replicationPad1dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function replicationPad1dBackward(...args: unknown[]): unknown { return invoke(OPS["replicationPad1dBackward"], args); }
 /** aten::replication_pad2d(Tensor self, int[4] padding) -> Tensor */
-export function replicationPad2d(self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad2d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad2d.out(Tensor self, int[4] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function replicationPad2d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function replicationPad2d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function replicationPad2d(...args: unknown[]): unknown { return invoke(OPS["replicationPad2d"], args); }
 /** aten::replication_pad2d_backward(Tensor grad_output, Tensor self, int[4] padding) -> Tensor */
-export function replicationPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad2d_backward.grad_input(Tensor grad_output, Tensor self, int[4] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function replicationPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function replicationPad2dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function replicationPad2dBackward(...args: unknown[]): unknown { return invoke(OPS["replicationPad2dBackward"], args); }
 /** aten::replication_pad3d(Tensor self, int[6] padding) -> Tensor */
-export function replicationPad3d(self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad3d(self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad3d.out(Tensor self, int[6] padding, *, Tensor(a!) out) -> Tensor(a!) */
-export function replicationPad3d(self: Tensor, padding: number | number[], options: { out: Tensor }): Tensor;
+export function replicationPad3d(self: Tensor, padding: number | Size[], options: { out: Tensor }): Tensor;
 export function replicationPad3d(...args: unknown[]): unknown { return invoke(OPS["replicationPad3d"], args); }
 /** aten::replication_pad3d_backward(Tensor grad_output, Tensor self, int[6] padding) -> Tensor */
-export function replicationPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[]): Tensor;
+export function replicationPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[]): Tensor;
 /** aten::replication_pad3d_backward.grad_input(Tensor grad_output, Tensor self, int[6] padding, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function replicationPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | number[], options: { gradInput: Tensor }): Tensor;
+export function replicationPad3dBackward(gradOutput: Tensor, self: Tensor, padding: number | Size[], options: { gradInput: Tensor }): Tensor;
 export function replicationPad3dBackward(...args: unknown[]): unknown { return invoke(OPS["replicationPad3dBackward"], args); }
 /** aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!) */
 export function requiresGrad_(self: Tensor, requiresGrad?: boolean): Tensor;
@@ -7783,18 +7784,18 @@ export function requiresGrad_(self: Tensor, requiresGrad?: boolean): Tensor;
 export function requiresGrad_(self: Tensor, options?: { requiresGrad?: boolean }): Tensor;
 export function requiresGrad_(...args: unknown[]): unknown { return invoke(OPS["requiresGrad_"], args); }
 /** aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a) */
-export function reshape(self: Tensor, shape: number[]): Tensor;
+export function reshape(self: Tensor, shape: Size[]): Tensor;
 export function reshape(...args: unknown[]): unknown { return invoke(OPS["reshape"], args); }
 /** aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a) */
 export function reshapeAs(self: Tensor, other: Tensor): Tensor;
 export function reshapeAs(...args: unknown[]): unknown { return invoke(OPS["reshapeAs"], args); }
 /** aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor */
-export function resize(self: Tensor, size: number[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
+export function resize(self: Tensor, size: Size[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
 /** aten::resize.out(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
-export function resize(self: Tensor, size: number[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+export function resize(self: Tensor, size: Size[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
 export function resize(...args: unknown[]): unknown { return invoke(OPS["resize"], args); }
 /** aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!) */
-export function resize_(self: Tensor, size: number[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
+export function resize_(self: Tensor, size: Size[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
 export function resize_(...args: unknown[]): unknown { return invoke(OPS["resize_"], args); }
 /** aten::resize_as(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor */
 export function resizeAs(self: Tensor, theTemplate: Tensor, options?: { memoryFormat?: MemoryFormat | null }): Tensor;
@@ -7854,18 +7855,18 @@ export function rnnTanhCell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor,
 export function rnnTanhCell(input: Tensor, hx: Tensor, wIh: Tensor, wHh: Tensor, options?: { bIh?: Tensor | null; bHh?: Tensor | null }): Tensor;
 export function rnnTanhCell(...args: unknown[]): unknown { return invoke(OPS["rnnTanhCell"], args); }
 /** aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor */
-export function roll(self: Tensor, shifts: number | number[], dims?: number | number[]): Tensor;
+export function roll(self: Tensor, shifts: number | Size[], dims?: number | Size[]): Tensor;
 /** aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor */
-export function roll(self: Tensor, shifts: number | number[], options?: { dims?: number | number[] }): Tensor;
+export function roll(self: Tensor, shifts: number | Size[], options?: { dims?: number | Size[] }): Tensor;
 /** aten::roll.out(Tensor self, int[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!) */
-export function roll(self: Tensor, shifts: number | number[], options: { dims?: number | number[]; out: Tensor }): Tensor;
+export function roll(self: Tensor, shifts: number | Size[], options: { dims?: number | Size[]; out: Tensor }): Tensor;
 export function roll(...args: unknown[]): unknown { return invoke(OPS["roll"], args); }
 /** aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor */
-export function rot90(self: Tensor, k?: number, dims?: number[]): Tensor;
+export function rot90(self: Tensor, k?: number, dims?: Size[]): Tensor;
 /** aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor */
-export function rot90(self: Tensor, options?: { k?: number; dims?: number[] }): Tensor;
+export function rot90(self: Tensor, options?: { k?: number; dims?: Size[] }): Tensor;
 /** aten::rot90.out(Tensor self, int k=1, int[] dims=[0, 1], *, Tensor(a!) out) -> Tensor(a!) */
-export function rot90(self: Tensor, options: { k?: number; dims?: number[]; out: Tensor }): Tensor;
+export function rot90(self: Tensor, options: { k?: number; dims?: Size[]; out: Tensor }): Tensor;
 export function rot90(...args: unknown[]): unknown { return invoke(OPS["rot90"], args); }
 /** aten::round(Tensor self) -> Tensor */
 export function round(self: Tensor): Tensor;
@@ -8013,9 +8014,9 @@ export function select(self: Tensor, dim: string, index: number): Tensor;
 export function select(self: Tensor, dim: number, index: number): Tensor;
 export function select(...args: unknown[]): unknown { return invoke(OPS["select"], args); }
 /** aten::select_backward(Tensor grad_output, SymInt[] input_sizes, int dim, int index) -> Tensor */
-export function selectBackward(gradOutput: Tensor, inputSizes: number[], dim: number, index: number): Tensor;
+export function selectBackward(gradOutput: Tensor, inputSizes: Size[], dim: number, index: number): Tensor;
 /** aten::select_backward.out(Tensor grad_output, SymInt[] input_sizes, int dim, int index, *, Tensor(a!) out) -> Tensor(a!) */
-export function selectBackward(gradOutput: Tensor, inputSizes: number[], dim: number, index: number, options: { out: Tensor }): Tensor;
+export function selectBackward(gradOutput: Tensor, inputSizes: Size[], dim: number, index: number, options: { out: Tensor }): Tensor;
 export function selectBackward(...args: unknown[]): unknown { return invoke(OPS["selectBackward"], args); }
 /** aten::select_copy.int(Tensor self, int dim, int index) -> Tensor */
 export function selectCopy(self: Tensor, dim: number, index: number): Tensor;
@@ -8043,9 +8044,9 @@ export function set(self: Tensor, source: Tensor, options: { out: Tensor }): Ten
 export function set(self: Tensor, options: { out: Tensor }): Tensor;
 export function set(...args: unknown[]): unknown { return invoke(OPS["set"], args); }
 /** aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!) */
-export function set_(self: Tensor, source: Tensor, storageOffset: number, size: number[], stride?: number[]): Tensor;
+export function set_(self: Tensor, source: Tensor, storageOffset: number, size: Size[], stride?: Size[]): Tensor;
 /** aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!) */
-export function set_(self: Tensor, source: Tensor, storageOffset: number, size: number[], options?: { stride?: number[] }): Tensor;
+export function set_(self: Tensor, source: Tensor, storageOffset: number, size: Size[], options?: { stride?: Size[] }): Tensor;
 /** aten::set_(Tensor(a!) self) -> Tensor(a!) */
 export function set_(self: Tensor): Tensor;
 /** aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!) */
@@ -8136,9 +8137,9 @@ export function slice(self: Tensor, dim?: number, start?: number | null, end?: n
 export function slice(self: Tensor, options?: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
 export function slice(...args: unknown[]): unknown { return invoke(OPS["slice"], args); }
 /** aten::slice_backward(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt start, SymInt end, SymInt step) -> Tensor */
-export function sliceBackward(gradOutput: Tensor, inputSizes: number[], dim: number, start: number, end: number, step: number): Tensor;
+export function sliceBackward(gradOutput: Tensor, inputSizes: Size[], dim: number, start: number, end: number, step: number): Tensor;
 /** aten::slice_backward.out(Tensor grad_output, SymInt[] input_sizes, int dim, SymInt start, SymInt end, SymInt step, *, Tensor(a!) out) -> Tensor(a!) */
-export function sliceBackward(gradOutput: Tensor, inputSizes: number[], dim: number, start: number, end: number, step: number, options: { out: Tensor }): Tensor;
+export function sliceBackward(gradOutput: Tensor, inputSizes: Size[], dim: number, start: number, end: number, step: number, options: { out: Tensor }): Tensor;
 export function sliceBackward(...args: unknown[]): unknown { return invoke(OPS["sliceBackward"], args); }
 /** aten::slice_copy.Tensor(Tensor self, int dim=0, SymInt? start=None, SymInt? end=None, SymInt step=1) -> Tensor */
 export function sliceCopy(self: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
@@ -8160,44 +8161,44 @@ export function slogdet(self: Tensor): [Tensor, Tensor];
 export function slogdet(self: Tensor, options: { sign: Tensor; logabsdet: Tensor }): [Tensor, Tensor];
 export function slogdet(...args: unknown[]): unknown { return invoke(OPS["slogdet"], args); }
 /** aten::slow_conv3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0) -> Tensor */
-export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[]): Tensor;
+export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[]): Tensor;
 /** aten::slow_conv3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0) -> Tensor */
-export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[] }): Tensor;
+export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[] }): Tensor;
 /** aten::slow_conv3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, *, Tensor(a!) out) -> Tensor(a!) */
-export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; out: Tensor }): Tensor;
+export function slowConv3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; out: Tensor }): Tensor;
 export function slowConv3d(...args: unknown[]): unknown { return invoke(OPS["slowConv3d"], args); }
 /** aten::slow_conv3d_forward(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding) -> Tensor */
-export function slowConv3dForward(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options?: { bias?: Tensor | null }): Tensor;
+export function slowConv3dForward(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options?: { bias?: Tensor | null }): Tensor;
 /** aten::slow_conv3d_forward.output(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, *, Tensor(a!) output) -> Tensor(a!) */
-export function slowConv3dForward(self: Tensor, weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
+export function slowConv3dForward(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
 export function slowConv3dForward(...args: unknown[]): unknown { return invoke(OPS["slowConv3dForward"], args); }
 /** aten::slow_conv_dilated2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1) -> Tensor */
-export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[]): Tensor;
+export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[]): Tensor;
 /** aten::slow_conv_dilated2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1) -> Tensor */
-export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[] }): Tensor;
+export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[] }): Tensor;
 /** aten::slow_conv_dilated2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+export function slowConvDilated2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
 export function slowConvDilated2d(...args: unknown[]): unknown { return invoke(OPS["slowConvDilated2d"], args); }
 /** aten::slow_conv_dilated3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1) -> Tensor */
-export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[]): Tensor;
+export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[]): Tensor;
 /** aten::slow_conv_dilated3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1) -> Tensor */
-export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[] }): Tensor;
+export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[] }): Tensor;
 /** aten::slow_conv_dilated3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+export function slowConvDilated3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
 export function slowConvDilated3d(...args: unknown[]): unknown { return invoke(OPS["slowConvDilated3d"], args); }
 /** aten::slow_conv_transpose2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1) -> Tensor */
-export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], dilation?: number | number[]): Tensor;
+export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], dilation?: number | Size[]): Tensor;
 /** aten::slow_conv_transpose2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1) -> Tensor */
-export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[] }): Tensor;
+export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[] }): Tensor;
 /** aten::slow_conv_transpose2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+export function slowConvTranspose2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
 export function slowConvTranspose2d(...args: unknown[]): unknown { return invoke(OPS["slowConvTranspose2d"], args); }
 /** aten::slow_conv_transpose3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1) -> Tensor */
-export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], dilation?: number | number[]): Tensor;
+export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], dilation?: number | Size[]): Tensor;
 /** aten::slow_conv_transpose3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1) -> Tensor */
-export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[] }): Tensor;
+export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[] }): Tensor;
 /** aten::slow_conv_transpose3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+export function slowConvTranspose3d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
 export function slowConvTranspose3d(...args: unknown[]): unknown { return invoke(OPS["slowConvTranspose3d"], args); }
 /** aten::smm(Tensor self, Tensor mat2) -> Tensor */
 export function smm(self: Tensor, mat2: Tensor): Tensor;
@@ -8283,34 +8284,34 @@ export function sort(...args: unknown[]): unknown { return invoke(OPS["sort"], a
 /** aten::sparse_bsc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function sparseBscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_bsc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseBscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseBscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function sparseBscTensor(...args: unknown[]): unknown { return invoke(OPS["sparseBscTensor"], args); }
 /** aten::sparse_bsr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseBsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseBsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_bsr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function sparseBsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function sparseBsrTensor(...args: unknown[]): unknown { return invoke(OPS["sparseBsrTensor"], args); }
 /** aten::sparse_compressed_tensor.comp_plain_value_size(Tensor compressed_indices, Tensor plain_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseCompressedTensor(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseCompressedTensor(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_compressed_tensor.comp_plain_value(Tensor compressed_indices, Tensor plain_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function sparseCompressedTensor(compressedIndices: Tensor, plainIndices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function sparseCompressedTensor(...args: unknown[]): unknown { return invoke(OPS["sparseCompressedTensor"], args); }
 /** aten::sparse_coo_tensor.indices(Tensor indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
 export function sparseCooTensor(indices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_coo_tensor.indices_size(Tensor indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function sparseCooTensor(indices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseCooTensor(indices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_coo_tensor.size(int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseCooTensor(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseCooTensor(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_coo_tensor.size_out(int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function sparseCooTensor(size: number[], options: { out: Tensor }): Tensor;
+export function sparseCooTensor(size: Size[], options: { out: Tensor }): Tensor;
 export function sparseCooTensor(...args: unknown[]): unknown { return invoke(OPS["sparseCooTensor"], args); }
 /** aten::sparse_csc_tensor.ccol_row_value_size(Tensor ccol_indices, Tensor row_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseCscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseCscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_csc_tensor.ccol_row_value(Tensor ccol_indices, Tensor row_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function sparseCscTensor(ccolIndices: Tensor, rowIndices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function sparseCscTensor(...args: unknown[]): unknown { return invoke(OPS["sparseCscTensor"], args); }
 /** aten::sparse_csr_tensor.crow_col_value_size(Tensor crow_indices, Tensor col_indices, Tensor values, int[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
-export function sparseCsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function sparseCsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::sparse_csr_tensor.crow_col_value(Tensor crow_indices, Tensor col_indices, Tensor values, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=False) -> Tensor */
 export function sparseCsrTensor(crowIndices: Tensor, colIndices: Tensor, values: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 export function sparseCsrTensor(...args: unknown[]): unknown { return invoke(OPS["sparseCsrTensor"], args); }
@@ -8323,20 +8324,20 @@ export function sparseMask(self: Tensor, mask: Tensor): Tensor;
 export function sparseMask(self: Tensor, mask: Tensor, options: { out: Tensor }): Tensor;
 export function sparseMask(...args: unknown[]): unknown { return invoke(OPS["sparseMask"], args); }
 /** aten::sparse_resize(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor */
-export function sparseResize(self: Tensor, size: number[], sparseDim: number, denseDim: number): Tensor;
+export function sparseResize(self: Tensor, size: Size[], sparseDim: number, denseDim: number): Tensor;
 /** aten::sparse_resize.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!) */
-export function sparseResize(self: Tensor, size: number[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
+export function sparseResize(self: Tensor, size: Size[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
 export function sparseResize(...args: unknown[]): unknown { return invoke(OPS["sparseResize"], args); }
 /** aten::sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!) */
-export function sparseResize_(self: Tensor, size: number[], sparseDim: number, denseDim: number): Tensor;
+export function sparseResize_(self: Tensor, size: Size[], sparseDim: number, denseDim: number): Tensor;
 export function sparseResize_(...args: unknown[]): unknown { return invoke(OPS["sparseResize_"], args); }
 /** aten::sparse_resize_and_clear(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor */
-export function sparseResizeAndClear(self: Tensor, size: number[], sparseDim: number, denseDim: number): Tensor;
+export function sparseResizeAndClear(self: Tensor, size: Size[], sparseDim: number, denseDim: number): Tensor;
 /** aten::sparse_resize_and_clear.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!) */
-export function sparseResizeAndClear(self: Tensor, size: number[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
+export function sparseResizeAndClear(self: Tensor, size: Size[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
 export function sparseResizeAndClear(...args: unknown[]): unknown { return invoke(OPS["sparseResizeAndClear"], args); }
 /** aten::sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!) */
-export function sparseResizeAndClear_(self: Tensor, size: number[], sparseDim: number, denseDim: number): Tensor;
+export function sparseResizeAndClear_(self: Tensor, size: Size[], sparseDim: number, denseDim: number): Tensor;
 export function sparseResizeAndClear_(...args: unknown[]): unknown { return invoke(OPS["sparseResizeAndClear_"], args); }
 /** aten::sparse_sampled_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor */
 export function sparseSampledAddmm(self: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: Scalar; alpha?: Scalar }): Tensor;
@@ -8573,11 +8574,11 @@ export function specialLogit(self: Tensor, options?: { eps?: number | null }): T
 export function specialLogit(self: Tensor, options: { eps?: number | null; out: Tensor }): Tensor;
 export function specialLogit(...args: unknown[]): unknown { return invoke(OPS["specialLogit"], args); }
 /** aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function specialLogsumexp(self: Tensor, dim: number | number[], keepdim?: boolean): Tensor;
+export function specialLogsumexp(self: Tensor, dim: number | Size[], keepdim?: boolean): Tensor;
 /** aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-export function specialLogsumexp(self: Tensor, dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+export function specialLogsumexp(self: Tensor, dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
 /** aten::special_logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function specialLogsumexp(self: Tensor, dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+export function specialLogsumexp(self: Tensor, dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
 export function specialLogsumexp(...args: unknown[]): unknown { return invoke(OPS["specialLogsumexp"], args); }
 /** aten::special_modified_bessel_i0(Tensor self) -> Tensor */
 export function specialModifiedBesselI0(self: Tensor): Tensor;
@@ -8746,9 +8747,9 @@ export function specialZeta(self: Tensor, other: Scalar, options: { out: Tensor 
 export function specialZeta(self: Scalar, other: Tensor, options: { out: Tensor }): Tensor;
 export function specialZeta(...args: unknown[]): unknown { return invoke(OPS["specialZeta"], args); }
 /** aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[] */
-export function split(self: Tensor, splitSize: number[], dim?: number): Tensor[];
+export function split(self: Tensor, splitSize: Size[], dim?: number): Tensor[];
 /** aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[] */
-export function split(self: Tensor, splitSize: number[], options?: { dim?: number }): Tensor[];
+export function split(self: Tensor, splitSize: Size[], options?: { dim?: number }): Tensor[];
 /** aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[] */
 export function split(self: Tensor, splitSize: number, dim?: number): Tensor[];
 /** aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[] */
@@ -8762,16 +8763,16 @@ export function splitCopy(self: Tensor, splitSize: number, options?: { dim?: num
 export function splitCopy(self: Tensor, splitSize: number, options: { dim?: number; out: Tensor[] }): void;
 export function splitCopy(...args: unknown[]): unknown { return invoke(OPS["splitCopy"], args); }
 /** aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[] */
-export function splitWithSizes(self: Tensor, splitSizes: number[], dim?: number): Tensor[];
+export function splitWithSizes(self: Tensor, splitSizes: Size[], dim?: number): Tensor[];
 /** aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[] */
-export function splitWithSizes(self: Tensor, splitSizes: number[], options?: { dim?: number }): Tensor[];
+export function splitWithSizes(self: Tensor, splitSizes: Size[], options?: { dim?: number }): Tensor[];
 export function splitWithSizes(...args: unknown[]): unknown { return invoke(OPS["splitWithSizes"], args); }
 /** aten::split_with_sizes_copy(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-export function splitWithSizesCopy(self: Tensor, splitSizes: number[], dim?: number): Tensor[];
+export function splitWithSizesCopy(self: Tensor, splitSizes: Size[], dim?: number): Tensor[];
 /** aten::split_with_sizes_copy(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-export function splitWithSizesCopy(self: Tensor, splitSizes: number[], options?: { dim?: number }): Tensor[];
+export function splitWithSizesCopy(self: Tensor, splitSizes: Size[], options?: { dim?: number }): Tensor[];
 /** aten::split_with_sizes_copy.out(Tensor self, int[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> () */
-export function splitWithSizesCopy(self: Tensor, splitSizes: number[], options: { dim?: number; out: Tensor[] }): void;
+export function splitWithSizesCopy(self: Tensor, splitSizes: Size[], options: { dim?: number; out: Tensor[] }): void;
 export function splitWithSizesCopy(...args: unknown[]): unknown { return invoke(OPS["splitWithSizesCopy"], args); }
 /** aten::sqrt(Tensor self) -> Tensor */
 export function sqrt(self: Tensor): Tensor;
@@ -8825,36 +8826,36 @@ export function stack(tensors: Tensor[], options?: { dim?: number }): Tensor;
 export function stack(tensors: Tensor[], options: { dim?: number; out: Tensor }): Tensor;
 export function stack(...args: unknown[]): unknown { return invoke(OPS["stack"], args); }
 /** aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-export function std(self: Tensor, dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+export function std(self: Tensor, dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
 /** aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-export function std(self: Tensor, options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
+export function std(self: Tensor, options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
 /** aten::std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-export function std(self: Tensor, dim?: number | number[] | null): Tensor;
+export function std(self: Tensor, dim?: number | Size[] | null): Tensor;
 /** aten::std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-export function std(self: Tensor, options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
+export function std(self: Tensor, options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
 /** aten::std(Tensor self, bool unbiased=True) -> Tensor */
 export function std(self: Tensor, unbiased?: boolean): Tensor;
 /** aten::std(Tensor self, bool unbiased=True) -> Tensor */
 export function std(self: Tensor, options?: { unbiased?: boolean }): Tensor;
 /** aten::std.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out) -> Tensor(a!) */
-export function std(self: Tensor, options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
+export function std(self: Tensor, options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
 /** aten::std.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function std(self: Tensor, options: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
+export function std(self: Tensor, options: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
 export function std(...args: unknown[]): unknown { return invoke(OPS["std"], args); }
 /** aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
 export function stdMean(self: Tensor, unbiased?: boolean): [Tensor, Tensor];
 /** aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
 export function stdMean(self: Tensor, options?: { unbiased?: boolean }): [Tensor, Tensor];
 /** aten::std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-export function stdMean(self: Tensor, dim?: number | number[] | null): [Tensor, Tensor];
+export function stdMean(self: Tensor, dim?: number | Size[] | null): [Tensor, Tensor];
 /** aten::std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-export function stdMean(self: Tensor, options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
+export function stdMean(self: Tensor, options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
 /** aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-export function stdMean(self: Tensor, dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+export function stdMean(self: Tensor, dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
 /** aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-export function stdMean(self: Tensor, options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+export function stdMean(self: Tensor, options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
 /** aten::std_mean.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-export function stdMean(self: Tensor, options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+export function stdMean(self: Tensor, options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function stdMean(...args: unknown[]): unknown { return invoke(OPS["stdMean"], args); }
 /** aten::stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor */
 export function stft(self: Tensor, nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, onesided?: boolean | null, returnComplex?: boolean | null): Tensor;
@@ -8907,16 +8908,16 @@ export function subtract_(...args: unknown[]): unknown { return invoke(OPS["subt
 /** aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor */
 export function sum(self: Tensor, options?: { dtype?: DType | null }): Tensor;
 /** aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function sum(self: Tensor, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+export function sum(self: Tensor, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
 /** aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-export function sum(self: Tensor, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+export function sum(self: Tensor, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
 /** aten::sum.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
 export function sum(self: Tensor, options: { dtype?: DType | null; out: Tensor }): Tensor;
 /** aten::sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-export function sum(self: Tensor, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+export function sum(self: Tensor, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
 export function sum(...args: unknown[]): unknown { return invoke(OPS["sum"], args); }
 /** aten::sum_to_size(Tensor self, int[] size) -> Tensor */
-export function sumToSize(self: Tensor, size: number[]): Tensor;
+export function sumToSize(self: Tensor, size: Size[]): Tensor;
 export function sumToSize(...args: unknown[]): unknown { return invoke(OPS["sumToSize"], args); }
 /** aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V) */
 export function svd(self: Tensor, some?: boolean, computeUv?: boolean): [Tensor, Tensor, Tensor];
@@ -8997,21 +8998,21 @@ export function tensorSplit(self: Tensor, sections: number, dim?: number): Tenso
 /** aten::tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[] */
 export function tensorSplit(self: Tensor, sections: number, options?: { dim?: number }): Tensor[];
 /** aten::tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[] */
-export function tensorSplit(self: Tensor, indices: number[], dim?: number): Tensor[];
+export function tensorSplit(self: Tensor, indices: Size[], dim?: number): Tensor[];
 /** aten::tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[] */
-export function tensorSplit(self: Tensor, indices: number[], options?: { dim?: number }): Tensor[];
+export function tensorSplit(self: Tensor, indices: Size[], options?: { dim?: number }): Tensor[];
 export function tensorSplit(...args: unknown[]): unknown { return invoke(OPS["tensorSplit"], args); }
 /** aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor */
-export function tensordot(self: Tensor, other: Tensor, dimsSelf: number[], dimsOther: number[]): Tensor;
+export function tensordot(self: Tensor, other: Tensor, dimsSelf: Size[], dimsOther: Size[]): Tensor;
 /** aten::tensordot.out(Tensor self, Tensor other, int[] dims_self, int[] dims_other, *, Tensor(a!) out) -> Tensor(a!) */
-export function tensordot(self: Tensor, other: Tensor, dimsSelf: number[], dimsOther: number[], options: { out: Tensor }): Tensor;
+export function tensordot(self: Tensor, other: Tensor, dimsSelf: Size[], dimsOther: Size[], options: { out: Tensor }): Tensor;
 export function tensordot(...args: unknown[]): unknown { return invoke(OPS["tensordot"], args); }
 /** aten::thnn_conv2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0) -> Tensor */
-export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[]): Tensor;
+export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[]): Tensor;
 /** aten::thnn_conv2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0) -> Tensor */
-export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[] }): Tensor;
+export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[] }): Tensor;
 /** aten::thnn_conv2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, *, Tensor(a!) out) -> Tensor(a!) */
-export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; out: Tensor }): Tensor;
+export function thnnConv2d(self: Tensor, weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; out: Tensor }): Tensor;
 export function thnnConv2d(...args: unknown[]): unknown { return invoke(OPS["thnnConv2d"], args); }
 /** aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor */
 export function threshold(self: Tensor, threshold: Scalar, value: Scalar): Tensor;
@@ -9027,7 +9028,7 @@ export function thresholdBackward(gradOutput: Tensor, self: Tensor, threshold: S
 export function thresholdBackward(gradOutput: Tensor, self: Tensor, threshold: Scalar, options: { gradInput: Tensor }): Tensor;
 export function thresholdBackward(...args: unknown[]): unknown { return invoke(OPS["thresholdBackward"], args); }
 /** aten::tile(Tensor self, int[] dims) -> Tensor */
-export function tile(self: Tensor, dims: number[]): Tensor;
+export function tile(self: Tensor, dims: Size[]): Tensor;
 export function tile(...args: unknown[]): unknown { return invoke(OPS["tile"], args); }
 /** aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a) */
 export function to(self: Tensor | number, device: string, dtype: DType, nonBlocking?: boolean, copy?: boolean, memoryFormat?: MemoryFormat | null): Tensor;
@@ -9063,11 +9064,11 @@ export function toMkldnn(...args: unknown[]): unknown { return invoke(OPS["toMkl
 export function toMkldnnBackward(grad: Tensor, input: Tensor): Tensor;
 export function toMkldnnBackward(...args: unknown[]): unknown { return invoke(OPS["toMkldnnBackward"], args); }
 /** aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-export function toPaddedTensor(self: Tensor, padding: number, outputSize?: number[] | null): Tensor;
+export function toPaddedTensor(self: Tensor, padding: number, outputSize?: Size[] | null): Tensor;
 /** aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-export function toPaddedTensor(self: Tensor, padding: number, options?: { outputSize?: number[] | null }): Tensor;
+export function toPaddedTensor(self: Tensor, padding: number, options?: { outputSize?: Size[] | null }): Tensor;
 /** aten::to_padded_tensor.out(Tensor self, float padding, int[]? output_size=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function toPaddedTensor(self: Tensor, padding: number, options: { outputSize?: number[] | null; out: Tensor }): Tensor;
+export function toPaddedTensor(self: Tensor, padding: number, options: { outputSize?: Size[] | null; out: Tensor }): Tensor;
 export function toPaddedTensor(...args: unknown[]): unknown { return invoke(OPS["toPaddedTensor"], args); }
 /** aten::to_sparse.sparse_dim(Tensor self, int sparse_dim) -> Tensor */
 export function toSparse(self: Tensor, sparseDim: number): Tensor;
@@ -9079,14 +9080,14 @@ export function toSparse(self: Tensor, sparseDim: number, options: { out: Tensor
 export function toSparse(self: Tensor, options: { out: Tensor }): Tensor;
 export function toSparse(...args: unknown[]): unknown { return invoke(OPS["toSparse"], args); }
 /** aten::to_sparse_bsc(Tensor self, int[2] blocksize) -> Tensor */
-export function toSparseBsc(self: Tensor, blocksize: number | number[]): Tensor;
+export function toSparseBsc(self: Tensor, blocksize: number | Size[]): Tensor;
 /** aten::to_sparse_bsc.out(Tensor self, int[2] blocksize, *, Tensor(a!) out) -> Tensor(a!) */
-export function toSparseBsc(self: Tensor, blocksize: number | number[], options: { out: Tensor }): Tensor;
+export function toSparseBsc(self: Tensor, blocksize: number | Size[], options: { out: Tensor }): Tensor;
 export function toSparseBsc(...args: unknown[]): unknown { return invoke(OPS["toSparseBsc"], args); }
 /** aten::to_sparse_bsr(Tensor self, int[2] blocksize) -> Tensor */
-export function toSparseBsr(self: Tensor, blocksize: number | number[]): Tensor;
+export function toSparseBsr(self: Tensor, blocksize: number | Size[]): Tensor;
 /** aten::to_sparse_bsr.out(Tensor self, int[2] blocksize, *, Tensor(a!) out) -> Tensor(a!) */
-export function toSparseBsr(self: Tensor, blocksize: number | number[], options: { out: Tensor }): Tensor;
+export function toSparseBsr(self: Tensor, blocksize: number | Size[], options: { out: Tensor }): Tensor;
 export function toSparseBsr(...args: unknown[]): unknown { return invoke(OPS["toSparseBsr"], args); }
 /** aten::to_sparse_csc(Tensor self) -> Tensor */
 export function toSparseCsc(self: Tensor): Tensor;
@@ -9111,7 +9112,7 @@ export function trace(self: Tensor): Tensor;
 export function trace(self: Tensor, options: { out: Tensor }): Tensor;
 export function trace(...args: unknown[]): unknown { return invoke(OPS["trace"], args); }
 /** aten::trace_backward(Tensor grad, int[] sizes) -> Tensor */
-export function traceBackward(grad: Tensor, sizes: number[]): Tensor;
+export function traceBackward(grad: Tensor, sizes: Size[]): Tensor;
 export function traceBackward(...args: unknown[]): unknown { return invoke(OPS["traceBackward"], args); }
 /** aten::transpose.int(Tensor(a) self, int dim0, int dim1) -> Tensor(a) */
 export function transpose(self: Tensor, dim0: number, dim1: number): Tensor;
@@ -9224,7 +9225,7 @@ export function unbindCopy(self: Tensor, options?: { dim?: number }): Tensor[];
 export function unbindCopy(self: Tensor, options: { dim?: number; out: Tensor[] }): void;
 export function unbindCopy(...args: unknown[]): unknown { return invoke(OPS["unbindCopy"], args); }
 /** aten::unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a) */
-export function unflatten(self: Tensor, dim: number, sizes: number[]): Tensor;
+export function unflatten(self: Tensor, dim: number, sizes: Size[]): Tensor;
 export function unflatten(...args: unknown[]): unknown { return invoke(OPS["unflatten"], args); }
 /** aten::unflatten_dense_tensors(Tensor flat, Tensor[] tensors) -> Tensor[] */
 export function unflattenDenseTensors(flat: Tensor, tensors: Tensor[]): Tensor[];
@@ -9233,9 +9234,9 @@ export function unflattenDenseTensors(...args: unknown[]): unknown { return invo
 export function unfold(self: Tensor, dimension: number, size: number, step: number): Tensor;
 export function unfold(...args: unknown[]): unknown { return invoke(OPS["unfold"], args); }
 /** aten::unfold_backward(Tensor grad_in, int[] input_sizes, int dim, int size, int step) -> Tensor */
-export function unfoldBackward(gradIn: Tensor, inputSizes: number[], dim: number, size: number, step: number): Tensor;
+export function unfoldBackward(gradIn: Tensor, inputSizes: Size[], dim: number, size: number, step: number): Tensor;
 /** aten::unfold_backward.out(Tensor grad_in, int[] input_sizes, int dim, int size, int step, *, Tensor(a!) out) -> Tensor(a!) */
-export function unfoldBackward(gradIn: Tensor, inputSizes: number[], dim: number, size: number, step: number, options: { out: Tensor }): Tensor;
+export function unfoldBackward(gradIn: Tensor, inputSizes: Size[], dim: number, size: number, step: number, options: { out: Tensor }): Tensor;
 export function unfoldBackward(...args: unknown[]): unknown { return invoke(OPS["unfoldBackward"], args); }
 /** aten::unfold_copy(Tensor self, int dimension, int size, int step) -> Tensor */
 export function unfoldCopy(self: Tensor, dimension: number, size: number, step: number): Tensor;
@@ -9288,11 +9289,11 @@ export function unsafeSplit(self: Tensor, splitSize: number, options?: { dim?: n
 export function unsafeSplit(self: Tensor, splitSize: number, options: { dim?: number; out: Tensor[] }): void;
 export function unsafeSplit(...args: unknown[]): unknown { return invoke(OPS["unsafeSplit"], args); }
 /** aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-export function unsafeSplitWithSizes(self: Tensor, splitSizes: number[], dim?: number): Tensor[];
+export function unsafeSplitWithSizes(self: Tensor, splitSizes: Size[], dim?: number): Tensor[];
 /** aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-export function unsafeSplitWithSizes(self: Tensor, splitSizes: number[], options?: { dim?: number }): Tensor[];
+export function unsafeSplitWithSizes(self: Tensor, splitSizes: Size[], options?: { dim?: number }): Tensor[];
 /** aten::unsafe_split_with_sizes.out(Tensor self, int[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> () */
-export function unsafeSplitWithSizes(self: Tensor, splitSizes: number[], options: { dim?: number; out: Tensor[] }): void;
+export function unsafeSplitWithSizes(self: Tensor, splitSizes: Size[], options: { dim?: number; out: Tensor[] }): void;
 export function unsafeSplitWithSizes(...args: unknown[]): unknown { return invoke(OPS["unsafeSplitWithSizes"], args); }
 /** aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a) */
 export function unsqueeze(self: Tensor, dim: number): Tensor;
@@ -9306,189 +9307,189 @@ export function unsqueezeCopy(self: Tensor, dim: number): Tensor;
 export function unsqueezeCopy(self: Tensor, dim: number, options: { out: Tensor }): Tensor;
 export function unsqueezeCopy(...args: unknown[]): unknown { return invoke(OPS["unsqueezeCopy"], args); }
 /** aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBicubic2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleBicubic2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_bicubic2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBicubic2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleBicubic2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBicubic2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleBicubic2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBicubic2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleBicubic2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_bicubic2d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBicubic2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleBicubic2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_bicubic2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBicubic2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function upsampleBicubic2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 export function upsampleBicubic2d(...args: unknown[]): unknown { return invoke(OPS["upsampleBicubic2d"], args); }
 /** aten::upsample_bicubic2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_bicubic2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_bicubic2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_bicubic2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_bicubic2d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_bicubic2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleBicubic2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 export function upsampleBicubic2dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleBicubic2dBackward"], args); }
 /** aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBilinear2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleBilinear2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_bilinear2d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBilinear2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleBilinear2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBilinear2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleBilinear2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBilinear2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleBilinear2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_bilinear2d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBilinear2d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleBilinear2d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_bilinear2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBilinear2d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function upsampleBilinear2d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 export function upsampleBilinear2d(...args: unknown[]): unknown { return invoke(OPS["upsampleBilinear2d"], args); }
 /** aten::upsample_bilinear2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_bilinear2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_bilinear2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_bilinear2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_bilinear2d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_bilinear2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleBilinear2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 export function upsampleBilinear2dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleBilinear2dBackward"], args); }
 /** aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor */
-export function upsampleLinear1d(self: Tensor, outputSize: number | number[], alignCorners: boolean, scales?: number | null): Tensor;
+export function upsampleLinear1d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scales?: number | null): Tensor;
 /** aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor */
-export function upsampleLinear1d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
+export function upsampleLinear1d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
 /** aten::upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleLinear1d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleLinear1d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_linear1d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleLinear1d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleLinear1d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_linear1d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleLinear1d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleLinear1d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_linear1d.out(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleLinear1d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scales?: number | null; out: Tensor }): Tensor;
+export function upsampleLinear1d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scales?: number | null; out: Tensor }): Tensor;
 export function upsampleLinear1d(...args: unknown[]): unknown { return invoke(OPS["upsampleLinear1d"], args); }
 /** aten::upsample_linear1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_linear1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_linear1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None) -> Tensor */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scales?: number | null): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scales?: number | null): Tensor;
 /** aten::upsample_linear1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None) -> Tensor */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
 /** aten::upsample_linear1d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_linear1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, bool align_corners, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scales?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleLinear1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scales?: number | null; gradInput: Tensor }): Tensor;
 export function upsampleLinear1dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleLinear1dBackward"], args); }
 /** aten::upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest1d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest1d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest1d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest1d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest1d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-export function upsampleNearest1d(self: Tensor, outputSize: number | number[], scales?: number | null): Tensor;
+export function upsampleNearest1d(self: Tensor, outputSize: number | Size[], scales?: number | null): Tensor;
 /** aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-export function upsampleNearest1d(self: Tensor, outputSize: number | number[], options?: { scales?: number | null }): Tensor;
+export function upsampleNearest1d(self: Tensor, outputSize: number | Size[], options?: { scales?: number | null }): Tensor;
 /** aten::upsample_nearest1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest1d(self: Tensor, outputSize: number | number[], options: { scales?: number | null; out: Tensor }): Tensor;
+export function upsampleNearest1d(self: Tensor, outputSize: number | Size[], options: { scales?: number | null; out: Tensor }): Tensor;
 /** aten::upsample_nearest1d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest1d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest1d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function upsampleNearest1d(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest1d"], args); }
 /** aten::upsample_nearest1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scales?: number | null): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scales?: number | null): Tensor;
 /** aten::upsample_nearest1d_backward(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None) -> Tensor */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scales?: number | null }): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scales?: number | null }): Tensor;
 /** aten::upsample_nearest1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest1d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest1d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_nearest1d_backward.grad_input(Tensor grad_output, SymInt[1] output_size, SymInt[3] input_size, float? scales=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scales?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleNearest1dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scales?: number | null; gradInput: Tensor }): Tensor;
 export function upsampleNearest1dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest1dBackward"], args); }
 /** aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest2d(self: Tensor, outputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleNearest2d(self: Tensor, outputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest2d(self: Tensor, outputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleNearest2d(self: Tensor, outputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest2d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest2d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest2d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest2d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest2d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest2d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest2d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest2d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_nearest2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest2d(self: Tensor, outputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function upsampleNearest2d(self: Tensor, outputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 export function upsampleNearest2d(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest2d"], args); }
 /** aten::upsample_nearest2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_nearest2d_backward(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_nearest2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest2d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest2d_backward.grad_input(Tensor grad_output, SymInt[2] output_size, SymInt[4] input_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 /** aten::upsample_nearest2d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest2dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function upsampleNearest2dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest2dBackward"], args); }
 /** aten::upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest3d(input: Tensor, outputSize?: number[] | null, scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest3d(input: Tensor, outputSize?: Size[] | null, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest3d.vec(Tensor input, SymInt[]? output_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest3d(input: Tensor, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest3d(input: Tensor, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest3d(self: Tensor, outputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleNearest3d(self: Tensor, outputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest3d(self: Tensor, outputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleNearest3d(self: Tensor, outputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_nearest3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest3d(self: Tensor, outputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function upsampleNearest3d(self: Tensor, outputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 /** aten::upsample_nearest3d.vec_out(Tensor input, SymInt[]? output_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest3d(input: Tensor, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest3d(input: Tensor, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function upsampleNearest3d(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest3d"], args); }
 /** aten::upsample_nearest3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], scaleFactors?: number[] | null): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_nearest3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors) -> Tensor */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_nearest3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_nearest3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_nearest3d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 /** aten::upsample_nearest3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleNearest3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 export function upsampleNearest3dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleNearest3dBackward"], args); }
 /** aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleTrilinear3d(self: Tensor, outputSize: number | number[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleTrilinear3d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleTrilinear3d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleTrilinear3d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleTrilinear3d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleTrilinear3d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_trilinear3d.vec(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleTrilinear3d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleTrilinear3d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_trilinear3d.out(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleTrilinear3d(self: Tensor, outputSize: number | number[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+export function upsampleTrilinear3d(self: Tensor, outputSize: number | Size[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
 /** aten::upsample_trilinear3d.vec_out(Tensor input, SymInt[]? output_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleTrilinear3d(input: Tensor, outputSize: number[] | null, alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleTrilinear3d(input: Tensor, outputSize: Size[] | null, alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function upsampleTrilinear3d(...args: unknown[]): unknown { return invoke(OPS["upsampleTrilinear3d"], args); }
 /** aten::upsample_trilinear3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, scaleFactors?: number[] | null): Tensor;
 /** aten::upsample_trilinear3d_backward.vec(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors) -> Tensor */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options?: { outputSize?: number[] | null; scaleFactors?: number[] | null }): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options?: { outputSize?: Size[] | null; scaleFactors?: number[] | null }): Tensor;
 /** aten::upsample_trilinear3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
 /** aten::upsample_trilinear3d_backward(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
 /** aten::upsample_trilinear3d_backward.grad_input(Tensor grad_output, SymInt[3] output_size, SymInt[5] input_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) grad_input) -> Tensor(a!) */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | number[], inputSize: number | number[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number | Size[], inputSize: number | Size[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; gradInput: Tensor }): Tensor;
 /** aten::upsample_trilinear3d_backward.vec_out(Tensor grad_output, SymInt[]? output_size, SymInt[] input_size, bool align_corners, float[]? scale_factors, *, Tensor(a!) out) -> Tensor(a!) */
-export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: number[] | null, inputSize: number[], alignCorners: boolean, options: { outputSize?: number[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
+export function upsampleTrilinear3dBackward(gradOutput: Tensor, outputSize: Size[] | null, inputSize: Size[], alignCorners: boolean, options: { outputSize?: Size[] | null; scaleFactors?: number[] | null; out: Tensor }): Tensor;
 export function upsampleTrilinear3dBackward(...args: unknown[]): unknown { return invoke(OPS["upsampleTrilinear3dBackward"], args); }
 /** aten::value_selecting_reduction_backward(Tensor grad, int dim, Tensor indices, int[] sizes, bool keepdim) -> Tensor */
-export function valueSelectingReductionBackward(grad: Tensor, dim: number, indices: Tensor, sizes: number[], keepdim: boolean): Tensor;
+export function valueSelectingReductionBackward(grad: Tensor, dim: number, indices: Tensor, sizes: Size[], keepdim: boolean): Tensor;
 export function valueSelectingReductionBackward(...args: unknown[]): unknown { return invoke(OPS["valueSelectingReductionBackward"], args); }
 /** aten::values(Tensor(a) self) -> Tensor(a) */
 export function values(self: Tensor): Tensor;
@@ -9504,36 +9505,36 @@ export function vander(x: Tensor, N?: number | null, increasing?: boolean): Tens
 export function vander(x: Tensor, options?: { N?: number | null; increasing?: boolean }): Tensor;
 export function vander(...args: unknown[]): unknown { return invoke(OPS["vander"], args); }
 /** aten::var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-export function var_(self: Tensor, dim?: number | number[] | null): Tensor;
+export function var_(self: Tensor, dim?: number | Size[] | null): Tensor;
 /** aten::var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-export function var_(self: Tensor, options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
+export function var_(self: Tensor, options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
 /** aten::var(Tensor self, bool unbiased=True) -> Tensor */
 export function var_(self: Tensor, unbiased?: boolean): Tensor;
 /** aten::var(Tensor self, bool unbiased=True) -> Tensor */
 export function var_(self: Tensor, options?: { unbiased?: boolean }): Tensor;
 /** aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-export function var_(self: Tensor, dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+export function var_(self: Tensor, dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
 /** aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-export function var_(self: Tensor, options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
+export function var_(self: Tensor, options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
 /** aten::var.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out) -> Tensor(a!) */
-export function var_(self: Tensor, options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
+export function var_(self: Tensor, options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
 /** aten::var.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-export function var_(self: Tensor, options: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
+export function var_(self: Tensor, options: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
 export function var_(...args: unknown[]): unknown { return invoke(OPS["var_"], args); }
 /** aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-export function varMean(self: Tensor, dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+export function varMean(self: Tensor, dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
 /** aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-export function varMean(self: Tensor, options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+export function varMean(self: Tensor, options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
 /** aten::var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-export function varMean(self: Tensor, dim?: number | number[] | null): [Tensor, Tensor];
+export function varMean(self: Tensor, dim?: number | Size[] | null): [Tensor, Tensor];
 /** aten::var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-export function varMean(self: Tensor, options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
+export function varMean(self: Tensor, options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
 /** aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
 export function varMean(self: Tensor, unbiased?: boolean): [Tensor, Tensor];
 /** aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
 export function varMean(self: Tensor, options?: { unbiased?: boolean }): [Tensor, Tensor];
 /** aten::var_mean.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-export function varMean(self: Tensor, options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+export function varMean(self: Tensor, options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
 export function varMean(...args: unknown[]): unknown { return invoke(OPS["varMean"], args); }
 /** aten::vdot(Tensor self, Tensor other) -> Tensor */
 export function vdot(self: Tensor, other: Tensor): Tensor;
@@ -9541,7 +9542,7 @@ export function vdot(self: Tensor, other: Tensor): Tensor;
 export function vdot(self: Tensor, other: Tensor, options: { out: Tensor }): Tensor;
 export function vdot(...args: unknown[]): unknown { return invoke(OPS["vdot"], args); }
 /** aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a) */
-export function view(self: Tensor, size: number[]): Tensor;
+export function view(self: Tensor, size: Size[]): Tensor;
 /** aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a) */
 export function view(self: Tensor, dtype: DType): Tensor;
 export function view(...args: unknown[]): unknown { return invoke(OPS["view"], args); }
@@ -9567,16 +9568,16 @@ export function viewAsRealCopy(...args: unknown[]): unknown { return invoke(OPS[
 /** aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor */
 export function viewCopy(self: Tensor, dtype: DType): Tensor;
 /** aten::view_copy(Tensor self, SymInt[] size) -> Tensor */
-export function viewCopy(self: Tensor, size: number[]): Tensor;
+export function viewCopy(self: Tensor, size: Size[]): Tensor;
 /** aten::view_copy.dtype_out(Tensor self, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!) */
 export function viewCopy(self: Tensor, dtype: DType, options: { out: Tensor }): Tensor;
 /** aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function viewCopy(self: Tensor, size: number[], options: { out: Tensor }): Tensor;
+export function viewCopy(self: Tensor, size: Size[], options: { out: Tensor }): Tensor;
 export function viewCopy(...args: unknown[]): unknown { return invoke(OPS["viewCopy"], args); }
 /** aten::vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
 export function vsplit(self: Tensor, sections: number): Tensor[];
 /** aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-export function vsplit(self: Tensor, indices: number[]): Tensor[];
+export function vsplit(self: Tensor, indices: Size[]): Tensor[];
 export function vsplit(...args: unknown[]): unknown { return invoke(OPS["vsplit"], args); }
 /** aten::vstack(Tensor[] tensors) -> Tensor */
 export function vstack(tensors: Tensor[]): Tensor;
@@ -9623,13 +9624,13 @@ export function zero(...args: unknown[]): unknown { return invoke(OPS["zero"], a
 export function zero_(self: Tensor): Tensor;
 export function zero_(...args: unknown[]): unknown { return invoke(OPS["zero_"], args); }
 /** aten::zeros(SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function zeros(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function zeros(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::zeros.names(int[] size, *, str[]? names, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-export function zeros(size: number[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+export function zeros(size: Size[], options?: { names?: undefined | null; dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
 /** aten::zeros.out(SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-export function zeros(size: number[], options: { out: Tensor }): Tensor;
+export function zeros(size: Size[], options: { out: Tensor }): Tensor;
 /** aten::zeros.names_out(int[] size, *, str[]? names, Tensor(a!) out) -> Tensor(a!) */
-export function zeros(size: number[], options: { names?: undefined | null; out: Tensor }): Tensor;
+export function zeros(size: Size[], options: { names?: undefined | null; out: Tensor }): Tensor;
 export function zeros(...args: unknown[]): unknown { return invoke(OPS["zeros"], args); }
 /** aten::zeros_like(Tensor self, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
 export function zerosLike(self: Tensor, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
@@ -9690,13 +9691,13 @@ export interface TensorMethods {
   /** aten::__xor__.Scalar(Tensor self, Scalar other) -> Tensor */
   __xor__(other: Scalar): Tensor;
   /** aten::_adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor */
-  _adaptiveAvgPool2d(outputSize: number | number[]): Tensor;
+  _adaptiveAvgPool2d(outputSize: number | Size[]): Tensor;
   /** aten::_adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  _adaptiveAvgPool2d(outputSize: number | number[], options: { out: Tensor }): Tensor;
+  _adaptiveAvgPool2d(outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::_adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor */
-  _adaptiveAvgPool3d(outputSize: number | number[]): Tensor;
+  _adaptiveAvgPool3d(outputSize: number | Size[]): Tensor;
   /** aten::_adaptive_avg_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  _adaptiveAvgPool3d(outputSize: number | number[], options: { out: Tensor }): Tensor;
+  _adaptiveAvgPool3d(outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::_add_batch_dim(Tensor self, int batch_dim, int level) -> Tensor */
   _addBatchDim(batchDim: number, level: number): Tensor;
   /** aten::_add_relu.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor */
@@ -9806,9 +9807,9 @@ export interface TensorMethods {
   /** aten::_conj_physical.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   _conjPhysical(options: { out: Tensor }): Tensor;
   /** aten::_conv_depthwise2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation) -> Tensor */
-  _convDepthwise2d(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options?: { bias?: Tensor | null }): Tensor;
+  _convDepthwise2d(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options?: { bias?: Tensor | null }): Tensor;
   /** aten::_conv_depthwise2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, int[2] dilation, *, Tensor(a!) out) -> Tensor(a!) */
-  _convDepthwise2d(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  _convDepthwise2d(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::_convert_indices_from_coo_to_csr(Tensor self, int size, *, bool out_int32=False) -> Tensor */
   _convertIndicesFromCooToCsr(size: number, options?: { outInt32?: boolean }): Tensor;
   /** aten::_convert_indices_from_coo_to_csr.out(Tensor self, int size, *, bool out_int32=False, Tensor(a!) out) -> Tensor(a!) */
@@ -9850,17 +9851,17 @@ export interface TensorMethods {
   /** aten::_fake_quantize_per_tensor_affine_cachemask_tensor_qparams.out(Tensor self, Tensor scale, Tensor zero_point, Tensor fake_quant_enabled, int quant_min, int quant_max, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
   _fakeQuantizePerTensorAffineCachemaskTensorQparams(scale: Tensor, zeroPoint: Tensor, fakeQuantEnabled: Tensor, quantMin: number, quantMax: number, options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
   /** aten::_fft_c2c(Tensor self, int[] dim, int normalization, bool forward) -> Tensor */
-  _fftC2c(dim: number[], normalization: number, forward: boolean): Tensor;
+  _fftC2c(dim: Size[], normalization: number, forward: boolean): Tensor;
   /** aten::_fft_c2c.out(Tensor self, int[] dim, int normalization, bool forward, *, Tensor(a!) out) -> Tensor(a!) */
-  _fftC2c(dim: number[], normalization: number, forward: boolean, options: { out: Tensor }): Tensor;
+  _fftC2c(dim: Size[], normalization: number, forward: boolean, options: { out: Tensor }): Tensor;
   /** aten::_fft_c2r(Tensor self, int[] dim, int normalization, int last_dim_size) -> Tensor */
-  _fftC2r(dim: number[], normalization: number, lastDimSize: number): Tensor;
+  _fftC2r(dim: Size[], normalization: number, lastDimSize: number): Tensor;
   /** aten::_fft_c2r.out(Tensor self, int[] dim, int normalization, int last_dim_size, *, Tensor(a!) out) -> Tensor(a!) */
-  _fftC2r(dim: number[], normalization: number, lastDimSize: number, options: { out: Tensor }): Tensor;
+  _fftC2r(dim: Size[], normalization: number, lastDimSize: number, options: { out: Tensor }): Tensor;
   /** aten::_fft_r2c(Tensor self, int[] dim, int normalization, bool onesided) -> Tensor */
-  _fftR2c(dim: number[], normalization: number, onesided: boolean): Tensor;
+  _fftR2c(dim: Size[], normalization: number, onesided: boolean): Tensor;
   /** aten::_fft_r2c.out(Tensor self, int[] dim, int normalization, bool onesided, *, Tensor(a!) out) -> Tensor(a!) */
-  _fftR2c(dim: number[], normalization: number, onesided: boolean, options: { out: Tensor }): Tensor;
+  _fftR2c(dim: Size[], normalization: number, onesided: boolean, options: { out: Tensor }): Tensor;
   /** aten::_foobar(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True) -> Tensor */
   _foobar(arg1?: boolean, arg2?: boolean): Tensor;
   /** aten::_foobar(Tensor self, bool arg1=True, bool arg2=True, *, bool arg3=True) -> Tensor */
@@ -9896,13 +9897,13 @@ export interface TensorMethods {
   /** aten::_has_same_storage_numel(Tensor self, Tensor other) -> bool */
   _hasSameStorageNumel(other: Tensor): boolean;
   /** aten::_histogramdd_bin_edges(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor[] */
-  _histogramddBinEdges(bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor[];
+  _histogramddBinEdges(bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor[];
   /** aten::_histogramdd_bin_edges.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!)[] out) -> () */
-  _histogramddBinEdges(bins: number[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor[] }): void;
+  _histogramddBinEdges(bins: Size[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor[] }): void;
   /** aten::_histogramdd_from_bin_cts(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False) -> Tensor */
-  _histogramddFromBinCts(bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor;
+  _histogramddFromBinCts(bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): Tensor;
   /** aten::_histogramdd_from_bin_cts.out(Tensor self, int[] bins, *, float[]? range=None, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!) */
-  _histogramddFromBinCts(bins: number[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor }): Tensor;
+  _histogramddFromBinCts(bins: Size[], options: { range?: number[] | null; weight?: Tensor | null; density?: boolean; out: Tensor }): Tensor;
   /** aten::_histogramdd_from_bin_tensors(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False) -> Tensor */
   _histogramddFromBinTensors(bins: Tensor[], options?: { weight?: Tensor | null; density?: boolean }): Tensor;
   /** aten::_histogramdd_from_bin_tensors.out(Tensor self, Tensor[] bins, *, Tensor? weight=None, bool density=False, Tensor(a!) out) -> Tensor(a!) */
@@ -9958,9 +9959,9 @@ export interface TensorMethods {
   /** aten::_masked_softmax.out(Tensor self, Tensor mask, int? dim=None, int? mask_type=None, *, Tensor(a!) out) -> Tensor(a!) */
   _maskedSoftmax(mask: Tensor, options: { dim?: number | null; maskType?: number | null; out: Tensor }): Tensor;
   /** aten::_mkldnn_reshape(Tensor self, int[] shape) -> Tensor */
-  _mkldnnReshape(shape: number[]): Tensor;
+  _mkldnnReshape(shape: Size[]): Tensor;
   /** aten::_mkldnn_reshape.out(Tensor self, int[] shape, *, Tensor(a!) out) -> Tensor(a!) */
-  _mkldnnReshape(shape: number[], options: { out: Tensor }): Tensor;
+  _mkldnnReshape(shape: Size[], options: { out: Tensor }): Tensor;
   /** aten::_mkldnn_transpose(Tensor self, int dim0, int dim1) -> Tensor */
   _mkldnnTranspose(dim0: number, dim1: number): Tensor;
   /** aten::_mkldnn_transpose.out(Tensor self, int dim0, int dim1, *, Tensor(a!) out) -> Tensor(a!) */
@@ -9968,19 +9969,19 @@ export interface TensorMethods {
   /** aten::_mkldnn_transpose_(Tensor(a!) self, int dim0, int dim1) -> Tensor(a!) */
   _mkldnnTranspose_(dim0: number, dim1: number): Tensor;
   /** aten::_mps_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups) -> Tensor */
-  _mpsConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+  _mpsConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
   /** aten::_mps_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-  _mpsConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  _mpsConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::_mps_convolution_transpose(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups) -> Tensor */
-  _mpsConvolutionTranspose(weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number): Tensor;
+  _mpsConvolutionTranspose(weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number): Tensor;
   /** aten::_mps_convolution_transpose.out(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-  _mpsConvolutionTranspose(weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, options: { out: Tensor }): Tensor;
+  _mpsConvolutionTranspose(weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, options: { out: Tensor }): Tensor;
   /** aten::_mps_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  _mpsMaxPool2d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  _mpsMaxPool2d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::_mps_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  _mpsMaxPool2d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  _mpsMaxPool2d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::_mps_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-  _mpsMaxPool2d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+  _mpsMaxPool2d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
   /** aten::_neg_view(Tensor(a) self) -> Tensor(a) */
   _negView(): Tensor;
   /** aten::_neg_view_copy(Tensor self) -> Tensor */
@@ -10004,11 +10005,11 @@ export interface TensorMethods {
   /** aten::_nested_tensor_strides.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   _nestedTensorStrides(options: { out: Tensor }): Tensor;
   /** aten::_nested_view_from_buffer(Tensor(a) self, Tensor nested_size, Tensor nested_strides, int[] offsets) -> Tensor(a) */
-  _nestedViewFromBuffer(nestedSize: Tensor, nestedStrides: Tensor, offsets: number[]): Tensor;
+  _nestedViewFromBuffer(nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[]): Tensor;
   /** aten::_nested_view_from_buffer_copy(Tensor self, Tensor nested_size, Tensor nested_strides, int[] offsets) -> Tensor */
-  _nestedViewFromBufferCopy(nestedSize: Tensor, nestedStrides: Tensor, offsets: number[]): Tensor;
+  _nestedViewFromBufferCopy(nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[]): Tensor;
   /** aten::_nested_view_from_buffer_copy.out(Tensor self, Tensor nested_size, Tensor nested_strides, int[] offsets, *, Tensor(a!) out) -> Tensor(a!) */
-  _nestedViewFromBufferCopy(nestedSize: Tensor, nestedStrides: Tensor, offsets: number[], options: { out: Tensor }): Tensor;
+  _nestedViewFromBufferCopy(nestedSize: Tensor, nestedStrides: Tensor, offsets: Size[], options: { out: Tensor }): Tensor;
   /** aten::_new_zeros_with_same_feature_meta(Tensor self, Tensor other, *, int self_num_batch_dims=0) -> Tensor */
   _newZerosWithSameFeatureMeta(other: Tensor, options?: { selfNumBatchDims?: number }): Tensor;
   /** aten::_new_zeros_with_same_feature_meta.out(Tensor self, Tensor other, *, int self_num_batch_dims=0, Tensor(a!) out) -> Tensor(a!) */
@@ -10016,11 +10017,11 @@ export interface TensorMethods {
   /** aten::_nnz(Tensor self) -> int */
   _nnz(): number;
   /** aten::_pad_circular(Tensor self, int[] pad) -> Tensor */
-  _padCircular(pad: number[]): Tensor;
+  _padCircular(pad: Size[]): Tensor;
   /** aten::_pad_enum(Tensor self, int[] pad, int mode, float? value=None) -> Tensor */
-  _padEnum(pad: number[], mode: number, value?: number | null): Tensor;
+  _padEnum(pad: Size[], mode: number, value?: number | null): Tensor;
   /** aten::_pad_enum(Tensor self, int[] pad, int mode, float? value=None) -> Tensor */
-  _padEnum(pad: number[], mode: number, options?: { value?: number | null }): Tensor;
+  _padEnum(pad: Size[], mode: number, options?: { value?: number | null }): Tensor;
   /** aten::_pdist_forward(Tensor self, float p=2.) -> Tensor */
   _pdistForward(p?: number): Tensor;
   /** aten::_pdist_forward(Tensor self, float p=2.) -> Tensor */
@@ -10036,19 +10037,19 @@ export interface TensorMethods {
   /** aten::_remove_batch_dim(Tensor self, int level, int batch_size, int out_dim) -> Tensor */
   _removeBatchDim(level: number, batchSize: number, outDim: number): Tensor;
   /** aten::_reshape_alias(Tensor(a) self, SymInt[] size, SymInt[] stride) -> Tensor(a) */
-  _reshapeAlias(size: number[], stride: number[]): Tensor;
+  _reshapeAlias(size: Size[], stride: Size[]): Tensor;
   /** aten::_reshape_alias_copy(Tensor self, SymInt[] size, SymInt[] stride) -> Tensor */
-  _reshapeAliasCopy(size: number[], stride: number[]): Tensor;
+  _reshapeAliasCopy(size: Size[], stride: Size[]): Tensor;
   /** aten::_reshape_alias_copy.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!) */
-  _reshapeAliasCopy(size: number[], stride: number[], options: { out: Tensor }): Tensor;
+  _reshapeAliasCopy(size: Size[], stride: Size[], options: { out: Tensor }): Tensor;
   /** aten::_reshape_from_tensor(Tensor self, Tensor shape) -> Tensor */
   _reshapeFromTensor(shape: Tensor): Tensor;
   /** aten::_resize_output(Tensor self, int[] size, Device device) -> Tensor */
-  _resizeOutput(size: number[], device: string): Tensor;
+  _resizeOutput(size: Size[], device: string): Tensor;
   /** aten::_resize_output.out(Tensor self, int[] size, Device device, *, Tensor(a!) out) -> Tensor(a!) */
-  _resizeOutput(size: number[], device: string, options: { out: Tensor }): Tensor;
+  _resizeOutput(size: Size[], device: string, options: { out: Tensor }): Tensor;
   /** aten::_resize_output_(Tensor(a!) self, int[] size, Device device) -> Tensor(a!) */
-  _resizeOutput_(size: number[], device: string): Tensor;
+  _resizeOutput_(size: Size[], device: string): Tensor;
   /** aten::_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor */
   _sampleDirichlet(generator?: null | null): Tensor;
   /** aten::_sample_dirichlet(Tensor self, Generator? generator=None) -> Tensor */
@@ -10058,9 +10059,9 @@ export interface TensorMethods {
   /** aten::_shape_as_tensor(Tensor self) -> Tensor */
   _shapeAsTensor(): Tensor;
   /** aten::_slow_conv2d_forward(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding) -> Tensor */
-  _slowConv2dForward(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options?: { bias?: Tensor | null }): Tensor;
+  _slowConv2dForward(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options?: { bias?: Tensor | null }): Tensor;
   /** aten::_slow_conv2d_forward.output(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias, int[2] stride, int[2] padding, *, Tensor(a!) output) -> Tensor(a!) */
-  _slowConv2dForward(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
+  _slowConv2dForward(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
   /** aten::_sobol_engine_ff_(Tensor(a!) self, int n, Tensor sobolstate, int dimension, int num_generated) -> Tensor(a!) */
   _sobolEngineFf_(n: number, sobolstate: Tensor, dimension: number, numGenerated: number): Tensor;
   /** aten::_sobol_engine_initialize_state_(Tensor(a!) self, int dimension) -> Tensor(a!) */
@@ -10076,23 +10077,23 @@ export interface TensorMethods {
   /** aten::_sparse_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!) */
   _sparseAddmm(mat1: Tensor, mat2: Tensor, options: { beta?: Scalar; alpha?: Scalar; out: Tensor }): Tensor;
   /** aten::_sparse_broadcast_to(Tensor(a) self, int[] size) -> Tensor(a) */
-  _sparseBroadcastTo(size: number[]): Tensor;
+  _sparseBroadcastTo(size: Size[]): Tensor;
   /** aten::_sparse_broadcast_to_copy(Tensor self, int[] size) -> Tensor */
-  _sparseBroadcastToCopy(size: number[]): Tensor;
+  _sparseBroadcastToCopy(size: Size[]): Tensor;
   /** aten::_sparse_broadcast_to_copy.out(Tensor self, int[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  _sparseBroadcastToCopy(size: number[], options: { out: Tensor }): Tensor;
+  _sparseBroadcastToCopy(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  _sparseCsrProd(dim: number | number[], keepdim?: boolean): Tensor;
+  _sparseCsrProd(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::_sparse_csr_prod.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  _sparseCsrProd(dim: number | number[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
+  _sparseCsrProd(dim: number | Size[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::_sparse_csr_prod.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  _sparseCsrProd(dim: number | number[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  _sparseCsrProd(dim: number | Size[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  _sparseCsrSum(dim: number | number[], keepdim?: boolean): Tensor;
+  _sparseCsrSum(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::_sparse_csr_sum.dim_dtype(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  _sparseCsrSum(dim: number | number[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
+  _sparseCsrSum(dim: number | Size[], options?: { keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::_sparse_csr_sum.dim_dtype_out(Tensor self, int[1] dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  _sparseCsrSum(dim: number | number[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  _sparseCsrSum(dim: number | Size[], options: { keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::_sparse_log_softmax(Tensor self, int dim, bool half_to_float) -> Tensor */
   _sparseLogSoftmax(dim: number, halfToFloat: boolean): Tensor;
   /** aten::_sparse_log_softmax.Dimname(Tensor self, str dim, *, ScalarType? dtype=None) -> Tensor */
@@ -10118,15 +10119,15 @@ export interface TensorMethods {
   /** aten::_sparse_sparse_matmul.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!) */
   _sparseSparseMatmul(other: Tensor, options: { out: Tensor }): Tensor;
   /** aten::_sparse_sum.dim(Tensor self, int[1] dim) -> Tensor */
-  _sparseSum(dim: number | number[]): Tensor;
+  _sparseSum(dim: number | Size[]): Tensor;
   /** aten::_sparse_sum.dim_dtype(Tensor self, int[1] dim, *, ScalarType dtype) -> Tensor */
-  _sparseSum(dim: number | number[], options: { dtype: DType }): Tensor;
+  _sparseSum(dim: number | Size[], options: { dtype: DType }): Tensor;
   /** aten::_sparse_sum(Tensor self) -> Tensor */
   _sparseSum(): Tensor;
   /** aten::_sparse_sum.dtype(Tensor self, *, ScalarType dtype) -> Tensor */
   _sparseSum(options: { dtype: DType }): Tensor;
   /** aten::_sparse_sum.dim_out(Tensor self, int[1] dim, *, Tensor(a!) out) -> Tensor(a!) */
-  _sparseSum(dim: number | number[], options: { out: Tensor }): Tensor;
+  _sparseSum(dim: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::_standard_gamma(Tensor self, Generator? generator=None) -> Tensor */
   _standardGamma(generator?: null | null): Tensor;
   /** aten::_standard_gamma(Tensor self, Generator? generator=None) -> Tensor */
@@ -10188,39 +10189,39 @@ export interface TensorMethods {
   /** aten::_unique2.out(Tensor self, bool sorted=True, bool return_inverse=False, bool return_counts=False, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
   _unique2(options: { sorted?: boolean; returnInverse?: boolean; returnCounts?: boolean; out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
   /** aten::_unsafe_view(Tensor self, SymInt[] size) -> Tensor */
-  _unsafeView(size: number[]): Tensor;
+  _unsafeView(size: Size[]): Tensor;
   /** aten::_unsafe_view.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  _unsafeView(size: number[], options: { out: Tensor }): Tensor;
+  _unsafeView(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleBicubic2dAa(outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+  _upsampleBicubic2dAa(outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::_upsample_bicubic2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleBicubic2dAa(outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  _upsampleBicubic2dAa(outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::_upsample_bicubic2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  _upsampleBicubic2dAa(outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  _upsampleBicubic2dAa(outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleBilinear2dAa(outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+  _upsampleBilinear2dAa(outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::_upsample_bilinear2d_aa(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleBilinear2dAa(outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  _upsampleBilinear2dAa(outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::_upsample_bilinear2d_aa.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  _upsampleBilinear2dAa(outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  _upsampleBilinear2dAa(outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-  _upsampleNearestExact1d(outputSize: number | number[], scales?: number | null): Tensor;
+  _upsampleNearestExact1d(outputSize: number | Size[], scales?: number | null): Tensor;
   /** aten::_upsample_nearest_exact1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-  _upsampleNearestExact1d(outputSize: number | number[], options?: { scales?: number | null }): Tensor;
+  _upsampleNearestExact1d(outputSize: number | Size[], options?: { scales?: number | null }): Tensor;
   /** aten::_upsample_nearest_exact1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-  _upsampleNearestExact1d(outputSize: number | number[], options: { scales?: number | null; out: Tensor }): Tensor;
+  _upsampleNearestExact1d(outputSize: number | Size[], options: { scales?: number | null; out: Tensor }): Tensor;
   /** aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleNearestExact2d(outputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+  _upsampleNearestExact2d(outputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::_upsample_nearest_exact2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleNearestExact2d(outputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  _upsampleNearestExact2d(outputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::_upsample_nearest_exact2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  _upsampleNearestExact2d(outputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  _upsampleNearestExact2d(outputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleNearestExact3d(outputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+  _upsampleNearestExact3d(outputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::_upsample_nearest_exact3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  _upsampleNearestExact3d(outputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+  _upsampleNearestExact3d(outputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::_upsample_nearest_exact3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  _upsampleNearestExact3d(outputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  _upsampleNearestExact3d(outputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::_values(Tensor(a) self) -> Tensor(a) */
   _values(): Tensor;
   /** aten::_values_copy(Tensor self) -> Tensor */
@@ -10254,25 +10255,25 @@ export interface TensorMethods {
   /** aten::acosh_(Tensor(a!) self) -> Tensor(a!) */
   acosh_(): Tensor;
   /** aten::adaptive_avg_pool1d(Tensor self, int[1] output_size) -> Tensor */
-  adaptiveAvgPool1d(outputSize: number | number[]): Tensor;
+  adaptiveAvgPool1d(outputSize: number | Size[]): Tensor;
   /** aten::adaptive_avg_pool2d(Tensor self, SymInt[2] output_size) -> Tensor */
-  adaptiveAvgPool2d(outputSize: number | number[]): Tensor;
+  adaptiveAvgPool2d(outputSize: number | Size[]): Tensor;
   /** aten::adaptive_avg_pool2d.out(Tensor self, SymInt[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  adaptiveAvgPool2d(outputSize: number | number[], options: { out: Tensor }): Tensor;
+  adaptiveAvgPool2d(outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::adaptive_avg_pool3d(Tensor self, int[3] output_size) -> Tensor */
-  adaptiveAvgPool3d(outputSize: number | number[]): Tensor;
+  adaptiveAvgPool3d(outputSize: number | Size[]): Tensor;
   /** aten::adaptive_avg_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  adaptiveAvgPool3d(outputSize: number | number[], options: { out: Tensor }): Tensor;
+  adaptiveAvgPool3d(outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::adaptive_max_pool1d(Tensor self, int[1] output_size) -> (Tensor, Tensor) */
-  adaptiveMaxPool1d(outputSize: number | number[]): [Tensor, Tensor];
+  adaptiveMaxPool1d(outputSize: number | Size[]): [Tensor, Tensor];
   /** aten::adaptive_max_pool2d(Tensor self, int[2] output_size) -> (Tensor, Tensor) */
-  adaptiveMaxPool2d(outputSize: number | number[]): [Tensor, Tensor];
+  adaptiveMaxPool2d(outputSize: number | Size[]): [Tensor, Tensor];
   /** aten::adaptive_max_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  adaptiveMaxPool2d(outputSize: number | number[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
+  adaptiveMaxPool2d(outputSize: number | Size[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::adaptive_max_pool3d(Tensor self, int[3] output_size) -> (Tensor, Tensor) */
-  adaptiveMaxPool3d(outputSize: number | number[]): [Tensor, Tensor];
+  adaptiveMaxPool3d(outputSize: number | Size[]): [Tensor, Tensor];
   /** aten::adaptive_max_pool3d.out(Tensor self, int[3] output_size, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  adaptiveMaxPool3d(outputSize: number | number[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
+  adaptiveMaxPool3d(outputSize: number | Size[], options: { out: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::add.Tensor(Tensor self, Tensor other, *, Scalar alpha=1) -> Tensor */
   add(other: Tensor | number, options?: { alpha?: Scalar }): Tensor;
   /** aten::add.Scalar(Tensor self, Scalar other, Scalar alpha=1) -> Tensor */
@@ -10358,17 +10359,17 @@ export interface TensorMethods {
   /** aten::alpha_dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!) */
   alphaDropout_(p: number, train: boolean): Tensor;
   /** aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-  amax(dim?: number | number[], keepdim?: boolean): Tensor;
+  amax(dim?: number | Size[], keepdim?: boolean): Tensor;
   /** aten::amax(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-  amax(options?: { dim?: number | number[]; keepdim?: boolean }): Tensor;
+  amax(options?: { dim?: number | Size[]; keepdim?: boolean }): Tensor;
   /** aten::amax.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  amax(options: { dim?: number | number[]; keepdim?: boolean; out: Tensor }): Tensor;
+  amax(options: { dim?: number | Size[]; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-  amin(dim?: number | number[], keepdim?: boolean): Tensor;
+  amin(dim?: number | Size[], keepdim?: boolean): Tensor;
   /** aten::amin(Tensor self, int[1] dim=[], bool keepdim=False) -> Tensor */
-  amin(options?: { dim?: number | number[]; keepdim?: boolean }): Tensor;
+  amin(options?: { dim?: number | Size[]; keepdim?: boolean }): Tensor;
   /** aten::amin.out(Tensor self, int[1] dim=[], bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  amin(options: { dim?: number | number[]; keepdim?: boolean; out: Tensor }): Tensor;
+  amin(options: { dim?: number | Size[]; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::aminmax(Tensor self, *, int? dim=None, bool keepdim=False) -> (Tensor min, Tensor max) */
   aminmax(options?: { dim?: number | null; keepdim?: boolean }): [Tensor, Tensor];
   /** aten::aminmax.out(Tensor self, *, int? dim=None, bool keepdim=False, Tensor(a!) min, Tensor(b!) max) -> (Tensor(a!) min, Tensor(b!) max) */
@@ -10462,25 +10463,25 @@ export interface TensorMethods {
   /** aten::argwhere(Tensor self) -> Tensor */
   argwhere(): Tensor;
   /** aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a) */
-  asStrided(size: number[], stride: number[], storageOffset?: number | null): Tensor;
+  asStrided(size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
   /** aten::as_strided(Tensor(a) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a) */
-  asStrided(size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+  asStrided(size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
   /** aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!) */
-  asStrided_(size: number[], stride: number[], storageOffset?: number | null): Tensor;
+  asStrided_(size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
   /** aten::as_strided_(Tensor(a!) self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor(a!) */
-  asStrided_(size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+  asStrided_(size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
   /** aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-  asStridedCopy(size: number[], stride: number[], storageOffset?: number | null): Tensor;
+  asStridedCopy(size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
   /** aten::as_strided_copy(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-  asStridedCopy(size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+  asStridedCopy(size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
   /** aten::as_strided_copy.out(Tensor self, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!) */
-  asStridedCopy(size: number[], stride: number[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
+  asStridedCopy(size: Size[], stride: Size[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
   /** aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-  asStridedScatter(src: Tensor, size: number[], stride: number[], storageOffset?: number | null): Tensor;
+  asStridedScatter(src: Tensor, size: Size[], stride: Size[], storageOffset?: number | null): Tensor;
   /** aten::as_strided_scatter(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None) -> Tensor */
-  asStridedScatter(src: Tensor, size: number[], stride: number[], options?: { storageOffset?: number | null }): Tensor;
+  asStridedScatter(src: Tensor, size: Size[], stride: Size[], options?: { storageOffset?: number | null }): Tensor;
   /** aten::as_strided_scatter.out(Tensor self, Tensor src, SymInt[] size, SymInt[] stride, SymInt? storage_offset=None, *, Tensor(a!) out) -> Tensor(a!) */
-  asStridedScatter(src: Tensor, size: number[], stride: number[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
+  asStridedScatter(src: Tensor, size: Size[], stride: Size[], options: { storageOffset?: number | null; out: Tensor }): Tensor;
   /** aten::asin(Tensor self) -> Tensor */
   asin(): Tensor;
   /** aten::asin.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -10518,21 +10519,21 @@ export interface TensorMethods {
   /** aten::atleast_3d(Tensor self) -> Tensor */
   atleast3d(): Tensor;
   /** aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor */
-  avgPool1d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean): Tensor;
+  avgPool1d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean): Tensor;
   /** aten::avg_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], bool ceil_mode=False, bool count_include_pad=True) -> Tensor */
-  avgPool1d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
+  avgPool1d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean }): Tensor;
   /** aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-  avgPool2d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  avgPool2d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
   /** aten::avg_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-  avgPool2d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  avgPool2d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   /** aten::avg_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!) */
-  avgPool2d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
+  avgPool2d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
   /** aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-  avgPool3d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  avgPool3d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
   /** aten::avg_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None) -> Tensor */
-  avgPool3d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  avgPool3d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   /** aten::avg_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, bool ceil_mode=False, bool count_include_pad=True, int? divisor_override=None, *, Tensor(a!) out) -> Tensor(a!) */
-  avgPool3d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
+  avgPool3d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null; out: Tensor }): Tensor;
   /** aten::baddbmm(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1) -> Tensor */
   baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: Scalar; alpha?: Scalar }): Tensor;
   /** aten::baddbmm.out(Tensor self, Tensor batch1, Tensor batch2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!) */
@@ -10646,7 +10647,7 @@ export interface TensorMethods {
   /** aten::bmm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!) */
   bmm(mat2: Tensor, options: { out: Tensor }): Tensor;
   /** aten::broadcast_to(Tensor(a) self, int[] size) -> Tensor(a) */
-  broadcastTo(size: number[]): Tensor;
+  broadcastTo(size: Size[]): Tensor;
   /** aten::bucketize.Tensor(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False) -> Tensor */
   bucketize(boundaries: Tensor, options?: { outInt32?: boolean; right?: boolean }): Tensor;
   /** aten::bucketize.Tensor_out(Tensor self, Tensor boundaries, *, bool out_int32=False, bool right=False, Tensor(a!) out) -> Tensor(a!) */
@@ -10782,9 +10783,9 @@ export interface TensorMethods {
   /** aten::coalesce(Tensor(a) self) -> Tensor(a) */
   coalesce(): Tensor;
   /** aten::col2im(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor */
-  col2im(outputSize: number | number[], kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[]): Tensor;
+  col2im(outputSize: number | Size[], kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[]): Tensor;
   /** aten::col2im.out(Tensor self, SymInt[2] output_size, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!) */
-  col2im(outputSize: number | number[], kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[], options: { out: Tensor }): Tensor;
+  col2im(outputSize: number | Size[], kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::col_indices(Tensor(a) self) -> Tensor(a) */
   colIndices(): Tensor;
   /** aten::col_indices_copy(Tensor self) -> Tensor */
@@ -10804,17 +10805,17 @@ export interface TensorMethods {
   /** aten::conj_physical_(Tensor(a!) self) -> Tensor(a!) */
   conjPhysical_(): Tensor;
   /** aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor */
-  constantPadNd(pad: number[], value?: Scalar): Tensor;
+  constantPadNd(pad: Size[], value?: Scalar): Tensor;
   /** aten::constant_pad_nd(Tensor self, int[] pad, Scalar value=0) -> Tensor */
-  constantPadNd(pad: number[], options?: { value?: Scalar }): Tensor;
+  constantPadNd(pad: Size[], options?: { value?: Scalar }): Tensor;
   /** aten::constant_pad_nd.out(Tensor self, int[] pad, Scalar value=0, *, Tensor(a!) out) -> Tensor(a!) */
-  constantPadNd(pad: number[], options: { value?: Scalar; out: Tensor }): Tensor;
+  constantPadNd(pad: Size[], options: { value?: Scalar; out: Tensor }): Tensor;
   /** aten::contiguous(Tensor(a) self, *, MemoryFormat memory_format=0) -> Tensor(a) */
   contiguous(options?: { memoryFormat?: MemoryFormat }): Tensor;
   /** aten::conv_depthwise3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, int[3] dilation) -> Tensor */
-  convDepthwise3d(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options?: { bias?: Tensor | null }): Tensor;
+  convDepthwise3d(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options?: { bias?: Tensor | null }): Tensor;
   /** aten::conv_depthwise3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, int[3] dilation, *, Tensor(a!) out) -> Tensor(a!) */
-  convDepthwise3d(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], dilation: number | number[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  convDepthwise3d(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], dilation: number | Size[], options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor */
   convTbc(weight: Tensor, bias: Tensor, pad?: number): Tensor;
   /** aten::conv_tbc(Tensor self, Tensor weight, Tensor bias, int pad=0) -> Tensor */
@@ -10874,11 +10875,11 @@ export interface TensorMethods {
   /** aten::count_nonzero(Tensor self, int? dim=None) -> Tensor */
   countNonzero(options?: { dim?: number | null }): Tensor;
   /** aten::count_nonzero.dim_IntList(Tensor self, int[] dim) -> Tensor */
-  countNonzero(dim: number[]): Tensor;
+  countNonzero(dim: Size[]): Tensor;
   /** aten::count_nonzero.out(Tensor self, int? dim=None, *, Tensor(a!) out) -> Tensor(a!) */
   countNonzero(options: { dim?: number | null; out: Tensor }): Tensor;
   /** aten::count_nonzero.dim_IntList_out(Tensor self, int[] dim, *, Tensor(a!) out) -> Tensor(a!) */
-  countNonzero(dim: number[], options: { out: Tensor }): Tensor;
+  countNonzero(dim: Size[], options: { out: Tensor }): Tensor;
   /** aten::cov(Tensor self, *, int correction=1, Tensor? fweights=None, Tensor? aweights=None) -> Tensor */
   cov(options?: { correction?: number; fweights?: Tensor | null; aweights?: Tensor | null }): Tensor;
   /** aten::cross(Tensor self, Tensor other, int? dim=None) -> Tensor */
@@ -10898,21 +10899,21 @@ export interface TensorMethods {
   /** aten::crow_indices_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   crowIndicesCopy(options: { out: Tensor }): Tensor;
   /** aten::cudnn_convolution(Tensor self, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor */
-  cudnnConvolution(weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
+  cudnnConvolution(weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
   /** aten::cudnn_convolution.out(Tensor self, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!) */
-  cudnnConvolution(weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
+  cudnnConvolution(weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
   /** aten::cudnn_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-  cudnnConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
+  cudnnConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
   /** aten::cudnn_convolution_add_relu.out(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-  cudnnConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options: { alpha?: Scalar | null; bias?: Tensor | null; out: Tensor }): Tensor;
+  cudnnConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options: { alpha?: Scalar | null; bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::cudnn_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-  cudnnConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+  cudnnConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
   /** aten::cudnn_convolution_relu.out(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-  cudnnConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  cudnnConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::cudnn_convolution_transpose(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32) -> Tensor */
-  cudnnConvolutionTranspose(weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
+  cudnnConvolutionTranspose(weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean): Tensor;
   /** aten::cudnn_convolution_transpose.out(Tensor self, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, bool allow_tf32, *, Tensor(a!) out) -> Tensor(a!) */
-  cudnnConvolutionTranspose(weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
+  cudnnConvolutionTranspose(weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, allowTf32: boolean, options: { out: Tensor }): Tensor;
   /** aten::cudnn_grid_sampler(Tensor self, Tensor grid) -> Tensor output */
   cudnnGridSampler(grid: Tensor): Tensor;
   /** aten::cudnn_grid_sampler.out(Tensor self, Tensor grid, *, Tensor(a!) out) -> Tensor(a!) */
@@ -11090,7 +11091,7 @@ export interface TensorMethods {
   /** aten::dropout_(Tensor(a!) self, float p, bool train) -> Tensor(a!) */
   dropout_(p: number, train: boolean): Tensor;
   /** aten::dsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-  dsplit(indices: number[]): Tensor[];
+  dsplit(indices: Size[]): Tensor[];
   /** aten::dsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
   dsplit(sections: number): Tensor[];
   /** aten::elu(Tensor self, Scalar alpha=1, Scalar scale=1, Scalar input_scale=1) -> Tensor */
@@ -11158,13 +11159,13 @@ export interface TensorMethods {
   /** aten::exp_(Tensor(a!) self) -> Tensor(a!) */
   exp_(): Tensor;
   /** aten::expand(Tensor(a) self, SymInt[] size, *, bool implicit=False) -> Tensor(a) */
-  expand(size: number[], options?: { implicit?: boolean }): Tensor;
+  expand(size: Size[], options?: { implicit?: boolean }): Tensor;
   /** aten::expand_as(Tensor(a) self, Tensor other) -> Tensor(a) */
   expandAs(other: Tensor): Tensor;
   /** aten::expand_copy(Tensor self, SymInt[] size, *, bool implicit=False) -> Tensor */
-  expandCopy(size: number[], options?: { implicit?: boolean }): Tensor;
+  expandCopy(size: Size[], options?: { implicit?: boolean }): Tensor;
   /** aten::expand_copy.out(Tensor self, SymInt[] size, *, bool implicit=False, Tensor(a!) out) -> Tensor(a!) */
-  expandCopy(size: number[], options: { implicit?: boolean; out: Tensor }): Tensor;
+  expandCopy(size: Size[], options: { implicit?: boolean; out: Tensor }): Tensor;
   /** aten::expm1(Tensor self) -> Tensor */
   expm1(): Tensor;
   /** aten::expm1.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -11206,21 +11207,21 @@ export interface TensorMethods {
   /** aten::fft_fft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftFft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftFft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftFft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_fft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftFft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftFft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_fft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftFft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftFft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftFftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftFftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_fftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftFftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftFftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_fftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftFftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftFftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor */
-  fftFftshift(dim?: number | number[] | null): Tensor;
+  fftFftshift(dim?: number | Size[] | null): Tensor;
   /** aten::fft_fftshift(Tensor self, int[1]? dim=None) -> Tensor */
-  fftFftshift(options?: { dim?: number | number[] | null }): Tensor;
+  fftFftshift(options?: { dim?: number | Size[] | null }): Tensor;
   /** aten::fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
   fftHfft(n?: number | null, dim?: number, norm?: string | null): Tensor;
   /** aten::fft_hfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
@@ -11228,17 +11229,17 @@ export interface TensorMethods {
   /** aten::fft_hfft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftHfft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftHfft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftHfft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_hfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftHfft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftHfft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_hfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftHfft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftHfft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftHfftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftHfftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_hfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftHfftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftHfftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_hfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftHfftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftHfftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
   fftIfft(n?: number | null, dim?: number, norm?: string | null): Tensor;
   /** aten::fft_ifft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
@@ -11246,21 +11247,21 @@ export interface TensorMethods {
   /** aten::fft_ifft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftIfft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIfft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftIfft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_ifft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIfft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftIfft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_ifft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIfft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftIfft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIfftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftIfftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_ifftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIfftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftIfftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_ifftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIfftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftIfftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor */
-  fftIfftshift(dim?: number | number[] | null): Tensor;
+  fftIfftshift(dim?: number | Size[] | null): Tensor;
   /** aten::fft_ifftshift(Tensor self, int[1]? dim=None) -> Tensor */
-  fftIfftshift(options?: { dim?: number | number[] | null }): Tensor;
+  fftIfftshift(options?: { dim?: number | Size[] | null }): Tensor;
   /** aten::fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
   fftIhfft(n?: number | null, dim?: number, norm?: string | null): Tensor;
   /** aten::fft_ihfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
@@ -11268,17 +11269,17 @@ export interface TensorMethods {
   /** aten::fft_ihfft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftIhfft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIhfft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftIhfft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_ihfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIhfft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftIhfft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_ihfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIhfft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftIhfft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIhfftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftIhfftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_ihfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIhfftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftIhfftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_ihfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIhfftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftIhfftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
   fftIrfft(n?: number | null, dim?: number, norm?: string | null): Tensor;
   /** aten::fft_irfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
@@ -11286,17 +11287,17 @@ export interface TensorMethods {
   /** aten::fft_irfft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftIrfft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIrfft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftIrfft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_irfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftIrfft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftIrfft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_irfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIrfft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftIrfft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIrfftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftIrfftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_irfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftIrfftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftIrfftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_irfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftIrfftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftIrfftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
   fftRfft(n?: number | null, dim?: number, norm?: string | null): Tensor;
   /** aten::fft_rfft(Tensor self, int? n=None, int dim=-1, str? norm=None) -> Tensor */
@@ -11304,17 +11305,17 @@ export interface TensorMethods {
   /** aten::fft_rfft.out(Tensor self, int? n=None, int dim=-1, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
   fftRfft(options: { n?: number | null; dim?: number; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftRfft2(s?: number | number[] | null, dim?: number | number[], norm?: string | null): Tensor;
+  fftRfft2(s?: number | Size[] | null, dim?: number | Size[], norm?: string | null): Tensor;
   /** aten::fft_rfft2(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None) -> Tensor */
-  fftRfft2(options?: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null }): Tensor;
+  fftRfft2(options?: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null }): Tensor;
   /** aten::fft_rfft2.out(Tensor self, int[1]? s=None, int[1] dim=[-2, -1], str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftRfft2(options: { s?: number | number[] | null; dim?: number | number[]; norm?: string | null; out: Tensor }): Tensor;
+  fftRfft2(options: { s?: number | Size[] | null; dim?: number | Size[]; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftRfftn(s?: number | number[] | null, dim?: number | number[] | null, norm?: string | null): Tensor;
+  fftRfftn(s?: number | Size[] | null, dim?: number | Size[] | null, norm?: string | null): Tensor;
   /** aten::fft_rfftn(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None) -> Tensor */
-  fftRfftn(options?: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null }): Tensor;
+  fftRfftn(options?: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null }): Tensor;
   /** aten::fft_rfftn.out(Tensor self, int[1]? s=None, int[1]? dim=None, str? norm=None, *, Tensor(a!) out) -> Tensor(a!) */
-  fftRfftn(options: { s?: number | number[] | null; dim?: number | number[] | null; norm?: string | null; out: Tensor }): Tensor;
+  fftRfftn(options: { s?: number | Size[] | null; dim?: number | Size[] | null; norm?: string | null; out: Tensor }): Tensor;
   /** aten::fill.Tensor(Tensor self, Tensor value) -> Tensor */
   fill(value: Tensor): Tensor;
   /** aten::fill.Scalar(Tensor self, Scalar value) -> Tensor */
@@ -11346,9 +11347,9 @@ export interface TensorMethods {
   /** aten::flatten.using_names(Tensor(a) self, str start_dim, str end_dim, str out_dim) -> Tensor(a) */
   flatten(startDim: string, endDim: string, outDim: string): Tensor;
   /** aten::flip(Tensor self, int[] dims) -> Tensor */
-  flip(dims: number[]): Tensor;
+  flip(dims: Size[]): Tensor;
   /** aten::flip.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!) */
-  flip(dims: number[], options: { out: Tensor }): Tensor;
+  flip(dims: Size[], options: { out: Tensor }): Tensor;
   /** aten::fliplr(Tensor self) -> Tensor */
   fliplr(): Tensor;
   /** aten::flipud(Tensor self) -> Tensor */
@@ -11408,25 +11409,25 @@ export interface TensorMethods {
   /** aten::frac_(Tensor(a!) self) -> Tensor(a!) */
   frac_(): Tensor;
   /** aten::fractional_max_pool2d(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples) -> (Tensor, Tensor) */
-  fractionalMaxPool2d(kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor];
+  fractionalMaxPool2d(kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor): [Tensor, Tensor];
   /** aten::fractional_max_pool2d.output(Tensor self, int[2] kernel_size, int[2] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  fractionalMaxPool2d(kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
+  fractionalMaxPool2d(kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::fractional_max_pool3d(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples) -> (Tensor, Tensor) */
-  fractionalMaxPool3d(kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor): [Tensor, Tensor];
+  fractionalMaxPool3d(kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor): [Tensor, Tensor];
   /** aten::fractional_max_pool3d.output(Tensor self, int[3] kernel_size, int[3] output_size, Tensor random_samples, *, Tensor(a!) output, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  fractionalMaxPool3d(kernelSize: number | number[], outputSize: number | number[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
+  fractionalMaxPool3d(kernelSize: number | Size[], outputSize: number | Size[], randomSamples: Tensor, options: { output: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::frexp.Tensor(Tensor self) -> (Tensor mantissa, Tensor exponent) */
   frexp(): [Tensor, Tensor];
   /** aten::frexp.Tensor_out(Tensor self, *, Tensor(a!) mantissa, Tensor(b!) exponent) -> (Tensor(a!) mantissa, Tensor(b!) exponent) */
   frexp(options: { mantissa: Tensor; exponent: Tensor }): [Tensor, Tensor];
   /** aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  frobeniusNorm(dim: number | number[], keepdim?: boolean): Tensor;
+  frobeniusNorm(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::frobenius_norm.dim(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  frobeniusNorm(dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+  frobeniusNorm(dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
   /** aten::frobenius_norm(Tensor self) -> Tensor */
   frobeniusNorm(): Tensor;
   /** aten::frobenius_norm.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  frobeniusNorm(dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+  frobeniusNorm(dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::full_like(Tensor self, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None, MemoryFormat? memory_format=None) -> Tensor */
   fullLike(fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null; memoryFormat?: MemoryFormat | null }): Tensor;
   /** aten::full_like.out(Tensor self, Scalar fill_value, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
@@ -11488,15 +11489,15 @@ export interface TensorMethods {
   /** aten::glu.out(Tensor self, int dim=-1, *, Tensor(a!) out) -> Tensor(a!) */
   glu(options: { dim?: number; out: Tensor }): Tensor;
   /** aten::gradient.array(Tensor self, *, int[] dim, int edge_order=1) -> Tensor[] */
-  gradient(options: { dim: number[]; edgeOrder?: number }): Tensor[];
+  gradient(options: { dim: Size[]; edgeOrder?: number }): Tensor[];
   /** aten::gradient.scalararray(Tensor self, *, Scalar spacing, int[] dim, int edge_order=1) -> Tensor[] */
-  gradient(options: { spacing: Scalar; dim: number[]; edgeOrder?: number }): Tensor[];
+  gradient(options: { spacing: Scalar; dim: Size[]; edgeOrder?: number }): Tensor[];
   /** aten::gradient.scalarint(Tensor self, *, Scalar? spacing=None, int? dim=None, int edge_order=1) -> Tensor[] */
   gradient(options?: { spacing?: Scalar | null; dim?: number | null; edgeOrder?: number }): Tensor[];
   /** aten::gradient.tensorarrayint(Tensor self, *, Tensor[] spacing, int? dim=None, int edge_order=1) -> Tensor[] */
   gradient(options: { spacing: Tensor[]; dim?: number | null; edgeOrder?: number }): Tensor[];
   /** aten::gradient.tensorarray(Tensor self, *, Tensor[] spacing, int[] dim, int edge_order=1) -> Tensor[] */
-  gradient(options: { spacing: Tensor[]; dim: number[]; edgeOrder?: number }): Tensor[];
+  gradient(options: { spacing: Tensor[]; dim: Size[]; edgeOrder?: number }): Tensor[];
   /** aten::greater.Tensor(Tensor self, Tensor other) -> Tensor */
   greater(other: Tensor): Tensor;
   /** aten::greater.Scalar(Tensor self, Scalar other) -> Tensor */
@@ -11592,15 +11593,15 @@ export interface TensorMethods {
   /** aten::histogramdd.int_bins(Tensor self, int bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
   histogramdd(bins: number, options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
   /** aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
-  histogramdd(bins: number[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
+  histogramdd(bins: Size[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
   /** aten::histogramdd(Tensor self, int[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
-  histogramdd(bins: number[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
+  histogramdd(bins: Size[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
   /** aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
   histogramdd(bins: Tensor[], range?: number[] | null, weight?: Tensor | null, density?: boolean): [Tensor, Tensor[]];
   /** aten::histogramdd.TensorList_bins(Tensor self, Tensor[] bins, float[]? range=None, Tensor? weight=None, bool density=False) -> (Tensor hist, Tensor[] bin_edges) */
   histogramdd(bins: Tensor[], options?: { range?: number[] | null; weight?: Tensor | null; density?: boolean }): [Tensor, Tensor[]];
   /** aten::hsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-  hsplit(indices: number[]): Tensor[];
+  hsplit(indices: Size[]): Tensor[];
   /** aten::hsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
   hsplit(sections: number): Tensor[];
   /** aten::huber_loss(Tensor self, Tensor target, int reduction=1, float delta=1.) -> Tensor */
@@ -11634,9 +11635,9 @@ export interface TensorMethods {
   /** aten::igammac_(Tensor(a!) self, Tensor other) -> Tensor(a!) */
   igammac_(other: Tensor): Tensor;
   /** aten::im2col(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride) -> Tensor */
-  im2col(kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[]): Tensor;
+  im2col(kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[]): Tensor;
   /** aten::im2col.out(Tensor self, int[2] kernel_size, int[2] dilation, int[2] padding, int[2] stride, *, Tensor(a!) out) -> Tensor(a!) */
-  im2col(kernelSize: number | number[], dilation: number | number[], padding: number | number[], stride: number | number[], options: { out: Tensor }): Tensor;
+  im2col(kernelSize: number | Size[], dilation: number | Size[], padding: number | Size[], stride: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::imag(Tensor(a) self) -> Tensor(a) */
   imag(): Tensor;
   /** aten::index.Tensor(Tensor self, Tensor?[] indices) -> Tensor */
@@ -11952,17 +11953,17 @@ export interface TensorMethods {
   /** aten::linalg_matrix_exp.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   linalgMatrixExp(options: { out: Tensor }): Tensor;
   /** aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgMatrixNorm(ord: Scalar, dim?: number[], keepdim?: boolean): Tensor;
+  linalgMatrixNorm(ord: Scalar, dim?: Size[], keepdim?: boolean): Tensor;
   /** aten::linalg_matrix_norm(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgMatrixNorm(ord: Scalar, options?: { dim?: number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  linalgMatrixNorm(ord: Scalar, options?: { dim?: Size[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::linalg_matrix_norm.str_ord(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgMatrixNorm(ord?: string, dim?: number[], keepdim?: boolean): Tensor;
+  linalgMatrixNorm(ord?: string, dim?: Size[], keepdim?: boolean): Tensor;
   /** aten::linalg_matrix_norm.str_ord(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgMatrixNorm(options?: { ord?: string; dim?: number[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  linalgMatrixNorm(options?: { ord?: string; dim?: Size[]; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::linalg_matrix_norm.out(Tensor self, Scalar ord, int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  linalgMatrixNorm(ord: Scalar, options: { dim?: number[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  linalgMatrixNorm(ord: Scalar, options: { dim?: Size[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::linalg_matrix_norm.str_ord_out(Tensor self, str ord="fro", int[] dim=[-2, -1], bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  linalgMatrixNorm(options: { ord?: string; dim?: number[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  linalgMatrixNorm(options: { ord?: string; dim?: Size[]; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::linalg_matrix_power(Tensor self, int n) -> Tensor */
   linalgMatrixPower(n: number): Tensor;
   /** aten::linalg_matrix_power.out(Tensor self, int n, *, Tensor(a!) out) -> Tensor(a!) */
@@ -11978,17 +11979,17 @@ export interface TensorMethods {
   /** aten::linalg_matrix_rank.out(Tensor self, float tol, bool hermitian=False, *, Tensor(a!) out) -> Tensor(a!) */
   linalgMatrixRank(tol: number, options: { hermitian?: boolean; out: Tensor }): Tensor;
   /** aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgNorm(ord: string, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  linalgNorm(ord: string, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::linalg_norm.ord_str(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgNorm(ord: string, options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  linalgNorm(ord: string, options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgNorm(ord?: Scalar | null, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  linalgNorm(ord?: Scalar | null, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::linalg_norm(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgNorm(options?: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  linalgNorm(options?: { ord?: Scalar | null; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::linalg_norm.out(Tensor self, Scalar? ord=None, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  linalgNorm(options: { ord?: Scalar | null; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  linalgNorm(options: { ord?: Scalar | null; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::linalg_norm.ord_str_out(Tensor self, str ord, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  linalgNorm(ord: string, options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  linalgNorm(ord: string, options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor */
   linalgPinv(rcond: number, hermitian?: boolean): Tensor;
   /** aten::linalg_pinv(Tensor self, float rcond, bool hermitian=False) -> Tensor */
@@ -12020,17 +12021,17 @@ export interface TensorMethods {
   /** aten::linalg_tensorinv.out(Tensor self, int ind=2, *, Tensor(a!) out) -> Tensor(a!) */
   linalgTensorinv(options: { ind?: number; out: Tensor }): Tensor;
   /** aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor */
-  linalgTensorsolve(other: Tensor, dims?: number[] | null): Tensor;
+  linalgTensorsolve(other: Tensor, dims?: Size[] | null): Tensor;
   /** aten::linalg_tensorsolve(Tensor self, Tensor other, int[]? dims=None) -> Tensor */
-  linalgTensorsolve(other: Tensor, options?: { dims?: number[] | null }): Tensor;
+  linalgTensorsolve(other: Tensor, options?: { dims?: Size[] | null }): Tensor;
   /** aten::linalg_tensorsolve.out(Tensor self, Tensor other, int[]? dims=None, *, Tensor(a!) out) -> Tensor(a!) */
-  linalgTensorsolve(other: Tensor, options: { dims?: number[] | null; out: Tensor }): Tensor;
+  linalgTensorsolve(other: Tensor, options: { dims?: Size[] | null; out: Tensor }): Tensor;
   /** aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgVectorNorm(ord?: Scalar, dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  linalgVectorNorm(ord?: Scalar, dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::linalg_vector_norm(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  linalgVectorNorm(options?: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  linalgVectorNorm(options?: { ord?: Scalar; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::linalg_vector_norm.out(Tensor self, Scalar ord=2, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  linalgVectorNorm(options: { ord?: Scalar; dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  linalgVectorNorm(options: { ord?: Scalar; dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::linear_backward(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
   linearBackward(gradOutput: Tensor, weight: Tensor, outputMask: boolean[]): [Tensor, Tensor, Tensor];
   /** aten::linear_backward.out(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
@@ -12138,11 +12139,11 @@ export interface TensorMethods {
   /** aten::logit_(Tensor(a!) self, float? eps=None) -> Tensor(a!) */
   logit_(options?: { eps?: number | null }): Tensor;
   /** aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  logsumexp(dim: number | number[], keepdim?: boolean): Tensor;
+  logsumexp(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  logsumexp(dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+  logsumexp(dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
   /** aten::logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  logsumexp(dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+  logsumexp(dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::lt.Tensor(Tensor self, Tensor other) -> Tensor */
   lt(other: Tensor): Tensor;
   /** aten::lt.Scalar(Tensor self, Scalar other) -> Tensor */
@@ -12218,41 +12219,41 @@ export interface TensorMethods {
   /** aten::max.names_dim_max(Tensor self, str dim, bool keepdim=False, *, Tensor(a!) max, Tensor(b!) max_values) -> (Tensor(a!) values, Tensor(b!) indices) */
   max(dim: string, options: { keepdim?: boolean; max: Tensor; maxValues: Tensor }): [Tensor, Tensor];
   /** aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-  maxPool1d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  maxPool1d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-  maxPool1d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  maxPool1d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool1dWithIndices(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+  maxPool1dWithIndices(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
   /** aten::max_pool1d_with_indices(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool1dWithIndices(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+  maxPool1dWithIndices(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
   /** aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  maxPool2d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  maxPool2d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  maxPool2d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  maxPool2d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool2dWithIndices(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+  maxPool2dWithIndices(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
   /** aten::max_pool2d_with_indices(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool2dWithIndices(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+  maxPool2dWithIndices(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
   /** aten::max_pool2d_with_indices.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  maxPool2dWithIndices(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
+  maxPool2dWithIndices(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-  maxPool3d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  maxPool3d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-  maxPool3d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  maxPool3d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool3dWithIndices(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): [Tensor, Tensor];
+  maxPool3dWithIndices(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): [Tensor, Tensor];
   /** aten::max_pool3d_with_indices(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> (Tensor, Tensor) */
-  maxPool3dWithIndices(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): [Tensor, Tensor];
+  maxPool3dWithIndices(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): [Tensor, Tensor];
   /** aten::max_pool3d_with_indices.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out, Tensor(b!) indices) -> (Tensor(a!), Tensor(b!)) */
-  maxPool3dWithIndices(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
+  maxPool3dWithIndices(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor; indices: Tensor }): [Tensor, Tensor];
   /** aten::max_unpool2d(Tensor self, Tensor indices, int[2] output_size) -> Tensor */
-  maxUnpool2d(indices: Tensor, outputSize: number | number[]): Tensor;
+  maxUnpool2d(indices: Tensor, outputSize: number | Size[]): Tensor;
   /** aten::max_unpool2d.out(Tensor self, Tensor indices, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  maxUnpool2d(indices: Tensor, outputSize: number | number[], options: { out: Tensor }): Tensor;
+  maxUnpool2d(indices: Tensor, outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::max_unpool3d(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding) -> Tensor */
-  maxUnpool3d(indices: Tensor, outputSize: number | number[], stride: number | number[], padding: number | number[]): Tensor;
+  maxUnpool3d(indices: Tensor, outputSize: number | Size[], stride: number | Size[], padding: number | Size[]): Tensor;
   /** aten::max_unpool3d.out(Tensor self, Tensor indices, int[3] output_size, int[3] stride, int[3] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  maxUnpool3d(indices: Tensor, outputSize: number | number[], stride: number | number[], padding: number | number[], options: { out: Tensor }): Tensor;
+  maxUnpool3d(indices: Tensor, outputSize: number | Size[], stride: number | Size[], padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::maximum(Tensor self, Tensor other) -> Tensor */
   maximum(other: Tensor): Tensor;
   /** aten::maximum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12260,11 +12261,11 @@ export interface TensorMethods {
   /** aten::mean(Tensor self, *, ScalarType? dtype=None) -> Tensor */
   mean(options?: { dtype?: DType | null }): Tensor;
   /** aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  mean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  mean(dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::mean.dim(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  mean(options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  mean(options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::mean.out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  mean(options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  mean(options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices) */
   median(dim: number, keepdim?: boolean): [Tensor, Tensor];
   /** aten::median.dim(Tensor self, int dim, bool keepdim=False) -> (Tensor values, Tensor indices) */
@@ -12304,21 +12305,21 @@ export interface TensorMethods {
   /** aten::minimum.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!) */
   minimum(other: Tensor, options: { out: Tensor }): Tensor;
   /** aten::miopen_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-  miopenConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+  miopenConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
   /** aten::miopen_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-  miopenConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  miopenConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::miopen_convolution_add_relu(Tensor self, Tensor weight, Tensor z, Scalar? alpha, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-  miopenConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
+  miopenConvolutionAddRelu(weight: Tensor, z: Tensor, alpha: Scalar | null, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { alpha?: Scalar | null; bias?: Tensor | null }): Tensor;
   /** aten::miopen_convolution_relu(Tensor self, Tensor weight, Tensor? bias, int[] stride, int[] padding, int[] dilation, int groups) -> Tensor */
-  miopenConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: number[], padding: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+  miopenConvolutionRelu(weight: Tensor, bias: Tensor | null, stride: Size[], padding: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
   /** aten::miopen_convolution_transpose(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-  miopenConvolutionTranspose(weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+  miopenConvolutionTranspose(weight: Tensor, bias: Tensor | null, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
   /** aten::miopen_convolution_transpose.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-  miopenConvolutionTranspose(weight: Tensor, bias: Tensor | null, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  miopenConvolutionTranspose(weight: Tensor, bias: Tensor | null, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::miopen_depthwise_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic) -> Tensor */
-  miopenDepthwiseConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
+  miopenDepthwiseConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options?: { bias?: Tensor | null }): Tensor;
   /** aten::miopen_depthwise_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, bool benchmark, bool deterministic, *, Tensor(a!) out) -> Tensor(a!) */
-  miopenDepthwiseConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  miopenDepthwiseConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, benchmark: boolean, deterministic: boolean, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::mish(Tensor self) -> Tensor */
   mish(): Tensor;
   /** aten::mish.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12326,13 +12327,13 @@ export interface TensorMethods {
   /** aten::mish_(Tensor(a!) self) -> Tensor(a!) */
   mish_(): Tensor;
   /** aten::mkldnn_adaptive_avg_pool2d(Tensor self, int[2] output_size) -> Tensor */
-  mkldnnAdaptiveAvgPool2d(outputSize: number | number[]): Tensor;
+  mkldnnAdaptiveAvgPool2d(outputSize: number | Size[]): Tensor;
   /** aten::mkldnn_adaptive_avg_pool2d.out(Tensor self, int[2] output_size, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnAdaptiveAvgPool2d(outputSize: number | number[], options: { out: Tensor }): Tensor;
+  mkldnnAdaptiveAvgPool2d(outputSize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::mkldnn_convolution(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups) -> Tensor */
-  mkldnnConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options?: { bias?: Tensor | null }): Tensor;
+  mkldnnConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options?: { bias?: Tensor | null }): Tensor;
   /** aten::mkldnn_convolution.out(Tensor self, Tensor weight, Tensor? bias, int[] padding, int[] stride, int[] dilation, int groups, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnConvolution(weight: Tensor, bias: Tensor | null, padding: number[], stride: number[], dilation: number[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
+  mkldnnConvolution(weight: Tensor, bias: Tensor | null, padding: Size[], stride: Size[], dilation: Size[], groups: number, options: { bias?: Tensor | null; out: Tensor }): Tensor;
   /** aten::mkldnn_linear(Tensor self, Tensor weight, Tensor? bias=None) -> Tensor */
   mkldnnLinear(weight: Tensor, bias?: Tensor | null): Tensor;
   /** aten::mkldnn_linear(Tensor self, Tensor weight, Tensor? bias=None) -> Tensor */
@@ -12344,29 +12345,29 @@ export interface TensorMethods {
   /** aten::mkldnn_linear_backward.out(Tensor self, Tensor grad_output, Tensor weight, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
   mkldnnLinearBackward(gradOutput: Tensor, weight: Tensor, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
   /** aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  mkldnnMaxPool2d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  mkldnnMaxPool2d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::mkldnn_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  mkldnnMaxPool2d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  mkldnnMaxPool2d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::mkldnn_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnMaxPool2d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+  mkldnnMaxPool2d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
   /** aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-  mkldnnMaxPool3d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  mkldnnMaxPool3d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::mkldnn_max_pool3d(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False) -> Tensor */
-  mkldnnMaxPool3d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  mkldnnMaxPool3d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::mkldnn_max_pool3d.out(Tensor self, int[3] kernel_size, int[3] stride=[], int[3] padding=0, int[3] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnMaxPool3d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+  mkldnnMaxPool3d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
   /** aten::mkldnn_reorder_conv2d_weight(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1) -> Tensor */
-  mkldnnReorderConv2dWeight(padding?: number | number[], stride?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+  mkldnnReorderConv2dWeight(padding?: number | Size[], stride?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
   /** aten::mkldnn_reorder_conv2d_weight(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1) -> Tensor */
-  mkldnnReorderConv2dWeight(options?: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+  mkldnnReorderConv2dWeight(options?: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
   /** aten::mkldnn_reorder_conv2d_weight.out(Tensor self, int[2] padding=0, int[2] stride=1, int[2] dilation=1, int groups=1, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnReorderConv2dWeight(options: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number; out: Tensor }): Tensor;
+  mkldnnReorderConv2dWeight(options: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number; out: Tensor }): Tensor;
   /** aten::mkldnn_reorder_conv3d_weight(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1) -> Tensor */
-  mkldnnReorderConv3dWeight(padding?: number | number[], stride?: number | number[], dilation?: number | number[], groups?: number): Tensor;
+  mkldnnReorderConv3dWeight(padding?: number | Size[], stride?: number | Size[], dilation?: number | Size[], groups?: number): Tensor;
   /** aten::mkldnn_reorder_conv3d_weight(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1) -> Tensor */
-  mkldnnReorderConv3dWeight(options?: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number }): Tensor;
+  mkldnnReorderConv3dWeight(options?: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number }): Tensor;
   /** aten::mkldnn_reorder_conv3d_weight.out(Tensor self, int[3] padding=0, int[3] stride=1, int[3] dilation=1, int groups=1, *, Tensor(a!) out) -> Tensor(a!) */
-  mkldnnReorderConv3dWeight(options: { padding?: number | number[]; stride?: number | number[]; dilation?: number | number[]; groups?: number; out: Tensor }): Tensor;
+  mkldnnReorderConv3dWeight(options: { padding?: number | Size[]; stride?: number | Size[]; dilation?: number | Size[]; groups?: number; out: Tensor }): Tensor;
   /** aten::mm(Tensor self, Tensor mat2) -> Tensor */
   mm(mat2: Tensor): Tensor;
   /** aten::mm.out(Tensor self, Tensor mat2, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12386,19 +12387,19 @@ export interface TensorMethods {
   /** aten::moveaxis.int(Tensor(a) self, int source, int destination) -> Tensor(a) */
   moveaxis(source: number, destination: number): Tensor;
   /** aten::moveaxis.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a) */
-  moveaxis(source: number[], destination: number[]): Tensor;
+  moveaxis(source: Size[], destination: Size[]): Tensor;
   /** aten::movedim.int(Tensor(a) self, int source, int destination) -> Tensor(a) */
   movedim(source: number, destination: number): Tensor;
   /** aten::movedim.intlist(Tensor(a) self, int[] source, int[] destination) -> Tensor(a) */
-  movedim(source: number[], destination: number[]): Tensor;
+  movedim(source: Size[], destination: Size[]): Tensor;
   /** aten::mps_convolution_backward(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool[3] output_mask) -> (Tensor, Tensor, Tensor) */
-  mpsConvolutionBackward(gradOutput: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
+  mpsConvolutionBackward(gradOutput: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[]): [Tensor, Tensor, Tensor];
   /** aten::mps_convolution_backward.out(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] stride, int[] dilation, int groups, bool[3] output_mask, *, Tensor(a!) out0, Tensor(b!) out1, Tensor(c!) out2) -> (Tensor(a!), Tensor(b!), Tensor(c!)) */
-  mpsConvolutionBackward(gradOutput: Tensor, weight: Tensor, padding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
+  mpsConvolutionBackward(gradOutput: Tensor, weight: Tensor, padding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor; out2: Tensor }): [Tensor, Tensor, Tensor];
   /** aten::mps_convolution_transpose_backward(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool[2] output_mask) -> (Tensor, Tensor) */
-  mpsConvolutionTransposeBackward(gradOutput: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[]): [Tensor, Tensor];
+  mpsConvolutionTransposeBackward(gradOutput: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[]): [Tensor, Tensor];
   /** aten::mps_convolution_transpose_backward.out(Tensor self, Tensor grad_output, Tensor weight, int[] padding, int[] output_padding, int[] stride, int[] dilation, int groups, bool[2] output_mask, *, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-  mpsConvolutionTransposeBackward(gradOutput: Tensor, weight: Tensor, padding: number[], outputPadding: number[], stride: number[], dilation: number[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+  mpsConvolutionTransposeBackward(gradOutput: Tensor, weight: Tensor, padding: Size[], outputPadding: Size[], stride: Size[], dilation: Size[], groups: number, outputMask: boolean[], options: { out0: Tensor; out1: Tensor }): [Tensor, Tensor];
   /** aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor */
   mseLoss(target: Tensor, reduction?: number): Tensor;
   /** aten::mse_loss(Tensor self, Tensor target, int reduction=1) -> Tensor */
@@ -12474,11 +12475,11 @@ export interface TensorMethods {
   /** aten::nan_to_num_(Tensor(a!) self, float? nan=None, float? posinf=None, float? neginf=None) -> Tensor(a!) */
   nanToNum_(options?: { nan?: number | null; posinf?: number | null; neginf?: number | null }): Tensor;
   /** aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  nanmean(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  nanmean(dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::nanmean(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  nanmean(options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  nanmean(options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::nanmean.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  nanmean(options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  nanmean(options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::nanmedian(Tensor self) -> Tensor */
   nanmedian(): Tensor;
   /** aten::nanmedian.names_dim(Tensor self, str dim, bool keepdim=False) -> (Tensor values, Tensor indices) */
@@ -12508,11 +12509,11 @@ export interface TensorMethods {
   /** aten::nanquantile.scalar_out(Tensor self, float q, int? dim=None, bool keepdim=False, *, str interpolation="linear", Tensor(a!) out) -> Tensor(a!) */
   nanquantile(q: number, options: { dim?: number | null; keepdim?: boolean; interpolation?: string; out: Tensor }): Tensor;
   /** aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  nansum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  nansum(dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::nansum(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  nansum(options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  nansum(options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::nansum.out(Tensor self, int[1]? dim=None, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  nansum(options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  nansum(options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::narrow.Tensor(Tensor(a) self, int dim, Tensor start, int length) -> Tensor(a) */
   narrow(dim: number, start: Tensor, length: number): Tensor;
   /** aten::narrow(Tensor(a) self, int dim, int start, int length) -> Tensor(a) */
@@ -12528,11 +12529,11 @@ export interface TensorMethods {
   /** aten::native_norm(Tensor self, Scalar p=2) -> Tensor */
   nativeNorm(options?: { p?: Scalar }): Tensor;
   /** aten::native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor */
-  nativeNorm(p: Scalar | null, dim: number | number[], keepdim: boolean, dtype?: DType | null): Tensor;
+  nativeNorm(p: Scalar | null, dim: number | Size[], keepdim: boolean, dtype?: DType | null): Tensor;
   /** aten::native_norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype) -> Tensor */
-  nativeNorm(p: Scalar | null, dim: number | number[], keepdim: boolean, options?: { p?: Scalar | null; dtype?: DType | null }): Tensor;
+  nativeNorm(p: Scalar | null, dim: number | Size[], keepdim: boolean, options?: { p?: Scalar | null; dtype?: DType | null }): Tensor;
   /** aten::native_norm.ScalarOpt_dim_dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, ScalarType? dtype, *, Tensor(a!) out) -> Tensor(a!) */
-  nativeNorm(p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype?: DType | null; out: Tensor }): Tensor;
+  nativeNorm(p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::native_norm.out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!) */
   nativeNorm(options: { p?: Scalar; out: Tensor }): Tensor;
   /** aten::ne.Tensor(Tensor self, Tensor other) -> Tensor */
@@ -12560,29 +12561,29 @@ export interface TensorMethods {
   /** aten::negative_(Tensor(a!) self) -> Tensor(a!) */
   negative_(): Tensor;
   /** aten::nested_to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-  nestedToPaddedTensor(padding: number, outputSize?: number[] | null): Tensor;
+  nestedToPaddedTensor(padding: number, outputSize?: Size[] | null): Tensor;
   /** aten::nested_to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-  nestedToPaddedTensor(padding: number, options?: { outputSize?: number[] | null }): Tensor;
+  nestedToPaddedTensor(padding: number, options?: { outputSize?: Size[] | null }): Tensor;
   /** aten::new_empty(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-  newEmpty(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+  newEmpty(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
   /** aten::new_empty.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  newEmpty(size: number[], options: { out: Tensor }): Tensor;
+  newEmpty(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::new_empty_strided(Tensor self, SymInt[] size, SymInt[] stride, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-  newEmptyStrided(size: number[], stride: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+  newEmptyStrided(size: Size[], stride: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
   /** aten::new_empty_strided.out(Tensor self, SymInt[] size, SymInt[] stride, *, Tensor(a!) out) -> Tensor(a!) */
-  newEmptyStrided(size: number[], stride: number[], options: { out: Tensor }): Tensor;
+  newEmptyStrided(size: Size[], stride: Size[], options: { out: Tensor }): Tensor;
   /** aten::new_full(Tensor self, SymInt[] size, Scalar fill_value, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-  newFull(size: number[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+  newFull(size: Size[], fillValue: Scalar, options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
   /** aten::new_full.out(Tensor self, SymInt[] size, Scalar fill_value, *, Tensor(a!) out) -> Tensor(a!) */
-  newFull(size: number[], fillValue: Scalar, options: { out: Tensor }): Tensor;
+  newFull(size: Size[], fillValue: Scalar, options: { out: Tensor }): Tensor;
   /** aten::new_ones(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-  newOnes(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+  newOnes(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
   /** aten::new_ones.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  newOnes(size: number[], options: { out: Tensor }): Tensor;
+  newOnes(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::new_zeros(Tensor self, SymInt[] size, *, ScalarType? dtype=None, Layout? layout=None, Device? device=None, bool? pin_memory=None) -> Tensor */
-  newZeros(size: number[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
+  newZeros(size: Size[], options?: { dtype?: DType | null; layout?: Layout | null; device?: string | null; pinMemory?: boolean | null }): Tensor;
   /** aten::new_zeros.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  newZeros(size: number[], options: { out: Tensor }): Tensor;
+  newZeros(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::nextafter(Tensor self, Tensor other) -> Tensor */
   nextafter(other: Tensor): Tensor;
   /** aten::nextafter.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12624,19 +12625,19 @@ export interface TensorMethods {
   /** aten::norm.Scalar(Tensor self, Scalar p=2) -> Tensor */
   norm(options?: { p?: Scalar }): Tensor;
   /** aten::norm.ScalarOpt_dim_dtype(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype) -> Tensor */
-  norm(p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType }): Tensor;
+  norm(p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType }): Tensor;
   /** aten::norm.ScalarOpt_dtype(Tensor self, Scalar? p, *, ScalarType dtype) -> Tensor */
   norm(options: { p?: Scalar | null; dtype: DType }): Tensor;
   /** aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor */
-  norm(p: Scalar | null, dim: number | number[], keepdim?: boolean): Tensor;
+  norm(p: Scalar | null, dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::norm.ScalarOpt_dim(Tensor self, Scalar? p, int[1] dim, bool keepdim=False) -> Tensor */
-  norm(p: Scalar | null, dim: number | number[], options?: { p?: Scalar | null; keepdim?: boolean }): Tensor;
+  norm(p: Scalar | null, dim: number | Size[], options?: { p?: Scalar | null; keepdim?: boolean }): Tensor;
   /** aten::norm.ScalarOpt_dtype_out(Tensor self, Scalar? p, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!) */
   norm(options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
   /** aten::norm.dtype_out(Tensor self, Scalar? p, int[1] dim, bool keepdim, *, ScalarType dtype, Tensor(a!) out) -> Tensor(a!) */
-  norm(p: Scalar | null, dim: number | number[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
+  norm(p: Scalar | null, dim: number | Size[], keepdim: boolean, options: { p?: Scalar | null; dtype: DType; out: Tensor }): Tensor;
   /** aten::norm.out(Tensor self, Scalar? p, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  norm(p: Scalar | null, dim: number | number[], options: { p?: Scalar | null; keepdim?: boolean; out: Tensor }): Tensor;
+  norm(p: Scalar | null, dim: number | Size[], options: { p?: Scalar | null; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::norm.Scalar_out(Tensor self, Scalar p=2, *, Tensor(a!) out) -> Tensor(a!) */
   norm(options: { p?: Scalar; out: Tensor }): Tensor;
   /** aten::normal.out(Tensor self, float mean=0., float std=1., *, Generator? generator=None, Tensor(a!) out) -> Tensor(a!) */
@@ -12666,11 +12667,11 @@ export interface TensorMethods {
   /** aten::nuclear_norm(Tensor self, bool keepdim=False) -> Tensor */
   nuclearNorm(options?: { keepdim?: boolean }): Tensor;
   /** aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor */
-  nuclearNorm(dim: number | number[], keepdim?: boolean): Tensor;
+  nuclearNorm(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::nuclear_norm.dim(Tensor self, int[2] dim, bool keepdim=False) -> Tensor */
-  nuclearNorm(dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+  nuclearNorm(dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
   /** aten::nuclear_norm.dim_out(Tensor self, int[2] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  nuclearNorm(dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+  nuclearNorm(dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::nuclear_norm.out(Tensor self, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
   nuclearNorm(options: { keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::numpy_T(Tensor(a) self) -> Tensor(a) */
@@ -12700,19 +12701,19 @@ export interface TensorMethods {
   /** aten::output_nr(Tensor self) -> int */
   outputNr(): number;
   /** aten::pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor */
-  pad(pad: number[], mode?: string, value?: number | null): Tensor;
+  pad(pad: Size[], mode?: string, value?: number | null): Tensor;
   /** aten::pad(Tensor self, int[] pad, str mode="constant", float? value=None) -> Tensor */
-  pad(pad: number[], options?: { mode?: string; value?: number | null }): Tensor;
+  pad(pad: Size[], options?: { mode?: string; value?: number | null }): Tensor;
   /** aten::pdist(Tensor self, float p=2.) -> Tensor */
   pdist(p?: number): Tensor;
   /** aten::pdist(Tensor self, float p=2.) -> Tensor */
   pdist(options?: { p?: number }): Tensor;
   /** aten::permute(Tensor(a) self, int[] dims) -> Tensor(a) */
-  permute(dims: number[]): Tensor;
+  permute(dims: Size[]): Tensor;
   /** aten::permute_copy(Tensor self, int[] dims) -> Tensor */
-  permuteCopy(dims: number[]): Tensor;
+  permuteCopy(dims: Size[]): Tensor;
   /** aten::permute_copy.out(Tensor self, int[] dims, *, Tensor(a!) out) -> Tensor(a!) */
-  permuteCopy(dims: number[], options: { out: Tensor }): Tensor;
+  permuteCopy(dims: Size[], options: { out: Tensor }): Tensor;
   /** aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a) */
   pinMemory(device?: string | null): Tensor;
   /** aten::pin_memory(Tensor(a) self, Device? device=None) -> Tensor(a) */
@@ -12830,17 +12831,17 @@ export interface TensorMethods {
   /** aten::quantize_per_tensor_dynamic.out(Tensor self, ScalarType dtype, bool reduce_range, *, Tensor(a!) out) -> Tensor(a!) */
   quantizePerTensorDynamic(dtype: DType, reduceRange: boolean, options: { out: Tensor }): Tensor;
   /** aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-  quantizedMaxPool1d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  quantizedMaxPool1d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::quantized_max_pool1d(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False) -> Tensor */
-  quantizedMaxPool1d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  quantizedMaxPool1d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::quantized_max_pool1d.out(Tensor self, int[1] kernel_size, int[1] stride=[], int[1] padding=[0], int[1] dilation=[1], bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-  quantizedMaxPool1d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+  quantizedMaxPool1d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
   /** aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  quantizedMaxPool2d(kernelSize: number | number[], stride?: number | number[], padding?: number | number[], dilation?: number | number[], ceilMode?: boolean): Tensor;
+  quantizedMaxPool2d(kernelSize: number | Size[], stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[], ceilMode?: boolean): Tensor;
   /** aten::quantized_max_pool2d(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False) -> Tensor */
-  quantizedMaxPool2d(kernelSize: number | number[], options?: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean }): Tensor;
+  quantizedMaxPool2d(kernelSize: number | Size[], options?: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean }): Tensor;
   /** aten::quantized_max_pool2d.out(Tensor self, int[2] kernel_size, int[2] stride=[], int[2] padding=0, int[2] dilation=1, bool ceil_mode=False, *, Tensor(a!) out) -> Tensor(a!) */
-  quantizedMaxPool2d(kernelSize: number | number[], options: { stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; ceilMode?: boolean; out: Tensor }): Tensor;
+  quantizedMaxPool2d(kernelSize: number | Size[], options: { stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; ceilMode?: boolean; out: Tensor }): Tensor;
   /** aten::rad2deg(Tensor self) -> Tensor */
   rad2deg(): Tensor;
   /** aten::rad2deg.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12896,17 +12897,17 @@ export interface TensorMethods {
   /** aten::reciprocal_(Tensor(a!) self) -> Tensor(a!) */
   reciprocal_(): Tensor;
   /** aten::reflection_pad1d(Tensor self, int[2] padding) -> Tensor */
-  reflectionPad1d(padding: number | number[]): Tensor;
+  reflectionPad1d(padding: number | Size[]): Tensor;
   /** aten::reflection_pad1d.out(Tensor self, int[2] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  reflectionPad1d(padding: number | number[], options: { out: Tensor }): Tensor;
+  reflectionPad1d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::reflection_pad2d(Tensor self, int[4] padding) -> Tensor */
-  reflectionPad2d(padding: number | number[]): Tensor;
+  reflectionPad2d(padding: number | Size[]): Tensor;
   /** aten::reflection_pad2d.out(Tensor self, int[4] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  reflectionPad2d(padding: number | number[], options: { out: Tensor }): Tensor;
+  reflectionPad2d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::reflection_pad3d(Tensor self, int[6] padding) -> Tensor */
-  reflectionPad3d(padding: number | number[]): Tensor;
+  reflectionPad3d(padding: number | Size[]): Tensor;
   /** aten::reflection_pad3d.out(Tensor self, int[6] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  reflectionPad3d(padding: number | number[], options: { out: Tensor }): Tensor;
+  reflectionPad3d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::relu(Tensor self) -> Tensor */
   relu(): Tensor;
   /** aten::relu.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -12944,9 +12945,9 @@ export interface TensorMethods {
   /** aten::renorm_(Tensor(a!) self, Scalar p, int dim, Scalar maxnorm) -> Tensor(a!) */
   renorm_(p: Scalar, dim: number, maxnorm: Scalar): Tensor;
   /** aten::repeat(Tensor self, SymInt[] repeats) -> Tensor */
-  repeat(repeats: number[]): Tensor;
+  repeat(repeats: Size[]): Tensor;
   /** aten::repeat.out(Tensor self, SymInt[] repeats, *, Tensor(a!) out) -> Tensor(a!) */
-  repeat(repeats: number[], options: { out: Tensor }): Tensor;
+  repeat(repeats: Size[], options: { out: Tensor }): Tensor;
   /** aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor */
   repeatInterleave(repeats: Tensor, dim?: number | null): Tensor;
   /** aten::repeat_interleave.self_Tensor(Tensor self, Tensor repeats, int? dim=None, *, int? output_size=None) -> Tensor */
@@ -12956,31 +12957,31 @@ export interface TensorMethods {
   /** aten::repeat_interleave.self_int(Tensor self, int repeats, int? dim=None, *, int? output_size=None) -> Tensor */
   repeatInterleave(repeats: number, options?: { dim?: number | null; outputSize?: number | null }): Tensor;
   /** aten::replication_pad1d(Tensor self, int[2] padding) -> Tensor */
-  replicationPad1d(padding: number | number[]): Tensor;
+  replicationPad1d(padding: number | Size[]): Tensor;
   /** aten::replication_pad1d.out(Tensor self, int[2] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  replicationPad1d(padding: number | number[], options: { out: Tensor }): Tensor;
+  replicationPad1d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::replication_pad2d(Tensor self, int[4] padding) -> Tensor */
-  replicationPad2d(padding: number | number[]): Tensor;
+  replicationPad2d(padding: number | Size[]): Tensor;
   /** aten::replication_pad2d.out(Tensor self, int[4] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  replicationPad2d(padding: number | number[], options: { out: Tensor }): Tensor;
+  replicationPad2d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::replication_pad3d(Tensor self, int[6] padding) -> Tensor */
-  replicationPad3d(padding: number | number[]): Tensor;
+  replicationPad3d(padding: number | Size[]): Tensor;
   /** aten::replication_pad3d.out(Tensor self, int[6] padding, *, Tensor(a!) out) -> Tensor(a!) */
-  replicationPad3d(padding: number | number[], options: { out: Tensor }): Tensor;
+  replicationPad3d(padding: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!) */
   requiresGrad_(requiresGrad?: boolean): Tensor;
   /** aten::requires_grad_(Tensor(a!) self, bool requires_grad=True) -> Tensor(a!) */
   requiresGrad_(options?: { requiresGrad?: boolean }): Tensor;
   /** aten::reshape(Tensor(a) self, SymInt[] shape) -> Tensor(a) */
-  reshape(shape: number[]): Tensor;
+  reshape(shape: Size[]): Tensor;
   /** aten::reshape_as(Tensor(a) self, Tensor other) -> Tensor(a) */
   reshapeAs(other: Tensor): Tensor;
   /** aten::resize(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor */
-  resize(size: number[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
+  resize(size: Size[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
   /** aten::resize.out(Tensor self, SymInt[] size, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
-  resize(size: number[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
+  resize(size: Size[], options: { memoryFormat?: MemoryFormat | null; out: Tensor }): Tensor;
   /** aten::resize_(Tensor(a!) self, SymInt[] size, *, MemoryFormat? memory_format=None) -> Tensor(a!) */
-  resize_(size: number[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
+  resize_(size: Size[], options?: { memoryFormat?: MemoryFormat | null }): Tensor;
   /** aten::resize_as(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None) -> Tensor */
   resizeAs(theTemplate: Tensor, options?: { memoryFormat?: MemoryFormat | null }): Tensor;
   /** aten::resize_as.out(Tensor self, Tensor the_template, *, MemoryFormat? memory_format=None, Tensor(a!) out) -> Tensor(a!) */
@@ -13002,17 +13003,17 @@ export interface TensorMethods {
   /** aten::retains_grad(Tensor self) -> bool */
   retainsGrad(): boolean;
   /** aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor */
-  roll(shifts: number | number[], dims?: number | number[]): Tensor;
+  roll(shifts: number | Size[], dims?: number | Size[]): Tensor;
   /** aten::roll(Tensor self, int[1] shifts, int[1] dims=[]) -> Tensor */
-  roll(shifts: number | number[], options?: { dims?: number | number[] }): Tensor;
+  roll(shifts: number | Size[], options?: { dims?: number | Size[] }): Tensor;
   /** aten::roll.out(Tensor self, int[1] shifts, int[1] dims=[], *, Tensor(a!) out) -> Tensor(a!) */
-  roll(shifts: number | number[], options: { dims?: number | number[]; out: Tensor }): Tensor;
+  roll(shifts: number | Size[], options: { dims?: number | Size[]; out: Tensor }): Tensor;
   /** aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor */
-  rot90(k?: number, dims?: number[]): Tensor;
+  rot90(k?: number, dims?: Size[]): Tensor;
   /** aten::rot90(Tensor self, int k=1, int[] dims=[0, 1]) -> Tensor */
-  rot90(options?: { k?: number; dims?: number[] }): Tensor;
+  rot90(options?: { k?: number; dims?: Size[] }): Tensor;
   /** aten::rot90.out(Tensor self, int k=1, int[] dims=[0, 1], *, Tensor(a!) out) -> Tensor(a!) */
-  rot90(options: { k?: number; dims?: number[]; out: Tensor }): Tensor;
+  rot90(options: { k?: number; dims?: Size[]; out: Tensor }): Tensor;
   /** aten::round(Tensor self) -> Tensor */
   round(): Tensor;
   /** aten::round.decimals(Tensor self, *, int decimals) -> Tensor */
@@ -13132,9 +13133,9 @@ export interface TensorMethods {
   /** aten::set.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   set(options: { out: Tensor }): Tensor;
   /** aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!) */
-  set_(source: Tensor, storageOffset: number, size: number[], stride?: number[]): Tensor;
+  set_(source: Tensor, storageOffset: number, size: Size[], stride?: Size[]): Tensor;
   /** aten::set_.source_Tensor_storage_offset(Tensor(a!) self, Tensor source, SymInt storage_offset, SymInt[] size, SymInt[] stride=[]) -> Tensor(a!) */
-  set_(source: Tensor, storageOffset: number, size: number[], options?: { stride?: number[] }): Tensor;
+  set_(source: Tensor, storageOffset: number, size: Size[], options?: { stride?: Size[] }): Tensor;
   /** aten::set_(Tensor(a!) self) -> Tensor(a!) */
   set_(): Tensor;
   /** aten::set_.source_Tensor(Tensor(a!) self, Tensor source) -> Tensor(a!) */
@@ -13212,39 +13213,39 @@ export interface TensorMethods {
   /** aten::slogdet.out(Tensor self, *, Tensor(a!) sign, Tensor(b!) logabsdet) -> (Tensor(a!) sign, Tensor(b!) logabsdet) */
   slogdet(options: { sign: Tensor; logabsdet: Tensor }): [Tensor, Tensor];
   /** aten::slow_conv3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0) -> Tensor */
-  slowConv3d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[]): Tensor;
+  slowConv3d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[]): Tensor;
   /** aten::slow_conv3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0) -> Tensor */
-  slowConv3d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[] }): Tensor;
+  slowConv3d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[] }): Tensor;
   /** aten::slow_conv3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, *, Tensor(a!) out) -> Tensor(a!) */
-  slowConv3d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; out: Tensor }): Tensor;
+  slowConv3d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; out: Tensor }): Tensor;
   /** aten::slow_conv3d_forward(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding) -> Tensor */
-  slowConv3dForward(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options?: { bias?: Tensor | null }): Tensor;
+  slowConv3dForward(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options?: { bias?: Tensor | null }): Tensor;
   /** aten::slow_conv3d_forward.output(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias, int[3] stride, int[3] padding, *, Tensor(a!) output) -> Tensor(a!) */
-  slowConv3dForward(weight: Tensor, kernelSize: number | number[], bias: Tensor | null, stride: number | number[], padding: number | number[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
+  slowConv3dForward(weight: Tensor, kernelSize: number | Size[], bias: Tensor | null, stride: number | Size[], padding: number | Size[], options: { bias?: Tensor | null; output: Tensor }): Tensor;
   /** aten::slow_conv_dilated2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1) -> Tensor */
-  slowConvDilated2d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[]): Tensor;
+  slowConvDilated2d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[]): Tensor;
   /** aten::slow_conv_dilated2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1) -> Tensor */
-  slowConvDilated2d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[] }): Tensor;
+  slowConvDilated2d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[] }): Tensor;
   /** aten::slow_conv_dilated2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-  slowConvDilated2d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+  slowConvDilated2d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
   /** aten::slow_conv_dilated3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1) -> Tensor */
-  slowConvDilated3d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], dilation?: number | number[]): Tensor;
+  slowConvDilated3d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], dilation?: number | Size[]): Tensor;
   /** aten::slow_conv_dilated3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1) -> Tensor */
-  slowConvDilated3d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[] }): Tensor;
+  slowConvDilated3d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[] }): Tensor;
   /** aten::slow_conv_dilated3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-  slowConvDilated3d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+  slowConvDilated3d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
   /** aten::slow_conv_transpose2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1) -> Tensor */
-  slowConvTranspose2d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], dilation?: number | number[]): Tensor;
+  slowConvTranspose2d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], dilation?: number | Size[]): Tensor;
   /** aten::slow_conv_transpose2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1) -> Tensor */
-  slowConvTranspose2d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[] }): Tensor;
+  slowConvTranspose2d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[] }): Tensor;
   /** aten::slow_conv_transpose2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, int[2] output_padding=0, int[2] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-  slowConvTranspose2d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+  slowConvTranspose2d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
   /** aten::slow_conv_transpose3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1) -> Tensor */
-  slowConvTranspose3d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[], outputPadding?: number | number[], dilation?: number | number[]): Tensor;
+  slowConvTranspose3d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[], outputPadding?: number | Size[], dilation?: number | Size[]): Tensor;
   /** aten::slow_conv_transpose3d(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1) -> Tensor */
-  slowConvTranspose3d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[] }): Tensor;
+  slowConvTranspose3d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[] }): Tensor;
   /** aten::slow_conv_transpose3d.out(Tensor self, Tensor weight, int[3] kernel_size, Tensor? bias=None, int[3] stride=1, int[3] padding=0, int[3] output_padding=0, int[3] dilation=1, *, Tensor(a!) out) -> Tensor(a!) */
-  slowConvTranspose3d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; outputPadding?: number | number[]; dilation?: number | number[]; out: Tensor }): Tensor;
+  slowConvTranspose3d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; outputPadding?: number | Size[]; dilation?: number | Size[]; out: Tensor }): Tensor;
   /** aten::smm(Tensor self, Tensor mat2) -> Tensor */
   smm(mat2: Tensor): Tensor;
   /** aten::smooth_l1_loss(Tensor self, Tensor target, int reduction=1, float beta=1.) -> Tensor */
@@ -13306,17 +13307,17 @@ export interface TensorMethods {
   /** aten::sparse_mask.out(Tensor self, Tensor mask, *, Tensor(a!) out) -> Tensor(a!) */
   sparseMask(mask: Tensor, options: { out: Tensor }): Tensor;
   /** aten::sparse_resize(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor */
-  sparseResize(size: number[], sparseDim: number, denseDim: number): Tensor;
+  sparseResize(size: Size[], sparseDim: number, denseDim: number): Tensor;
   /** aten::sparse_resize.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!) */
-  sparseResize(size: number[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
+  sparseResize(size: Size[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
   /** aten::sparse_resize_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!) */
-  sparseResize_(size: number[], sparseDim: number, denseDim: number): Tensor;
+  sparseResize_(size: Size[], sparseDim: number, denseDim: number): Tensor;
   /** aten::sparse_resize_and_clear(Tensor self, int[] size, int sparse_dim, int dense_dim) -> Tensor */
-  sparseResizeAndClear(size: number[], sparseDim: number, denseDim: number): Tensor;
+  sparseResizeAndClear(size: Size[], sparseDim: number, denseDim: number): Tensor;
   /** aten::sparse_resize_and_clear.out(Tensor self, int[] size, int sparse_dim, int dense_dim, *, Tensor(a!) out) -> Tensor(a!) */
-  sparseResizeAndClear(size: number[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
+  sparseResizeAndClear(size: Size[], sparseDim: number, denseDim: number, options: { out: Tensor }): Tensor;
   /** aten::sparse_resize_and_clear_(Tensor(a!) self, int[] size, int sparse_dim, int dense_dim) -> Tensor(a!) */
-  sparseResizeAndClear_(size: number[], sparseDim: number, denseDim: number): Tensor;
+  sparseResizeAndClear_(size: Size[], sparseDim: number, denseDim: number): Tensor;
   /** aten::sparse_sampled_addmm(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1) -> Tensor */
   sparseSampledAddmm(mat1: Tensor, mat2: Tensor, options?: { beta?: Scalar; alpha?: Scalar }): Tensor;
   /** aten::sparse_sampled_addmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!) */
@@ -13418,11 +13419,11 @@ export interface TensorMethods {
   /** aten::special_logit.out(Tensor self, float? eps=None, *, Tensor(a!) out) -> Tensor(a!) */
   specialLogit(options: { eps?: number | null; out: Tensor }): Tensor;
   /** aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  specialLogsumexp(dim: number | number[], keepdim?: boolean): Tensor;
+  specialLogsumexp(dim: number | Size[], keepdim?: boolean): Tensor;
   /** aten::special_logsumexp(Tensor self, int[1] dim, bool keepdim=False) -> Tensor */
-  specialLogsumexp(dim: number | number[], options?: { keepdim?: boolean }): Tensor;
+  specialLogsumexp(dim: number | Size[], options?: { keepdim?: boolean }): Tensor;
   /** aten::special_logsumexp.out(Tensor self, int[1] dim, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  specialLogsumexp(dim: number | number[], options: { keepdim?: boolean; out: Tensor }): Tensor;
+  specialLogsumexp(dim: number | Size[], options: { keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::special_modified_bessel_i0(Tensor self) -> Tensor */
   specialModifiedBesselI0(): Tensor;
   /** aten::special_modified_bessel_i0.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -13492,9 +13493,9 @@ export interface TensorMethods {
   /** aten::special_zeta.other_scalar_out(Tensor self, Scalar other, *, Tensor(a!) out) -> Tensor(a!) */
   specialZeta(other: Scalar, options: { out: Tensor }): Tensor;
   /** aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[] */
-  split(splitSize: number[], dim?: number): Tensor[];
+  split(splitSize: Size[], dim?: number): Tensor[];
   /** aten::split.sizes(Tensor(a -> *) self, int[] split_size, int dim=0) -> Tensor(a)[] */
-  split(splitSize: number[], options?: { dim?: number }): Tensor[];
+  split(splitSize: Size[], options?: { dim?: number }): Tensor[];
   /** aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[] */
   split(splitSize: number, dim?: number): Tensor[];
   /** aten::split.Tensor(Tensor(a -> *) self, int split_size, int dim=0) -> Tensor(a)[] */
@@ -13506,15 +13507,15 @@ export interface TensorMethods {
   /** aten::split_copy.Tensor_out(Tensor self, int split_size, int dim=0, *, Tensor(a!)[] out) -> () */
   splitCopy(splitSize: number, options: { dim?: number; out: Tensor[] }): void;
   /** aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[] */
-  splitWithSizes(splitSizes: number[], dim?: number): Tensor[];
+  splitWithSizes(splitSizes: Size[], dim?: number): Tensor[];
   /** aten::split_with_sizes(Tensor(a -> *) self, int[] split_sizes, int dim=0) -> Tensor(a)[] */
-  splitWithSizes(splitSizes: number[], options?: { dim?: number }): Tensor[];
+  splitWithSizes(splitSizes: Size[], options?: { dim?: number }): Tensor[];
   /** aten::split_with_sizes_copy(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-  splitWithSizesCopy(splitSizes: number[], dim?: number): Tensor[];
+  splitWithSizesCopy(splitSizes: Size[], dim?: number): Tensor[];
   /** aten::split_with_sizes_copy(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-  splitWithSizesCopy(splitSizes: number[], options?: { dim?: number }): Tensor[];
+  splitWithSizesCopy(splitSizes: Size[], options?: { dim?: number }): Tensor[];
   /** aten::split_with_sizes_copy.out(Tensor self, int[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> () */
-  splitWithSizesCopy(splitSizes: number[], options: { dim?: number; out: Tensor[] }): void;
+  splitWithSizesCopy(splitSizes: Size[], options: { dim?: number; out: Tensor[] }): void;
   /** aten::sqrt(Tensor self) -> Tensor */
   sqrt(): Tensor;
   /** aten::sqrt.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -13552,35 +13553,35 @@ export interface TensorMethods {
   /** aten::sspaddmm.out(Tensor self, Tensor mat1, Tensor mat2, *, Scalar beta=1, Scalar alpha=1, Tensor(a!) out) -> Tensor(a!) */
   sspaddmm(mat1: Tensor, mat2: Tensor, options: { beta?: Scalar; alpha?: Scalar; out: Tensor }): Tensor;
   /** aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-  std(dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
   /** aten::std.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-  std(options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
+  std(options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** aten::std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-  std(dim?: number | number[] | null): Tensor;
+  std(dim?: number | Size[] | null): Tensor;
   /** aten::std.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-  std(options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
+  std(options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
   /** aten::std(Tensor self, bool unbiased=True) -> Tensor */
   std(unbiased?: boolean): Tensor;
   /** aten::std(Tensor self, bool unbiased=True) -> Tensor */
   std(options?: { unbiased?: boolean }): Tensor;
   /** aten::std.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out) -> Tensor(a!) */
-  std(options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
+  std(options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::std.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  std(options: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
+  std(options: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
   stdMean(unbiased?: boolean): [Tensor, Tensor];
   /** aten::std_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
   stdMean(options?: { unbiased?: boolean }): [Tensor, Tensor];
   /** aten::std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-  stdMean(dim?: number | number[] | null): [Tensor, Tensor];
+  stdMean(dim?: number | Size[] | null): [Tensor, Tensor];
   /** aten::std_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-  stdMean(options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
+  stdMean(options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
   /** aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-  stdMean(dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  stdMean(dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   /** aten::std_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-  stdMean(options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+  stdMean(options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
   /** aten::std_mean.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-  stdMean(options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+  stdMean(options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
   /** aten::stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor */
   stft(nFft: number, hopLength?: number | null, winLength?: number | null, window?: Tensor | null, center?: boolean, padMode?: string, normalized?: boolean, onesided?: boolean | null, returnComplex?: boolean | null): Tensor;
   /** aten::stft.center(Tensor self, int n_fft, int? hop_length=None, int? win_length=None, Tensor? window=None, bool center=True, str pad_mode="reflect", bool normalized=False, bool? onesided=None, bool? return_complex=None) -> Tensor */
@@ -13626,15 +13627,15 @@ export interface TensorMethods {
   /** aten::sum(Tensor self, *, ScalarType? dtype=None) -> Tensor */
   sum(options?: { dtype?: DType | null }): Tensor;
   /** aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  sum(dim?: number | number[] | null, keepdim?: boolean): Tensor;
+  sum(dim?: number | Size[] | null, keepdim?: boolean): Tensor;
   /** aten::sum.dim_IntList(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None) -> Tensor */
-  sum(options?: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
+  sum(options?: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null }): Tensor;
   /** aten::sum.out(Tensor self, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
   sum(options: { dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::sum.IntList_out(Tensor self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, Tensor(a!) out) -> Tensor(a!) */
-  sum(options: { dim?: number | number[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
+  sum(options: { dim?: number | Size[] | null; keepdim?: boolean; dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::sum_to_size(Tensor self, int[] size) -> Tensor */
-  sumToSize(size: number[]): Tensor;
+  sumToSize(size: Size[]): Tensor;
   /** aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V) */
   svd(some?: boolean, computeUv?: boolean): [Tensor, Tensor, Tensor];
   /** aten::svd(Tensor self, bool some=True, bool compute_uv=True) -> (Tensor U, Tensor S, Tensor V) */
@@ -13694,19 +13695,19 @@ export interface TensorMethods {
   /** aten::tensor_split.sections(Tensor(a -> *) self, int sections, int dim=0) -> Tensor(a)[] */
   tensorSplit(sections: number, options?: { dim?: number }): Tensor[];
   /** aten::tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[] */
-  tensorSplit(indices: number[], dim?: number): Tensor[];
+  tensorSplit(indices: Size[], dim?: number): Tensor[];
   /** aten::tensor_split.indices(Tensor(a -> *) self, int[] indices, int dim=0) -> Tensor(a)[] */
-  tensorSplit(indices: number[], options?: { dim?: number }): Tensor[];
+  tensorSplit(indices: Size[], options?: { dim?: number }): Tensor[];
   /** aten::tensordot(Tensor self, Tensor other, int[] dims_self, int[] dims_other) -> Tensor */
-  tensordot(other: Tensor, dimsSelf: number[], dimsOther: number[]): Tensor;
+  tensordot(other: Tensor, dimsSelf: Size[], dimsOther: Size[]): Tensor;
   /** aten::tensordot.out(Tensor self, Tensor other, int[] dims_self, int[] dims_other, *, Tensor(a!) out) -> Tensor(a!) */
-  tensordot(other: Tensor, dimsSelf: number[], dimsOther: number[], options: { out: Tensor }): Tensor;
+  tensordot(other: Tensor, dimsSelf: Size[], dimsOther: Size[], options: { out: Tensor }): Tensor;
   /** aten::thnn_conv2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0) -> Tensor */
-  thnnConv2d(weight: Tensor, kernelSize: number | number[], bias?: Tensor | null, stride?: number | number[], padding?: number | number[]): Tensor;
+  thnnConv2d(weight: Tensor, kernelSize: number | Size[], bias?: Tensor | null, stride?: number | Size[], padding?: number | Size[]): Tensor;
   /** aten::thnn_conv2d(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0) -> Tensor */
-  thnnConv2d(weight: Tensor, kernelSize: number | number[], options?: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[] }): Tensor;
+  thnnConv2d(weight: Tensor, kernelSize: number | Size[], options?: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[] }): Tensor;
   /** aten::thnn_conv2d.out(Tensor self, Tensor weight, int[2] kernel_size, Tensor? bias=None, int[2] stride=1, int[2] padding=0, *, Tensor(a!) out) -> Tensor(a!) */
-  thnnConv2d(weight: Tensor, kernelSize: number | number[], options: { bias?: Tensor | null; stride?: number | number[]; padding?: number | number[]; out: Tensor }): Tensor;
+  thnnConv2d(weight: Tensor, kernelSize: number | Size[], options: { bias?: Tensor | null; stride?: number | Size[]; padding?: number | Size[]; out: Tensor }): Tensor;
   /** aten::threshold(Tensor self, Scalar threshold, Scalar value) -> Tensor */
   threshold(threshold: Scalar, value: Scalar): Tensor;
   /** aten::threshold.out(Tensor self, Scalar threshold, Scalar value, *, Tensor(a!) out) -> Tensor(a!) */
@@ -13714,7 +13715,7 @@ export interface TensorMethods {
   /** aten::threshold_(Tensor(a!) self, Scalar threshold, Scalar value) -> Tensor(a!) */
   threshold_(threshold: Scalar, value: Scalar): Tensor;
   /** aten::tile(Tensor self, int[] dims) -> Tensor */
-  tile(dims: number[]): Tensor;
+  tile(dims: Size[]): Tensor;
   /** aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a) */
   to(device: string, dtype: DType, nonBlocking?: boolean, copy?: boolean, memoryFormat?: MemoryFormat | null): Tensor;
   /** aten::to.device(Tensor(a) self, Device device, ScalarType dtype, bool non_blocking=False, bool copy=False, MemoryFormat? memory_format=None) -> Tensor(a) */
@@ -13740,11 +13741,11 @@ export interface TensorMethods {
   /** aten::to_mkldnn.out(Tensor self, ScalarType? dtype=None, *, Tensor(a!) out) -> Tensor(a!) */
   toMkldnn(options: { dtype?: DType | null; out: Tensor }): Tensor;
   /** aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-  toPaddedTensor(padding: number, outputSize?: number[] | null): Tensor;
+  toPaddedTensor(padding: number, outputSize?: Size[] | null): Tensor;
   /** aten::to_padded_tensor(Tensor self, float padding, int[]? output_size=None) -> Tensor */
-  toPaddedTensor(padding: number, options?: { outputSize?: number[] | null }): Tensor;
+  toPaddedTensor(padding: number, options?: { outputSize?: Size[] | null }): Tensor;
   /** aten::to_padded_tensor.out(Tensor self, float padding, int[]? output_size=None, *, Tensor(a!) out) -> Tensor(a!) */
-  toPaddedTensor(padding: number, options: { outputSize?: number[] | null; out: Tensor }): Tensor;
+  toPaddedTensor(padding: number, options: { outputSize?: Size[] | null; out: Tensor }): Tensor;
   /** aten::to_sparse.sparse_dim(Tensor self, int sparse_dim) -> Tensor */
   toSparse(sparseDim: number): Tensor;
   /** aten::to_sparse(Tensor self) -> Tensor */
@@ -13754,13 +13755,13 @@ export interface TensorMethods {
   /** aten::to_sparse.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   toSparse(options: { out: Tensor }): Tensor;
   /** aten::to_sparse_bsc(Tensor self, int[2] blocksize) -> Tensor */
-  toSparseBsc(blocksize: number | number[]): Tensor;
+  toSparseBsc(blocksize: number | Size[]): Tensor;
   /** aten::to_sparse_bsc.out(Tensor self, int[2] blocksize, *, Tensor(a!) out) -> Tensor(a!) */
-  toSparseBsc(blocksize: number | number[], options: { out: Tensor }): Tensor;
+  toSparseBsc(blocksize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::to_sparse_bsr(Tensor self, int[2] blocksize) -> Tensor */
-  toSparseBsr(blocksize: number | number[]): Tensor;
+  toSparseBsr(blocksize: number | Size[]): Tensor;
   /** aten::to_sparse_bsr.out(Tensor self, int[2] blocksize, *, Tensor(a!) out) -> Tensor(a!) */
-  toSparseBsr(blocksize: number | number[], options: { out: Tensor }): Tensor;
+  toSparseBsr(blocksize: number | Size[], options: { out: Tensor }): Tensor;
   /** aten::to_sparse_csc(Tensor self) -> Tensor */
   toSparseCsc(): Tensor;
   /** aten::to_sparse_csc.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
@@ -13846,7 +13847,7 @@ export interface TensorMethods {
   /** aten::unbind_copy.int_out(Tensor self, int dim=0, *, Tensor(a!)[] out) -> () */
   unbindCopy(options: { dim?: number; out: Tensor[] }): void;
   /** aten::unflatten.int(Tensor(a) self, int dim, int[] sizes) -> Tensor(a) */
-  unflatten(dim: number, sizes: number[]): Tensor;
+  unflatten(dim: number, sizes: Size[]): Tensor;
   /** aten::unfold(Tensor(a) self, int dimension, int size, int step) -> Tensor(a) */
   unfold(dimension: number, size: number, step: number): Tensor;
   /** aten::unfold_copy(Tensor self, int dimension, int size, int step) -> Tensor */
@@ -13892,11 +13893,11 @@ export interface TensorMethods {
   /** aten::unsafe_split.Tensor_out(Tensor self, int split_size, int dim=0, *, Tensor(a!)[] out) -> () */
   unsafeSplit(splitSize: number, options: { dim?: number; out: Tensor[] }): void;
   /** aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-  unsafeSplitWithSizes(splitSizes: number[], dim?: number): Tensor[];
+  unsafeSplitWithSizes(splitSizes: Size[], dim?: number): Tensor[];
   /** aten::unsafe_split_with_sizes(Tensor self, int[] split_sizes, int dim=0) -> Tensor[] */
-  unsafeSplitWithSizes(splitSizes: number[], options?: { dim?: number }): Tensor[];
+  unsafeSplitWithSizes(splitSizes: Size[], options?: { dim?: number }): Tensor[];
   /** aten::unsafe_split_with_sizes.out(Tensor self, int[] split_sizes, int dim=0, *, Tensor(a!)[] out) -> () */
-  unsafeSplitWithSizes(splitSizes: number[], options: { dim?: number; out: Tensor[] }): void;
+  unsafeSplitWithSizes(splitSizes: Size[], options: { dim?: number; out: Tensor[] }): void;
   /** aten::unsqueeze(Tensor(a) self, int dim) -> Tensor(a) */
   unsqueeze(dim: number): Tensor;
   /** aten::unsqueeze_(Tensor(a!) self, int dim) -> Tensor(a!) */
@@ -13906,47 +13907,47 @@ export interface TensorMethods {
   /** aten::unsqueeze_copy.out(Tensor self, int dim, *, Tensor(a!) out) -> Tensor(a!) */
   unsqueezeCopy(dim: number, options: { out: Tensor }): Tensor;
   /** aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleBicubic2d(outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+  upsampleBicubic2d(outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::upsample_bicubic2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleBicubic2d(outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  upsampleBicubic2d(outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::upsample_bicubic2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleBicubic2d(outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  upsampleBicubic2d(outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleBilinear2d(outputSize: number | number[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
+  upsampleBilinear2d(outputSize: number | Size[], alignCorners: boolean, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::upsample_bilinear2d(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleBilinear2d(outputSize: number | number[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  upsampleBilinear2d(outputSize: number | Size[], alignCorners: boolean, options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::upsample_bilinear2d.out(Tensor self, SymInt[2] output_size, bool align_corners, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleBilinear2d(outputSize: number | number[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  upsampleBilinear2d(outputSize: number | Size[], alignCorners: boolean, options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor */
-  upsampleLinear1d(outputSize: number | number[], alignCorners: boolean, scales?: number | null): Tensor;
+  upsampleLinear1d(outputSize: number | Size[], alignCorners: boolean, scales?: number | null): Tensor;
   /** aten::upsample_linear1d(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None) -> Tensor */
-  upsampleLinear1d(outputSize: number | number[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
+  upsampleLinear1d(outputSize: number | Size[], alignCorners: boolean, options?: { scales?: number | null }): Tensor;
   /** aten::upsample_linear1d.out(Tensor self, SymInt[1] output_size, bool align_corners, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleLinear1d(outputSize: number | number[], alignCorners: boolean, options: { scales?: number | null; out: Tensor }): Tensor;
+  upsampleLinear1d(outputSize: number | Size[], alignCorners: boolean, options: { scales?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-  upsampleNearest1d(outputSize: number | number[], scales?: number | null): Tensor;
+  upsampleNearest1d(outputSize: number | Size[], scales?: number | null): Tensor;
   /** aten::upsample_nearest1d(Tensor self, SymInt[1] output_size, float? scales=None) -> Tensor */
-  upsampleNearest1d(outputSize: number | number[], options?: { scales?: number | null }): Tensor;
+  upsampleNearest1d(outputSize: number | Size[], options?: { scales?: number | null }): Tensor;
   /** aten::upsample_nearest1d.out(Tensor self, SymInt[1] output_size, float? scales=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleNearest1d(outputSize: number | number[], options: { scales?: number | null; out: Tensor }): Tensor;
+  upsampleNearest1d(outputSize: number | Size[], options: { scales?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleNearest2d(outputSize: number | number[], scalesH?: number | null, scalesW?: number | null): Tensor;
+  upsampleNearest2d(outputSize: number | Size[], scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::upsample_nearest2d(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleNearest2d(outputSize: number | number[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
+  upsampleNearest2d(outputSize: number | Size[], options?: { scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::upsample_nearest2d.out(Tensor self, SymInt[2] output_size, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleNearest2d(outputSize: number | number[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  upsampleNearest2d(outputSize: number | Size[], options: { scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleNearest3d(outputSize: number | number[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+  upsampleNearest3d(outputSize: number | Size[], scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::upsample_nearest3d(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleNearest3d(outputSize: number | number[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+  upsampleNearest3d(outputSize: number | Size[], options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::upsample_nearest3d.out(Tensor self, SymInt[3] output_size, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleNearest3d(outputSize: number | number[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  upsampleNearest3d(outputSize: number | Size[], options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleTrilinear3d(outputSize: number | number[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
+  upsampleTrilinear3d(outputSize: number | Size[], alignCorners: boolean, scalesD?: number | null, scalesH?: number | null, scalesW?: number | null): Tensor;
   /** aten::upsample_trilinear3d(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None) -> Tensor */
-  upsampleTrilinear3d(outputSize: number | number[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
+  upsampleTrilinear3d(outputSize: number | Size[], alignCorners: boolean, options?: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null }): Tensor;
   /** aten::upsample_trilinear3d.out(Tensor self, SymInt[3] output_size, bool align_corners, float? scales_d=None, float? scales_h=None, float? scales_w=None, *, Tensor(a!) out) -> Tensor(a!) */
-  upsampleTrilinear3d(outputSize: number | number[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
+  upsampleTrilinear3d(outputSize: number | Size[], alignCorners: boolean, options: { scalesD?: number | null; scalesH?: number | null; scalesW?: number | null; out: Tensor }): Tensor;
   /** aten::values(Tensor(a) self) -> Tensor(a) */
   values(): Tensor;
   /** aten::values_copy(Tensor self) -> Tensor */
@@ -13954,41 +13955,41 @@ export interface TensorMethods {
   /** aten::values_copy.out(Tensor self, *, Tensor(a!) out) -> Tensor(a!) */
   valuesCopy(options: { out: Tensor }): Tensor;
   /** aten::var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-  var_(dim?: number | number[] | null): Tensor;
+  var_(dim?: number | Size[] | null): Tensor;
   /** aten::var.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> Tensor */
-  var_(options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
+  var_(options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): Tensor;
   /** aten::var(Tensor self, bool unbiased=True) -> Tensor */
   var_(unbiased?: boolean): Tensor;
   /** aten::var(Tensor self, bool unbiased=True) -> Tensor */
   var_(options?: { unbiased?: boolean }): Tensor;
   /** aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-  var_(dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
+  var_(dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): Tensor;
   /** aten::var.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> Tensor */
-  var_(options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
+  var_(options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** aten::var.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out) -> Tensor(a!) */
-  var_(options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
+  var_(options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::var.out(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False, *, Tensor(a!) out) -> Tensor(a!) */
-  var_(options: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
+  var_(options: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean; out: Tensor }): Tensor;
   /** aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-  varMean(dim?: number | number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  varMean(dim?: number | Size[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   /** aten::var_mean.dim(Tensor self, int[1]? dim, bool unbiased=True, bool keepdim=False) -> (Tensor, Tensor) */
-  varMean(options?: { dim?: number | number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+  varMean(options?: { dim?: number | Size[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
   /** aten::var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-  varMean(dim?: number | number[] | null): [Tensor, Tensor];
+  varMean(dim?: number | Size[] | null): [Tensor, Tensor];
   /** aten::var_mean.correction(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False) -> (Tensor, Tensor) */
-  varMean(options?: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
+  varMean(options?: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean }): [Tensor, Tensor];
   /** aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
   varMean(unbiased?: boolean): [Tensor, Tensor];
   /** aten::var_mean(Tensor self, bool unbiased=True) -> (Tensor, Tensor) */
   varMean(options?: { unbiased?: boolean }): [Tensor, Tensor];
   /** aten::var_mean.correction_out(Tensor self, int[1]? dim, *, int? correction, bool keepdim=False, Tensor(a!) out0, Tensor(b!) out1) -> (Tensor(a!), Tensor(b!)) */
-  varMean(options: { dim?: number | number[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
+  varMean(options: { dim?: number | Size[] | null; correction?: number | null; keepdim?: boolean; out0: Tensor; out1: Tensor }): [Tensor, Tensor];
   /** aten::vdot(Tensor self, Tensor other) -> Tensor */
   vdot(other: Tensor): Tensor;
   /** aten::vdot.out(Tensor self, Tensor other, *, Tensor(a!) out) -> Tensor(a!) */
   vdot(other: Tensor, options: { out: Tensor }): Tensor;
   /** aten::view(Tensor(a) self, SymInt[] size) -> Tensor(a) */
-  view(size: number[]): Tensor;
+  view(size: Size[]): Tensor;
   /** aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a) */
   view(dtype: DType): Tensor;
   /** aten::view_as(Tensor(a) self, Tensor other) -> Tensor(a) */
@@ -14008,15 +14009,15 @@ export interface TensorMethods {
   /** aten::view_copy.dtype(Tensor self, ScalarType dtype) -> Tensor */
   viewCopy(dtype: DType): Tensor;
   /** aten::view_copy(Tensor self, SymInt[] size) -> Tensor */
-  viewCopy(size: number[]): Tensor;
+  viewCopy(size: Size[]): Tensor;
   /** aten::view_copy.dtype_out(Tensor self, ScalarType dtype, *, Tensor(a!) out) -> Tensor(a!) */
   viewCopy(dtype: DType, options: { out: Tensor }): Tensor;
   /** aten::view_copy.out(Tensor self, SymInt[] size, *, Tensor(a!) out) -> Tensor(a!) */
-  viewCopy(size: number[], options: { out: Tensor }): Tensor;
+  viewCopy(size: Size[], options: { out: Tensor }): Tensor;
   /** aten::vsplit.int(Tensor(a -> *) self, int sections) -> Tensor(a)[] */
   vsplit(sections: number): Tensor[];
   /** aten::vsplit.array(Tensor(a -> *) self, int[] indices) -> Tensor(a)[] */
-  vsplit(indices: number[]): Tensor[];
+  vsplit(indices: Size[]): Tensor[];
   /** aten::xlogy.Tensor(Tensor self, Tensor other) -> Tensor */
   xlogy(other: Tensor): Tensor;
   /** aten::xlogy.Scalar_Other(Tensor self, Scalar other) -> Tensor */

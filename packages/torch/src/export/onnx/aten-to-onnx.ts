@@ -81,6 +81,7 @@ const maxPool: Translation = (b, n) => {
   }, withIndices ? 2 : 1);
   b.set(n.outputs[0], { tensor: values });
   if (withIndices) {
+    b.writesRecordedSizes(n);
     const shape = b.described(input).shape;
     if (!shape) throw new Error(`export: ${n.kind} with indices needs the recorded input shape`);
     const planeSize = shape.slice(2).reduce((a, d) => a * d, 1);
@@ -94,6 +95,7 @@ const maxUnpool: Translation = (b, n) => {
   const shape = b.described(input).shape;
   const dtype = b.described(input).dtype ?? "float32";
   if (!shape) throw new Error("export: aten::max_unpool2d needs the recorded input shape");
+  b.writesRecordedSizes(n);
   const [batch, channels] = shape;
   const [height, width] = ints(b, outputSize);
   const planes = b.int64s([batch, channels, -1]);
@@ -171,6 +173,7 @@ const adaptiveAvgPool: Translation = (b, n) => {
   if (!shape) throw new Error("export: aten::adaptive_avg_pool2d needs the recorded input shape");
   const [h, w] = shape.slice(-2);
   if (size[0] === 1 && size[1] === 1) return b.single(n, "GlobalAveragePool", [b.tensor(input)]);
+  b.writesRecordedSizes(n); // the bins are laid out for the recorded size
   if (h % size[0] === 0 && w % size[1] === 0) {
     const kernel = [h / size[0], w / size[1]];
     return b.single(n, "AveragePool", [b.tensor(input)], { kernel_shape: { ints: kernel }, strides: { ints: kernel } });
@@ -189,25 +192,37 @@ const adaptiveAvgPool: Translation = (b, n) => {
   b.set(n.outputs[0], { tensor: x });
 };
 
-/** aten::upsample_*2d(input, output_size, [align_corners,] scale_factors): Resize to the recorded output size. */
+/**
+ * aten::upsample_*2d(input, output_size, [align_corners,] scale_factors): Resize to output_size
+ * (its sizes recorded by sizeOf computed in the graph), or to the recorded output size when only
+ * scale factors were given.
+ */
 function resize(mode: "linear" | "cubic" | "nearest"): Translation {
   return (b, n) => {
-    const outShape = n.outputs[0].shape;
-    if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
+    const x = b.tensor(n.inputs[0]);
+    const given = b.get(n.inputs[1]);
+    let sizes: string;
+    if ("constant" in given && given.constant === null) {
+      const outShape = n.outputs[0].shape;
+      if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
+      b.writesRecordedSizes(n);
+      sizes = b.int64s(outShape);
+    } else {
+      sizes = b.node("Concat", [b.node("Shape", [x], { end: { int: 2 } })[0], b.shapeTensor(b.sizes(n.inputs[1]))], { axis: { int: 0 } })[0];
+    }
     const alignCorners = mode !== "nearest" && flag(b, n.inputs[2]);
     const coordinates = { coordinate_transformation_mode: { string: alignCorners ? "align_corners" : "pytorch_half_pixel" } };
-    b.single(n, "Resize", [b.tensor(n.inputs[0]), "", "", b.int64s(outShape)], mode === "nearest"
+    b.single(n, "Resize", [x, "", "", sizes], mode === "nearest"
       ? { mode: { string: "nearest" }, coordinate_transformation_mode: { string: "asymmetric" }, nearest_mode: { string: "floor" } }
       // PyTorch's bicubic kernel is Keys' with a = −0.75, ONNX's default.
       : { mode: { string: mode }, ...coordinates, ...(mode === "cubic" ? { cubic_coeff_a: { float: -0.75 } } : {}) });
   };
 }
 
-/** aten::expand(self, size): Expand to the recorded output shape. */
+/** aten::expand(self, size): torch's −1 keeps an axis, which a 1 does in ONNX's broadcasting Expand. */
 const expand: Translation = (b, n) => {
-  const outShape = n.outputs[0].shape;
-  if (!outShape) throw new Error("export: aten::expand needs the recorded output shape");
-  b.single(n, "Expand", [b.tensor(n.inputs[0]), b.int64s(outShape)]);
+  const sizes = b.sizes(n.inputs[1]).map((s) => (s === -1 ? 1 : s));
+  b.single(n, "Expand", [b.tensor(n.inputs[0]), b.shapeTensor(sizes)]);
 };
 
 /** aten::norm(self, p, dim, keepdim) with p = 2: ReduceL2 (axes an attribute up to opset 17). */
@@ -239,11 +254,9 @@ function softmax(op: string): Translation {
 /** aten::argmax(self, dim, keepdim). */
 const argmax: Translation = (b, n) => b.single(n, "ArgMax", [b.tensor(n.inputs[0])], { axis: { int: int(b, n.inputs[1]) }, keepdims: { int: flag(b, n.inputs[2]) ? 1 : 0 } });
 
-/** aten::reshape / view / flatten: Reshape to the recorded output shape (sizes are constants at export time). */
-const reshapeToRecorded: Translation = (b, n) => {
-  const outShape = n.outputs[0].shape;
-  if (!outShape) throw new Error(`export: ${n.kind} needs the recorded output shape`);
-  b.single(n, "Reshape", [b.tensor(n.inputs[0]), b.int64s(outShape)]);
+/** aten::reshape / view(self, shape): Reshape to the shape argument (−1 inferred, 0 an empty axis as in torch: allowzero). */
+const reshape: Translation = (b, n) => {
+  b.single(n, "Reshape", [b.tensor(n.inputs[0]), b.shapeTensor(b.sizes(n.inputs[1]))], { allowzero: { int: 1 } });
 };
 
 /** The rank of a recorded tensor, and a dimension in [0, rank). */
@@ -253,6 +266,29 @@ function rankOf(b: GraphBuilder, n: RecordedNode): number {
   return rank;
 }
 const axis = (dim: number, rank: number): number => (dim < 0 ? dim + rank : dim);
+
+/** aten::flatten(self, start_dim, end_dim): the input's own sizes around one −1, so any input size flattens. */
+const flatten: Translation = (b, n) => {
+  const rank = rankOf(b, n);
+  if (rank === 0) return b.single(n, "Reshape", [b.tensor(n.inputs[0]), b.int64s([1])]);
+  const [start, end] = [axis(int(b, n.inputs[1]), rank), axis(int(b, n.inputs[2]), rank)];
+  const x = b.tensor(n.inputs[0]);
+  const parts = [b.int64s([-1])];
+  if (start > 0) parts.unshift(b.node("Shape", [x], { end: { int: start } })[0]);
+  if (end < rank - 1) parts.push(b.node("Shape", [x], { start: { int: end + 1 } })[0]);
+  b.single(n, "Reshape", [x, b.node("Concat", parts, { axis: { int: 0 } })[0]]);
+};
+
+/** aten::size(self, dim): a size the graph computes (sizeOf while recording), a scalar int64. */
+const size: Translation = (b, n) => {
+  b.single(n, "Gather", [b.node("Shape", [b.tensor(n.inputs[0])])[0], b.scalar(int(b, n.inputs[1]), "int64")], { axis: { int: 0 } });
+};
+
+/** aten::Int(a): the scalar int64 tensor of a recorded size, as the int it stands for. */
+const toInt: Translation = (b, n) => {
+  if (b.described(n.inputs[0]).dtype === "int64") identity(b, n);
+  else b.single(n, "Cast", [b.tensor(n.inputs[0])], { to: { int: onnxDataType("int64", "aten::Int") } });
+};
 
 /** aten::permute(self, dims). */
 const permute: Translation = (b, n) => {
@@ -269,17 +305,18 @@ const transpose: Translation = (b, n) => {
   b.single(n, "Transpose", [b.tensor(n.inputs[0])], { perm: { ints: perm } });
 };
 
-/** aten::slice(self, dim, start, end, step): bounds clamped to the recorded size (torch's open end is 2⁶³ − 1). */
+/**
+ * aten::slice(self, dim, start, end, step): ONNX's Slice counts negative bounds from the end and
+ * clamps them to the axis as torch does, so the bounds pass as recorded; torch's open end, 2⁶³ − 1,
+ * is not a double's exact integer and becomes the largest one (clamped all the same).
+ */
 const slice: Translation = (b, n) => {
-  const shape = b.described(n.inputs[0]).shape;
-  if (!shape) throw new Error("export: aten::slice needs the recorded input shape");
-  const dim = axis(int(b, n.inputs[1]), shape.length);
+  const dim = axis(int(b, n.inputs[1]), rankOf(b, n));
   const bound = (id: number, fallback: number): number => {
     const v = b.constant(id) as number | null;
-    if (v === null) return fallback;
-    return Math.min(Math.max(v < 0 ? v + shape[dim] : v, 0), shape[dim]);
+    return v === null ? fallback : Math.min(Math.max(v, -Number.MAX_SAFE_INTEGER), Number.MAX_SAFE_INTEGER);
   };
-  const [start, end] = [bound(n.inputs[2], 0), bound(n.inputs[3], shape[dim])];
+  const [start, end] = [bound(n.inputs[2], 0), bound(n.inputs[3], Number.MAX_SAFE_INTEGER)];
   b.single(n, "Slice", [b.tensor(n.inputs[0]), b.int64s([start]), b.int64s([end]), b.int64s([dim]), b.int64s([int(b, n.inputs[4])])]);
 };
 
@@ -312,10 +349,11 @@ const groupNorm: Translation = (b, n) => {
   if (!shape) throw new Error("export: aten::group_norm needs the recorded input shape");
   const dtype = b.described(input).dtype ?? "float32";
   const mean = (t: string): string => b.node("ReduceMean", [t], { axes: { ints: [2] }, keepdims: { int: 1 } })[0];
-  const grouped = b.node("Reshape", [b.tensor(input), b.int64s([shape[0], int(b, groups), -1])])[0];
+  // Reshape's 0 copies the batch axis, and the input's own shape restores it: any batch and size.
+  const grouped = b.node("Reshape", [b.tensor(input), b.int64s([0, int(b, groups), -1])])[0];
   const centred = b.node("Sub", [grouped, mean(grouped)])[0];
   const spread = b.node("Sqrt", [b.node("Add", [mean(b.node("Mul", [centred, centred])[0]), b.scalar(b.constant(eps) as number, dtype)])[0]])[0];
-  let y = b.node("Reshape", [b.node("Div", [centred, spread])[0], b.int64s(shape)])[0];
+  let y = b.node("Reshape", [b.node("Div", [centred, spread])[0], b.node("Shape", [b.tensor(input)])[0]])[0];
   const perChannel = b.int64s([shape[1], ...shape.slice(2).map(() => 1)]);
   const present = (id: number): boolean => { const v = b.get(id); return !("constant" in v && v.constant === null); };
   if (present(weight)) y = b.node("Mul", [y, b.node("Reshape", [b.tensor(weight), perChannel])[0]])[0];
@@ -358,13 +396,10 @@ const unsqueeze: Translation = (b, n) => {
   b.single(n, "Unsqueeze", [b.tensor(n.inputs[0]), b.int64s([axis(int(b, n.inputs[1]), rank)])]);
 };
 
-/** aten::select(self, dim, index): Gather with a scalar index drops the axis. */
+/** aten::select(self, dim, index): Gather with a scalar index drops the axis (a negative index counts from the end in both). */
 const select: Translation = (b, n) => {
-  const shape = b.described(n.inputs[0]).shape;
-  if (!shape) throw new Error("export: aten::select needs the recorded input shape");
-  const dim = axis(int(b, n.inputs[1]), shape.length);
-  const index = int(b, n.inputs[2]);
-  b.single(n, "Gather", [b.tensor(n.inputs[0]), b.scalar(index < 0 ? index + shape[dim] : index, "int64")], { axis: { int: dim } });
+  const dim = axis(int(b, n.inputs[1]), rankOf(b, n));
+  b.single(n, "Gather", [b.tensor(n.inputs[0]), b.scalar(int(b, n.inputs[2]), "int64")], { axis: { int: dim } });
 };
 
 /** aten::index_select(self, dim, index). */
@@ -437,9 +472,11 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::dropout", dropout],
   ["aten::feature_dropout", dropout],
   ["aten::contiguous", identity],
-  ["aten::reshape", reshapeToRecorded],
-  ["aten::view", reshapeToRecorded],
-  ["aten::flatten", reshapeToRecorded],
+  ["aten::reshape", reshape],
+  ["aten::view", reshape],
+  ["aten::flatten", flatten],
+  ["aten::size", size],
+  ["aten::Int", toInt],
   ["aten::permute", permute],
   ["aten::transpose", transpose],
   ["aten::slice", slice],

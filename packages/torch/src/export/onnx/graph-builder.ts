@@ -4,8 +4,11 @@ import type { RecordedNode, RecordedValue } from "../../native.js";
 import type { Tensor } from "../../tensor.js";
 import { attributeMessage, int64Message, scalarMessage, tensorMessage, type AttributeValue, type TensorMessage } from "./proto.js";
 
-/** A recorded value: an ONNX tensor, a constant (number, list, null...) or a list of ONNX tensors. */
-export type Lowered = { tensor: string } | { constant: unknown } | { tensors: string[] };
+/**
+ * A recorded value: an ONNX tensor, a constant (number, list, null...), a list of ONNX tensors, or
+ * an int list some of whose items the graph computes (sizes recorded by sizeOf: scalar int64 tensors).
+ */
+export type Lowered = { tensor: string } | { constant: unknown } | { tensors: string[] } | { sizes: (number | string)[] };
 
 export class GraphBuilder {
   readonly nodes: Record<string, unknown>[] = [];
@@ -15,6 +18,8 @@ export class GraphBuilder {
   #counter = 0;
   /** Ids of the recorded values some node or the graph's output reads. */
   readonly #used: ReadonlySet<number>;
+  /** Operators translated with sizes of the recording written in (their graph holds at that size only). */
+  readonly withRecordedSizes: string[] = [];
 
   constructor(used: ReadonlySet<number>) {
     this.#used = used;
@@ -55,6 +60,26 @@ export class GraphBuilder {
     const v = this.get(id);
     if (!("constant" in v)) throw new Error(`export: value %${id} must be known at export time (a constant), but it is computed`);
     return v.constant;
+  }
+
+  /** An int list argument's items: numbers, or the ONNX names of the sizes the graph computes. */
+  sizes(id: number): (number | string)[] {
+    const v = this.get(id);
+    if ("sizes" in v) return v.sizes;
+    if ("constant" in v && Array.isArray(v.constant)) return v.constant as number[];
+    throw new Error(`export: value %${id} is used as a list of sizes but is ${JSON.stringify(v)}`);
+  }
+
+  /** Int list items as one 1-D int64 ONNX tensor (an initializer when every item is a number). */
+  shapeTensor(items: (number | string)[]): string {
+    if (items.every((s) => typeof s === "number")) return this.int64s(items as number[]);
+    const parts = items.map((s) => (typeof s === "number" ? this.int64s([s]) : this.node("Unsqueeze", [s, this.int64s([0])])[0]));
+    return this.node("Concat", parts, { axis: { int: 0 } })[0];
+  }
+
+  /** Notes that `node`'s translation writes sizes of the recording, so the file cannot have dynamic axes. */
+  writesRecordedSizes(node: RecordedNode): void {
+    this.withRecordedSizes.push(node.kind);
   }
 
   fresh(hint: string): string {

@@ -37,14 +37,14 @@ const EXTERNAL_MIN_BYTES = 1024;
 
 type ModelMessage = { graph: { initializer: TensorMessage[] } } & Record<string, unknown>;
 
-/** Operators whose translation writes the recorded sizes into the file: a graph with them cannot leave axes free. */
-const WRITES_RECORDED_SIZES = new Set(["aten::reshape", "aten::view", "aten::flatten", "aten::slice"]);
+/** The prim:: nodes resolved while the graph is walked (onnxModel's switch). */
+const RESOLVED_PRIM_NODES = new Set(["prim::GetAttr", "prim::Constant", "prim::ListConstruct", "prim::NumToTensor", "prim::TupleConstruct"]);
 
-/** Aten operators of the recording that the table does not translate, with how often each occurs. */
+/** Operators of the recording that the table does not translate, with how often each occurs. */
 export function untranslatable(recording: Recording): Map<string, number> {
   const missing = new Map<string, number>();
   for (const node of tidy(() => recording.graph().nodes.map((n) => n.kind))) {
-    if (!node.startsWith("prim::") && !ATEN_TO_ONNX.has(node)) missing.set(node, (missing.get(node) ?? 0) + 1);
+    if (!RESOLVED_PRIM_NODES.has(node) && !ATEN_TO_ONNX.has(node)) missing.set(node, (missing.get(node) ?? 0) + 1);
   }
   return missing;
 }
@@ -82,8 +82,6 @@ function onnxModel(recording: Recording, options: OnnxOptions): ModelMessage {
   }
   return tidy(() => {
     const graph = recording.graph();
-    const fixed = options.dynamicAxes && graph.nodes.find((n) => WRITES_RECORDED_SIZES.has(n.kind));
-    if (fixed) throw new Error(`export: ${fixed.kind} is written with its recorded sizes, so the file cannot have dynamic axes`);
     const used = new Set([...graph.nodes.flatMap((n) => n.inputs), ...graph.outputs.map((v) => v.id)]);
     const b = new GraphBuilder(used);
     const [, ...inputs] = graph.inputs; // inputs[0] is the module itself
@@ -109,9 +107,14 @@ function onnxModel(recording: Recording, options: OnnxOptions): ModelMessage {
         case "prim::ListConstruct": {
           const items = node.inputs.map((id) => b.get(id));
           if (items.every((v) => "constant" in v)) b.set(out, { constant: items.map((v) => (v as { constant: unknown }).constant) });
+          // Sizes recorded by sizeOf among the numbers of an int list (reshape's shape, ...).
+          else if (out.type === "int[]") b.set(out, { sizes: items.map((v, i) => ("constant" in v ? v.constant as number : b.tensor(node.inputs[i]))) });
           else b.set(out, { tensors: node.inputs.map((id) => b.tensor(id)) });
           break;
         }
+        case "prim::NumToTensor": // a recorded size, already a scalar int64 tensor (aten::size)
+          b.set(out, b.get(node.inputs[0]));
+          break;
         case "prim::TupleConstruct":
           if (graph.outputs.some((v) => v.id === out.id)) outputIds = node.inputs;
           else throw new Error("export: a tuple inside the graph has no translation");
@@ -119,6 +122,9 @@ function onnxModel(recording: Recording, options: OnnxOptions): ModelMessage {
         default:
           ATEN_TO_ONNX.get(node.kind)!(b, node);
       }
+    }
+    if (options.dynamicAxes && b.withRecordedSizes.length > 0) {
+      throw new Error(`export: ${b.withRecordedSizes[0]} is written with its recorded sizes, so the file cannot have dynamic axes`);
     }
     const described = outputIds.map((id) => b.described(id));
     const outputNames = described.map((_, i) => options.outputNames?.[i] ?? `output${i}`);
