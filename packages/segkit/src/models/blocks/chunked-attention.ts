@@ -41,14 +41,14 @@ export function headWidth(owner: string, channels: number, numHeads: number): nu
   return channels / numHeads;
 }
 
-/** (B, N, C) → (B, heads, N, C / heads) */
+/** (B, N, C) → (B, heads, N, C / heads); an exported graph takes any B and N (sizeOf). */
 export function splitHeads(x: Tensor, numHeads: number): Tensor {
-  const [batch, tokens, channels] = x.shape;
-  return x.reshape([batch, tokens, numHeads, channels / numHeads]).permute([0, 2, 1, 3]);
+  const channels = x.shape[2];
+  return x.reshape([torch.sizeOf(x, 0), torch.sizeOf(x, 1), numHeads, channels / numHeads]).permute([0, 2, 1, 3]);
 }
 
-/** (B, heads, N, d) → (B, N, heads · d) */
+/** (B, heads, N, d) → (B, N, heads · d); an exported graph takes any B and N (sizeOf). */
 export function mergeHeads(x: Tensor): Tensor {
-  const [batch, heads, tokens, width] = x.shape;
-  return x.permute([0, 2, 1, 3]).reshape([batch, tokens, heads * width]);
+  const [, heads, , width] = x.shape;
+  return x.permute([0, 2, 1, 3]).reshape([torch.sizeOf(x, 0), torch.sizeOf(x, 2), heads * width]);
 }

@@ -1,9 +1,9 @@
 // ONNX export of SAM in the two parts a web page runs: the image encoder (once per image, on the
 // normalised, padded image) and the prompt decoder (per click, on the embedding). Each is recorded,
-// checked against the model on another random input and written atomically. The decoder graph is
-// for a fixed number of prompt points: the recorder writes reshapes and slices with their recorded
-// sizes, so the reference's dynamic num_points axis is not available (export one graph per count;
-// padding points would change the masks, as they take part in the attention).
+// checked against the model on another random input and written atomically. The decoder graph takes
+// any number of prompt points, as the reference's (its dynamic num_points axis): the token counts
+// reach the attention's reshapes as sizes the graph computes (sizeOf), which a second recording at
+// another count proves (the same graph), and the check runs it at that count.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
@@ -28,21 +28,31 @@ function disposeAll(tensors: Tensor[]): void {
   for (const t of tensors) t.dispose();
 }
 
+/** The point axis of the decoder's prompt inputs, free in the file. */
+const SAM_DECODER_DYNAMIC_AXES = { point_coords: { 1: "num_points" }, point_labels: { 1: "num_points" } };
+
 /**
- * Writes the prompt encoder + mask decoder graph for `points` prompt points (a box counts two) to
- * `out`; returns the relative difference measured on the check input.
+ * Writes the prompt encoder + mask decoder graph, for any number of prompt points (a box counts
+ * two), to `out`; returns the relative difference measured on a check input with another count.
  */
-export function exportSamDecoder(sam: Sam, out: string, points: number): number {
-  if (!(Number.isInteger(points) && points >= 1)) throw new RangeError(`exportSamDecoder: points must be a positive integer, got ${points}`);
+export function exportSamDecoder(sam: Sam, out: string): number {
   sam.eval();
   const decoder = new SamPromptDecoder(sam);
-  const [first, second] = [decoderExample(sam, points), decoderExample(sam, points)];
+  const [first, second] = [decoderExample(sam, 2), decoderExample(sam, 5)];
   try {
     return torch.tidy(() => {
       const recording = torch.recordForward(decoder, first);
       try {
+        const other = torch.recordForward(decoder, second);
+        let baked: string | null;
+        try {
+          baked = torch.bakedSizes(recording, other);
+        } finally {
+          other.dispose();
+        }
+        if (baked !== null) throw new Error(`exportSamDecoder: the decoder graph holds for one number of points only (${baked})`);
         const difference = torch.checkRecording(recording, decoder, second);
-        torch.saveOnnx(recording, out, { inputNames: SAM_DECODER_INPUTS, outputNames: SAM_DECODER_OUTPUTS, name: "sam_prompt_decoder" });
+        torch.saveOnnx(recording, out, { inputNames: SAM_DECODER_INPUTS, outputNames: SAM_DECODER_OUTPUTS, name: "sam_prompt_decoder", dynamicAxes: SAM_DECODER_DYNAMIC_AXES });
         return difference;
       } finally {
         recording.dispose();
