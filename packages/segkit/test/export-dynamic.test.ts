@@ -46,17 +46,23 @@ async function runOnnx(file: string, input: torch.Tensor): Promise<ort.Tensor> {
   }
 }
 
+/** Runs `file` at each input shape and compares it with `model` on the same input. */
+async function assertRunsLike(file: string, model: (x: torch.Tensor) => torch.Tensor, shapes: number[][], tolerance: number): Promise<void> {
+  for (const shape of shapes) {
+    const input = torch.randn(shape);
+    const got = await runOnnx(file, input);
+    const expected = torch.noGrad(() => model(input));
+    assert.deepEqual(got.dims, expected.shape, `shape ${shape}`);
+    const difference = torch.relativeDifference([torch.tensor(got.data as Float32Array, { shape: expected.shape })], [expected]);
+    assert.ok(difference <= tolerance, `shape ${shape}: differs by ${difference}`);
+    for (const t of [input, expected]) t.dispose();
+  }
+}
+
 test("--dynamic: a graph that takes no size runs at other batch sizes and image sizes, equal to the model", async () => {
   const file = join(tmp, "unet-dynamic.onnx");
   exportModel(unet, file, { format: "onnx", size: [32, 32], modelType: "unet", dynamic: true });
-  for (const shape of [[1, 3, 32, 32], [3, 3, 48, 80], [2, 3, 16, 24]]) {
-    const input = torch.randn(shape);
-    const got = await runOnnx(file, input);
-    const expected = torch.noGrad(() => unet.call(input));
-    assert.deepEqual(got.dims, expected.shape, `shape ${shape}`);
-    const difference = torch.relativeDifference([torch.tensor(got.data as Float32Array, { shape: expected.shape })], [expected]);
-    assert.ok(difference <= 1e-4, `shape ${shape}: differs by ${difference}`);
-  }
+  await assertRunsLike(file, (x) => unet.call(x), [[1, 3, 32, 32], [3, 3, 48, 80], [2, 3, 16, 24]], 1e-4);
   checkInPython(file);
   // The TorchScript file of the same graph holds at other sizes too (checked at export on the second recording's shape).
   exportModel(unet, join(tmp, "unet-dynamic.pt"), { format: "torchscript", size: [32, 32], modelType: "unet", dynamic: true });
@@ -107,15 +113,7 @@ test("shapes computed with sizeOf stay computed in the ONNX graph: one file runs
     torch.saveOnnx(recording, file, { inputNames: ["x"], dynamicAxes: { x: { 0: "batch", 1: "channels", 2: "height", 3: "width" }, output0: { 1: "batch", 2: "groups", 3: "tokens" } } });
     for (const r of [recording, other]) r.dispose();
   });
-  for (const shape of [[1, 4, 6, 8], [3, 2, 9, 5], [2, 6, 4, 11]]) {
-    const input = torch.randn(shape);
-    const got = await runOnnx(file, input);
-    const expected = torch.noGrad(() => net.call(input));
-    assert.deepEqual(got.dims, expected.shape, `shape ${shape}`);
-    const difference = torch.relativeDifference([torch.tensor(got.data as Float32Array, { shape: expected.shape })], [expected]);
-    assert.ok(difference <= 1e-5, `shape ${shape}: differs by ${difference}`);
-    for (const t of [input, expected]) t.dispose();
-  }
+  await assertRunsLike(file, (x) => net.call(x), [[1, 4, 6, 8], [3, 2, 9, 5], [2, 6, 4, 11]], 1e-5);
   checkInPython(file);
 });
 
