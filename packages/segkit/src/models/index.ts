@@ -24,6 +24,7 @@ import "./segmentors/w-net/variants.js";
 import "./segmentors/m-net/variants.js";
 import "./segmentors/gruu-net/variants.js";
 import "./segmentors/vnet/variants.js";
+import "./segmentors/dfanet/variants.js";
 import "./segmentors/segnet/variants.js";
 import "./segmentors/deconvnet/variants.js";
 import "./segmentors/fcn-vgg/variants.js";
@@ -87,6 +88,7 @@ export { Segmenter, type SegmenterOptions } from "./segmentors/segmenter/model.j
 export { TransUNet, type TransUNetOptions } from "./segmentors/transunet/model.js";
 export { U2Net, type U2NetOptions } from "./segmentors/u2net/model.js";
 export { VNet, type VNetOptions } from "./segmentors/vnet/model.js";
+export { DFANet, type DFANetOptions } from "./segmentors/dfanet/model.js";
 export { UNet3Plus, type UNet3PlusOptions } from "./segmentors/unet3plus/model.js";
 export { RefineNet, type RefineNetOptions } from "./segmentors/refinenet/model.js";
 export { ResNetV2, type ResNetV2Options } from "./backbones/resnetv2/resnetv2.js";
