@@ -5,9 +5,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as torch from "@segkit/torch";
 import { loadRunConfig, loadModel } from "../src/engine/load.js";
@@ -140,4 +140,21 @@ test("test and predict without a checkpoint name what the zoo has; a checkpoint 
   assert.throws(() => splitCheckpoint(["best.safetensors"]), /predict: no input images given after the checkpoint best\.safetensors/);
   const listed = JSON.parse(spawnSync(process.execPath, [CLI, "zoo", "--json"], { encoding: "utf8" }).stdout) as ZooManifest[];
   assert.deepEqual(listed.map((m) => m.config), shipped);
+});
+
+test("every shipped model predicts and tests with no checkpoint argument, and segkit test reproduces its manifest's val mIoU", () => {
+  const camvid = fileURLToPath(new URL("../../../../../shared/data/camvid/val", import.meta.url));
+  const entries = zooEntries();
+  assert.ok(entries.length > 0, "the zoo ships at least one model");
+  for (const { manifest } of entries) {
+    const out = join(tmp, `predict-${manifest.config}`);
+    const image = join(camvid, readdirSync(camvid).sort()[0]);
+    const predicted = spawnSync(process.execPath, [CLI, "predict", manifest.config, image, "--out", out], { encoding: "utf8" });
+    assert.equal(predicted.status, 0, predicted.stderr);
+    assert.deepEqual(readdirSync(join(out, "labels")), [basename(image)]);
+    const tested = spawnSync(process.execPath, [CLI, "test", manifest.config, "--json"], { encoding: "utf8" });
+    assert.equal(tested.status, 0, tested.stderr);
+    const metrics = JSON.parse(tested.stdout) as { mIoU: number };
+    assert.ok(Math.abs(metrics.mIoU - manifest.val.single.mIoU) < 1e-5, `${manifest.config}: segkit test gives mIoU ${metrics.mIoU}, the manifest ${manifest.val.single.mIoU}`);
+  }
 });
