@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { SamAutomaticMaskGenerator, rleArea, rleToMask, masksToRle, type AutomaticMaskOptions } from "../src/models/sam/index.js";
-import { boxNms } from "../src/models/sam/mask-boxes.js";
+import { nms as boxNms } from "../src/models/detection/nms.js";
 import { removeSmallRegions } from "../src/models/sam/small-regions.js";
 import { reducedSam, samGolden } from "./fixtures/sam_fixture.js";
 

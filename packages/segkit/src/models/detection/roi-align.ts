@@ -1,0 +1,79 @@
+// RoIAlign (Mask R-CNN, He et al. 2017) as torchvision's roi_align computes it, written with
+// grid_sample: each output bin averages samplingRatio² bilinear samples; a sample more than one pixel
+// outside the map counts as zero, one within that pixel reads the border (grid_sample's "border"
+// padding, align_corners true, gives exactly that clamp). aligned false (torchvision's default and
+// what MultiScaleRoIAlign uses) keeps the legacy geometry: no half-pixel shift, RoIs at least 1×1.
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import { byGroups, groupRows } from "./gather-groups.js";
+
+export interface RoIAlignOptions {
+  /** Output [height, width]. */
+  outputSize: [number, number];
+  /** Feature-map pixels per image pixel (1/stride). */
+  spatialScale: number;
+  /** Samples per bin along each axis; torchvision's adaptive choice (≤ 0) is not implemented. */
+  samplingRatio: number;
+  aligned?: boolean;
+}
+
+// RoIs sampled per grid_sample call: bounds the (C, RoIs, samples) intermediate.
+const ROI_CHUNK = 128;
+
+/** Features (N, C, H, W) pooled over `rois` (K, 5: image index, x1, y1, x2, y2): (K, C, outH, outW). */
+export function roiAlign(input: Tensor, rois: Tensor, { outputSize, spatialScale, samplingRatio, aligned = false }: RoIAlignOptions): Tensor {
+  if (!(Number.isInteger(samplingRatio) && samplingRatio > 0)) {
+    throw new RangeError(`roiAlign: samplingRatio must be a positive integer (the adaptive samplingRatio ≤ 0 is not implemented), got ${samplingRatio}`);
+  }
+  if (input.ndim !== 4) throw new RangeError(`roiAlign: input must be (N, C, H, W), got [${input.shape}]`);
+  if (rois.ndim !== 2 || rois.shape[1] !== 5) throw new RangeError(`roiAlign: rois must be (K, 5), got [${rois.shape}]`);
+  const [, channels] = input.shape;
+  if (rois.shape[0] === 0) return torch.zeros([0, channels, ...outputSize], { dtype: input.dtype });
+  const imageOf = rois.select(1, 0).to("int64").toArray() as number[];
+  const outside = imageOf.find((i) => i < 0 || i >= input.shape[0]);
+  if (outside !== undefined) throw new RangeError(`roiAlign: a RoI names image ${outside}, but the input has ${input.shape[0]}`);
+  const images = groupRows(imageOf);
+  return byGroups(images, (image, rows) => {
+    const feature = input.narrow(0, image, 1);
+    const own = rois.indexSelect(0, rows);
+    const chunks: Tensor[] = [];
+    for (let start = 0; start < own.shape[0]; start += ROI_CHUNK) {
+      chunks.push(alignOneImage(feature, own.narrow(0, start, Math.min(ROI_CHUNK, own.shape[0] - start)), outputSize, spatialScale, samplingRatio, aligned));
+    }
+    return torch.cat(chunks, 0);
+  });
+}
+
+/** Sample coordinates (K, bins·ratio) along one axis and whether each lies within [−1, size]. */
+function sampleCoordinates(start: Tensor, end: Tensor, bins: number, ratio: number, size: number, aligned: boolean): [Tensor, Tensor] {
+  let length = end.sub(start);
+  if (!aligned) length = length.clampMin(1);
+  const binSize = length.div(bins).unsqueeze(1);
+  // Sample j of bin p sits at p + (j + 0.5) / ratio bin widths from the start.
+  const steps = torch.arange(bins * ratio, { dtype: "float32" }).div(ratio).floor()
+    .add(torch.arange(bins * ratio, { dtype: "float32" }).remainder(ratio).add(0.5).div(ratio));
+  const at = start.unsqueeze(1).add(steps.unsqueeze(0).mul(binSize));
+  return [at, at.ge(-1).logicalAnd(at.le(size))];
+}
+
+function alignOneImage(feature: Tensor, rois: Tensor, [outH, outW]: [number, number], scale: number, ratio: number, aligned: boolean): Tensor {
+  return torch.tidy(() => {
+    const [, channels, height, width] = feature.shape;
+    const k = rois.shape[0];
+    const offset = aligned ? 0.5 : 0;
+    const [x1, y1, x2, y2] = [1, 2, 3, 4].map((i) => rois.select(1, i).mul(scale).sub(offset));
+    const [xs, xValid] = sampleCoordinates(x1, x2, outW, ratio, width, aligned);
+    const [ys, yValid] = sampleCoordinates(y1, y2, outH, ratio, height, aligned);
+    // Pixel coordinates to grid_sample's [−1, 1] (align_corners: −1 and 1 are the end pixels' centres).
+    const gx = xs.div(Math.max(width - 1, 1)).mul(2).sub(1);
+    const gy = ys.div(Math.max(height - 1, 1)).mul(2).sub(1);
+    const rowsN = outH * ratio;
+    const colsN = outW * ratio;
+    const grid = torch.stack([gx.unsqueeze(1).expand([k, rowsN, colsN]), gy.unsqueeze(2).expand([k, rowsN, colsN])], -1).reshape([1, k * rowsN, colsN, 2]);
+    const samples = nn.functional.gridSample(feature, grid, { mode: "bilinear", paddingMode: "border", alignCorners: true })
+      .reshape([channels, k, outH, ratio, outW, ratio]);
+    const valid = yValid.reshape([k, outH, ratio, 1, 1]).logicalAnd(xValid.reshape([k, 1, 1, outW, ratio])).to(feature.dtype);
+    return samples.mul(valid).sum([3, 5]).div(ratio * ratio).permute([1, 0, 2, 3]);
+  });
+}
