@@ -14,6 +14,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initRuntime(env, exports);
   initExport(env, exports);
   initDistributed(env, exports);
+  initCpuCache(env, exports);
   return exports;
 }
 

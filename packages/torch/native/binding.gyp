@@ -9,7 +9,8 @@
         "runtime.cc",
         "fault_guard.cc",
         "export.cc",
-        "distributed.cc"
+        "distributed.cc",
+        "cpu_cache.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",

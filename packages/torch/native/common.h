@@ -107,5 +107,6 @@ void initDispatch(Napi::Env env, Napi::Object exports);
 void initRuntime(Napi::Env env, Napi::Object exports);
 void initExport(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
+void initCpuCache(Napi::Env env, Napi::Object exports);
 
 }  // namespace segkit

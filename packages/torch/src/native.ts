@@ -6,6 +6,16 @@ import { fileURLToPath } from "node:url";
 import type { RendezvousOptions } from "./distributed/rendezvous.js";
 
 /** An opaque reference to a native tensor box (a napi External). */
+/** The large-buffer cache of the addon's CPU allocator (cpu_cache.cc). */
+export interface CpuCacheStats {
+  /** Bytes of freed buffers kept for reuse. */
+  cachedBytes: number;
+  limitBytes: number;
+  /** Large allocations served from the cache, and those that went to the system. */
+  hits: number;
+  misses: number;
+}
+
 export type NativeHandle = { readonly __nativeTensorBox: unique symbol };
 
 /** A schema argument as the addon describes it, for code generation. */
@@ -55,6 +65,9 @@ export interface NativeAddon {
   fromBuffer(data: ArrayBuffer | ArrayBufferView, dtype: string, shape: readonly number[]): NativeHandle;
   liveTensors(): number;
   externalMemory(): number;
+  cpuCacheStats(): CpuCacheStats;
+  setCpuCacheLimit(bytes: number): void;
+  emptyCpuCache(): void;
   accountForGc(h: NativeHandle): void;
   setScopeOpen(open: boolean): void;
 

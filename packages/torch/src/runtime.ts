@@ -1,5 +1,5 @@
 // Process-level controls and the generic operator entry point.
-import { native } from "./native.js";
+import { native, type CpuCacheStats } from "./native.js";
 import { wrapResult } from "./dispatch.js";
 import { Tensor } from "./tensor.js";
 
@@ -22,6 +22,15 @@ export const liveTensors = (): number => native.liveTensors();
 
 /** Bytes of native memory reported to V8 (so that garbage collection weighs it). */
 export const externalMemory = (): number => native.externalMemory();
+
+/**
+ * Freed tensor buffers of 1 MiB or more are kept (up to a limit, 1 GiB by default) and reused for
+ * later tensors of nearly the same size: a fresh buffer costs a page fault per 4 KiB on first touch.
+ * These read the cache, change its limit (0 keeps nothing) and give its memory back to the system.
+ */
+export const cpuCacheStats = (): CpuCacheStats => native.cpuCacheStats();
+export const setCpuCacheLimit = (bytes: number): void => native.setCpuCacheLimit(bytes);
+export const emptyCpuCache = (): void => native.emptyCpuCache();
 
 /**
  * Calls any dispatcher operator by name and overload, positionally (undefined takes the schema
