@@ -68,3 +68,11 @@ test("poolformer input and options are checked", () => torch.tidy(() => {
   assert.throws(() => build("backbone", { type: "poolformer_s12", depths: [2, 2, 6] }), /PoolFormer: depths takes 4 values \(one per stage\), got \[2,2,6\]/);
   assert.throws(() => build("backbone", { type: "poolformer_s12", mlpRatio: 0 }), /PoolFormer: mlpRatio must be > 0, got 0/);
 }));
+
+test("an integral layerScaleInit still gives float32 layer scales", () => torch.tidy(() => {
+  const model = build<PoolFormer>("backbone", { ...REDUCED, layerScaleInit: 1 });
+  const scales = [...model.namedParameters()].filter(([name]) => name.includes("layer_scale"));
+  assert.ok(scales.length > 0);
+  for (const [name, p] of scales) assert.equal(p.dtype, "float32", name);
+  model.dispose();
+}));

@@ -93,8 +93,8 @@ export class MSCABlock extends nn.Module {
     this.dropPath = this.registerModule("drop_path", new DropPath(dropPath));
     this.norm2 = this.registerModule("norm2", new nn.BatchNorm2d(channels));
     this.mlp = this.registerModule("mlp", new ConvMlp(channels, Math.floor(channels * mlpRatio)));
-    this.registerParameter("layer_scale_1", torch.full([channels], LAYER_SCALE_INIT));
-    this.registerParameter("layer_scale_2", torch.full([channels], LAYER_SCALE_INIT));
+    this.registerParameter("layer_scale_1", torch.full([channels], LAYER_SCALE_INIT, { dtype: "float32" }));
+    this.registerParameter("layer_scale_2", torch.full([channels], LAYER_SCALE_INIT, { dtype: "float32" }));
   }
 
   /** (B, C, H, W) → (B, C, H, W). */

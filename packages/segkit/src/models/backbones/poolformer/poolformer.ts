@@ -56,7 +56,7 @@ class LayerScale extends nn.Module {
 
   constructor(channels: number, init: number) {
     super();
-    this.registerParameter("scale", torch.full([channels], init));
+    this.registerParameter("scale", torch.full([channels], init, { dtype: "float32" })); // an integral init would make int64
   }
 
   forward(x: Tensor): Tensor {
