@@ -37,5 +37,5 @@ test("segkit list prints every kind, or one, with options and summaries", () => 
 
 test("an unknown kind is refused, naming the kinds", () => {
   assert.throws(() => execFileSync(process.execPath, [cli, "list", "losses"], { stdio: "pipe" }),
-    (e: { stderr: Buffer }) => /unknown kind "losses" \(did you mean "loss"\?\); kinds: model, backbone/.test(e.stderr.toString()));
+    (e: { stderr: Buffer }) => /unknown kind "losses" \(did you mean "loss"\?\); kinds: model, instance_model, backbone/.test(e.stderr.toString()));
 });

@@ -4,31 +4,17 @@
 // threshold; batched NMS on both of torchvision's paths); RoIAlign within 1e-5 on RoIs outside the
 // map and smaller than a pixel; the level mapper picks the same levels; the box coder agrees.
 import assert from "node:assert/strict";
-import { after, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { test } from "node:test";
 import * as torch from "@segkit/torch";
-import type { Tensor } from "@segkit/torch";
 import { boxIou, clipBoxesToImage, removeSmallBoxes } from "../src/models/detection/boxes.js";
 import { BoxCoder } from "../src/models/detection/box-coder.js";
 import { batchedNms, nms } from "../src/models/detection/nms.js";
 import { roiAlign } from "../src/models/detection/roi-align.js";
 import { MultiScaleRoIAlign, mapLevels } from "../src/models/detection/multi-scale-roi-align.js";
+import { detectionGolden, maxAbsDifference } from "./fixtures/detection_golden.js";
 
 torch.setNumThreads(1);
-const golden = torch.loadSafetensors(fileURLToPath(new URL("../../test/fixtures/detection_ops_golden.safetensors", import.meta.url)));
-const g = (key: string): Tensor => {
-  const t = golden.tensors.get(key);
-  assert.ok(t, `fixture has ${key}`);
-  return t;
-};
-after(() => {
-  for (const t of golden.tensors.values()) t.dispose();
-});
-
-function maxAbsDifference(actual: Tensor, expected: Tensor): number {
-  assert.deepEqual(actual.shape, expected.shape);
-  return torch.tidy(() => actual.sub(expected).abs().max().item());
-}
+const { get: g } = detectionGolden("detection_ops_golden.safetensors");
 
 test("nms keeps torchvision's indices in its order, ties and borders included", () => {
   for (const thresh of ["0.3", "0.5", "0.7"]) {

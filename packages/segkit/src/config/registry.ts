@@ -6,7 +6,7 @@
 import { didYouMean } from "./closest.js";
 
 /** Every kind of registered thing, in the order listings show them. */
-export const KINDS = ["model", "backbone", "neck", "head", "loss", "dataset", "transform", "volume_transform", "optimizer", "schedule", "hook", "keymap"] as const;
+export const KINDS = ["model", "instance_model", "backbone", "neck", "head", "loss", "dataset", "transform", "volume_transform", "optimizer", "schedule", "hook", "keymap"] as const;
 export type Kind = (typeof KINDS)[number];
 
 export interface Builder<T = unknown> {

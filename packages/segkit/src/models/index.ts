@@ -45,6 +45,7 @@ import "./backbones/pvt/variants.js";
 import "./backbones/poolformer/variants.js";
 import "./backbones/convnext/variants.js";
 import "./backbones/swin/variants.js";
+import "./detection/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -54,6 +55,8 @@ export { MobileNetV3, type MobileNetV3Options } from "./backbones/mobilenet/mobi
 export { VGG16, type VGGOptions } from "./backbones/vgg/vgg.js";
 export { VisionTransformer, type ViTOptions } from "./backbones/vit/vit.js";
 export { FPN, type FPNOptions } from "./necks/fpn.js";
+export { MaskRCNN, type MaskRCNNOptions } from "./detection/mask-rcnn.js";
+export type { Detections } from "./detection/roi-heads.js";
 export { MLANeck, type MLANeckOptions } from "./necks/mla.js";
 export { DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 export { FCNHead } from "./heads/fcn-head.js";

@@ -13,6 +13,8 @@ export interface FPNOptions {
   outChannels?: number;
   /** How coarser maps are upsampled in the top-down pathway: "bilinear" (default) or "nearest" (mmsegmentation's FPN). */
   upsample?: "bilinear" | "nearest";
+  /** State-dict names: mmsegmentation's lateral_convs/fpn_convs (default) or torchvision's inner_blocks/layer_blocks. */
+  keys?: "mmsegmentation" | "torchvision";
 }
 
 export class FPN extends nn.Module implements Neck {
@@ -21,14 +23,16 @@ export class FPN extends nn.Module implements Neck {
   readonly outChannels: number[];
   readonly #nearest: boolean;
 
-  constructor({ inChannels, outChannels = 256, upsample = "bilinear" }: FPNOptions) {
+  constructor({ inChannels, outChannels = 256, upsample = "bilinear", keys = "mmsegmentation" }: FPNOptions) {
     super();
     if (upsample !== "bilinear" && upsample !== "nearest") throw new RangeError(`FPN: upsample must be "bilinear" or "nearest", got ${JSON.stringify(upsample)}`);
     this.#nearest = upsample === "nearest";
     // mmsegmentation's FPN default: plain convs with bias, no norm or activation.
     const plain = { norm: false, act: null } as const;
-    this.lateral_convs = this.registerModule("lateral_convs", new nn.ModuleList(inChannels.map((c) => new ConvNormAct(c, outChannels, 1, plain))));
-    this.fpn_convs = this.registerModule("fpn_convs", new nn.ModuleList(inChannels.map(() => new ConvNormAct(outChannels, outChannels, 3, plain))));
+    if (keys !== "mmsegmentation" && keys !== "torchvision") throw new RangeError(`FPN: keys must be "mmsegmentation" or "torchvision", got ${JSON.stringify(keys)}`);
+    const torchvision = keys === "torchvision";
+    this.lateral_convs = this.registerModule(torchvision ? "inner_blocks" : "lateral_convs", new nn.ModuleList(inChannels.map((c) => new ConvNormAct(c, outChannels, 1, plain))));
+    this.fpn_convs = this.registerModule(torchvision ? "layer_blocks" : "fpn_convs", new nn.ModuleList(inChannels.map(() => new ConvNormAct(outChannels, outChannels, 3, plain))));
     this.outChannels = inChannels.map(() => outChannels);
   }
 
@@ -45,4 +49,4 @@ export class FPN extends nn.Module implements Neck {
   }
 }
 
-register<Neck>("neck", "fpn", { options: ["inChannels", "outChannels", "upsample"], summary: "feature pyramid network", build: (o) => new FPN(o as never) });
+register<Neck>("neck", "fpn", { options: ["inChannels", "outChannels", "upsample", "keys"], summary: "feature pyramid network", build: (o) => new FPN(o as never) });
