@@ -16,6 +16,11 @@ export {
 } from "./panoptic-quality.js";
 export { dice, fbeta, fnr, fpr, iou, precision, recall, specificity, tnr, tpr, type Ratio } from "./ratios.js";
 export { perClass, reduce, reduceImagewise, type ImagewiseReduction, type Reduction, type ReduceOptions } from "./reductions.js";
+export { checkRle, rleArea, rleDecode, rleEncode, rleToBbox, type Box, type Rle } from "./rle.js";
+export { boxIou, rleIou } from "./rle-iou.js";
+export { rleMerge } from "./rle-merge.js";
+export { rleFromBox, rleFromPolygon } from "./rle-polygon.js";
+export { rleFromString, rleToString } from "./rle-string.js";
 export { report, summaryJSON, type ReportFormat, type ReportOptions } from "./report.js";
 export { summarize, type Summary } from "./summary.js";
 export { directedSurfaceDistances, surface } from "./surface.js";

@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
-import { SamAutomaticMaskGenerator, rleArea, rleToMask, masksToRle, type AutomaticMaskOptions } from "../src/models/sam/index.js";
+import { rleArea, rleDecode } from "@segkit/metrics";
+import { SamAutomaticMaskGenerator, masksToRle, type AutomaticMaskOptions } from "../src/models/sam/index.js";
 import { nms as boxNms } from "../src/models/detection/nms.js";
 import { removeSmallRegions } from "../src/models/sam/small-regions.js";
 import { reducedSam, samGolden } from "./fixtures/sam_fixture.js";
@@ -51,7 +52,7 @@ test("the same masks as the reference's generator, in the same order", () => {
     assert.deepEqual(r.pointCoords, e.point_coords, `mask ${i}: point`);
     assert.ok(Math.abs(r.predictedIou - e.predicted_iou) <= 1e-4, `mask ${i}: predicted IoU ${r.predictedIou} vs ${e.predicted_iou}`);
     assert.ok(Math.abs(r.stabilityScore - e.stability_score) <= 1e-4, `mask ${i}: stability ${r.stabilityScore} vs ${e.stability_score}`);
-    assert.equal(rleArea(r.segmentation), rleToMask(r.segmentation).reduce((a, b) => a + b, 0));
+    assert.equal(rleArea(r.segmentation), rleDecode(r.segmentation).reduce((a, b) => a + b, 0));
   });
   generator.dispose();
   sam.dispose();
@@ -67,7 +68,7 @@ test("RLE round trip, column-major runs starting with background", () => {
   const mask = torch.tensor([[[0, 1, 1], [0, 1, 0]]], { dtype: "bool" });
   const [rle] = masksToRle(mask);
   assert.deepEqual(rle, { size: [2, 3], counts: [2, 3, 1] });
-  assert.deepEqual([...rleToMask(rle)], [0, 1, 1, 0, 1, 0]);
+  assert.deepEqual([...rleDecode(rle)], [0, 1, 1, 0, 1, 0]);
   mask.dispose();
 });
 

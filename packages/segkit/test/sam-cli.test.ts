@@ -14,7 +14,7 @@ import sharp from "sharp";
 import * as torch from "@segkit/torch";
 import { registerSam } from "../src/cli/sam.js";
 import { readLabelPng } from "../src/io/label-png.js";
-import { rleToMask } from "../src/models/sam/index.js";
+import { rleDecode } from "@segkit/metrics";
 import { SAM_REDUCED_PTH, samGolden } from "./fixtures/sam_fixture.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -66,7 +66,7 @@ test("--auto: the reference generator's masks", async () => {
   assert.equal(report.mode, "auto");
   for (const m of report.masks) {
     const written = await readLabelPng(join(out, m.file));
-    assert.deepEqual([...written.data], [...rleToMask(m.segmentation)]);
+    assert.deepEqual([...written.data], [...rleDecode(m.segmentation)]);
   }
 });
 

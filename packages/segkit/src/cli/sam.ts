@@ -13,7 +13,8 @@ import { readRgbImage } from "../data/image-file.js";
 import type { Rgb } from "../data/types.js";
 import { writeLabelPng } from "../io/label-png-writer.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
-import { Sam, SamAutomaticMaskGenerator, SamPredictor, rleToMask, samOptionsFromCheckpoint, type PointPrompt } from "../models/sam/index.js";
+import { rleDecode } from "@segkit/metrics";
+import { Sam, SamAutomaticMaskGenerator, SamPredictor, samOptionsFromCheckpoint, type PointPrompt } from "../models/sam/index.js";
 import { integer } from "./eval.js";
 
 interface SamCliOptions {
@@ -129,7 +130,7 @@ export function registerSam(program: Command): void {
           });
           const records = generator.generate(image);
           generator.dispose();
-          for (const r of records) masks.push(rleToMask(r.segmentation));
+          for (const r of records) masks.push(rleDecode(r.segmentation));
           report = { mode: "auto", masks: records.map((r, i) => ({ file: `${name}_sam_${i}.png`, ...r })) };
         } else {
           const predictor = new SamPredictor(sam);

@@ -7,7 +7,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import * as torch from "@segkit/torch";
 import { loadSam } from "../cli/sam.js";
 import { encodeLabelPng } from "../io/label-png-writer.js";
-import { SamAutomaticMaskGenerator, SamPredictor, rleToMask } from "../models/sam/index.js";
+import { rleDecode } from "@segkit/metrics";
+import { SamAutomaticMaskGenerator, SamPredictor } from "../models/sam/index.js";
 import type { ModelSpec, SamEmbedJob, SamEverythingJob, SamJob, SamMasksJob, WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -94,7 +95,7 @@ function start(): void {
       // One map: pixel = 1 + the mask it shows (0: none); larger masks first, so smaller ones stay on top.
       const order = records.map((_, i) => i).sort((a, b) => records[b].area - records[a].area);
       const map = new Uint16Array(width * height);
-      for (const i of order) rleToMask(records[i].segmentation).forEach((on, p) => on && (map[p] = i + 1));
+      for (const i of order) rleDecode(records[i].segmentation).forEach((on, p) => on && (map[p] = i + 1));
       const labels = records.length < 256 ? Uint8Array.from(map) : map;
       const palette = Array.from({ length: records.length + 1 }, (_, i): [number, number, number] => [i & 255, i >> 8, 0]);
       return {

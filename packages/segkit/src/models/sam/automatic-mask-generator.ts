@@ -11,7 +11,8 @@ import { scaleCoords } from "./resize-longest-side.js";
 import { cropBoxes, layerPointGrids } from "./point-grids.js";
 import { maskBoxes } from "./mask-boxes.js";
 import { nms as boxNms } from "../detection/nms.js";
-import { masksToRle, rleArea, rleToMask, type Rle } from "./mask-rle.js";
+import { rleArea, rleDecode, type Rle } from "@segkit/metrics";
+import { masksToRle } from "./mask-rle.js";
 import { stabilityScore } from "./stability-score.js";
 import { removeSmallRegions } from "./small-regions.js";
 
@@ -188,7 +189,7 @@ export class SamAutomaticMaskGenerator {
     if (candidates.length === 0) return candidates;
     const area = this.options.minMaskRegionArea;
     const cleaned = candidates.map((c) => {
-      const holes = removeSmallRegions(rleToMask(c.rle), size, area, "holes");
+      const holes = removeSmallRegions(rleDecode(c.rle), size, area, "holes");
       const islands = removeSmallRegions(holes.mask, size, area, "islands");
       return { mask: islands.mask, unchanged: !holes.changed && !islands.changed };
     });

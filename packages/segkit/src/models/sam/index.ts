@@ -6,7 +6,7 @@ export type { DecodedMasks } from "./mask-decoder.js";
 export { SamPredictor, type PointPrompt, type PredictRequest, type Prediction } from "./predictor.js";
 export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-side.js";
 export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord } from "./automatic-mask-generator.js";
-export { masksToRle, rleToMask, rleArea, type Rle } from "./mask-rle.js";
+export { masksToRle } from "./mask-rle.js";
 export { samOptionsFromCheckpoint } from "./checkpoint-options.js";
 export { SamPromptDecoder } from "./onnx-decoder.js";
 export { exportSamDecoder, exportSamImageEncoder, decoderExample, SAM_DECODER_INPUTS, SAM_DECODER_OUTPUTS } from "./onnx-export.js";
