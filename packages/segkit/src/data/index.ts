@@ -15,6 +15,7 @@ export { PASCAL_CONTEXT_CLASSES } from "./datasets/pascal-context.js";
 export { COCO_STUFF_CLASSES } from "./datasets/coco-stuff.js";
 export type { Instance, InstanceDataset, PanopticDataset, PanopticTarget, SegmentInfo } from "./segments/types.js";
 export { SyntheticPanopticDataset, SYNTHETIC_PANOPTIC_CLASSES, SYNTHETIC_PANOPTIC_PALETTE } from "./datasets/synthetic-panoptic.js";
+export { CocoInstancesDataset } from "./datasets/coco-instances.js";
 export { CocoPanopticDataset } from "./datasets/coco-panoptic.js";
 export { CityscapesPanopticDataset } from "./datasets/cityscapes-panoptic.js";
 export { vocColourMap } from "./datasets/palette.js";

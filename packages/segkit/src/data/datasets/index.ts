@@ -5,6 +5,7 @@ import "./ade20k.js";
 import "./voc.js";
 import "./pascal-context.js";
 import "./coco-stuff.js";
+import "./coco-instances.js";
 import "./coco-panoptic.js";
 import "./cityscapes-panoptic.js";
 import "./folder.js";
