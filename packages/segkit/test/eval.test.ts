@@ -158,7 +158,7 @@ test("bad input: out-of-range label with its position, size mismatch, missing pa
 
   assert.match(await segkitFails("--pred", join(dir, "nowhere"), "--gt", gt, "--classes", "6"), /--pred .*nowhere: ENOENT/);
   assert.match(await segkitFails("--pred", pred, "--gt", gt, "--classes", "0"), /--classes must be an integer ≥ 1, got "0"/);
-  assert.match(await segkitFails("--pred", pred, "--gt", gt), /required option '--classes <K>' not specified/);
+  assert.match(await segkitFails("--pred", pred, "--gt", gt), /--classes is required for --task semantic/);
 });
 
 test("palette and 16-bit PNGs decode to the values PIL reads", async () => {

@@ -1,12 +1,16 @@
 /**
- * `segkit eval`: compares folders of predicted and ground-truth label PNGs, paired by file name,
- * with one confusion matrix over the whole set (mmsegmentation's IoUMetric semantics by default).
+ * `segkit eval`: scores predictions against ground truth. The default task, semantic, compares
+ * folders of predicted and ground-truth label PNGs, paired by file name, with one confusion matrix
+ * over the whole set (mmsegmentation's IoUMetric semantics by default); `--task instance` scores a
+ * COCO results JSON as pycocotools' COCOeval does, `--task panoptic` COCO panoptic JSON + PNG
+ * folders as panopticapi's pq_compute does.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfusionMatrix, LabelValueError, report, summarize, summaryJSON, type AbsentPolicy, type ReportFormat } from "@segkit/metrics";
+import { ConfusionMatrix, LabelValueError, report, summarize, summaryJSON, type AbsentPolicy, type CocoIouType, type ReportFormat } from "@segkit/metrics";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readLabelPng } from "../io/label-png.js";
+import { instanceReport, panopticReport } from "./eval-coco.js";
 
 export interface EvalOptions {
   pred: string;
@@ -17,25 +21,49 @@ export interface EvalOptions {
   ignoreOutOfRange?: boolean;
 }
 
+interface EvalCliOptions extends Omit<EvalOptions, "classes"> {
+  task: "semantic" | "instance" | "panoptic";
+  classes?: number;
+  iouType: CocoIouType;
+  gtDir?: string;
+  predDir?: string;
+  absent: AbsentPolicy;
+  names?: string;
+  format: ReportFormat;
+  json?: boolean;
+}
+
 export function registerEval(program: Command): void {
   program
     .command("eval")
-    .description("score predicted label maps against ground truth (PNG files paired by name)")
-    .requiredOption("--pred <dir>", "folder of predicted label PNGs")
-    .requiredOption("--gt <dir>", "folder of ground-truth label PNGs")
-    .requiredOption("--classes <K>", "number of classes", integer("--classes", 1))
+    .description("score predictions against ground truth: label PNGs paired by name, COCO instance results or COCO panoptic")
+    .addOption(new Option("--task <task>", "semantic: label PNG folders; instance: COCO results JSON vs instances JSON; panoptic: COCO panoptic JSON + PNG folders").choices(["semantic", "instance", "panoptic"]).default("semantic"))
+    .requiredOption("--pred <path>", "predicted label PNG folder (semantic), results JSON (instance) or panoptic JSON (panoptic)")
+    .requiredOption("--gt <path>", "ground-truth label PNG folder (semantic), instances JSON (instance) or panoptic JSON (panoptic)")
+    .option("--classes <K>", "number of classes (semantic)", integer("--classes", 1))
     .option("--ignore-index <I>", "ground-truth value to leave out", integer("--ignore-index", -Infinity))
     .option("--reduce-zero-label", "ADE20K convention: ground truth 0 is ignored, v counts as class v-1")
     .option("--ignore-out-of-range", "drop ground-truth values outside [0, K) instead of failing")
     .addOption(new Option("--absent <convention>", "score of a class absent from both maps").choices(["mmseg", "torchmetrics", "smp"]).default("mmseg"))
     .option("--names <file>", "class names, one per line")
-    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "csv", "json"]).default("text"))
+    .addOption(new Option("--iou-type <type>", "instance: compare masks (segm) or boxes (bbox)").choices(["segm", "bbox"]).default("segm"))
+    .option("--gt-dir <dir>", "panoptic: folder of ground-truth PNGs (default: --gt without .json)")
+    .option("--pred-dir <dir>", "panoptic: folder of predicted PNGs (default: --pred without .json)")
+    .addOption(new Option("--format <format>", "output format (instance and panoptic: text or json)").choices(["text", "markdown", "csv", "json"]).default("text"))
     .option("--json", "same as --format json")
-    .action(async (opts: EvalOptions & { absent: AbsentPolicy; names?: string; format: ReportFormat; json?: boolean }) => {
-      const names = opts.names ? await readNames(opts.names, opts.classes) : undefined;
-      const { matrix, images } = await evaluateFolders(opts);
-      const summary = summarize(matrix, opts.absent);
+    .action(async (opts: EvalCliOptions) => {
       const format = opts.json ? "json" : opts.format;
+      if (opts.task !== "semantic") {
+        if (format !== "text" && format !== "json") throw new Error(`--format ${format}: --task ${opts.task} writes text or json`);
+        const out = opts.task === "instance" ? instanceReport(opts.gt, opts.pred, opts.iouType, format === "json") : await panopticReport({ gt: opts.gt, pred: opts.pred, gtDir: opts.gtDir, predDir: opts.predDir }, format === "json");
+        process.stdout.write(out + "\n");
+        return;
+      }
+      if (opts.classes === undefined) throw new Error("--classes is required for --task semantic");
+      const classes = opts.classes;
+      const names = opts.names ? await readNames(opts.names, classes) : undefined;
+      const { matrix, images } = await evaluateFolders({ ...opts, classes });
+      const summary = summarize(matrix, opts.absent);
       const pixels = matrix.counts.reduce((a, b) => a + b, 0);
       const out = format === "json" ? JSON.stringify({ images, pixels, ...summaryJSON(summary, names) }) : report(summary, format, { names });
       process.stdout.write(out + "\n");

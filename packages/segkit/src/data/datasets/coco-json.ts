@@ -6,19 +6,23 @@ import { vocColourMap } from "./palette.js";
 
 export type Json = Record<string, unknown>;
 
-export function readCocoJson(file: string, where: string): Json {
+/** The parsed JSON of an annotation or results file; errors name the file. */
+export function readJsonFile(file: string, where: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     throw new Error(`${where}: cannot read annotation file ${file}: ${(e as Error).message}`);
   }
-  let json: unknown;
   try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     throw new Error(`${where}: annotation file ${file} is not valid JSON: ${(e as Error).message}`);
   }
+}
+
+export function readCocoJson(file: string, where: string): Json {
+  const json = readJsonFile(file, where);
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new Error(`${where}: annotation file ${file} must hold a JSON object`);
   return json as Json;
 }
@@ -45,6 +49,19 @@ export class JsonFields {
     const v = this.value[key] ?? fallback;
     if (typeof v !== "number" || !Number.isInteger(v)) throw new Error(`${this.path}.${key} must be an integer, got ${describe(v)}`);
     return v;
+  }
+
+  number(key: string): number {
+    const v = this.value[key];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${this.path}.${key} must be a finite number, got ${describe(v)}`);
+    return v;
+  }
+
+  /** A box [x, y, width, height]. */
+  box(key: string): [number, number, number, number] {
+    const v = this.value[key];
+    if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => typeof x === "number" && Number.isFinite(x))) throw new Error(`${this.path}.${key} must be a box [x, y, width, height], got ${describe(v)}`);
+    return v as [number, number, number, number];
   }
 
   /** An id: COCO's are integers, converted datasets' (Cityscapes panoptic) strings. */
