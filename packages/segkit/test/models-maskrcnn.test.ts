@@ -79,6 +79,18 @@ test("maskrcnn_resnet50_fpn at full size has torchvision's keys and parameter co
     return model;
   });
   assert.deepEqual(keys, JSON.parse(metadata["full.keys"]));
+  // torchvision's COCO checkpoint is saved from FrozenBatchNorm2d: the same keys without
+  // num_batches_tracked, which BatchNorm2d treats as optional, so it loads with nothing missing.
+  const frozenKeys = JSON.parse(metadata["frozen.keys"]) as string[];
+  assert.deepEqual(frozenKeys, keys.filter((k) => !k.endsWith("num_batches_tracked")));
+  assert.equal(Number(metadata["frozen.parameters"]), 44_401_393, "the count torchvision's COCO weights state");
+  torch.withDefaultDevice("meta", () => {
+    const model = build<MaskRCNN>("instance_model", { type: "maskrcnn_resnet50_fpn" });
+    const own = model.stateDict();
+    const result = model.loadStateDict(new Map(frozenKeys.map((k) => [k, own.get(k)!])));
+    assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
+    model.dispose();
+  });
 });
 
 test("bad inputs and unimplemented training are refused by name", () => {
