@@ -6,7 +6,9 @@
 // gives the same 1,000 proposals per image (boxes within 1e-3), the same 100 detections per image in
 // the same order (labels equal, boxes within 1e-3, scores within 1e-4, 28×28 mask probabilities
 // within 1e-4), and the same pasted masks (3 per image whole, all by sum and seeded projection).
-// The full-size model has torchvision's keys and parameter count, counted without allocating.
+// In training mode, with the same seed, the RPN draws the same anchors and its losses (and their
+// gradients on the RPN head and an FPN conv) agree. The full-size model has torchvision's keys and
+// parameter count, counted without allocating.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
@@ -68,6 +70,35 @@ test("the reduced Mask R-CNN gives torchvision's proposals, detections and masks
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
 
+test("the RPN's training losses and their gradients equal torchvision's with the same seed", () => {
+  const start = torch.liveTensors();
+  const model = build<MaskRCNN>("instance_model", REDUCED);
+  const state = seededState(JSON.parse(metadata["keys"]) as KeyTable, 0);
+  model.loadStateDict(state);
+  disposeState(state);
+  model.train();
+  torch.manualSeed(7);
+  torch.tidy(() => {
+    const losses = model.rpnLosses([g("image.0"), g("image.1")], [g("train.boxes.0"), g("train.boxes.1")]);
+    for (const name of ["loss_objectness", "loss_rpn_box_reg"] as const) {
+      const expected = g(`train.${name}`).item();
+      const diff = Math.abs(losses[name].item() - expected);
+      assert.ok(diff <= 1e-5 * Math.abs(expected), `${name}: ${losses[name].item()} vs ${expected}`);
+    }
+    losses.loss_objectness.add(losses.loss_rpn_box_reg).backward();
+  });
+  const own = model.stateDict();
+  for (const key of [...own.keys()].filter((k) => k.startsWith("rpn.head.") || k === "backbone.fpn.layer_blocks.0.0.weight")) {
+    const expected = g(`train.grad.${key}`);
+    const diff = maxAbsDifference(own.get(key)!.grad!, expected, key);
+    const scale = torch.tidy(() => expected.abs().max().item());
+    assert.ok(diff <= 1e-4 * scale, `gradient of ${key}: max difference ${diff} (largest ${scale})`);
+  }
+  model.zeroGrad();
+  model.dispose();
+  assert.equal(torch.liveTensors(), start, "every tensor is freed");
+});
+
 test("maskrcnn_resnet50_fpn at full size has torchvision's keys and parameter count", () => {
   const expected = Number(metadata["full.parameters"]);
   assert.equal(expected, 44_454_513, "torchvision's count with BatchNorm2d (44,401,393 with its frozen norms, which hold no parameters)");
@@ -100,7 +131,7 @@ test("bad inputs and unimplemented training are refused by name", () => {
     assert.throws(() => model.detect([torch.zeros([3, 8, 8], { dtype: "uint8" })]), /image 0: expected floating point/);
     assert.throws(() => model.detect([]), /no images/);
     model.train();
-    assert.throws(() => model.detect([torch.zeros([3, 8, 8])]), /training .* is not implemented/);
+    assert.throws(() => model.detect([torch.zeros([3, 8, 8])]), /RoI heads' losses are not implemented/);
   });
   assert.throws(() => build<MaskRCNN>("instance_model", { ...REDUCED, numClasses: 1 }), /numClasses must be an integer ≥ 2/);
   model.dispose();

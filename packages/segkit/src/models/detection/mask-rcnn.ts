@@ -8,6 +8,7 @@ import type { Tensor } from "@segkit/torch";
 import { FPN } from "../necks/fpn.js";
 import type { Backbone } from "../backbones/backbone.js";
 import { AnchorGenerator } from "./anchor-generator.js";
+import { resizeBoxes } from "./boxes.js";
 import { FastRCNNPredictor, MaskRCNNHeads, MaskRCNNPredictor, TwoMLPHead } from "./box-heads.js";
 import { RegionProposalNetwork, RPNHead, type RPNOptions } from "./rpn.js";
 import { RoIHeads, type Detections, type RoIHeadsOptions } from "./roi-heads.js";
@@ -59,7 +60,7 @@ export class MaskRCNN extends nn.Module {
     this.backbone = this.registerModule("backbone", new BackboneWithFPN(body, fpnChannels));
     const anchors = new AnchorGenerator([[32], [64], [128], [256], [512]], Array.from({ length: 5 }, () => [0.5, 1, 2]));
     this.rpn = this.registerModule("rpn", new RegionProposalNetwork(anchors, new RPNHead(fpnChannels, anchors.numAnchors[0]), {
-      preNmsTopN: { training: 2000, testing: 1000 }, postNmsTopN: { training: 2000, testing: 1000 }, nmsThresh: 0.7, scoreThresh: 0, ...rpn,
+      fgIouThresh: 0.7, bgIouThresh: 0.3, batchSizePerImage: 256, positiveFraction: 0.5, preNmsTopN: { training: 2000, testing: 1000 }, postNmsTopN: { training: 2000, testing: 1000 }, nmsThresh: 0.7, scoreThresh: 0, ...rpn,
     }));
     this.roi_heads = this.registerModule("roi_heads", new RoIHeads({
       boxHead: new TwoMLPHead(fpnChannels * 7 * 7, representationSize),
@@ -71,13 +72,32 @@ export class MaskRCNN extends nn.Module {
 
   /** Proposals and detections (in the resized images) of a list of (3, H, W) images in [0, 1]. */
   detect(images: Tensor[]): { batch: [number, number][]; proposals: Tensor[]; detections: Detections[] } {
-    if (this.training) throw new Error("MaskRCNN: training (losses and samplers) is not implemented; call eval() for inference");
+    if (this.training) throw new Error("MaskRCNN: detect() needs eval(); of training, only the RPN losses are implemented (rpnLosses), the RoI heads' losses are not implemented");
     return torch.tidy(() => {
       const { tensors, imageSizes } = this.transform.forward(images);
       const features = this.backbone.forward(tensors);
       const { boxes: proposals } = this.rpn.forward(features, tensors.shape.slice(-2), imageSizes);
       const detections = this.roi_heads.forward(features.slice(0, 4), proposals, imageSizes);
       return { batch: imageSizes, proposals, detections };
+    });
+  }
+
+  /**
+   * The RPN's training losses (loss_objectness, loss_rpn_box_reg) for images and their ground-truth
+   * boxes (K, 4) in original-image coordinates, as torchvision's training forward computes them
+   * (same seed, same sampled anchors). The RoI heads' training losses are not implemented.
+   */
+  rpnLosses(images: Tensor[], targets: Tensor[]): { loss_objectness: Tensor; loss_rpn_box_reg: Tensor } {
+    if (targets.length !== images.length) throw new RangeError(`MaskRCNN: ${images.length} images but ${targets.length} target box sets`);
+    return torch.tidy(() => {
+      const { tensors, imageSizes } = this.transform.forward(images, true);
+      const boxes = targets.map((t, i) => {
+        if (t.ndim !== 2 || t.shape[1] !== 4 || t.shape[0] === 0) throw new RangeError(`target ${i}: expected (K ≥ 1, 4) boxes, got [${t.shape}]`);
+        return resizeBoxes(t, [images[i].shape[1], images[i].shape[2]], imageSizes[i]);
+      });
+      const features = this.backbone.forward(tensors);
+      const { anchors, objectness, deltas } = this.rpn.forward(features, tensors.shape.slice(-2), imageSizes);
+      return this.rpn.loss(anchors, objectness, deltas, boxes);
     });
   }
 

@@ -7,8 +7,13 @@ import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { AnchorGenerator } from "./anchor-generator.js";
 import { BoxCoder } from "./box-coder.js";
-import { clipBoxesToImage, removeSmallBoxes } from "./boxes.js";
+import { boxIou, clipBoxesToImage, removeSmallBoxes } from "./boxes.js";
+import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, matchBoxes, sampleBalanced } from "./matcher.js";
 import { batchedNms } from "./nms.js";
+
+// aten's reduction codes.
+const REDUCTION_MEAN = 1;
+const REDUCTION_SUM = 2;
 
 export class RPNHead extends nn.Module {
   readonly conv: nn.Sequential;
@@ -42,6 +47,12 @@ export function flattenPerAnchor(x: Tensor, channels: number): Tensor {
 }
 
 export interface RPNOptions {
+  /** Training: anchors with IoU ≥ fgIouThresh are positive, < bgIouThresh negative (0.7, 0.3). */
+  fgIouThresh: number;
+  bgIouThresh: number;
+  /** Training: anchors sampled per image (256), the positive fraction at most (0.5). */
+  batchSizePerImage: number;
+  positiveFraction: number;
   preNmsTopN: { training: number; testing: number };
   postNmsTopN: { training: number; testing: number };
   nmsThresh: number;
@@ -107,5 +118,31 @@ export class RegionProposalNetwork extends nn.Module {
       scores.push(s.indexSelect(0, keep));
     });
     return { boxes, scores };
+  }
+
+  /**
+   * torchvision's RPN training losses for one forward's anchors (ΣHWA, 4), objectness (N, ΣHWA) and
+   * deltas (N, ΣHWA, 4), against each image's ground-truth boxes: anchors matched (allowing
+   * low-quality matches), a balanced minibatch drawn with torch.randperm, binary cross-entropy on the
+   * drawn anchors and smooth L1 (β = 1/9) on the positives' deltas, summed over the minibatch size.
+   */
+  loss(anchors: Tensor, objectness: Tensor, deltas: Tensor, targets: Tensor[]): { loss_objectness: Tensor; loss_rpn_box_reg: Tensor } {
+    return torch.tidy(() => {
+      const labels: Tensor[] = [];
+      const regression: Tensor[] = [];
+      for (const gt of targets) {
+        const matches = matchBoxes(boxIou(gt, anchors), this.options.fgIouThresh, this.options.bgIouThresh, true);
+        regression.push(this.boxCoder.encode(gt.indexSelect(0, matches.clampMin(0)), anchors));
+        // 1 matched, 0 background (BELOW_LOW_THRESHOLD), −1 ignored (BETWEEN_THRESHOLDS).
+        labels.push(torch.where(matches.eq(BETWEEN_THRESHOLDS), torch.scalar(-1, "float32"), matches.ne(BELOW_LOW_THRESHOLD).to("float32")));
+      }
+      const { positive, negative } = sampleBalanced(labels, this.options.batchSizePerImage, this.options.positiveFraction);
+      const pos = torch.cat(positive, 0).nonzero().flatten();
+      const sampled = torch.cat([pos, torch.cat(negative, 0).nonzero().flatten()], 0);
+      const boxLoss = torch.smoothL1Loss(deltas.reshape([-1, 4]).indexSelect(0, pos), torch.cat(regression, 0).indexSelect(0, pos), REDUCTION_SUM, 1 / 9)
+        .div(sampled.shape[0]);
+      const objectnessLoss = torch.binaryCrossEntropyWithLogits(objectness.flatten().indexSelect(0, sampled), torch.cat(labels, 0).indexSelect(0, sampled), null, null, REDUCTION_MEAN);
+      return { loss_objectness: objectnessLoss, loss_rpn_box_reg: boxLoss };
+    });
   }
 }

@@ -39,7 +39,12 @@ export class GeneralizedRCNNTransform {
     this.sizeDivisible = options.sizeDivisible ?? 32;
   }
 
-  forward(images: Tensor[]): ImageBatch {
+  /**
+   * In training torchvision draws each image's target size from its list with one uniform draw
+   * (torch_choice); with the one size here the draw is made and ignored, so that the generator stays
+   * in step with torchvision's for the samplers that follow.
+   */
+  forward(images: Tensor[], training = false): ImageBatch {
     if (images.length === 0) throw new RangeError("GeneralizedRCNNTransform: no images");
     return torch.tidy(() => {
       const mean = torch.tensor(this.options.imageMean, { dtype: "float32" }).reshape([-1, 1, 1]);
@@ -47,6 +52,7 @@ export class GeneralizedRCNNTransform {
       const resized = images.map((image, i) => {
         if (image.ndim !== 3) throw new RangeError(`image ${i}: expected (C, H, W), got [${image.shape}]`);
         if (!image.isFloatingPoint()) throw new TypeError(`image ${i}: expected floating point values in [0, 1], got ${image.dtype}`);
+        if (training) torch.rand([1]);
         const size = resizedSize(image.shape.slice(1), this.options.minSize, this.options.maxSize);
         return torch.upsampleBilinear2d(image.sub(mean).div(std).unsqueeze(0), size, false).squeeze(0);
       });
