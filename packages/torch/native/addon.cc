@@ -15,6 +15,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   initExport(env, exports);
   initDistributed(env, exports);
   initCpuCache(env, exports);
+  initDataParallel(env, exports);
+  initSyncBatchNorm(env, exports);
   return exports;
 }
 

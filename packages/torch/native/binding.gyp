@@ -10,11 +10,14 @@
         "fault_guard.cc",
         "export.cc",
         "distributed.cc",
-        "cpu_cache.cc"
+        "cpu_cache.cc",
+        "data_parallel.cc",
+        "sync_batch_norm.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node ../scripts/find-libtorch.mjs --field includes)"
+        "<!@(node ../scripts/find-libtorch.mjs --field includes)",
+        "shim"
       ],
       "defines": [
         "NAPI_VERSION=8",

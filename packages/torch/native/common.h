@@ -108,5 +108,7 @@ void initRuntime(Napi::Env env, Napi::Object exports);
 void initExport(Napi::Env env, Napi::Object exports);
 void initDistributed(Napi::Env env, Napi::Object exports);
 void initCpuCache(Napi::Env env, Napi::Object exports);
+void initDataParallel(Napi::Env env, Napi::Object exports);
+void initSyncBatchNorm(Napi::Env env, Napi::Object exports);
 
 }  // namespace segkit

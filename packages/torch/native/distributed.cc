@@ -2,7 +2,7 @@
 // way torch.distributed.init_process_group (1.13, env://) starts its default group, so that segkit
 // ranks and Python ranks form one group. Everything that can block (the rendezvous, collectives,
 // teardown) runs on libuv's thread pool and settles a promise: the event loop never waits.
-#include "common.h"
+#include "distributed.h"
 
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
@@ -112,6 +112,8 @@ void stopLiveHeartbeats() {
   for (Heartbeat* h : liveHeartbeats) h->stop();
 }
 
+}  // namespace
+
 struct Group {
   GroupConfig config;
   c10::intrusive_ptr<c10d::TCPStore> tcpStore;
@@ -133,6 +135,8 @@ struct Group {
 struct GroupHandle {
   std::shared_ptr<Group> group;
 };
+
+namespace {
 
 // Names the lost ranks: those whose heartbeat stands still, or rank 0 when its store is unreachable.
 std::string lostRanks(const Group& g) {
@@ -349,12 +353,16 @@ Napi::Value distInit(const Napi::CallbackInfo& info) {
       });
 }
 
+}  // namespace
+
 std::shared_ptr<Group> liveGroup(Napi::Env env, const Napi::Value& v, const std::string& op) {
   if (!v.IsExternal()) throw Napi::TypeError::New(env, op + ": expected a process group from initProcessGroup");
   GroupHandle* h = v.As<Napi::External<GroupHandle>>().Data();
   if (!h->group) throw Napi::Error::New(env, op + ": the process group has been destroyed");
   return h->group;
 }
+
+namespace {
 
 // The tensor a collective reads and writes in place: live, on the CPU, contiguous.
 at::Tensor collectiveTensor(Napi::Env env, const Napi::Value& v, const std::string& op) {
@@ -376,13 +384,7 @@ Napi::Promise awaitWork(Napi::Env env, const std::string& op, std::shared_ptr<Gr
   return PoolTask::start(
       env,
       [op, group, work, after] {
-        const GroupConfig& c = group->config;
-        try {
-          work->wait(c.timeout);
-        } catch (const std::exception& e) {
-          throw std::runtime_error(op + " (" + rankLabel(c) + ", timeout " + std::to_string(c.timeout.count()) +
-                                   " ms): " + describe(e) + "; " + lostRanks(*group));
-        }
+        waitOrExplain(*group, work, op);
         if (after) after();
       },
       std::move(settle));
@@ -468,6 +470,28 @@ Napi::Value distDestroy(const Napi::CallbackInfo& info) {
 }
 
 }  // namespace
+
+c10::intrusive_ptr<c10d::ProcessGroup> processGroupOf(const Group& g) { return g.gloo; }
+
+std::string explainFailure(const Group& g, const std::string& op, const std::exception& e) {
+  const GroupConfig& c = g.config;
+  return op + " (" + rankLabel(c) + ", timeout " + std::to_string(c.timeout.count()) + " ms): " + describe(e) + "; " +
+         lostRanks(g);
+}
+
+void waitOrExplain(const Group& g, const c10::intrusive_ptr<c10d::Work>& work, const std::string& op) {
+  try {
+    work->wait(g.config.timeout);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(explainFailure(g, op, e));
+  }
+}
+
+Napi::Promise runOnPool(Napi::Env env, std::function<void()> work, std::function<Napi::Value(Napi::Env)> settle) {
+  return PoolTask::start(env, std::move(work), std::move(settle));
+}
+
+std::string describeException(const std::exception& e) { return describe(e); }
 
 void initDistributed(Napi::Env env, Napi::Object exports) {
   static std::once_flag atExit;

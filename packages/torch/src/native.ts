@@ -104,10 +104,18 @@ export interface NativeAddon {
   distAllGather(group: NativeGroup, tensor: NativeHandle): Promise<NativeHandle>;
   distBarrier(group: NativeGroup): Promise<void>;
   distDestroy(group: NativeGroup): Promise<void>;
+  ddpCreate(group: NativeGroup, params: NativeHandle[], names: string[], buffers: NativeHandle[], bucketCapBytes: number, findUnusedParameters: boolean): Promise<NativeDataParallel>;
+  ddpBackward(handle: NativeDataParallel, loss: NativeHandle, sync: boolean): Promise<void>;
+  ddpDestroy(handle: NativeDataParallel): void;
+  syncBatchNorm(group: NativeGroup, input: NativeHandle, weight: NativeHandle | null, bias: NativeHandle | null,
+    runningMean: NativeHandle | null, runningVar: NativeHandle | null, momentum: number, eps: number): NativeHandle;
 }
 
 /** An opaque reference to a c10d process group (TCPStore + ProcessGroupGloo). */
 export type NativeGroup = { readonly __nativeGroup: unique symbol };
+
+/** An opaque reference to libtorch's DDP Reducer over a model's parameters. */
+export type NativeDataParallel = { readonly __nativeDataParallel: unique symbol };
 
 /** An opaque reference to a recorded forward pass (a TorchScript module and its graph). */
 export type NativeRecording = { readonly __nativeRecording: unique symbol };

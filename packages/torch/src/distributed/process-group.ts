@@ -52,6 +52,12 @@ export class ProcessGroup {
 
   get isDestroyed(): boolean { return this.#handle === null; }
 
+  /** The native group, for the data-parallel parts built on it; an error naming `op` once destroyed. */
+  nativeHandle(op: string): NativeGroup {
+    if (this.#handle === null) throw new Error(`${op}: the process group has been destroyed`);
+    return this.#handle;
+  }
+
   #run<T>(op: string, start: (group: NativeGroup) => Promise<T>): Promise<T> {
     if (this.#handle === null) return Promise.reject(new Error(`${op}: the process group has been destroyed`));
     let running: Promise<T>;

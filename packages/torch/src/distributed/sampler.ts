@@ -40,7 +40,13 @@ export function shardIndices(length: number, options: ShardOptions): number[] {
   if (!Number.isInteger(worldSize) || worldSize < 1) throw new RangeError(`shardIndices: worldSize must be a positive integer, got ${worldSize}`);
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`shardIndices: rank must be in [0, ${worldSize}), got ${rank}`);
   if (!Number.isInteger(seed + epoch) || seed + epoch < 0) throw new RangeError(`shardIndices: seed + epoch must be a non-negative integer, got ${seed + epoch}`);
-  let indices = shuffle ? permutation(length, seed + epoch) : Array.from({ length }, (_, i) => i);
+  return takeShard(shuffle ? permutation(length, seed + epoch) : Array.from({ length }, (_, i) => i), { rank, worldSize, remainder });
+}
+
+/** Rank `rank`'s share of `order` (an epoch's sample order, the same on every rank): every worldSize-th entry, after padding or dropping. */
+export function takeShard(order: number[], { rank, worldSize, remainder = "pad" }: Pick<ShardOptions, "rank" | "worldSize" | "remainder">): number[] {
+  let indices = order;
+  const length = order.length;
   if (remainder === "pad") {
     const total = Math.ceil(length / worldSize) * worldSize;
     while (indices.length < total && length > 0) indices = indices.concat(indices.slice(0, total - indices.length));

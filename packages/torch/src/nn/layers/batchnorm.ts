@@ -6,6 +6,8 @@ import { batchNorm, ones, zeros } from "../../generated/ops.js";
 import { tensor } from "../../creation.js";
 import { Module } from "../module.js";
 import { checkInput, type ShapePattern } from "../check.js";
+import { syncBatchNorm } from "../../distributed/sync-batch-norm.js";
+import type { ProcessGroup } from "../../distributed/process-group.js";
 
 export interface BatchNormOptions {
   eps?: number;
@@ -84,6 +86,9 @@ export class BatchNormNd extends RunningStatsNorm {
    */
   folded = false;
 
+  /** Set by convertSyncBatchNorm: training statistics over the batches of every rank of this group (SyncBatchNorm). */
+  syncGroup: ProcessGroup | null = null;
+
   forward(x: Tensor): Tensor {
     this.checked(x);
     if (this.folded) {
@@ -102,6 +107,9 @@ export class BatchNormNd extends RunningStatsNorm {
     // Batch statistics in training (updating the running ones, when tracked), and in eval too when
     // there are no running statistics.
     const useBatchStats = this.training || this.running_mean === null;
+    if (this.training && this.syncGroup !== null) {
+      return syncBatchNorm(this.syncGroup, x, this.weight, this.bias, this.running_mean, this.running_var, factor, this.eps);
+    }
     return batchNorm(x, this.weight, this.bias, this.running_mean, this.running_var, useBatchStats, factor, this.eps, false);
   }
 }
