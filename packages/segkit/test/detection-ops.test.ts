@@ -45,7 +45,7 @@ test("box IoU, clipping and small-box removal agree", () => {
   });
 });
 
-test("roiAlign matches torchvision's kernel within 1e-5 (legacy and aligned, several scales and ratios)", () => {
+test("roiAlign matches torchvision's kernel within 1e-5 (legacy and aligned, several scales, fixed and adaptive ratios)", () => {
   torch.tidy(() => {
     const features = g("roi.features");
     const rois = g("roi.rois");
@@ -53,6 +53,7 @@ test("roiAlign matches torchvision's kernel within 1e-5 (legacy and aligned, sev
       ["legacy", { outputSize: [7, 7], spatialScale: 0.25, samplingRatio: 2, aligned: false }],
       ["aligned", { outputSize: [5, 4], spatialScale: 0.25, samplingRatio: 2, aligned: true }],
       ["half", { outputSize: [3, 3], spatialScale: 0.5, samplingRatio: 3, aligned: false }],
+      ["adaptive", { outputSize: [5, 4], spatialScale: 1, samplingRatio: -1, aligned: false }],
     ] as const;
     for (const [name, options] of cases) {
       const diff = maxAbsDifference(roiAlign(features, rois, { ...options, outputSize: [...options.outputSize] }), g(`roi.out.${name}`));
@@ -61,10 +62,10 @@ test("roiAlign matches torchvision's kernel within 1e-5 (legacy and aligned, sev
   });
 });
 
-test("roiAlign refuses what it does not implement or cannot place", () => {
+test("roiAlign refuses a fractional sampling ratio and RoIs it cannot place", () => {
   torch.tidy(() => {
     const features = g("roi.features");
-    assert.throws(() => roiAlign(features, g("roi.rois"), { outputSize: [7, 7], spatialScale: 0.25, samplingRatio: 0 }), /samplingRatio.*not implemented/);
+    assert.throws(() => roiAlign(features, g("roi.rois"), { outputSize: [7, 7], spatialScale: 0.25, samplingRatio: 1.5 }), /samplingRatio must be an integer/);
     assert.throws(() => roiAlign(features, torch.tensor([[2, 0, 0, 4, 4]], { dtype: "float32" }), { outputSize: [2, 2], spatialScale: 1, samplingRatio: 2 }), /image 2, but the input has 2/);
     assert.throws(() => roiAlign(features, torch.zeros([3, 4]), { outputSize: [2, 2], spatialScale: 1, samplingRatio: 2 }), /rois must be \(K, 5\)/);
   });
