@@ -6,8 +6,8 @@
 // gives the same 1,000 proposals per image (boxes within 1e-3), the same 100 detections per image in
 // the same order (labels equal, boxes within 1e-3, scores within 1e-4, 28×28 mask probabilities
 // within 1e-4), and the same pasted masks (3 per image whole, all by sum and seeded projection).
-// In training mode, with the same seed, the RPN draws the same anchors and its losses (and their
-// gradients on the RPN head and an FPN conv) agree. The full-size model has torchvision's keys and
+// In training mode, with the same seed, the samplers draw the same anchors and proposals, and the
+// five losses (and their sum's gradients on the RPN head, the RoI heads and an FPN conv) agree. The full-size model has torchvision's keys and
 // parameter count, counted without allocating.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -70,7 +70,7 @@ test("the reduced Mask R-CNN gives torchvision's proposals, detections and masks
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
 
-test("the RPN's training losses and their gradients equal torchvision's with the same seed", () => {
+test("the training losses and their gradients equal torchvision's with the same seed", () => {
   const start = torch.liveTensors();
   const model = build<MaskRCNN>("instance_model", REDUCED);
   const state = seededState(JSON.parse(metadata["keys"]) as KeyTable, 0);
@@ -79,16 +79,22 @@ test("the RPN's training losses and their gradients equal torchvision's with the
   model.train();
   torch.manualSeed(7);
   torch.tidy(() => {
-    const losses = model.rpnLosses([g("image.0"), g("image.1")], [g("train.boxes.0"), g("train.boxes.1")]);
-    for (const name of ["loss_objectness", "loss_rpn_box_reg"] as const) {
+    const targets = [0, 1].map((i) => {
+      const boxes = g(`train.boxes.${i}`);
+      return { boxes, labels: torch.arange(1, boxes.shape[0] + 1, { dtype: "int64" }), masks: g(`train.masks.${i}`) };
+    });
+    const losses = model.losses([g("image.0"), g("image.1")], targets);
+    for (const [name, value] of Object.entries(losses)) {
       const expected = g(`train.${name}`).item();
-      const diff = Math.abs(losses[name].item() - expected);
-      assert.ok(diff <= 1e-5 * Math.abs(expected), `${name}: ${losses[name].item()} vs ${expected}`);
+      const diff = Math.abs(value.item() - expected);
+      assert.ok(diff <= 1e-5 * Math.abs(expected), `${name}: ${value.item()} vs ${expected}`);
     }
-    losses.loss_objectness.add(losses.loss_rpn_box_reg).backward();
+    Object.values(losses).reduce((a, b) => a.add(b)).backward();
   });
   const own = model.stateDict();
-  for (const key of [...own.keys()].filter((k) => k.startsWith("rpn.head.") || k === "backbone.fpn.layer_blocks.0.0.weight")) {
+  const checked = [...own.keys()].filter((k) => k.startsWith("rpn.head.") || k.startsWith("roi_heads.") || k === "backbone.fpn.layer_blocks.0.0.weight");
+  assert.equal(checked.length, 27);
+  for (const key of checked) {
     const expected = g(`train.grad.${key}`);
     const diff = maxAbsDifference(own.get(key)!.grad!, expected, key);
     const scale = torch.tidy(() => expected.abs().max().item());
@@ -124,14 +130,14 @@ test("maskrcnn_resnet50_fpn at full size has torchvision's keys and parameter co
   });
 });
 
-test("bad inputs and unimplemented training are refused by name", () => {
+test("bad inputs are refused by name", () => {
   const model = build<MaskRCNN>("instance_model", REDUCED).eval();
   torch.tidy(() => {
     assert.throws(() => model.detect([torch.zeros([8, 8])]), /image 0: expected \(C, H, W\)/);
     assert.throws(() => model.detect([torch.zeros([3, 8, 8], { dtype: "uint8" })]), /image 0: expected floating point/);
     assert.throws(() => model.detect([]), /no images/);
     model.train();
-    assert.throws(() => model.detect([torch.zeros([3, 8, 8])]), /RoI heads' losses are not implemented/);
+    assert.throws(() => model.detect([torch.zeros([3, 8, 8])]), /detect\(\) runs in eval mode/);
   });
   assert.throws(() => build<MaskRCNN>("instance_model", { ...REDUCED, numClasses: 1 }), /numClasses must be an integer ≥ 2/);
   model.dispose();

@@ -12,6 +12,7 @@ import { resizeBoxes } from "./boxes.js";
 import { FastRCNNPredictor, MaskRCNNHeads, MaskRCNNPredictor, TwoMLPHead } from "./box-heads.js";
 import { RegionProposalNetwork, RPNHead, type RPNOptions } from "./rpn.js";
 import { RoIHeads, type Detections, type RoIHeadsOptions } from "./roi-heads.js";
+import { roiHeadLosses, type InstanceTargets, type RoILosses } from "./roi-losses.js";
 import { GeneralizedRCNNTransform, type TransformOptions } from "./transform.js";
 
 /** A backbone's feature maps through an FPN with torchvision's keys, plus the max-pooled top level. */
@@ -72,7 +73,7 @@ export class MaskRCNN extends nn.Module {
 
   /** Proposals and detections (in the resized images) of a list of (3, H, W) images in [0, 1]. */
   detect(images: Tensor[]): { batch: [number, number][]; proposals: Tensor[]; detections: Detections[] } {
-    if (this.training) throw new Error("MaskRCNN: detect() needs eval(); of training, only the RPN losses are implemented (rpnLosses), the RoI heads' losses are not implemented");
+    if (this.training) throw new Error("MaskRCNN: detect() runs in eval mode; in training mode call losses()");
     return torch.tidy(() => {
       const { tensors, imageSizes } = this.transform.forward(images);
       const features = this.backbone.forward(tensors);
@@ -83,21 +84,28 @@ export class MaskRCNN extends nn.Module {
   }
 
   /**
-   * The RPN's training losses (loss_objectness, loss_rpn_box_reg) for images and their ground-truth
-   * boxes (K, 4) in original-image coordinates, as torchvision's training forward computes them
-   * (same seed, same sampled anchors). The RoI heads' training losses are not implemented.
+   * torchvision's training losses (loss_objectness, loss_rpn_box_reg, loss_classifier, loss_box_reg,
+   * loss_mask) for images and their ground truth in original-image coordinates (boxes (K, 4), labels
+   * (K) int64, masks (K, H, W) uint8): with the same seed the samplers draw what torchvision's draw.
    */
-  rpnLosses(images: Tensor[], targets: Tensor[]): { loss_objectness: Tensor; loss_rpn_box_reg: Tensor } {
-    if (targets.length !== images.length) throw new RangeError(`MaskRCNN: ${images.length} images but ${targets.length} target box sets`);
+  losses(images: Tensor[], targets: InstanceTargets[]): Record<"loss_objectness" | "loss_rpn_box_reg", Tensor> & RoILosses {
+    if (targets.length !== images.length) throw new RangeError(`MaskRCNN: ${images.length} images but ${targets.length} targets`);
     return torch.tidy(() => {
       const { tensors, imageSizes } = this.transform.forward(images, true);
-      const boxes = targets.map((t, i) => {
-        if (t.ndim !== 2 || t.shape[1] !== 4 || t.shape[0] === 0) throw new RangeError(`target ${i}: expected (K ≥ 1, 4) boxes, got [${t.shape}]`);
-        return resizeBoxes(t, [images[i].shape[1], images[i].shape[2]], imageSizes[i]);
+      const resized = targets.map((t, i) => {
+        if (t.boxes.ndim !== 2 || t.boxes.shape[1] !== 4 || t.boxes.shape[0] === 0) throw new RangeError(`target ${i}: expected (K ≥ 1, 4) boxes, got [${t.boxes.shape}]`);
+        if (t.labels.shape[0] !== t.boxes.shape[0] || t.masks.shape[0] !== t.boxes.shape[0]) throw new RangeError(`target ${i}: ${t.boxes.shape[0]} boxes but ${t.labels.shape[0]} labels and ${t.masks.shape[0]} masks`);
+        return {
+          boxes: resizeBoxes(t.boxes, [images[i].shape[1], images[i].shape[2]], imageSizes[i]),
+          labels: t.labels,
+          // torchvision resizes masks with F.interpolate's default, nearest.
+          masks: torch.upsampleNearest2d(t.masks.unsqueeze(1).to("float32"), imageSizes[i]).squeeze(1).to("uint8"),
+        };
       });
       const features = this.backbone.forward(tensors);
-      const { anchors, objectness, deltas } = this.rpn.forward(features, tensors.shape.slice(-2), imageSizes);
-      return this.rpn.loss(anchors, objectness, deltas, boxes);
+      const { boxes: proposals, anchors, objectness, deltas } = this.rpn.forward(features, tensors.shape.slice(-2), imageSizes);
+      const rpn = this.rpn.loss(anchors, objectness, deltas, resized.map((t) => t.boxes));
+      return { ...rpn, ...roiHeadLosses(this.roi_heads, features.slice(0, 4), proposals.map((p) => p.detach()), imageSizes, resized) };
     });
   }
 

@@ -11,9 +11,9 @@ import { boxIou, clipBoxesToImage, removeSmallBoxes } from "./boxes.js";
 import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, matchBoxes, sampleBalanced } from "./matcher.js";
 import { batchedNms } from "./nms.js";
 
-// aten's reduction codes.
-const REDUCTION_MEAN = 1;
-const REDUCTION_SUM = 2;
+// aten's reduction codes (the detection losses share them).
+export const REDUCTION_MEAN = 1;
+export const REDUCTION_SUM = 2;
 
 export class RPNHead extends nn.Module {
   readonly conv: nn.Sequential;
