@@ -56,19 +56,37 @@ function checkCompat(name: string, compat: Compatibility, classes: number): void
   for (let i = 0; i < compat.length; i++) if (!Number.isFinite(compat[i])) throw new RangeError(`denseCrf: ${name}[${i}] is ${compat[i]}`);
 }
 
+/** 2ⁿ for the integers n in [-150, 0]: the scale of expNonPositive, a table lookup instead of a call. */
+const POWERS_OF_TWO = Float64Array.from({ length: 151 }, (_, i) => 2 ** (i - 150));
+
+/**
+ * e^x for x ≤ 0 without Math.exp (a call V8 does not inline; 3.6 M of them per iteration at 480×360×21):
+ * x·log₂e = n + f with n an integer and |f| ≤ ½, 2^f by its Taylor series to degree 6 (relative error
+ * below 2e-7, under float32's rounding of the marginals). Below 2⁻¹⁵⁰ the result is 0, as in float32.
+ */
+function expNonPositive(x: number): number {
+  const t = x * Math.LOG2E;
+  if (t < -150) return 0;
+  const n = Math.floor(t + 0.5);
+  const y = (t - n) * Math.LN2;
+  const p = 1 + y * (1 + y * (1 / 2 + y * (1 / 6 + y * (1 / 24 + y * (1 / 120 + y * (1 / 720))))));
+  return p * POWERS_OF_TWO[n + 150];
+}
+
 /** exp and normalise per pixel, after subtracting the maximum (pixel-major in and out). */
 function softmaxRows(energy: Float32Array, out: Float32Array, n: number, c: number): void {
   for (let i = 0; i < n; i++) {
-    let max = -Infinity;
-    for (let k = 0; k < c; k++) max = Math.max(max, energy[i * c + k]);
+    const row = i * c;
+    let max = energy[row];
+    for (let k = 1; k < c; k++) if (energy[row + k] > max) max = energy[row + k];
     let sum = 0;
     for (let k = 0; k < c; k++) {
-      const e = Math.exp(energy[i * c + k] - max);
-      out[i * c + k] = e;
+      const e = expNonPositive(energy[row + k] - max);
+      out[row + k] = e;
       sum += e;
     }
     const inverse = 1 / sum;
-    for (let k = 0; k < c; k++) out[i * c + k] *= inverse;
+    for (let k = 0; k < c; k++) out[row + k] *= inverse;
   }
 }
 
