@@ -10,6 +10,7 @@ import { denseCrf, slic, superpixelMajority } from "@segkit/classic";
 import * as torch from "@segkit/torch";
 import type { Dataset } from "../src/data/types.js";
 import { evaluateRefined } from "../src/engine/evaluate-refined.js";
+import { loadRunConfig } from "../src/engine/load.js";
 import { refinementFromConfig } from "../src/engine/postprocess.js";
 import { predictionPipeline, predictLabels } from "../src/engine/predict.js";
 import { runConfig } from "../src/engine/run-config.js";
@@ -121,4 +122,15 @@ test("test.postprocess in a config: validated by runConfig with errors naming th
   assert.throws(() => withPostprocess([{ type: "crf", iters: 5 }]), /config.test.postprocess\[0\]: unknown key "iters"/);
   assert.throws(() => withPostprocess([{ type: "superpixels" }, { type: "crf" }]), /config.test.postprocess\[1\]: "crf" must come once and before "superpixels"/);
   assert.throws(() => withPostprocess({ type: "crf" }), /config.test.postprocess must be a list/);
+});
+
+test("the DeepLab v1/v2 configs refine with the dense CRF at test time, as the papers do", async () => {
+  const v1 = await loadRunConfig("camvid_deeplabv1_vgg16_largefov");
+  assert.deepEqual(refinementFromConfig(v1.test.postprocess ?? [], "v1"), {
+    crf: { iterations: 10, gaussian: { sxy: 3, compat: 3 }, bilateral: { sxy: 121, srgb: 5, compat: 4 } },
+  });
+  const v2 = await loadRunConfig("camvid_deeplabv2_r101");
+  assert.deepEqual(refinementFromConfig(v2.test.postprocess ?? [], "v2"), {
+    crf: { iterations: 10, gaussian: { sxy: 1, compat: 3 }, bilateral: { sxy: 67, srgb: 3, compat: 4 } },
+  });
 });
