@@ -4,7 +4,6 @@
 // alternate between the sides, each round runs a number of float32 sum all-reduces of one size after
 // a barrier and checks the result (a buffer of ones doubles with every all-reduce). Figures are
 // algorithm bandwidth: buffer bytes × all-reduces / seconds, as rank 0 measures it.
-import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { alternate, report, startLinePeer, type LinePeer } from "@segkit/bench";
@@ -56,17 +55,8 @@ for line in sys.stdin:
 dist.destroy_process_group()
 `;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startPair(start: (env: NodeJS.ProcessEnv) => Promise<LinePeer>): Promise<LinePeer[]> {
-  const port = await freePort();
+  const port = await torch.distributed.freePort();
   return Promise.all([0, 1].map((rank) => start({
     ...process.env, MASTER_ADDR: "127.0.0.1", MASTER_PORT: String(port), WORLD_SIZE: "2", RANK: String(rank), GLOO_SOCKET_IFNAME: "lo",
   })));

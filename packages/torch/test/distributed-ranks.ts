@@ -1,7 +1,6 @@
 // Launches ranks as child processes on loopback the way torchrun does (MASTER_ADDR, MASTER_PORT,
 // WORLD_SIZE, RANK in the environment) and reads the JSON lines they print.
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const SEGKIT_RANK = [process.execPath, fileURLToPath(new URL("./distributed-child.js", import.meta.url))];
@@ -16,17 +15,7 @@ export const EXPECTED_PEER_RESULTS = {
   gatheredShape: [2, 2],
 };
 
-/** A TCP port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address !== null ? resolve(address.port) : reject(new Error("no port"))));
-    });
-  });
-}
+export { freePort } from "../src/distributed/free-port.js";
 
 export interface RankSpec {
   rank: number;

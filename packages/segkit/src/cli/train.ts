@@ -2,6 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
+import { distributed } from "@segkit/torch";
 import type { DenseCrfOptions, SlicOptions } from "@segkit/classic";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
@@ -16,6 +17,7 @@ import { CRF_KEYS, refinementFromConfig, SLIC_KEYS } from "../engine/postprocess
 import { predictFile, predictionPipeline, type Refinement } from "../engine/predict.js";
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
+import { launchRanks } from "../engine/launch.js";
 import type { TestConfig } from "../engine/run-config.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS, serveModules, WEB_DIR } from "./serve.js";
@@ -104,15 +106,48 @@ function refinementOf(o: { crf?: true | string; superpixels?: true | string }): 
   };
 }
 
+interface LaunchFlags { nprocPerNode?: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort?: string }
+
+/** torchrun's flags: with --nproc-per-node the command runs as that many ranks on this node. */
+function withLaunchFlags(command: Command): Command {
+  return command
+    .option("--nproc-per-node <n>", "distributed: run as n ranks on this node (like torchrun), each with cores ÷ n threads")
+    .option("--nnodes <m>", "distributed: number of nodes", "1")
+    .option("--node-rank <r>", "distributed: this node's index in [0, nnodes)", "0")
+    .option("--master-addr <address>", "distributed: address of node 0, where rank 0 hosts the rendezvous", "127.0.0.1")
+    .option("--master-port <port>", "distributed: port of the rendezvous (default: a free one on a single node, else 29500)");
+}
+
+/** Under --nproc-per-node: launches `command` as the ranks and returns true once they all finished. */
+async function launchedAsRanks(o: LaunchFlags, command: string[]): Promise<boolean> {
+  if (o.nprocPerNode === undefined) return false;
+  const nnodes = integer("--nnodes", 1)(o.nnodes);
+  const masterPort = o.masterPort !== undefined ? integer("--master-port", 1)(o.masterPort) : nnodes === 1 ? await distributed.freePort(o.masterAddr) : 29500;
+  await launchRanks({
+    nprocPerNode: integer("--nproc-per-node", 1)(o.nprocPerNode), nnodes, nodeRank: integer("--node-rank", 0)(o.nodeRank), masterAddr: o.masterAddr, masterPort, command,
+  });
+  return true;
+}
+
+/** A rank started by a launcher (this one or torchrun: WORLD_SIZE is set) joins its group; otherwise undefined. */
+async function rankGroup(): Promise<distributed.ProcessGroup | undefined> {
+  return process.env.WORLD_SIZE === undefined ? undefined : distributed.initProcessGroup();
+}
+
+const setFlags = (set: string[]) => set.flatMap((s) => ["--set", s]);
+
 export function registerTrain(program: Command): void {
-  program
-    .command("train <config>")
+  withLaunchFlags(program
+    .command("train <config>"))
     .description("train a model from a config file or a shipped config name")
     .option("--work-dir <dir>", "where checkpoints, logs and plots go (default runs/<config name>)")
     .option("--resume", "continue from the newest checkpoint in the work dir")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--serve [port]", "a live dashboard (the web app's Training page) on 127.0.0.1:port (default 8081)")
-    .action(async (config: string, o: { workDir?: string; resume?: boolean; set: string[]; serve?: true | string }) => {
+    .action(async (config: string, o: LaunchFlags & { workDir?: string; resume?: boolean; set: string[]; serve?: true | string }) => {
+      if (o.nprocPerNode !== undefined && o.serve !== undefined) throw new Error("--serve runs with a single process; leave out --nproc-per-node or --serve");
+      const rankCommand = ["train", config, ...(o.workDir ? ["--work-dir", o.workDir] : []), ...(o.resume ? ["--resume"] : []), ...setFlags(o.set)];
+      if (await launchedAsRanks(o, rankCommand)) return;
       const run = await loadRunConfig(config, o.set);
       const workDir = resolve(o.workDir ?? join("runs", config.replace(/\.json$/, "").split("/").pop()!));
       const serving = o.serve === undefined ? null : await serveModules();
@@ -122,15 +157,17 @@ export function registerTrain(program: Command): void {
         const port = o.serve === true ? 8081 : integer("--serve", 0)(String(o.serve));
         console.log(`training dashboard: ${await dashboard.listen({ port, host: "127.0.0.1" })}/#training`);
       }
-      const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval), hooks: feed ? [feed] : [] })
-        .finally(() => dashboard?.close());
+      const group = await rankGroup();
+      const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval), hooks: feed ? [feed] : [], group })
+        .finally(() => Promise.all([dashboard?.close(), group?.destroy()]));
+      if (group !== undefined && group.rank !== 0) return;
       if (result.last) console.log(report(result.last, "text", { names: result.classes }));
       console.log(`trained ${result.iterations} iterations in ${result.seconds.toFixed(0)} s; best mIoU ${result.best ? (result.best.mIoU * 100).toFixed(2) : "n/a"}`);
       console.log(`checkpoints, scalars.jsonl and plots in ${workDir}`);
     });
 
-  program
-    .command("test <config> [checkpoint]")
+  withLaunchFlags(program
+    .command("test <config> [checkpoint]"))
     .description(`evaluate a checkpoint on the config's validation data; ${NO_CHECKPOINT_HELP}`)
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
@@ -142,21 +179,28 @@ export function registerTrain(program: Command): void {
     .option("--superpixels [json]", `${SUPERPIXELS_HELP}; scored as --crf is`)
     .addOption(engineOption())
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, given: string | undefined, o: { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: LaunchFlags & { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
       const flags = refinementOf(o);
+      if (o.nprocPerNode !== undefined && (o.crf !== undefined || o.superpixels !== undefined)) throw new Error("--crf and --superpixels run with a single process; leave out --nproc-per-node");
+      const passed = [...(given ? [given] : []), ...setFlags(o.set), ...(o.flip ? ["--flip"] : []), ...(o.scales ? ["--scales", o.scales] : []),
+        ...(o.slide ? ["--slide", o.slide] : []), ...(o.foldBn ? ["--fold-bn"] : []), ...(o.optimize ? ["--optimize"] : []), "--engine", o.engine, ...(o.json ? ["--json"] : [])];
+      if (await launchedAsRanks(o, ["test", config, ...passed])) return;
+      const group = await rankGroup();
       const run = await loadRunConfig(config, o.set);
       const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
       const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn, optimize: o.optimize });
-      const loader = new DataLoader({ ...run.data.val, shuffle: false });
+      const loader = new DataLoader({ ...run.data.val, shuffle: false, shard: group && { rank: group.rank, worldSize: group.worldSize, remainder: "keep" } });
       try {
         checkModelFitsData(opened.model, loader.dataset, "config.data.val.dataset");
         const refined = refinement.crf !== undefined || refinement.superpixels !== undefined;
-        const { summary } = refined ? await evaluateRefined(opened.network, loader.dataset, run.data.val.pipeline, test, refinement) : await evaluate(opened.network, loader, test);
-        console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
+        if (refined && group !== undefined) throw new Error("config.test.postprocess (crf, superpixels) runs with a single process; leave out --nproc-per-node");
+        const { summary } = refined ? await evaluateRefined(opened.network, loader.dataset, run.data.val.pipeline, test, refinement) : await evaluate(opened.network, loader, test, group);
+        if (group === undefined || group.rank === 0) console.log(report(summary, o.json ? "json" : "text", { names: loader.dataset.classes }));
       } finally {
         await loader.close();
         await opened.close();
+        await group?.destroy();
       }
     });
 

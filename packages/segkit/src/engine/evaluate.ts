@@ -30,7 +30,11 @@ export interface Evaluation {
   matrix: ConfusionMatrix;
 }
 
-export async function evaluate(network: Network, loader: DataLoader, test: TestConfig): Promise<Evaluation> {
+/**
+ * The metrics over `loader`'s data. With `group`, each rank's loader holds its shard (without
+ * padding) and the ranks' confusion matrices are summed: every rank gets the whole data set's metrics.
+ */
+export async function evaluate(network: Network, loader: DataLoader, test: TestConfig, group?: torch.distributed.ProcessGroup): Promise<Evaluation> {
   const { classes, ignoreIndex } = loader.dataset;
   const matrix = new ConfusionMatrix(classes.length, { ignoreIndex });
   const model = isEngine(network) ? null : network;
@@ -53,6 +57,12 @@ export async function evaluate(network: Network, loader: DataLoader, test: TestC
     }
   } finally {
     model?.train(wasTraining);
+  }
+  if (group) {
+    const counts = torch.tensor(matrix.counts, { dtype: "float64" });
+    await group.allReduce(counts, "sum");
+    matrix.counts.set(counts.toTypedArray() as Float64Array);
+    counts.dispose();
   }
   return { summary: summarize(matrix), matrix };
 }

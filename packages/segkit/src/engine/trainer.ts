@@ -1,7 +1,9 @@
 // Iteration-based training as a short loop; everything else is a hook (hooks/): EMA, self-correction,
 // logging, checkpoints and plots, called at named moments. An iteration is one optimizer step over
 // `train.accumulate` batches; validation every valInterval iterations. A resumed run continues exactly
-// (model, optimizer, schedule, hooks' state, RNG state and position in the data).
+// (model, optimizer, schedule, hooks' state, RNG state and position in the data). Distributed (a
+// process group given): every rank trains on its shard of each batch, DistributedDataParallel
+// averages the gradients and SyncBatchNorm the batch statistics; rank 0 alone logs and saves.
 import { mkdirSync } from "node:fs";
 import * as torch from "@segkit/torch";
 import { optim } from "@segkit/torch";
@@ -28,8 +30,10 @@ export interface TrainOptions {
   /** Continue from the newest checkpoint in workDir (a fresh start when there is none). */
   resume?: boolean;
   progress?: Progress;
-  /** Hooks of the caller's own (a live dashboard's feed), called after the configured ones. */
+  /** Hooks of the caller's own (a live dashboard's feed), called after the configured ones (on rank 0 only). */
   hooks?: Hook[];
+  /** Distributed training: this rank's group; every rank calls train() with the same config. */
+  group?: torch.distributed.ProcessGroup;
 }
 
 export interface TrainResult {
@@ -41,27 +45,48 @@ export interface TrainResult {
   seconds: number;
 }
 
-/** The hooks a config asks for, in the order they are called. */
-function hookConfigs(t: RunConfig["train"]): Config[] {
+/** The hooks a config asks for, in the order they are called; those that write files only on the rank that writes (rank 0). */
+function hookConfigs(t: RunConfig["train"], writes: boolean): Config[] {
   return [
     ...(t.ema ? [{ type: "ema", ...t.ema }] : []),
     ...(t.selfCorrection ? [{ type: "self_correction", ...t.selfCorrection }] : []),
-    { type: "logger", interval: t.logInterval },
-    { type: "checkpoint", interval: t.checkpointInterval, keepLast: t.keepLast },
-    { type: "plots" },
+    ...(writes ? [
+      { type: "logger", interval: t.logInterval },
+      { type: "checkpoint", interval: t.checkpointInterval, keepLast: t.keepLast },
+      { type: "plots" },
+    ] : []),
   ];
 }
 
 /**
  * Forward and backward of one batch (cross-entropy terms against its soft target, when a hook gave
  * it one), the loss scaled by `scale` (1/k when accumulating k); returns the unscaled loss parts.
+ * Distributed, `sync` says whether this backward averages the (accumulated) gradients across ranks.
  */
-function backward(model: Segmentor, batch: TrainBatch, scale: number): Record<string, number> {
-  return torch.tidy(() => {
+async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp: torch.distributed.DistributedDataParallel | null, sync: boolean): Promise<Record<string, number>> {
+  const { scaled, parts } = torch.tidy(() => {
     const out = withSoftTarget(batch.soft, () => model.forwardTrain(batch.images, batch.labels));
-    (scale === 1 ? out.loss : out.loss.mul(scale)).backward();
-    return Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
+    const parts = Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
+    return { scaled: scale === 1 ? out.loss : out.loss.mul(scale), parts };
   });
+  try {
+    if (ddp === null) scaled.backward();
+    else if (sync) await ddp.backward(scaled);
+    else await ddp.noSync(() => ddp.backward(scaled));
+  } finally {
+    scaled.dispose();
+  }
+  return parts;
+}
+
+/** The loss parts averaged over the ranks, so that every rank logs and checks the same numbers. */
+async function averageOverRanks(parts: Record<string, number>, group: torch.distributed.ProcessGroup): Promise<Record<string, number>> {
+  const keys = Object.keys(parts).sort();
+  const values = torch.tensor(keys.map((k) => parts[k]), { dtype: "float64" });
+  await group.allReduce(values, "average");
+  const averaged = values.toArray() as number[];
+  values.dispose();
+  return Object.fromEntries(keys.map((k, i) => [k, averaged[i]]));
 }
 
 export async function train(config: RunConfig, options: TrainOptions): Promise<TrainResult> {
@@ -71,31 +96,35 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   const t = config.train;
   torch.setNumThreads(t.threads);
   torch.manualSeed(t.seed);
+  const group = options.group ?? null;
+  const writes = group === null || group.rank === 0;
+  const shard = (remainder: "pad" | "keep") => (group === null ? undefined : { rank: group.rank, worldSize: group.worldSize, remainder });
 
   // What the run builds is released on the way out, whether it finishes or fails (a bad checkpoint,
   // a diverged loss): no native tensors or loader workers outlive train().
   const release: (() => unknown)[] = [];
   try {
-    const hooks = [...hookConfigs(t).map((c) => build<Hook>("hook", c, `hook ${c.type}`)), ...(options.hooks ?? [])];
+    const hooks = [...hookConfigs(t, writes).map((c) => build<Hook>("hook", c, `hook ${c.type}`)), ...(writes ? options.hooks ?? [] : [])];
     release.push(() => Promise.all(hooks.map((h) => h.dispose?.())));
     const model = build<Segmentor>("model", config.model, "config.model");
     release.push(() => model.dispose());
+    if (group !== null) torch.distributed.convertSyncBatchNorm(model, group);
     const optimizer = buildOptimizer(config.optimizer, model.namedParameters());
     release.push(() => optimizer.dispose());
     const main = (iters: number) => buildSchedule(config.schedule, iters);
     const shaping = hooks.filter((h) => h.schedule);
     if (shaping.length > 1) throw new Error(`config: hooks ${shaping.map((h) => h.name).join(", ")} each shape the lr schedule; only one may`);
     const scheduler = new optim.LrScheduler(optimizer, shaping[0]?.schedule!(main, t.iters) ?? main(t.iters));
-    const trainData = new DataLoader({ ...config.data.train, shuffle: true, dropLast: true, seed: t.seed });
+    const trainData = new DataLoader({ ...config.data.train, shuffle: true, dropLast: true, seed: t.seed, shard: shard("pad") });
     release.push(() => trainData.close());
-    const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed });
+    const valData = new DataLoader({ ...config.data.val, shuffle: false, seed: t.seed, shard: shard("keep") });
     release.push(() => valData.close());
     const { classes, palette } = trainData.dataset;
     checkModelFitsData(model, trainData.dataset, "config.data.train.dataset");
     checkModelFitsData(model, valData.dataset, "config.data.val.dataset");
     const perEpoch = Math.floor(trainData.length / t.accumulate);
     if (perEpoch === 0) throw new Error(`config.data.train: fewer samples than ${t.accumulate} × one batch of ${config.data.train.batchSize} (train.accumulate × batchSize)`);
-    const progress = options.progress ?? new Progress();
+    const progress = (writes ? options.progress : undefined) ?? new Progress();
     release.push(() => progress.done());
 
     let secondsBefore = 0;
@@ -116,6 +145,9 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
       Object.assign(run, { iteration: state.iteration, best: state.best, resumedFrom: latest });
       secondsBefore = state.seconds;
     }
+    // Every rank has resumed from the same checkpoint; DDP checks the models agree and copies rank 0's.
+    const ddp = group === null ? null : await torch.distributed.DistributedDataParallel.create(model, group);
+    if (ddp !== null) release.push(() => ddp.destroy());
     await call("beforeTrain");
     model.train();
     const params = model.parameters();
@@ -136,10 +168,11 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
         if (position % t.accumulate === 0) optimizer.zeroGrad();
         const batch: TrainBatch = { images, labels, soft: null };
         await call("beforeTrainIter", batch);
-        const parts = backward(model, batch, 1 / t.accumulate);
+        const parts = await backward(model, batch, 1 / t.accumulate, ddp, (position + 1) % t.accumulate === 0);
         for (const x of new Set([images, labels, batch.images, batch.labels, batch.soft])) x?.dispose();
         for (const [k, v] of Object.entries(parts)) sums[k] = (sums[k] ?? 0) + v / t.accumulate;
         if ((position + 1) % t.accumulate !== 0) continue;
+        if (group !== null) sums = await averageOverRanks(sums, group);
         if (!Number.isFinite(sums.loss)) throw new Error(`training diverged at iteration ${run.iteration + 1}: loss is ${sums.loss}`);
         if (t.clipGrad !== null) optim.clipGradNorm(params, t.clipGrad);
         const lr = optimizer.paramGroups[0].lr;
@@ -150,7 +183,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
         sums = {};
         if (run.validates()) {
           await call("beforeVal");
-          run.last = (await evaluate(model, valData, config.test)).summary;
+          run.last = (await evaluate(model, valData, config.test, group ?? undefined)).summary;
           await call("afterVal", run.last);
         }
         if (run.iteration >= t.iters) break;

@@ -3,6 +3,7 @@
 export { ProcessGroup, initProcessGroup, type ReduceOp } from "./process-group.js";
 export { rendezvousConfig, type RendezvousOptions } from "./rendezvous.js";
 export { shardIndices, takeShard, type ShardOptions } from "./sampler.js";
+export { freePort } from "./free-port.js";
 export { DistributedDataParallel, type DataParallelOptions } from "./data-parallel.js";
 export { syncBatchNorm } from "./sync-batch-norm.js";
 export { convertSyncBatchNorm } from "./convert-sync-batch-norm.js";

@@ -8,7 +8,7 @@
 // pipeline from their configs, so they know the built-in registrations only (and what a preloaded
 // module, `node --import`, registers).
 import { Worker } from "node:worker_threads";
-import type { Tensor } from "@segkit/torch";
+import { distributed, type Tensor } from "@segkit/torch";
 import type { Config } from "../../config/registry.js";
 import { Rng } from "../rng.js";
 import { batchTensors } from "../to-tensors.js";
@@ -33,6 +33,13 @@ export interface LoaderOptions {
    */
   skipBad?: boolean;
   warn?: (message: string) => void;
+  /**
+   * Distributed: this rank's share of each epoch's order (the same order on every rank), as
+   * PyTorch's DistributedSampler takes it: "pad" (training) repeats samples so that every rank gets
+   * as many, "keep" (evaluation) sees every sample exactly once. Augmentation is seeded per sample,
+   * so a sample comes out the same whichever rank makes it.
+   */
+  shard?: { rank: number; worldSize: number; remainder: "pad" | "keep" };
 }
 
 export interface Batch {
@@ -65,7 +72,7 @@ export class DataLoader {
   /** Why no batch can be made any more (a worker exited), or null. */
   private stopped: string | null = null;
   private nextJob = 0;
-  private readonly opts: Required<Omit<LoaderOptions, "warn">> & Pick<LoaderOptions, "warn">;
+  private readonly opts: Required<Omit<LoaderOptions, "warn" | "shard">> & Pick<LoaderOptions, "warn" | "shard">;
 
   constructor(options: LoaderOptions) {
     const workers = options.workers ?? 0;
@@ -76,6 +83,10 @@ export class DataLoader {
     if (!Number.isInteger(workers) || workers < 0) throw new Error(`loader: "workers" must be a non-negative integer, got ${workers}`);
     if (!Number.isInteger(this.opts.prefetch) || this.opts.prefetch < 1) throw new Error(`loader: "prefetch" must be a positive integer, got ${this.opts.prefetch}`);
     this.batchSize = this.opts.batchSize;
+    const shard = this.opts.shard;
+    if (shard && !(Number.isInteger(shard.worldSize) && shard.worldSize >= 1 && Number.isInteger(shard.rank) && shard.rank >= 0 && shard.rank < shard.worldSize)) {
+      throw new Error(`loader: "shard" needs 0 <= rank < worldSize, got rank ${shard.rank} of ${shard.worldSize}`);
+    }
     // Built here too: bad configs fail at once, and length/classes are known without asking a worker.
     const source = { dataset: this.opts.dataset, pipeline: this.opts.pipeline, seed: this.opts.seed, skipBad: this.opts.skipBad };
     this.maker = new BatchMaker(source);
@@ -91,9 +102,14 @@ export class DataLoader {
     }
   }
 
+  /** Samples this loader covers per epoch (its shard's, when sharded). */
+  get samples(): number {
+    return this.shardOf(Array.from({ length: this.dataset.length }, (_, i) => i)).length;
+  }
+
   /** Batches per epoch. */
   get length(): number {
-    const n = this.dataset.length / this.batchSize;
+    const n = this.samples / this.batchSize;
     return this.opts.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
@@ -101,7 +117,12 @@ export class DataLoader {
   plan(epoch: number): number[][] {
     const order = Array.from({ length: this.dataset.length }, (_, i) => i);
     if (this.opts.shuffle) new Rng(this.opts.seed, epoch, 0x5f3759df).shuffle(order);
-    return Array.from({ length: this.length }, (_, b) => order.slice(b * this.batchSize, (b + 1) * this.batchSize));
+    const mine = this.shardOf(order);
+    return Array.from({ length: this.length }, (_, b) => mine.slice(b * this.batchSize, (b + 1) * this.batchSize));
+  }
+
+  private shardOf(order: number[]): number[] {
+    return this.opts.shard ? distributed.takeShard(order, this.opts.shard) : order;
   }
 
   /** The batches of one epoch; the caller owns (and disposes) each batch's tensors. */
