@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { otsuThreshold, rgbToGrey, slic } from "@segkit/classic";
+import { felzenszwalb, kmeans, otsuThreshold, regularSeeds, rgbToGrey, slic, sobel, watershed } from "@segkit/classic";
 import { readRgbImage } from "../src/data/image-file.js";
 import { readLabelPng } from "../src/io/label-png.js";
 
@@ -47,6 +47,26 @@ test("otsu: 1 marks pixels brighter than the threshold", async () => {
   const t = otsuThreshold(grey.data);
   const written = await readLabelPng(join(tmp, "out", "labels", "two_tone_otsu.png"));
   for (let p = 0; p < width * height; p++) assert.equal(written.data[p], grey.data[p] > t ? 1 : 0);
+});
+
+test("felzenszwalb, watershed, kmeans: each label PNG holds the library's regions for the same options", async () => {
+  const image = { width, height, channels: 3, data: rgb };
+  const markers = regularSeeds(width, height, 6);
+  const expected = {
+    felzenszwalb: felzenszwalb(image, { scale: 50, sigma: 0.8, minSize: 10 }).labels,
+    // The CLI writes watershed's marker ids 1…n as 0…n−1.
+    watershed: watershed(sobel(rgbToGrey(image)), markers).labels.map((l) => l - 1),
+    kmeans: kmeans(image, { k: 3, seed: 7 }).labels,
+  };
+  const options = { felzenszwalb: ["--scale", "50", "--min-size", "10"], watershed: ["--markers", "6"], kmeans: ["--k", "3", "--seed", "7"] };
+  for (const method of ["felzenszwalb", "watershed", "kmeans"] as const) {
+    const r = segkit("classic", method, picture, "--out", join(tmp, "out"), ...options[method]);
+    assert.equal(r.status, 0, r.stderr);
+    const written = await readLabelPng(join(tmp, "out", "labels", `two_tone_${method}.png`));
+    assert.deepEqual(Array.from(written.data), Array.from(expected[method]), method);
+    const overlay = await readRgbImage(join(tmp, "out", "overlays", `two_tone_${method}.png`));
+    assert.equal(overlay.pixels.length, 3 * width * height, `${method} overlay`);
+  }
 });
 
 test("bad arguments are refused, naming them", () => {
