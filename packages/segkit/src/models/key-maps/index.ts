@@ -5,5 +5,6 @@ import "./timm.js";
 import "./hrnet.js";
 import "./mmseg-upernet.js";
 import "./mmseg-swin.js";
+import "./mmseg-convnext.js";
 
 export { keyMapNamed } from "./key-map.js";

@@ -10,7 +10,7 @@
 import * as torch from "@segkit/torch";
 import type { StateMap, Tensor } from "@segkit/torch";
 import { register } from "../../config/registry.js";
-import { upernetHeadKey } from "./mmseg-upernet.js";
+import { renameUpernetCheckpoint } from "./mmseg-upernet.js";
 
 const BLOCK_PARTS: Record<string, string> = { "attn.w_msa.qkv": "attn.qkv", "attn.w_msa.proj": "attn.proj", "attn.w_msa.relative_position_bias_table": "attn.relative_position_bias_table", "ffn.layers.0.0": "mlp.fc1", "ffn.layers.1": "mlp.fc2", norm1: "norm1", norm2: "norm2" };
 
@@ -37,22 +37,8 @@ function fromUnfoldOrder(t: Tensor): Tensor {
 }
 
 function fromMmseg(state: Map<string, Tensor>, source: string): Map<string, Tensor> {
-  const out = new Map<string, Tensor>();
-  for (const [key, t] of state) {
-    if (/^(decode_head|auxiliary_head)\./.test(key)) {
-      out.set(upernetHeadKey(key), t);
-      continue;
-    }
-    const prefix = key.startsWith("backbone.") ? "backbone." : "";
-    const bare = key.slice(prefix.length);
-    if (bare.endsWith(".relative_position_index")) continue;
-    const renamed = swinKey(bare);
-    if (renamed === null) throw new Error(`${source}: mmseg_swin: no segkit Swin name for mmseg's key "${key}"`);
-    const name = `${prefix}${renamed}`;
-    if (out.has(name)) throw new Error(`${source}: mmseg_swin: two keys map to "${name}"`);
-    out.set(name, /\.downsample\.(reduction|norm)\./.test(bare) ? fromUnfoldOrder(t) : t);
-  }
-  return out;
+  const placed = new Map([...state].filter(([key]) => !key.endsWith(".relative_position_index")));
+  return renameUpernetCheckpoint(placed, source, "mmseg_swin", "Swin", swinKey, (bare, t) => (/\.downsample\.(reduction|norm)\./.test(bare) ? fromUnfoldOrder(t) : t));
 }
 
 register<StateMap>("keymap", "mmseg_swin", {
