@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { rleArea, rleDecode } from "@segkit/metrics";
-import { SamAutomaticMaskGenerator, masksToRle, type AutomaticMaskOptions } from "../src/models/sam/index.js";
+import { SamAutomaticMaskGenerator, SamPredictor, masksToRle, type AutomaticMaskOptions } from "../src/models/sam/index.js";
 import { nms as boxNms } from "../src/models/detection/nms.js";
 import { removeSmallRegions } from "../src/models/sam/small-regions.js";
 import { reducedSam, samGolden } from "./fixtures/sam_fixture.js";
@@ -55,6 +55,39 @@ test("the same masks as the reference's generator, in the same order", () => {
     assert.equal(rleArea(r.segmentation), rleDecode(r.segmentation).reduce((a, b) => a + b, 0));
   });
   generator.dispose();
+  sam.dispose();
+  assert.equal(torch.liveTensors(), start, "every tensor is freed");
+});
+
+test("segment everything on a clicked image reuses the predictor's embedding: the encoder runs once", () => {
+  const start = torch.liveTensors();
+  const sam = reducedSam();
+  const embed = sam.embed.bind(sam);
+  let encoderRuns = 0;
+  sam.embed = (x) => (encoderRuns++, embed(x));
+  const image = golden.get("image")!;
+  const thresholds = { ...options(JSON.parse(metadata["amg.options"]) as Record<string, number>), cropNLayers: 0 };
+  const fresh = new SamAutomaticMaskGenerator(sam, thresholds);
+  const expected = fresh.generate(image);
+  assert.equal(encoderRuns, 1, "a generator alone encodes the image");
+  assert.ok(expected.length >= 2, "the whole-image crop finds masks");
+
+  encoderRuns = 0;
+  const predictor = new SamPredictor(sam);
+  predictor.setImage(image);
+  const click = predictor.predict({ points: [{ x: 10, y: 12, label: 1 }] });
+  for (const t of [click.logits, click.iou, click.lowRes]) t.dispose();
+  const generator = new SamAutomaticMaskGenerator(sam, thresholds);
+  assert.deepEqual(generator.generate(image, predictor), expected, "the same masks as encoding again");
+  assert.equal(encoderRuns, 1, "setImage encoded; the click and segment everything did not");
+  assert.ok(predictor.hasImage, "the predictor keeps its embedding for the next click");
+
+  const other = new SamPredictor(sam);
+  const strip = torch.tidy(() => image.slice(0, 0, 20).contiguous());
+  other.setImage(strip);
+  strip.dispose();
+  assert.throws(() => generator.generate(image, other), /encoded must be a predictor of this model set to this/);
+  for (const owned of [fresh, generator, predictor, other]) owned.dispose();
   sam.dispose();
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });

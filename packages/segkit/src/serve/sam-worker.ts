@@ -88,10 +88,10 @@ function start(): void {
   };
 
   const everything = (job: SamEverythingJob) => {
-    const { width, height, pixels } = cached(job.image);
+    const { width, height, pixels, predictor } = cached(job.image);
     const generator = new SamAutomaticMaskGenerator(sam, { pointsPerSide: job.pointsPerSide, predIouThresh: job.predIouThresh, stabilityScoreThresh: job.stabilityThresh });
     try {
-      const records = torch.tidy(() => generator.generate(torch.tensor(pixels, { shape: [height, width, 3] })));
+      const records = torch.tidy(() => generator.generate(torch.tensor(pixels, { shape: [height, width, 3] }), predictor));
       // One map: pixel = 1 + the mask it shows (0: none); larger masks first, so smaller ones stay on top.
       const order = records.map((_, i) => i).sort((a, b) => records[b].area - records[a].area);
       const map = new Uint16Array(width * height);

@@ -97,14 +97,21 @@ export class SamAutomaticMaskGenerator {
     this.#grids = layerPointGrids(pointsPerSide, cropNLayers, cropNPointsDownscaleFactor);
   }
 
-  /** Masks of everything in an RGB image (H, W, 3) uint8. */
-  generate(image: Tensor): MaskRecord[] {
+  /**
+   * Masks of everything in an RGB image (H, W, 3) uint8. `encoded`: a predictor whose image is this
+   * image (e.g. the one answering clicks); its embedding serves the whole-image crop, so the encoder
+   * does not run again, and it stays set.
+   */
+  generate(image: Tensor, encoded?: SamPredictor): MaskRecord[] {
     if (image.ndim !== 3 || image.shape[2] !== 3 || image.dtype !== "uint8") {
       throw new RangeError(`SamAutomaticMaskGenerator: expected an RGB uint8 image (H, W, 3), got ${image.dtype} [${image.shape.join(", ")}]`);
     }
     const size = [image.shape[0], image.shape[1]];
+    if (encoded && !(encoded.hasImage && encoded.model === this.model && encoded.originalSize[0] === size[0] && encoded.originalSize[1] === size[1])) {
+      throw new RangeError(`SamAutomaticMaskGenerator.generate: encoded must be a predictor of this model set to this ${size[1]}×${size[0]} image`);
+    }
     const crops = cropBoxes(size, this.options.cropNLayers, this.options.cropOverlapRatio);
-    let candidates = crops.flatMap(({ box, layer }) => this.#processCrop(image, box, layer, size));
+    let candidates = crops.flatMap(({ box, layer }) => this.#processCrop(image, box, layer, size, layer === 0 ? encoded : undefined));
     if (crops.length > 1) {
       // Prefer masks from smaller crops.
       const keep = torch.tidy(() => boxNms(boxesTensor(candidates), torch.tensor(candidates.map((c) => (c.crop[2] - c.crop[0]) * (c.crop[3] - c.crop[1])), { dtype: "int64" }).reciprocal(), this.options.cropNmsThresh));
@@ -116,21 +123,24 @@ export class SamAutomaticMaskGenerator {
     }));
   }
 
-  #processCrop(image: Tensor, crop: [number, number, number, number], layer: number, size: number[]): Candidate[] {
+  #processCrop(image: Tensor, crop: [number, number, number, number], layer: number, size: number[], encoded: SamPredictor | undefined): Candidate[] {
     const [x0, y0, x1, y1] = crop;
-    const cropped = torch.tidy(() => image.slice(0, y0, y1).slice(1, x0, x1).contiguous());
-    try {
-      this.#predictor.setImage(cropped);
-    } finally {
-      cropped.dispose();
+    const predictor = encoded ?? this.#predictor;
+    if (!encoded) {
+      const cropped = torch.tidy(() => image.slice(0, y0, y1).slice(1, x0, x1).contiguous());
+      try {
+        predictor.setImage(cropped);
+      } finally {
+        cropped.dispose();
+      }
     }
     const cropSize = [y1 - y0, x1 - x0];
     const points = this.#grids[layer].map(([x, y]) => [x * cropSize[1], y * cropSize[0]]);
     const found: Candidate[] = [];
     for (let start = 0; start < points.length; start += this.options.pointsPerBatch) {
-      found.push(...this.#processBatch(points.slice(start, start + this.options.pointsPerBatch), cropSize, crop, size));
+      found.push(...this.#processBatch(predictor, points.slice(start, start + this.options.pointsPerBatch), cropSize, crop, size));
     }
-    this.#predictor.reset();
+    if (!encoded) predictor.reset();
     const keep = torch.tidy(() => boxNms(boxesTensor(found), torch.tensor(Float32Array.from(found.map((c) => c.iou))), this.options.boxNmsThresh));
     // Back to the image's frame.
     return keep.map((i) => found[i]).map((c) => ({
@@ -139,14 +149,14 @@ export class SamAutomaticMaskGenerator {
   }
 
   /** Masks for a batch of points (crop pixels): filtered, thresholded, boxed (crop frame) and run-length encoded in the image's frame. */
-  #processBatch(points: number[][], cropSize: number[], crop: [number, number, number, number], [height, width]: number[]): Candidate[] {
+  #processBatch(predictor: SamPredictor, points: number[][], cropSize: number[], crop: [number, number, number, number], [height, width]: number[]): Candidate[] {
     const { predIouThresh, stabilityScoreThresh, stabilityScoreOffset } = this.options;
     const threshold = this.model.maskThreshold;
     return torch.tidy(() => {
       // The reference keeps the transformed points in float64 until the position encoding.
       const coords = torch.tensor(scaleCoords(points, cropSize, this.model.imgSize), { dtype: "float64" }).unsqueeze(1);
       const labels = torch.ones([points.length, 1], { dtype: "int32" });
-      const { logits, iou } = this.#predictor.predictInputFrame({ points: { coords, labels } }, true);
+      const { logits, iou } = predictor.predictInputFrame({ points: { coords, labels } }, true);
       const perPoint = logits.shape[1];
       let masks = logits.flatten(0, 1);
       let scores = iou.flatten(0, 1);
