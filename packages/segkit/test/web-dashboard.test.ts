@@ -55,7 +55,7 @@ test("segkit train's dashboard feed reaches the Training page live: steps, lr, v
     let samplesChecked = 0;
     const watcher: Hook = {
       name: "test_watcher",
-      // After the feed's afterVal (hooks run in order): its samples are the model's predictions now,
+      // After the feed published its samples (afterValMetrics, before any afterVal): they are the model's predictions now,
       // and the page shows them as overlays of the image it decoded.
       async afterVal(run: TrainRun) {
         if (run.iteration !== 3) return;

@@ -184,6 +184,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
         if (run.validates()) {
           await call("beforeVal");
           run.last = (await evaluate(model, valData, config.test, group ?? undefined)).summary;
+          await call("afterValMetrics", run.last);
           await call("afterVal", run.last);
         }
         if (run.iteration >= t.iters) break;

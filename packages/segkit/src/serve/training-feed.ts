@@ -47,7 +47,8 @@ export class TrainingFeed implements Hook {
     this.publish({ kind: "step", iteration: run.iteration, total: run.config.train.iters, loss: parts.loss, lr });
   }
 
-  async afterVal(run: TrainRun, summary: Summary): Promise<void> {
+  /** The samples are predicted by the weights validation measured (an EMA hook's afterVal restores the raw ones). */
+  async afterValMetrics(run: TrainRun, summary: Summary): Promise<void> {
     this.publish({ kind: "val", iteration: run.iteration, mIoU: finite(summary.mIoU), classes: run.classes.classes, IoU: Array.from(summary.IoU, finite) });
     if (this.samples > 0) this.publish({ kind: "samples", iteration: run.iteration, palette: run.classes.palette, samples: await this.predictSamples(run) });
   }

@@ -61,6 +61,8 @@ export interface Hook {
   beforeTrainIter?(run: TrainRun, batch: TrainBatch): void;
   afterTrainIter?(run: TrainRun, step: TrainStep): void | Promise<void>;
   beforeVal?(run: TrainRun): void;
+  /** After validation's metrics, while the model still holds the weights they were measured on (EMA's with an EMA hook). */
+  afterValMetrics?(run: TrainRun, summary: Summary): void | Promise<void>;
   afterVal?(run: TrainRun, summary: Summary): void | Promise<void>;
   /** Adds its tensors (group `name`) and JSON state (`state.hooks[name]`) to a checkpoint being saved. */
   beforeSaveCheckpoint?(run: TrainRun, checkpoint: Checkpoint): void;
