@@ -10,12 +10,16 @@
 //   i + 1, the rest (output norms, heads) top. "layer_wise" (get_layer_id_for_convnext): stem 0;
 //   stage 0 1, stage 1 and the downsampling before it 2, stage 2 block j 3 + ⌊j / 3⌋ (its
 //   downsampling 3), stage 3 and its downsampling numLayers; the rest top.
+// - Swin backbones (SimMIM's get_swin_layer, microsoft/SimMIM optimizer.py, the Swin authors' fine-tuning
+//   rule; mmseg has none): with depths d, patch embedding 0, stage i block j sum(d[:i]) + j + 1, a patch
+//   merging sum(d[:i + 1]) for the stage i it ends (segkit's layers.i+1.downsample, timm's names), the
+//   rest (output norms, heads) top = sum(d) + 1. Depths are counted from the parameter names.
 import { checkKeys } from "../config/registry.js";
 
 export interface LayerDecay {
   /** Factor per layer, in (0, 1]. */
   rate: number;
-  /** ViT: blocks L (default: counted from the parameter names); ConvNeXt: mmseg's num_layers (required). */
+  /** ViT: blocks L (default: counted from the parameter names); ConvNeXt: mmseg's num_layers (required); Swin: not taken. */
   numLayers?: number;
   /** ConvNeXt only: "stage_wise" (default) or "layer_wise". */
   decayType?: "stage_wise" | "layer_wise";
@@ -26,6 +30,10 @@ const BLOCK = /^(backbone|encoder)\.blocks\.(\d+)\./;
 const CONVNEXT_STEM = /^backbone\.stem\./;
 const CONVNEXT_DOWNSAMPLE = /^backbone\.stages\.(\d+)\.downsample\./;
 const CONVNEXT_BLOCK = /^backbone\.stages\.(\d+)\.blocks\.(\d+)\./;
+
+const SWIN_EMBEDDING = /^backbone\.patch_embed\./;
+const SWIN_BLOCK = /^backbone\.layers\.(\d+)\.blocks\.(\d+)\./;
+const SWIN_DOWNSAMPLE = /^backbone\.layers\.(\d+)\.downsample\./;
 
 type LayerOf = (name: string) => number;
 
@@ -65,7 +73,25 @@ function convnextLayers(names: string[], numLayers: number | undefined, decayTyp
   return { layerOf: decayType === "layer_wise" ? layerWise : stageWise, top };
 }
 
-/** The lr factor of each parameter name, for a model whose ViT or ConvNeXt is its "backbone" (or Segmenter's ViT "encoder"). */
+function swinLayers(names: string[], numLayers: number | undefined, where: string): { layerOf: LayerOf; top: number } | null {
+  const blocks = names.map((n) => SWIN_BLOCK.exec(n)).filter((m) => m !== null);
+  if (blocks.length === 0 || !names.some((n) => SWIN_EMBEDDING.test(n))) return null;
+  if (numLayers !== undefined) throw new Error(`${where}: "numLayers" does not apply to a Swin backbone (its depths are read from the parameter names)`);
+  const depths: number[] = [];
+  for (const [, stage, block] of blocks) depths[Number(stage)] = Math.max(depths[Number(stage)] ?? 0, Number(block) + 1);
+  const before = (stage: number): number => depths.slice(0, stage).reduce((a, b) => a + (b ?? 0), 0);
+  const top = before(depths.length) + 1;
+  const layerOf = (name: string): number => {
+    if (SWIN_EMBEDDING.test(name)) return 0;
+    const block = SWIN_BLOCK.exec(name);
+    if (block) return before(Number(block[1])) + Number(block[2]) + 1;
+    const down = SWIN_DOWNSAMPLE.exec(name);
+    return down ? before(Number(down[1])) : top;
+  };
+  return { layerOf, top };
+}
+
+/** The lr factor of each parameter name, for a model whose ViT, ConvNeXt or Swin is its "backbone" (or Segmenter's ViT "encoder"). */
 export function layerDecayScale(config: unknown, names: string[], where: string): (name: string) => number {
   const o = config as Record<string, unknown>;
   if (typeof o !== "object" || o === null) throw new Error(`${where}: expected { rate, numLayers?, decayType? }, got ${JSON.stringify(config)}`);
@@ -77,8 +103,8 @@ export function layerDecayScale(config: unknown, names: string[], where: string)
   }
   const convnext = convnextLayers(names, numLayers, decayType ?? "stage_wise", where);
   if (!convnext && decayType !== undefined) throw new Error(`${where}: "decayType" applies to ConvNeXt backbones only`);
-  const found = convnext ?? vitLayers(names, numLayers, where);
-  if (!found) throw new Error(`${where}: layer-wise decay needs a ViT (parameters backbone.blocks.N.* or encoder.blocks.N.*) or a ConvNeXt (backbone.stem.*, backbone.stages.N.blocks.M.*), found neither`);
+  const found = convnext ?? swinLayers(names, numLayers, where) ?? vitLayers(names, numLayers, where);
+  if (!found) throw new Error(`${where}: layer-wise decay needs a ViT (parameters backbone.blocks.N.* or encoder.blocks.N.*), a ConvNeXt (backbone.stem.*, backbone.stages.N.blocks.M.*) or a Swin (backbone.patch_embed.*, backbone.layers.N.blocks.M.*), found none`);
   const { layerOf, top } = found;
   return (name) => rate ** (top - layerOf(name));
 }

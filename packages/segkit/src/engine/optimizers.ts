@@ -1,6 +1,6 @@
 // Optimizers and learning-rate schedules by name, for configs. An optimizer config builds a factory
 // that takes the model's named parameters (grouped: optional lr/decay multipliers by name, no weight
-// decay on norms and biases by default, optional layer-wise lr decay for ViT and ConvNeXt backbones); a schedule
+// decay on norms and biases by default, optional layer-wise lr decay for ViT, ConvNeXt and Swin backbones); a schedule
 // config builds a factory that takes the run length.
 import { optim, type Tensor } from "@segkit/torch";
 import { build, checkKeys, register, type Builder, type Config } from "../config/registry.js";
