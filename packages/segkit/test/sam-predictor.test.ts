@@ -104,3 +104,18 @@ test("bad prompts get errors naming them", () => {
   predictor.dispose();
   sam.dispose();
 });
+
+test("postprocessMasks at the resized size skips the same-size resize and gives exactly the two-resize result", () => {
+  const sam = reducedSam();
+  torch.tidy(() => {
+    const masks = torch.randn([1, 3, sam.imgSize / 4, sam.imgSize / 4]);
+    const inputSize = [sam.imgSize, (sam.imgSize * 3) / 4];
+    const padded = torch.nn.functional.interpolate(masks, { size: [sam.imgSize, sam.imgSize], mode: "bilinear", alignCorners: false });
+    const cropped = padded.slice(2, 0, inputSize[0]).slice(3, 0, inputSize[1]);
+    const twoResizes = torch.nn.functional.interpolate(cropped, { size: inputSize, mode: "bilinear", alignCorners: false });
+    const fast = sam.postprocessMasks(masks, inputSize, inputSize);
+    assert.deepEqual(fast.shape, [1, 3, ...inputSize]);
+    assert.deepEqual(fast.toArray(), twoResizes.toArray());
+  });
+  sam.dispose();
+});

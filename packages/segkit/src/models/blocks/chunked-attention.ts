@@ -8,8 +8,11 @@ import type { Tensor } from "@segkit/torch";
 /** Attention weights alive at a time by default: 2^25 float32 = 128 MiB. */
 export const ATTENTION_CHUNK_ELEMENTS = 2 ** 25;
 
-/** Scores added before the softmax for the queries start..end: (B, heads, end − start, M). */
-export type AttentionBias = (start: number, end: number) => Tensor;
+/**
+ * The scores (B, heads, end − start, M) of the queries start..end plus their bias, added before
+ * the softmax.
+ */
+export type AttentionBias = (scores: Tensor, start: number, end: number) => Tensor;
 
 /**
  * softmax(q·kᵀ × scale + bias)·v for q (B, heads, N, d) and k, v (B, heads, M, d); computed over
@@ -20,8 +23,10 @@ export function chunkedAttention(q: Tensor, k: Tensor, v: Tensor, scale: number,
   const keys = k.shape[2];
   const rows = Math.max(1, Math.floor(maxElements / (batch * heads * keys)));
   const attend = (part: Tensor, start: number, end: number): Tensor => {
-    const scores = part.matmul(k.transpose(-2, -1)).mul(scale);
-    return (bias ? scores.add(bias(start, end)) : scores).softmax(-1).matmul(v);
+    const product = part.matmul(k.transpose(-2, -1));
+    // Callers that scale q beforehand (a pass over N·d, not N·M) pass scale 1.
+    const scores = scale === 1 ? product : product.mul(scale);
+    return (bias ? bias(scores, start, end) : scores).softmax(-1).matmul(v);
   };
   if (rows >= queries) return attend(q, 0, queries);
   const slices: Tensor[] = [];

@@ -29,13 +29,15 @@ function relativePositions(table: Tensor, index: Tensor, size: number): Tensor {
 }
 
 /**
- * The bias chunkedAttention adds for queries on an [h, w] grid attending to keys on the same grid:
- * q (B, heads, h·w, C) → per query slice (B, heads, rows, h·w). `indexH`, `indexW` from relativeIndex.
+ * The bias chunkedAttention adds for queries on an [h, w] grid attending to keys on the same grid,
+ * q (B, heads, h·w, C); `indexH`, `indexW` from relativeIndex. Both axes' terms are broadcast into
+ * the scores as the authors' two adds, without a (rows, h·w) bias tensor (out of place: exported).
  */
 export function decomposedRelativeBias(q: Tensor, [tableH, indexH]: Tensor[], [tableW, indexW]: Tensor[], [h, w]: number[]): AttentionBias {
   const [b, heads, n, c] = q.shape;
   const grid = q.reshape([b * heads, h, w, c]);
   const alongH = torch.einsum("bhwc,hkc->bhwk", [grid, relativePositions(tableH, indexH, h)]).reshape([b, heads, n, h, 1]);
   const alongW = torch.einsum("bhwc,wkc->bhwk", [grid, relativePositions(tableW, indexW, w)]).reshape([b, heads, n, 1, w]);
-  return (start, end) => alongH.slice(2, start, end).add(alongW.slice(2, start, end)).reshape([b, heads, end - start, h * w]);
+  return (scores, start, end) => scores.reshape([b, heads, end - start, h, w])
+    .add(alongH.slice(2, start, end)).add(alongW.slice(2, start, end)).reshape([b, heads, end - start, h * w]);
 }

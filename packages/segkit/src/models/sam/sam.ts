@@ -97,6 +97,9 @@ export class Sam extends nn.Module {
   postprocessMasks(masks: Tensor, inputSize: number[], originalSize: number[]): Tensor {
     const padded = torch.nn.functional.interpolate(masks, { size: [this.imgSize, this.imgSize], mode: "bilinear", alignCorners: false });
     const cropped = padded.slice(2, 0, inputSize[0]).slice(3, 0, inputSize[1]);
+    // Bilinear (alignCorners false) to the same size samples every pixel at its own centre, a copy:
+    // skipped when the image was already at the model's size (the reference runs it anyway).
+    if (cropped.shape[2] === originalSize[0] && cropped.shape[3] === originalSize[1]) return cropped.contiguous();
     return torch.nn.functional.interpolate(cropped, { size: originalSize, mode: "bilinear", alignCorners: false });
   }
 }
