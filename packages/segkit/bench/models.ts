@@ -14,7 +14,10 @@
 //   batch 2; drop path 0 on both sides), SETR-PUP on ViT-B/16 and UPerNet on Swin-T (timm's Swin
 //   under mmsegmentation's UPerHead) inference (512×512), composed as
 //   the parity fixture scripts compose them, from the git directories SEGFORMER_GIT, MMSEG_GIT and
-//   TIMM_GIT (each checked before any case runs).
+//   TIMM_GIT (each checked before any case runs);
+// - torchvision's maskrcnn_resnet50_fpn (Debian's python3-torchvision, no checkout) for Mask R-CNN
+//   inference on one 800×1066 image (the transform keeps its size), pasted masks included; the first
+//   10 detections (boxes, scores, labels, mean mask probability) must agree.
 // Before timing, each model loads the yardstick's seeded weights and must reproduce its output on
 // its input (and again after optimizing): a fast wrong model fails the run. Both sides warm up;
 // rounds alternate (a fresh yardstick process per round, which warms up inside); ours draws a fresh
@@ -32,7 +35,7 @@ import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { keyMapNamed, type Segmentor } from "../src/models/index.js";
+import { keyMapNamed, type MaskRCNN, type Segmentor } from "../src/models/index.js";
 import type { InferenceEngine } from "../src/inference/engine.js";
 import { OnnxRuntimeEngine } from "../src/inference/onnxruntime-engine.js";
 import { OptimizedEngine } from "../src/inference/optimized-engine.js";
@@ -72,6 +75,8 @@ interface Case {
   reference?: Reference[];
   /** Ours through the onnxruntime engine instead of libtorch (with `optimized`, only the peer optimizes: onnxruntime fuses on its own). */
   engine?: "onnxruntime";
+  /** Registered as an instance_model: its output is compared as the reference's first detections. */
+  instance?: boolean;
 }
 
 const CASES: Case[] = [
@@ -98,7 +103,21 @@ const CASES: Case[] = [
     model: "upernet_swin_t", mode: "infer", size: [512, 512], batch: 1, config: { windowPadding: "shift_then_pad" }, keyMap: "mmseg_upernet",
     reference: [{ env: "MMSEG_GIT", repo: "github:open-mmlab/mmsegmentation" }, { env: "TIMM_GIT", repo: "github:huggingface/pytorch-image-models" }],
   },
+  { model: "maskrcnn_resnet50_fpn", mode: "infer", size: [800, 1066], batch: 1, instance: true, reference: [] },
 ];
+
+// The reference script's top_detections: the first rows (x1, y1, x2, y2, score, label, mean mask
+// probability) of the detections of one image.
+const TOP_DETECTIONS = 10;
+function topDetections(model: MaskRCNN, x: Tensor): Tensor {
+  return torch.tidy(() => {
+    const [d] = model.forward([x.squeeze(0)]);
+    return torch.cat([d.boxes, d.scores.unsqueeze(1), d.labels.unsqueeze(1).to("float32"), d.masks.flatten(1).mean([1], true)], 1).narrow(0, 0, Math.min(TOP_DETECTIONS, d.boxes.shape[0]));
+  });
+}
+
+/** The model's compared output (and, in eval mode, its timed inference) on `x`. */
+const outputOf = (c: Case, model: Segmentor, x: Tensor): Tensor => (c.instance ? topDetections(model as unknown as MaskRCNN, x) : model.predict(x));
 
 /** The real-time models of the latency table. */
 const REALTIME = ["enet", "bisenetv1", "bisenetv2", "fast_scnn", "stdc1_seg", "stdc2_seg", "ddrnet_23_slim", "ddrnet_23", "pidnet_s", "pidnet_m", "pidnet_l"];
@@ -140,7 +159,7 @@ function yardstickRound(c: Case): number {
 function checkedModel(c: Case, scratch: string): Segmentor {
   const file = join(scratch, `${nameOf(c)}.safetensors`);
   yardstick(c, c.reference ? ["--export", file] : ["export", "--out", file]);
-  const model = build<Segmentor>("model", { type: c.model, numClasses: CLASSES, ...c.config });
+  const model = build<Segmentor>(c.instance ? "instance_model" : "model", { type: c.model, numClasses: CLASSES, ...c.config });
   const { input, expected, missingKeys, unexpectedKeys } = loadExport(model, file, c.keyMap === undefined ? undefined : keyMapNamed(c.keyMap, "bench models"));
   rmSync(file);
   if (missingKeys.length || unexpectedKeys.length) throw new Error(`${c.model}: missing keys ${missingKeys.join(", ")}; unexpected keys ${unexpectedKeys.join(", ")}`);
@@ -148,7 +167,8 @@ function checkedModel(c: Case, scratch: string): Segmentor {
   // Folded weights round differently, as PyTorch's own folding does: 4e-6 of the largest logit.
   const atol = Math.max(1e-4, 4e-6 * torch.tidy(() => expected.abs().max().item()));
   const compare = (what: string): void => torch.tidy(() => {
-    const out = torch.inferenceMode(() => model.predict(input));
+    const out = torch.inferenceMode(() => outputOf(c, model, input));
+    if (c.instance && out.shape[0] < TOP_DETECTIONS) throw new Error(`${c.model}: ${out.shape[0]} detections, fewer than the ${TOP_DETECTIONS} compared`);
     checkClose(`${c.model} ${what} output vs the yardstick's`, out.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol });
   });
   compare("eval");
@@ -195,7 +215,7 @@ async function measure(c: Case, scratch: string): Promise<{ ours: number; peer: 
       optimizer.step();
       if (!Number.isFinite(loss.item())) throw new Error(`${c.model}: training loss is not finite`);
     } else {
-      torch.inferenceMode(() => model.predict(x));
+      torch.inferenceMode(() => outputOf(c, model, x));
     }
     return performance.now() - start;
   });
@@ -237,7 +257,7 @@ try {
     figures[`${key}_ratio`] = m.ratio;
     figures[`${key}_cold_ms`] = m.coldMs;
     const ours = c.engine ? "ours: onnxruntime" : c.optimized ? "ours: the same passes on our recording" : "ours: libtorch";
-    const against = c.reference ? `the authors' code (${c.reference.map((r) => r.repo).join(" + ")})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
+    const against = c.instance ? "torchvision (Debian's python3-torchvision)" : c.reference ? `the authors' code (${c.reference.map((r) => r.repo).join(" + ")})` : c.optimized ? `PyTorch trace + freeze + optimize_for_inference (${ours})` : `PyTorch eager (${ours})`;
     console.log(`${nameOf(c)} ${c.mode} ${c.size.join("x")} batch ${c.batch} vs ${against}: segkit ${m.ours.toFixed(1)} ms/iter, yardstick ${m.peer.toFixed(1)} ms/iter (medians of ${ROUNDS} alternating rounds), ratio ${m.ratio.toFixed(3)}; ours cold (first iteration after the yardstick ran) ${m.coldMs.toFixed(1)} ms`);
   }
 } finally {

@@ -22,7 +22,8 @@ path 0) and setr_pup_vit_b16 (mmsegmentation's SETRUPHead on timm's ViT-B/16, bl
 512² grid, as setr_make_golden.py composes setr_pup; MMSEG_GIT and TIMM_GIT), whose train step is
 the same SGD on the cross-entropy of the main output; and upernet_swin_t (timm's Swin-T, window 7, drop
 path 0, built for the input size, under mmsegmentation's UPerHead of 512 channels and FCN auxiliary
-head of 256, as swin_make_golden.py composes them; MMSEG_GIT and TIMM_GIT), inference only.
+head of 256, as swin_make_golden.py composes them; MMSEG_GIT and TIMM_GIT), inference only; and
+maskrcnn_resnet50_fpn (torchvision's own, inference only; its output the first 10 detections).
 --export writes the seeded state dict (the authors' key names), __input__ and __output__ as
 safetensors; otherwise one JSON line with the median milliseconds of --iters timed iterations.
 """
@@ -127,6 +128,20 @@ def upernet_swin_t(_checkout, classes, size):
     return net, net
 
 
+def maskrcnn_resnet50_fpn(_checkout, classes, _size):
+    """torchvision's own Mask R-CNN (no checkout: Debian's python3-torchvision 0.14, its C++ nms and
+    roi_align), no pretrained weights, its default settings; BatchNorm2d in the body, as segkit's."""
+    from torchvision.models.detection import maskrcnn_resnet50_fpn as build
+    net = build(weights=None, weights_backbone=None, num_classes=classes)
+    return net, lambda x: top_detections(net([x[0]])[0])
+
+
+def top_detections(out, k=10):
+    """The first k detections as rows (x1, y1, x2, y2, score, label, mean mask probability): what
+    bench/models.ts compares, pasted masks included in the timed work."""
+    return torch.cat([out["boxes"], out["scores"][:, None], out["labels"][:, None].float(), out["masks"].flatten(1).mean(1, keepdim=True)], 1)[:k]
+
+
 def save_safetensors(path, tensors):
     names = {torch.float32: "F32", torch.int64: "I64"}
     header, blobs, offset = {}, [], 0
@@ -143,7 +158,7 @@ def save_safetensors(path, tensors):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("model", choices=sorted([*CHECKOUTS, "segformer_b0", "setr_pup_vit_b16", "upernet_swin_t"]))
+    p.add_argument("model", choices=sorted([*CHECKOUTS, "segformer_b0", "setr_pup_vit_b16", "upernet_swin_t", "maskrcnn_resnet50_fpn"]))
     p.add_argument("--checkout")
     p.add_argument("--size", type=int, nargs=2, required=True)
     p.add_argument("--classes", type=int, required=True)
