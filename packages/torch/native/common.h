@@ -21,10 +21,9 @@
 namespace segkit {
 
 struct TensorBox {
-  static constexpr uint64_t kMagic = 0x5e9c17a0b3d24f61ULL;
-  uint64_t magic = kMagic;
   at::Tensor tensor;            // undefined once released (disposed)
   int64_t accountedBytes = 0;   // reported to V8 as external memory while the tensor is held (accountForGc)
+  uint32_t slot = 0;            // its index in EnvData::boxes
 };
 
 // Everything the addon keeps per JavaScript environment (main thread or worker_thread).
@@ -33,11 +32,16 @@ struct EnvData {
   // True while a tidy() scope is open (setScopeOpen): new tensors then belong to it and are not reported to V8.
   bool scopeOpen = false;
   std::vector<std::unique_ptr<c10::InferenceMode>> inferenceGuards;
+  // The boxes JS holds handles on, by slot; a handle names a slot and the slot's generation when it
+  // was made, so a handle outliving its box (or made up) finds nothing instead of freed memory.
+  std::vector<TensorBox*> boxes;
+  std::vector<uint32_t> generations;
+  std::vector<uint32_t> freeSlots;
 };
 
 EnvData& envData(Napi::Env env);
 
-// A new box for `tensor` as an External; undefined tensors become null.
+// A new box for `tensor` and its handle (a bigint, see tensor_box.cc); undefined tensors become null.
 Napi::Value boxTensor(Napi::Env env, at::Tensor tensor);
 // The box behind a JS Tensor object (or a bare External), or nullptr when the value is neither.
 TensorBox* unboxTensor(Napi::Env env, const Napi::Value& value);

@@ -116,7 +116,7 @@ std::string jsTypeName(const Napi::Value& v) {
   if (v.IsUndefined()) return "undefined";
   if (v.IsBoolean()) return "boolean";
   if (v.IsNumber()) return "number " + v.ToString().Utf8Value();
-  if (v.IsBigInt()) return "bigint";
+  if (v.IsBigInt()) return unboxTensor(v.Env(), v) != nullptr ? "Tensor" : "bigint";
   if (v.IsString()) return "string \"" + v.As<Napi::String>().Utf8Value() + "\"";
   if (v.IsArray()) return "array";
   if (v.IsObject() && unboxTensor(v.Env(), v) != nullptr) return "Tensor";

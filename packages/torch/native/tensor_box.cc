@@ -45,11 +45,13 @@ Napi::Array intArray(Napi::Env env, at::IntArrayRef values) {
 // callbacks cannot replace the first error: once libtorch has faulted, the box goes but its tensor
 // is leaked, since freeing it would run libtorch code (fault_guard.h).
 Napi::Value freeBox(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsExternal()) {
+  if (info.Length() > 0 && info[0].IsBigInt()) {
     TensorBox* box = unboxTensor(info.Env(), info[0]);
     if (box != nullptr) {
       releaseBox(info.Env(), box);
-      box->magic = 0;
+      EnvData& data = envData(info.Env());
+      data.boxes[box->slot] = nullptr;
+      data.freeSlots.push_back(box->slot);
       delete box;
     }
   }
@@ -267,25 +269,55 @@ bool parseDtype(const std::string& name, at::ScalarType* out) {
   return false;
 }
 
+// A tensor handle is a bigint of two 64-bit words: the low word holds the box's generation (high
+// 32 bits) and slot (low 32 bits), the high word is 1. Being above the int64 range, it can never be
+// mistaken for an integer argument. Not an External: Node gives every External a weak handle that the
+// GC must process, which costs more than the operator call itself for small tensors.
+constexpr uint64_t kHandleMarker = 1;
+
 Napi::Value boxTensor(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
+  EnvData& data = envData(env);
+  uint32_t slot;
+  if (!data.freeSlots.empty()) {
+    slot = data.freeSlots.back();
+    data.freeSlots.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(data.boxes.size());
+    data.boxes.push_back(nullptr);
+    data.generations.push_back(0);
+  }
+  uint32_t generation = ++data.generations[slot];
   auto* box = new TensorBox();
   box->tensor = std::move(tensor);
-  EnvData& data = envData(env);
+  box->slot = slot;
+  data.boxes[slot] = box;
   if (!data.scopeOpen) account(env, box);
   data.liveTensors++;
-  return Napi::External<TensorBox>::New(env, box);
+  const uint64_t words[2] = {(static_cast<uint64_t>(generation) << 32) | slot, kHandleMarker};
+  napi_value handle;
+  NAPI_THROW_IF_FAILED(env, napi_create_bigint_words(env, 0, 2, words, &handle), Napi::Value());
+  return Napi::Value(env, handle);
 }
 
 TensorBox* unboxTensor(Napi::Env env, const Napi::Value& value) {
   Napi::Value handle = value;
-  if (!value.IsExternal()) {
+  if (!value.IsBigInt()) {
     if (!value.IsObject()) return nullptr;
     handle = value.As<Napi::Object>().Get("handle");
-    if (!handle.IsExternal()) return nullptr;
+    if (!handle.IsBigInt()) return nullptr;
   }
-  auto* box = handle.As<Napi::External<TensorBox>>().Data();
-  return box != nullptr && box->magic == TensorBox::kMagic ? box : nullptr;
+  int sign = 0;
+  size_t count = 2;
+  uint64_t words[2] = {0, 0};
+  // Fails (or reports more words) for bigints that are no handle: they then name no box.
+  if (napi_get_value_bigint_words(env, handle, &sign, &count, words) != napi_ok) return nullptr;
+  if (sign != 0 || count != 2 || words[1] != kHandleMarker) return nullptr;
+  EnvData& data = envData(env);
+  uint32_t slot = static_cast<uint32_t>(words[0]);
+  uint32_t generation = static_cast<uint32_t>(words[0] >> 32);
+  if (slot >= data.boxes.size() || data.generations[slot] != generation) return nullptr;
+  return data.boxes[slot];
 }
 
 void releaseBox(Napi::Env env, TensorBox* box) {

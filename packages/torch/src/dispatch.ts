@@ -136,8 +136,8 @@ function unwrap(v: unknown, overload: Overload, index: number): unknown {
  * their arguments: the addon hands back the very handle it was given, which maps to its Tensor.
  */
 export function wrapResult(v: unknown, nativeArgs: unknown[], args: unknown[]): unknown {
-  if (v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) return v.map((e) => wrapResult(e, nativeArgs, args));
+  if (typeof v !== "bigint") return v; // the addon returns no integer as a bigint: bigints are tensor handles
   const argIndex = nativeArgs.indexOf(v);
   if (argIndex >= 0) return args[argIndex];
   return new Tensor(v as NativeHandle);

@@ -5,7 +5,6 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { RendezvousOptions } from "./distributed/rendezvous.js";
 
-/** An opaque reference to a native tensor box (a napi External). */
 /** The large-buffer cache of the addon's CPU allocator (cpu_cache.cc). */
 export interface CpuCacheStats {
   /** Bytes of freed buffers kept for reuse. */
@@ -16,7 +15,8 @@ export interface CpuCacheStats {
   misses: number;
 }
 
-export type NativeHandle = { readonly __nativeTensorBox: unique symbol };
+/** An opaque reference to a native tensor box: a bigint naming its slot and generation (tensor_box.cc). */
+export type NativeHandle = bigint & { readonly __nativeTensorBox: unique symbol };
 
 /** A schema argument as the addon describes it, for code generation. */
 export interface SchemaArgument {

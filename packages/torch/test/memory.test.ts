@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../src/index.js";
+import { native } from "../src/native.js";
 
 test("dispose frees at once and is idempotent", () => {
   const before = torch.liveTensors();
@@ -106,3 +107,25 @@ test("the GC backstop frees tensors that were never disposed", async () => {
     assert.equal(r.stdout.trim(), "0");
   }
 });
+
+test("a tensor handle names its tensor only while it lives: stale and made-up handles name none", () => {
+  const t = torch.tensor([1, 2, 3]);
+  const stale = t.handle!;
+  assert.equal(typeof stale, "bigint");
+  t.dispose();
+  const reuser = torch.tensor([7]); // may take the freed slot, with a new generation
+  assert.throws(() => native.shape(stale), /shape: expected a Tensor/);
+  assert.throws(() => torch.callOp("aten::neg", "", stale), /argument 'self'.*expects a Tensor, got bigint/);
+  const forged = [0n, 5n, (1n << 64n) | 1n, (1n << 64n) | (99n << 32n), -((1n << 64n) | 1n), 1n << 130n];
+  for (const h of forged) assert.throws(() => native.shape(h as never), /shape: expected a Tensor/, String(h));
+  native.freeBox(stale); // freeing a stale handle frees nothing else
+  assert.deepEqual(reuser.shape, [1]);
+  assert.equal(reuser.item(), 7);
+  reuser.dispose();
+});
+
+test("bigint integers are still integers, in lists too", () => torch.tidy(() => {
+  const x = torch.arange(6);
+  assert.deepEqual(x.reshape([2n as unknown as number, 3]).shape, [2, 3]);
+  assert.equal(x.add(5n as unknown as number).sum().item(), 45);
+}));
