@@ -1,6 +1,6 @@
 /**
  * SLIC superpixels (Achanta et al., TPAMI 2012) and SLICO, its zero-parameter variant: k-means on
- * (colour, y, x) restricted to a 2S×2S window around each centre, then connectivity enforcement.
+ * (colour, y, x) restricted to a 4S×4S window (±2S) around each centre, as skimage, then connectivity enforcement.
  * Follows skimage.segmentation.slic (0.19) step for step so that results can be compared with it:
  * samples rescaled to [0, 1] over the whole image, RGB converted to CIELAB, colour divided by the
  * compactness m, spatial distance divided by the grid step S, centres starting with colour 0, the
