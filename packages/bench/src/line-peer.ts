@@ -3,7 +3,7 @@
 // without paying interpreter start-up or losing its warm caches between rounds.
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { PYTHON } from "./machine.js";
+import { PYTHON, peerEnv } from "./machine.js";
 
 export interface LinePeer {
   /** Sends one request line and resolves to the peer's one-line answer. */
@@ -16,7 +16,7 @@ export interface LinePeer {
  * for "ready".
  */
 export async function startLinePeer(args: string[], env: NodeJS.ProcessEnv = process.env, command = PYTHON): Promise<LinePeer> {
-  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"], env });
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "inherit"], env: command === PYTHON ? peerEnv(env) : env });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   const next = async (): Promise<string> => {

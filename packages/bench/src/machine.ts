@@ -2,10 +2,23 @@
 // vector extensions (AVX2 and AVX-512 machines give different ratios), the libtorch and BLAS this
 // process and the Python peer actually loaded, and the OpenBLAS overrides in the environment.
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
 export const PYTHON = "/usr/bin/python3"; // Debian's, with python3-torch and numpy (not a python on PATH)
+
+/**
+ * The environment for a Python peer: `env`, plus LD_PRELOAD of the library SEGKIT_BENCH_PEER_PRELOAD
+ * names (e.g. Debian's libjemalloc2, /usr/lib/x86_64-linux-gnu/libjemalloc.so.2) in the peer only.
+ * Our side runs with the addon's caching allocator; this gives a second figure against PyTorch with
+ * a caching malloc. The headline stays the untuned peer; the JSON's peer libraries show the preload.
+ */
+export function peerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const preload = process.env.SEGKIT_BENCH_PEER_PRELOAD;
+  if (!preload) return env;
+  if (!existsSync(preload)) throw new Error(`SEGKIT_BENCH_PEER_PRELOAD names ${preload}, which does not exist`);
+  return { ...env, LD_PRELOAD: preload };
+}
 
 export interface Machine {
   cpu: string;
@@ -27,7 +40,7 @@ export interface PeerRuntime {
   libraries: string[];
 }
 
-const INTERESTING = /libtorch_cpu|blas|lapack|libgomp|libiomp|libomp/;
+const INTERESTING = /libtorch_cpu|blas|lapack|libgomp|libiomp|libomp|jemalloc|tcmalloc/;
 
 /** Libraries of interest in a /proc/<pid>/maps text. */
 export function mappedLibraries(maps: string): string[] {
@@ -63,6 +76,6 @@ print(json.dumps({"python": sys.version.split()[0], "torch": torch.__version__, 
 `;
 
 export function peerRuntime(): PeerRuntime {
-  const out = JSON.parse(execFileSync(PYTHON, ["-c", PEER_PROBE], { encoding: "utf8", maxBuffer: 64 << 20 })) as PeerRuntime & { maps: string };
+  const out = JSON.parse(execFileSync(PYTHON, ["-c", PEER_PROBE], { encoding: "utf8", maxBuffer: 64 << 20, env: peerEnv() })) as PeerRuntime & { maps: string };
   return { python: out.python, torch: out.torch, numpy: out.numpy, libraries: mappedLibraries(out.maps) };
 }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { alternate, checkClose, machine, mappedLibraries, median } from "../src/index.js";
+import { readFileSync } from "node:fs";
+import { alternate, checkClose, machine, mappedLibraries, median, peerEnv, startLinePeer } from "../src/index.js";
 
 test("median: odd and even counts, input left unsorted, empty list refused", () => {
   const values = [5, 1, 3];
@@ -40,4 +41,30 @@ test("machine facts: processor, vector flags and the libraries a maps text names
   const m = machine();
   assert.ok(m.cpu.length > 0 && m.cores >= 1);
   assert.equal(typeof m.avx2, "boolean");
+});
+
+test("peerEnv: SEGKIT_BENCH_PEER_PRELOAD preloads a library into Python peers only; a missing file is named", async () => {
+  const saved = process.env.SEGKIT_BENCH_PEER_PRELOAD;
+  try {
+    delete process.env.SEGKIT_BENCH_PEER_PRELOAD;
+    assert.equal(peerEnv({ A: "1" }).LD_PRELOAD, undefined);
+    process.env.SEGKIT_BENCH_PEER_PRELOAD = "/nonexistent/libjemalloc.so.2";
+    assert.throws(() => peerEnv(), /SEGKIT_BENCH_PEER_PRELOAD names \/nonexistent\/libjemalloc\.so\.2/);
+    // any shared library shows the mechanism (this process's libc: preloading it changes nothing)
+    const library = /\/\S*\/libc\.so\.6/.exec(readFileSync("/proc/self/maps", "utf8"))![0];
+    process.env.SEGKIT_BENCH_PEER_PRELOAD = library;
+    assert.equal(peerEnv({ A: "1" }).LD_PRELOAD, library);
+    const env = (command?: string) => command === undefined
+      ? startLinePeer(["-c", 'import os; print("ready", flush=True); input(); print(os.environ.get("LD_PRELOAD"), flush=True)'])
+      : startLinePeer(["-e", 'console.log("ready"); process.stdin.once("data", () => { console.log(String(process.env.LD_PRELOAD)); process.exit(0); });'], process.env, command);
+    const python = await env();
+    assert.equal(await python.request("go"), library);
+    await python.close();
+    const node = await env(process.execPath);
+    assert.equal(await node.request("go"), "undefined");
+    await node.close();
+  } finally {
+    if (saved === undefined) delete process.env.SEGKIT_BENCH_PEER_PRELOAD;
+    else process.env.SEGKIT_BENCH_PEER_PRELOAD = saved;
+  }
 });

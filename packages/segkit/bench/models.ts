@@ -31,7 +31,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { alternate, checkClose, median, PYTHON, report, runPeer } from "@segkit/bench";
+import { alternate, checkClose, median, peerEnv, PYTHON, report, runPeer } from "@segkit/bench";
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { build } from "../src/config/registry.js";
@@ -144,7 +144,7 @@ function yardstick(c: Case, extra: string[]): Record<string, unknown> {
   const common = ["--size", ...c.size.map(String), "--classes", String(CLASSES)];
   if (!c.reference) return runPeer([...extra, "--model", c.model, ...common]);
   const out = execFileSync(PYTHON, [REFERENCE_SCRIPT, nameOf(c), ...checkout(c.reference), ...common, "--threads", String(THREADS), ...extra],
-    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+    { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: peerEnv() });
   return JSON.parse(out.trim().split("\n").pop()!) as Record<string, unknown>;
 }
 
