@@ -11,7 +11,7 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { countParameters } from "../src/models/complexity.js";
 import "../src/models/index.js";
-import type { MaskFormer } from "../src/models/segmentors/maskformer/model.js";
+import { classMasks, type MaskFormer } from "../src/models/segmentors/maskformer/model.js";
 import { checkOutputsAndGradients, loadReference } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
@@ -65,4 +65,32 @@ test("maskformer options and inputs are checked", () => {
   assert.throws(() => model.predictions(x), /multiples of 32/);
   x.dispose();
   model.dispose();
+});
+
+test("semantic labels train as one target per class present (the authors' semantic mapper); predictInstances gives top-k masks", () => {
+  const start = torch.liveTensors();
+  // Classes 0 and 2 present, 255 ignored: two targets, the ignored pixels in neither mask.
+  const labels = torch.tensor([[[0, 0, 2, 255], [2, 2, 0, 255]]], { dtype: "int64" });
+  const [target] = classMasks(labels, 4);
+  assert.deepEqual(target.labels.toArray(), [0, 2]);
+  assert.deepEqual(target.masks.toArray(), [1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0]);
+  for (const t of [labels, target.labels, target.masks]) t.dispose();
+
+  torch.manualSeed(0);
+  const model = build<MaskFormer>("model", { ...REDUCED, dropout: 0 });
+  const x = torch.randn([1, 3, 64, 64]);
+  const y = torch.tidy(() => torch.randint(0, 4, [1, 64, 64]).maskedFill(torch.rand([1, 64, 64]).lt(0.1), 255));
+  // In a scope, as the trainer calls it: Segmentor.forwardTrain's running sum makes intermediates.
+  const { loss, parts } = torch.tidy(() => model.forwardTrain(x, y));
+  assert.deepEqual(Object.keys(parts).sort(), ["loss_ce", "loss_ce_0", "loss_ce_1", "loss_dice", "loss_dice_0", "loss_dice_1", "loss_mask", "loss_mask_0", "loss_mask_1"]);
+  const sum = Object.values(parts).reduce((a, v) => a + v.item(), 0);
+  assert.ok(Number.isFinite(sum) && Math.abs(loss.item() - sum) <= 1e-5 * sum, `loss ${loss.item()} = Σ parts ${sum}`);
+  model.eval();
+  const [instances] = model.predictInstances(x, 5);
+  assert.deepEqual(instances.masks.shape, [5, 64, 64]);
+  assert.equal(instances.scores.length, 5);
+  assert.ok(instances.labels.every((c) => c >= 0 && c < 4));
+  for (const t of [loss, ...Object.values(parts), x, y, instances.masks]) t.dispose();
+  model.dispose();
+  assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });

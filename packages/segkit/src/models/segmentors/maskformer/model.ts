@@ -79,9 +79,10 @@ export class MaskFormer extends Segmentor {
 
   /** Training on segments: the weighted set-criterion parts and their sum. Masks are at the input's size. */
   forwardTrainSegments(x: Tensor, targets: MaskTarget[]): TrainOutput {
-    const parts = torch.tidy(() => this.criterion.losses(this.predictions(x), targets));
-    const values = Object.values(parts);
-    return { loss: values.slice(1).reduce((sum, v) => sum.add(v), values[0]), parts };
+    return torch.tidy(() => {
+      const parts = this.criterion.losses(this.predictions(x), targets);
+      return { loss: Object.values(parts).reduce((sum, v) => sum.add(v)), parts };
+    });
   }
 
   /** Semantic labels become one target per class present (the authors' semantic dataset mapper); ignored pixels are in no mask. */
