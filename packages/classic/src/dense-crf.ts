@@ -6,6 +6,16 @@
  * permutohedral lattice, each kernel normalised symmetrically (pydensecrf's default). Compatibility:
  * Potts with a weight per kernel, or a C×C matrix (symmetrised, as pydensecrf does).
  * Probabilities are class-major (C×H×W, like a network's output), the image interleaved RGB.
+ *
+ * The defaults (5 iterations, Gaussian σ 3 / w 3, bilateral σxy 80 / σrgb 13 / w 10) are pydensecrf's
+ * example settings, not DeepLab's. DeepLab v1 (Chen et al., ICLR 2015, Sec. 5) fixes the smoothness
+ * kernel at w₂ = 3, σγ = 3, cross-validates w₁, σα, σβ on 100 PASCAL VOC val images (coarse ranges
+ * w₁ ∈ [5, 10], σα ∈ [50, 100], σβ ∈ [3, 6], then refined) and runs 10 mean-field iterations; the
+ * authors' released LargeFOV test setting is w₁ = 4, σα = 121, σβ = 5. To reproduce it pass
+ * { iterations: 10, gaussian: { sxy: 3, compat: 3 }, bilateral: { sxy: 121, srgb: 5, compat: 4 } }
+ * (configs/camvid_deeplabv1_vgg16_largefov.json); DeepLab v2 (ResNet-101) uses
+ * { iterations: 10, gaussian: { sxy: 1, compat: 3 }, bilateral: { sxy: 67, srgb: 3, compat: 4 } }.
+ * σ's are in pixels and 0–255 intensity levels, as in the paper (pydensecrf's sxy, srgb).
  */
 import { checkImage, checkInteger, checkNumber, type Image } from "./image.js";
 import { PermutohedralLattice } from "./permutohedral.js";
@@ -35,16 +45,23 @@ export interface DenseCrfResult {
 interface Kernel {
   lattice: PermutohedralLattice;
   norm: Float32Array;
-  compat: Compatibility;
+  /** A Potts weight, or the symmetrised matrix ½(μ + μᵀ). */
+  compat: number | Float64Array;
 }
 
-function kernel(features: Float32Array, n: number, d: number, compat: Compatibility): Kernel {
+function kernel(features: Float32Array, n: number, d: number, compat: Compatibility, classes: number): Kernel {
   const lattice = new PermutohedralLattice(features, n, d);
   const ones = new Float32Array(n).fill(1);
   const norm = new Float32Array(n);
   lattice.filter(ones, 1, norm);
   for (let i = 0; i < n; i++) norm[i] = 1 / Math.sqrt(norm[i] + 1e-20);
-  return { lattice, norm, compat };
+  return { lattice, norm, compat: typeof compat === "number" ? compat : symmetrised(compat, classes) };
+}
+
+function symmetrised(compat: Float32Array | number[], c: number): Float64Array {
+  const symmetric = new Float64Array(c * c);
+  for (let k = 0; k < c; k++) for (let l = 0; l < c; l++) symmetric[k * c + l] = 0.5 * (compat[k * c + l] + compat[l * c + k]);
+  return symmetric;
 }
 
 function checkCompat(name: string, compat: Compatibility, classes: number): void {
@@ -99,14 +116,9 @@ function negativeUnaryFromProbabilities(probabilities: Float32Array | Float64Arr
 
 // The loops below are small functions of their own: inside the once-called denseCrf, V8 would run
 // them unoptimised (they measured as slow as the lattice filtering itself).
-function addScaled(energy: Float32Array, filtered: Float32Array, weight: number): void {
-  for (let i = 0; i < energy.length; i++) energy[i] += weight * filtered[i];
-}
 
-/** The message of a compatibility matrix μ: −½(μ + μᵀ)·filtered per pixel. */
-function subtractCompatibilityMessage(energy: Float32Array, filtered: Float32Array, compat: Float32Array | number[], n: number, c: number): void {
-  const symmetric = new Float64Array(c * c);
-  for (let k = 0; k < c; k++) for (let l = 0; l < c; l++) symmetric[k * c + l] = 0.5 * (compat[k * c + l] + compat[l * c + k]);
+/** The message of a compatibility matrix μ: −½(μ + μᵀ)·filtered per pixel (`symmetric` = ½(μ + μᵀ)). */
+function subtractCompatibilityMessage(energy: Float32Array, filtered: Float32Array, symmetric: Float64Array, n: number, c: number): void {
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < c; k++) {
       let m = 0;
@@ -160,7 +172,7 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
         f[2 * i + 1] = y / gaussian.sxy;
       }
     }
-    kernels.push(kernel(f, n, 2, gaussian.compat));
+    kernels.push(kernel(f, n, 2, gaussian.compat, c));
   }
   if (bilateral) {
     checkNumber("denseCrf", "bilateral.sxy", bilateral.sxy, 0, true);
@@ -175,23 +187,28 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
         for (let k = 0; k < 3; k++) f[5 * i + 2 + k] = rgb[3 * i + k] / bilateral.srgb;
       }
     }
-    kernels.push(kernel(f, n, 5, bilateral.compat));
+    kernels.push(kernel(f, n, 5, bilateral.compat, c));
   }
 
   // Pixel-major from here: each pixel's C values are contiguous, as the lattice filters them.
   const negativeUnary = negativeUnaryFromProbabilities(probabilities, n, c);
   const q = new Float32Array(n * c);
   const energy = new Float32Array(n * c);
-  const filtered = new Float32Array(n * c);
+  let filtered: Float32Array | undefined; // for a compatibility matrix only
   softmaxRows(negativeUnary, q, n, c);
   const scratch = kernels.map((k) => k.lattice.scratch(c));
   for (let it = 0; it < iterations; it++) {
     energy.set(negativeUnary);
     for (let index = 0; index < kernels.length; index++) {
       const { lattice, norm, compat } = kernels[index];
-      lattice.filter(q, c, filtered, norm, scratch[index]);
-      if (typeof compat === "number") addScaled(energy, filtered, compat);
-      else subtractCompatibilityMessage(energy, filtered, compat, n, c);
+      // Potts: the lattice adds compat · filtered Q straight into the energy.
+      if (typeof compat === "number") lattice.filter(q, c, energy, { scale: norm, weight: compat, scratch: scratch[index] });
+      else {
+        filtered ??= new Float32Array(n * c);
+        filtered.fill(0);
+        lattice.filter(q, c, filtered, { scale: norm, scratch: scratch[index] });
+        subtractCompatibilityMessage(energy, filtered, compat, n, c);
+      }
     }
     softmaxRows(energy, q, n, c);
   }

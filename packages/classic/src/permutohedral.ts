@@ -61,6 +61,15 @@ class LatticeHash {
   }
 }
 
+export interface FilterOptions {
+  /** Per point, a factor applied to its input and to its output (default none). */
+  scale?: Float32Array;
+  /** Factor of the filtered values added to `out` (default 1). */
+  weight?: number;
+  /** Buffers from scratch(channels), to reuse across calls. */
+  scratch?: [Float32Array, Float32Array];
+}
+
 export class PermutohedralLattice {
   readonly points: number;
   readonly vertices: number;
@@ -157,19 +166,22 @@ export class PermutohedralLattice {
   }
 
   /**
-   * Gaussian-filters `input` (points × channels, row-major) into `out` (same shape), each point's
-   * input scaled by `scale[i]` before and its output after (the CRF's symmetric normalisation;
-   * omit for none). `scratch` holds two buffers of (vertices + 1) × channels, reused across calls.
+   * Gaussian-filters `input` (points × channels, row-major) and adds the result, times `weight`, into
+   * `out` (same shape): out += weight · filter(input). Each point's input is scaled by `scale[i]`
+   * before and its output after (the CRF's symmetric normalisation; omit for none). Adding lets the
+   * CRF slice straight into its energy (no filtered copy, no separate weighted-sum pass). `scratch`
+   * holds two buffers of (vertices + 1) × channels, reused across calls.
    */
-  filter(input: Float32Array, channels: number, out: Float32Array, scale?: Float32Array, scratch = this.scratch(channels)): void {
-    const [values, next] = scratch;
+  filter(input: Float32Array, channels: number, out: Float32Array, options: FilterOptions = {}): void {
+    const [values, next] = options.scratch ?? this.scratch(channels);
     values.fill(0);
-    this.splat(input, channels, values, scale);
+    this.splat(input, channels, values, options.scale);
     const blurred = this.blur(values, next, channels);
-    this.slice(blurred, channels, out, scale);
+    this.slice(blurred, channels, out, options.scale, options.weight ?? 1);
   }
 
   // splat, blur and slice are separate small functions so that V8 optimises each hot loop on its own.
+  // Their channel loops are unrolled by 4: V8 does not unroll, and the loop overhead was ~¼ of the work.
   private splat(input: Float32Array, channels: number, values: Float32Array, scale: Float32Array | undefined): void {
     const { offsets, weights, points } = this;
     const corners = this.d + 1;
@@ -179,7 +191,14 @@ export class PermutohedralLattice {
       for (let j = 0; j < corners; j++, at++) {
         const o = offsets[at] * channels;
         const w = weights[at] * s;
-        for (let c = 0; c < channels; c++) values[o + c] += w * input[from + c];
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          values[o + c] += w * input[from + c];
+          values[o + c + 1] += w * input[from + c + 1];
+          values[o + c + 2] += w * input[from + c + 2];
+          values[o + c + 3] += w * input[from + c + 3];
+        }
+        for (; c < channels; c++) values[o + c] += w * input[from + c];
       }
     }
   }
@@ -192,28 +211,38 @@ export class PermutohedralLattice {
         const self = (i + 1) * channels;
         const a = neighbours[at] * channels;
         const b = neighbours[at + 1] * channels;
-        for (let c = 0; c < channels; c++) next[self + c] = values[self + c] + 0.5 * (values[a + c] + values[b + c]);
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          next[self + c] = values[self + c] + 0.5 * (values[a + c] + values[b + c]);
+          next[self + c + 1] = values[self + c + 1] + 0.5 * (values[a + c + 1] + values[b + c + 1]);
+          next[self + c + 2] = values[self + c + 2] + 0.5 * (values[a + c + 2] + values[b + c + 2]);
+          next[self + c + 3] = values[self + c + 3] + 0.5 * (values[a + c + 3] + values[b + c + 3]);
+        }
+        for (; c < channels; c++) next[self + c] = values[self + c] + 0.5 * (values[a + c] + values[b + c]);
       }
       [values, next] = [next, values];
     }
     return values;
   }
 
-  private slice(values: Float32Array, channels: number, out: Float32Array, scale: Float32Array | undefined): void {
+  private slice(values: Float32Array, channels: number, out: Float32Array, scale: Float32Array | undefined, weight: number): void {
     const { offsets, weights, points } = this;
     const corners = this.d + 1;
-    const alpha = 1 / (1 + Math.pow(2, -this.d));
-    for (let i = 0, at = 0; i < points; i++, at += corners) {
+    const alpha = weight / (1 + Math.pow(2, -this.d));
+    for (let i = 0, at = 0; i < points; i++) {
       const s = (scale ? scale[i] : 1) * alpha;
       const to = i * channels;
-      // The first corner assigns: a separate zero fill of the row measured as a third of the slice.
-      const first = offsets[at] * channels;
-      const w0 = weights[at] * s;
-      for (let c = 0; c < channels; c++) out[to + c] = w0 * values[first + c];
-      for (let j = 1; j < corners; j++) {
-        const o = offsets[at + j] * channels;
-        const w = weights[at + j] * s;
-        for (let c = 0; c < channels; c++) out[to + c] += w * values[o + c];
+      for (let j = 0; j < corners; j++, at++) {
+        const o = offsets[at] * channels;
+        const w = weights[at] * s;
+        let c = 0;
+        for (; c + 4 <= channels; c += 4) {
+          out[to + c] += w * values[o + c];
+          out[to + c + 1] += w * values[o + c + 1];
+          out[to + c + 2] += w * values[o + c + 2];
+          out[to + c + 3] += w * values[o + c + 3];
+        }
+        for (; c < channels; c++) out[to + c] += w * values[o + c];
       }
     }
   }
