@@ -3,6 +3,7 @@ import { register } from "../../config/registry.js";
 import { num, str, type Options } from "../options.js";
 import { carrySegments } from "../segments/carry-segments.js";
 import type { RawSample, Transform } from "../types.js";
+import { like } from "./sampling.js";
 
 type Direction = "horizontal" | "vertical";
 
@@ -21,7 +22,7 @@ function flipSample(s: RawSample, direction: Direction): RawSample {
 
 /** A w×h×channels plane mirrored left–right or top–bottom. */
 function flipPlane<T extends Uint8Array | Float32Array | Int32Array>(src: T, w: number, h: number, channels: number, direction: Direction): T {
-  const out = src.slice() as T;
+  const out = like(src, src.length); // every element is written below
   const row = w * channels;
   for (let y = 0; y < h; y++) {
     if (direction === "vertical") {

@@ -9,7 +9,7 @@ import type { RawSample } from "../types.js";
 type Pixels = Uint8Array | Float32Array;
 
 /** A new array of the same kind as `plane`. */
-function like<T extends Pixels | Int32Array>(plane: T, length: number): T {
+export function like<T extends Pixels | Int32Array>(plane: T, length: number): T {
   return new (plane.constructor as new (length: number) => T)(length);
 }
 
