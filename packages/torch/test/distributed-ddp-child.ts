@@ -192,6 +192,39 @@ async function syncBatchNorm(group: ProcessGroup) {
   return result;
 }
 
+// Plain BatchNorm (no SyncBatchNorm): each rank's forward updates the running statistics from its
+// own samples. The buffers are read right after each beforeForward() of a sequence of synchronized
+// forwards and one noSync forward (fourth), then once more; the test compares them across ranks.
+const BUFFER_STEPS: ("sync" | "noSync")[] = ["sync", "sync", "sync", "noSync", "sync"];
+
+async function buffers(group: ProcessGroup, broadcastBuffers: boolean) {
+  const r = group.rank;
+  torch.manualSeed(30 + r);
+  const model = tinyModel();
+  const ddp = await DistributedDataParallel.create(model, group, { broadcastBuffers });
+  const read = () => model.buffers().map((b) => b.toArray() as number[]);
+  const beforeSync: number[][][] = [];
+  const afterSync: number[][][] = [];
+  const sync = async () => {
+    beforeSync.push(read());
+    await ddp.beforeForward();
+    afterSync.push(read());
+  };
+  for (const [step, kind] of BUFFER_STEPS.entries()) {
+    const forwardBackward = async () => {
+      await sync();
+      await ddpBackward(ddp, [4 * step + 2 * r, 4 * step + 2 * r + 1]);
+    };
+    if (kind === "noSync") await ddp.noSync(forwardBackward);
+    else await forwardBackward();
+  }
+  await sync();
+  const dtypes = model.buffers().map((b) => b.dtype);
+  ddp.destroy();
+  model.dispose();
+  return { beforeSync, afterSync, dtypes };
+}
+
 // 20 SGD steps: 2 ranks × batch 2 (SyncBatchNorm, DDP) against 1 process × batch 4 (BatchNorm).
 const STEPS = 20;
 const globalBatch = (step: number) => [0, 1, 2, 3].map((k) => (4 * step + k) % 12);
@@ -248,6 +281,8 @@ async function run(): Promise<unknown> {
       unused: await unused(group),
       mismatch: await mismatch(group),
       syncBatchNorm: await syncBatchNorm(group),
+      buffers: await buffers(group, true),
+      buffersKept: await buffers(group, false),
       equivalence: await equivalence(group),
     };
     return { ...out, seconds: (Date.now() - started) / 1000 };

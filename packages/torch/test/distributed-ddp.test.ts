@@ -85,3 +85,17 @@ test("20 steps of 2 ranks × batch 2 (DDP, SyncBatchNorm) end with the weights o
   const seconds = (await outputs).map((o) => o.seconds as number);
   assert.ok(seconds.every((s) => s < 60), `the checks took ${seconds.join(", ")} s`);
 });
+
+test("DDP broadcastBuffers (PyTorch's broadcast_buffers): with plain BatchNorm, every beforeForward after a synchronized forward gives every rank rank 0's buffers; off, they stay each rank's own", async () => {
+  type Buffers = { beforeSync: number[][][]; afterSync: number[][][]; dtypes: string[] };
+  const [a, b] = (await outputs).map((o) => o.buffers as Buffers);
+  const [aKept, bKept] = (await outputs).map((o) => o.buffersKept as Buffers);
+  assert.deepEqual(a.dtypes, ["float32", "float32", "int64"], "running mean, running variance and the batch count (two dtypes, coalesced apart)");
+  const equalAcrossRanks = (x: Buffers, y: Buffers) => x.afterSync.map((buffers, i) => JSON.stringify(buffers) === JSON.stringify(y.afterSync[i]));
+  // The rank's forwards update the statistics from different samples: before each sync the ranks differ (after the first forward).
+  assert.ok(a.beforeSync.slice(1).every((buffers, i) => JSON.stringify(buffers) !== JSON.stringify(b.beforeSync[i + 1])), "the ranks' own forwards give different statistics");
+  // create() broadcasts once; then a sync after every synchronized forward, none after the noSync forward (the fourth).
+  assert.deepEqual(equalAcrossRanks(a, b), [true, true, true, true, false, true]);
+  assert.deepEqual(a.afterSync, a.beforeSync, "rank 0's buffers are the source: unchanged by the broadcasts");
+  assert.deepEqual(equalAcrossRanks(aKept, bKept), [true, false, false, false, false, false], "broadcastBuffers: false leaves each rank its own");
+});

@@ -61,22 +61,26 @@ function hookConfigs(t: RunConfig["train"], writes: boolean): Config[] {
 /**
  * Forward and backward of one batch (cross-entropy terms against its soft target, when a hook gave
  * it one), the loss scaled by `scale` (1/k when accumulating k); returns the unscaled loss parts.
- * Distributed, `sync` says whether this backward averages the (accumulated) gradients across ranks.
+ * Distributed, the forward starts where PyTorch's DDP forward does (beforeForward: rank 0's buffers)
+ * and `sync` says whether this backward averages the (accumulated) gradients across ranks.
  */
 async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp: torch.distributed.DistributedDataParallel | null, sync: boolean): Promise<Record<string, number>> {
-  const { scaled, parts } = torch.tidy(() => {
-    const out = withSoftTarget(batch.soft, () => model.forwardTrain(batch.images, batch.labels));
-    const parts = Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
-    return { scaled: scale === 1 ? out.loss : out.loss.mul(scale), parts };
-  });
-  try {
-    if (ddp === null) scaled.backward();
-    else if (sync) await ddp.backward(scaled);
-    else await ddp.noSync(() => ddp.backward(scaled));
-  } finally {
-    scaled.dispose();
-  }
-  return parts;
+  const step = async () => {
+    await ddp?.beforeForward();
+    const { scaled, parts } = torch.tidy(() => {
+      const out = withSoftTarget(batch.soft, () => model.forwardTrain(batch.images, batch.labels));
+      const parts = Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
+      return { scaled: scale === 1 ? out.loss : out.loss.mul(scale), parts };
+    });
+    try {
+      if (ddp === null) scaled.backward();
+      else await ddp.backward(scaled);
+    } finally {
+      scaled.dispose();
+    }
+    return parts;
+  };
+  return ddp !== null && !sync ? ddp.noSync(step) : step();
 }
 
 /** The loss parts averaged over the ranks, so that every rank logs and checks the same numbers. */
