@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadCheckpoint, disposeCheckpoint } from "../src/engine/checkpoint.js";
+import { assertSameWeights, weights } from "./checkpoint-weights.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "segkit-dist-"));
@@ -37,23 +37,6 @@ function segkit(args: string[], ranks?: number) {
   const run = spawnSync(process.execPath, [CLI, ...args, ...launch], { encoding: "utf8", timeout: 120_000 });
   assert.equal(run.status, 0, `segkit ${args.join(" ")} ${launch.join(" ")}: ${run.stderr.slice(-3000)}`);
   return run;
-}
-
-function weights(workDir: string, iteration: number): Map<string, number[]> {
-  const ck = loadCheckpoint(join(workDir, "checkpoints", `iter_${iteration}.safetensors`));
-  const out = new Map([...ck.tensors.model].map(([k, t]) => [k, t.toArray() as number[]]));
-  disposeCheckpoint(ck);
-  return out;
-}
-
-function assertSameWeights(actual: Map<string, number[]>, expected: Map<string, number[]>, what: string) {
-  assert.deepEqual([...actual.keys()], [...expected.keys()], what);
-  for (const [key, b] of expected) {
-    const a = actual.get(key)!;
-    const scale = Math.max(1e-12, ...b.map(Math.abs));
-    const worst = Math.max(0, ...a.map((v, i) => Math.abs(v - b[i])));
-    assert.ok(worst <= 1e-5 * scale, `${what}: ${key} differs by ${worst} (scale ${scale})`);
-  }
 }
 
 const single = join(tmp, "single");

@@ -106,7 +106,7 @@ function refinementOf(o: { crf?: true | string; superpixels?: true | string }): 
   };
 }
 
-interface LaunchFlags { nprocPerNode?: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort?: string }
+interface LaunchFlags { nprocPerNode?: string; nnodes: string; nodeRank: string; masterAddr: string; masterPort?: string; distTimeout?: string }
 
 /** torchrun's flags: with --nproc-per-node the command runs as that many ranks on this node. */
 function withLaunchFlags(command: Command): Command {
@@ -115,23 +115,32 @@ function withLaunchFlags(command: Command): Command {
     .option("--nnodes <m>", "distributed: number of nodes", "1")
     .option("--node-rank <r>", "distributed: this node's index in [0, nnodes)", "0")
     .option("--master-addr <address>", "distributed: address of node 0, where rank 0 hosts the rendezvous", "127.0.0.1")
-    .option("--master-port <port>", "distributed: port of the rendezvous (default: a free one on a single node, else 29500)");
+    .option("--master-port <port>", "distributed: port of the rendezvous (default: a free one on a single node, else 29500)")
+    .option("--dist-timeout <seconds>", "distributed: how long start-up and each collective wait for the other ranks before failing, naming the lost ones (default 1800, torch.distributed's)");
+}
+
+/** --dist-timeout in milliseconds; undefined: torch.distributed's default. */
+function distTimeoutMs(o: LaunchFlags): number | undefined {
+  return o.distTimeout === undefined ? undefined : 1000 * integer("--dist-timeout", 1)(o.distTimeout);
 }
 
 /** Under --nproc-per-node: launches `command` as the ranks and returns true once they all finished. */
 async function launchedAsRanks(o: LaunchFlags, command: string[]): Promise<boolean> {
   if (o.nprocPerNode === undefined) return false;
+  const timeoutMs = distTimeoutMs(o);  // checked before any rank starts
   const nnodes = integer("--nnodes", 1)(o.nnodes);
   const masterPort = o.masterPort !== undefined ? integer("--master-port", 1)(o.masterPort) : nnodes === 1 ? await distributed.freePort(o.masterAddr) : 29500;
   await launchRanks({
-    nprocPerNode: integer("--nproc-per-node", 1)(o.nprocPerNode), nnodes, nodeRank: integer("--node-rank", 0)(o.nodeRank), masterAddr: o.masterAddr, masterPort, command,
+    nprocPerNode: integer("--nproc-per-node", 1)(o.nprocPerNode), nnodes, nodeRank: integer("--node-rank", 0)(o.nodeRank), masterAddr: o.masterAddr, masterPort,
+    command: [...command, ...(timeoutMs === undefined ? [] : ["--dist-timeout", String(timeoutMs / 1000)])],
   });
   return true;
 }
 
 /** A rank started by a launcher (this one or torchrun: WORLD_SIZE is set) joins its group; otherwise undefined. */
-async function rankGroup(): Promise<distributed.ProcessGroup | undefined> {
-  return process.env.WORLD_SIZE === undefined ? undefined : distributed.initProcessGroup();
+async function rankGroup(o: LaunchFlags): Promise<distributed.ProcessGroup | undefined> {
+  if (process.env.WORLD_SIZE === undefined) return undefined;
+  return distributed.initProcessGroup({ timeoutMs: distTimeoutMs(o) });
 }
 
 const setFlags = (set: string[]) => set.flatMap((s) => ["--set", s]);
@@ -157,7 +166,7 @@ export function registerTrain(program: Command): void {
         const port = o.serve === true ? 8081 : integer("--serve", 0)(String(o.serve));
         console.log(`training dashboard: ${await dashboard.listen({ port, host: "127.0.0.1" })}/#training`);
       }
-      const group = await rankGroup();
+      const group = await rankGroup(o);
       const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval), hooks: feed ? [feed] : [], group })
         .finally(() => Promise.all([dashboard?.close(), group?.destroy()]));
       if (group !== undefined && group.rank !== 0) return;
@@ -185,7 +194,7 @@ export function registerTrain(program: Command): void {
       const passed = [...(given ? [given] : []), ...setFlags(o.set), ...(o.flip ? ["--flip"] : []), ...(o.scales ? ["--scales", o.scales] : []),
         ...(o.slide ? ["--slide", o.slide] : []), ...(o.foldBn ? ["--fold-bn"] : []), ...(o.optimize ? ["--optimize"] : []), "--engine", o.engine, ...(o.json ? ["--json"] : [])];
       if (await launchedAsRanks(o, ["test", config, ...passed])) return;
-      const group = await rankGroup();
+      const group = await rankGroup(o);
       const run = await loadRunConfig(config, o.set);
       const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);

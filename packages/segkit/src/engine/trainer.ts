@@ -15,14 +15,13 @@ import "./hooks/index.js";
 import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import { withSoftTarget } from "../losses/soft-target.js";
-import { CheckpointKeeper } from "./checkpoint.js";
 import { evaluate } from "./evaluate.js";
 import { checkModelFitsData } from "./model-fits-data.js";
-import { checkpointDir } from "./hooks/checkpoint-hook.js";
 import type { Hook, TrainBatch, TrainRun } from "./hooks/hook.js";
 import { buildOptimizer, buildSchedule } from "./optimizers.js";
 import { Progress } from "./progress.js";
 import type { RunConfig } from "./run-config.js";
+import { resumePoint } from "./resume-checkpoint.js";
 import { resumeFrom } from "./training-state.js";
 
 export interface TrainOptions {
@@ -143,13 +142,18 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     };
 
     await call("beforeRun");
-    const latest = options.resume ? new CheckpointKeeper(checkpointDir(workDir)).latest() : null;
-    if (latest) {
-      const state = resumeFrom(run, latest);
-      Object.assign(run, { iteration: state.iteration, best: state.best, resumedFrom: latest });
+    const point = options.resume ? await resumePoint(workDir, group) : null;
+    if (point) {
+      let state;
+      try {
+        state = resumeFrom(run, point.path);
+      } finally {
+        point.release();
+      }
+      Object.assign(run, { iteration: state.iteration, best: state.best, resumedFrom: point.path });
       secondsBefore = state.seconds;
     }
-    // Every rank has resumed from the same checkpoint; DDP checks the models agree and copies rank 0's.
+    // Every rank has resumed from rank 0's checkpoint; DDP checks the models agree and copies rank 0's.
     const ddp = group === null ? null : await torch.distributed.DistributedDataParallel.create(model, group);
     if (ddp !== null) release.push(() => ddp.destroy());
     await call("beforeTrain");
