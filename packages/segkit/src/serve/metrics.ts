@@ -1,6 +1,7 @@
 // Prometheus metrics of one server (its own registry, so several servers in a process stay apart):
-// requests by route and status, latency, and per model the queue depth, jobs computing and the
-// native tensors alive in its workers.
+// requests by route and status, latency, and per model the queue depth, jobs computing and what its
+// workers hold (native tensors, their JS heaps and external bytes: the process-wide figures from
+// collectDefaultMetrics are the main thread's isolate only).
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { ModelHost } from "./model-host.js";
 
@@ -28,5 +29,7 @@ export function serverMetrics(hosts: readonly ModelHost[]): ServerMetrics {
   perModel("segkit_queue_depth", "jobs waiting for a worker", (h) => h.queueDepth);
   perModel("segkit_in_flight", "jobs being computed", (h) => h.inFlight);
   perModel("segkit_worker_live_tensors", "native tensors alive in the model's workers after their last job", (h) => h.workerTensors);
+  perModel("segkit_worker_heap_used_bytes", "JS heap in use in the model's workers after their last job", (h) => h.workerHolding.heapUsed);
+  perModel("segkit_worker_external_bytes", "bytes held outside the JS heap (ArrayBuffers) by the model's workers after their last job", (h) => h.workerHolding.external);
   return { registry, requests, latency };
 }

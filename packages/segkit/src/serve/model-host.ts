@@ -6,7 +6,7 @@
 import { Worker } from "node:worker_threads";
 import type { ClassInfo } from "../engine/class-info.js";
 import { HttpError } from "./http-error.js";
-import type { ModelSpec, SamJob, SegmentJob, WorkerJob, WorkerMessage } from "./worker-protocol.js";
+import type { ModelSpec, SamJob, SegmentJob, WorkerHolding, WorkerJob, WorkerMessage } from "./worker-protocol.js";
 
 export interface QueueLimits {
   /** Worker threads, each holding the model: the jobs computed at once. */
@@ -50,8 +50,8 @@ export class ModelHost {
   private lastMs = 1000;
   private onnx: Promise<Uint8Array> | null = null;
   private drained: Promise<void> | null = null;
-  /** Native tensors alive in the workers after their last job. */
-  readonly liveTensors = new Map<Slot, number>();
+  /** What each worker held after its last job. */
+  private readonly held = new Map<Slot, WorkerHolding>();
 
   private constructor(readonly spec: ModelSpec, readonly classes: ClassInfo, readonly divisor: number, private readonly slots: Slot[], private readonly limits: QueueLimits) {
     for (const slot of slots) this.watch(slot);
@@ -83,7 +83,18 @@ export class ModelHost {
 
   /** Native tensors alive in all workers (after each one's last job). */
   get workerTensors(): number {
-    return [...this.liveTensors.values()].reduce((a, b) => a + b, 0);
+    return this.workerHolding.liveTensors;
+  }
+
+  /** What all workers held after their last jobs, summed: native tensors, JS heap and external bytes. */
+  get workerHolding(): WorkerHolding {
+    const sum = { liveTensors: 0, heapUsed: 0, external: 0 };
+    for (const h of this.held.values()) {
+      sum.liveTensors += h.liveTensors;
+      sum.heapUsed += h.heapUsed;
+      sum.external += h.external;
+    }
+    return sum;
   }
 
   /** Segments one image; rejects with an HttpError 503 when the queue is full, the deadline passes or the host drains. */
@@ -169,7 +180,7 @@ export class ModelHost {
       if (pending && pending.job.id === message.id) {
         if (message.type === "result" || message.type === "sam") {
           this.lastMs = message.milliseconds;
-          this.liveTensors.set(slot, message.liveTensors);
+          this.held.set(slot, message.held);
           this.settle(pending, message);
         } else if (message.type === "onnx") {
           this.settle(pending, message);

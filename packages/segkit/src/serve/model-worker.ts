@@ -17,7 +17,7 @@ import { refinementFromConfig } from "../engine/postprocess.js";
 import { predictionPipeline, predictPixelsWith } from "../engine/predict.js";
 import { blendOverlay, classPixelCounts } from "../engine/prediction-outputs.js";
 import { encodeLabelPng, GREY_PALETTE } from "../io/label-png-writer.js";
-import type { ModelSpec, OnnxJob, SegmentJob, WorkerMessage } from "./worker-protocol.js";
+import { workerHolding, type ModelSpec, type OnnxJob, type SegmentJob, type WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
 const spec = workerData as ModelSpec;
@@ -42,7 +42,7 @@ async function start(): Promise<void> {
     const overlay = job.overlayAlpha === undefined ? undefined : blendOverlay(pixels, labels, classes.palette, job.overlayAlpha);
     const counts = classPixelCounts(labels, classes.classes.length);
     const milliseconds = performance.now() - started;
-    post({ type: "result", id: job.id, labelPng, counts, overlay, confidencePng, milliseconds, liveTensors: torch.liveTensors() },
+    post({ type: "result", id: job.id, labelPng, counts, overlay, confidencePng, milliseconds, held: workerHolding() },
       [labelPng, overlay, confidencePng].filter((b) => b !== undefined).map((b) => b.buffer as ArrayBuffer));
   };
 
@@ -74,7 +74,7 @@ async function start(): Promise<void> {
     }
     (message.kind === "onnx" ? exportOnnx(message) : segment(message)).catch((e: unknown) => post({ type: "error", id: message.id, message: (e as Error).message }));
   });
-  post({ type: "ready", classes, divisor: opened.model.divisor, liveTensors: torch.liveTensors() });
+  post({ type: "ready", classes, divisor: opened.model.divisor, held: workerHolding() });
 }
 
 start().catch((e: unknown) => post({ type: "failed", message: `model ${spec.name}: ${(e as Error).message}` }));

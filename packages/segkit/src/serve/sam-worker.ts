@@ -9,7 +9,7 @@ import { loadSam } from "../cli/sam.js";
 import { encodeLabelPng } from "../io/label-png-writer.js";
 import { rleDecode } from "@segkit/metrics";
 import { SamAutomaticMaskGenerator, SamPredictor } from "../models/sam/index.js";
-import type { ModelSpec, SamEmbedJob, SamEverythingJob, SamJob, SamMasksJob, WorkerMessage } from "./worker-protocol.js";
+import { workerHolding, type ModelSpec, type SamEmbedJob, type SamEverythingJob, type SamJob, type SamMasksJob, type WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
 const spec = workerData as ModelSpec;
@@ -118,12 +118,12 @@ function start(): void {
     const started = performance.now();
     try {
       const body = job.kind === "sam-embed" ? embed(job) : job.kind === "sam-masks" ? masks(job) : everything(job);
-      post({ type: "sam", id: job.id, body, milliseconds: performance.now() - started, liveTensors: torch.liveTensors() });
+      post({ type: "sam", id: job.id, body, milliseconds: performance.now() - started, held: workerHolding() });
     } catch (e) {
       post({ type: "error", id: job.id, message: (e as Error).message, ...(e instanceof RequestError ? { status: e.status } : {}) });
     }
   });
-  post({ type: "ready", classes: { classes: [], palette: [] }, divisor: 1, liveTensors: torch.liveTensors() });
+  post({ type: "ready", classes: { classes: [], palette: [] }, divisor: 1, held: workerHolding() });
 }
 
 try {

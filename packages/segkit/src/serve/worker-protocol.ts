@@ -1,4 +1,5 @@
 // Messages between the server and a model's worker thread (model-worker.ts).
+import { liveTensors } from "@segkit/torch";
 import type { EngineName } from "../inference/engine.js";
 import type { ClassInfo } from "../engine/class-info.js";
 
@@ -66,8 +67,23 @@ export interface SamEverythingJob {
 export type SamJob = SamEmbedJob | SamMasksJob | SamEverythingJob;
 export type WorkerJob = SegmentJob | OnnxJob | SamJob;
 
+/** What a worker holds after a job (a leak shows as growth): native tensors and its own V8 isolate's memory. */
+export interface WorkerHolding {
+  liveTensors: number;
+  /** Bytes of the worker's JS heap in use. */
+  heapUsed: number;
+  /** Bytes held outside the worker's JS heap by its objects (ArrayBuffers, Buffers). */
+  external: number;
+}
+
+/** The calling worker's holding, for its replies. */
+export function workerHolding(): WorkerHolding {
+  const { heapUsed, external } = process.memoryUsage();
+  return { liveTensors: liveTensors(), heapUsed, external };
+}
+
 export type WorkerMessage =
-  | { type: "ready"; classes: ClassInfo; divisor: number; liveTensors: number }
+  | { type: "ready"; classes: ClassInfo; divisor: number; held: WorkerHolding }
   | { type: "failed"; message: string }
   | {
       type: "result"; id: number;
@@ -79,11 +95,10 @@ export type WorkerMessage =
       /** H×W×3 RGB when the job asked for an overlay. */
       overlay?: Uint8Array;
       milliseconds: number;
-      /** Native tensors alive in the worker after the job: a leak shows as growth. */
-      liveTensors: number;
+      held: WorkerHolding;
     }
   | { type: "onnx"; id: number; bytes: Uint8Array }
   /** A SAM job's reply body (JSON). */
-  | { type: "sam"; id: number; body: Record<string, unknown>; milliseconds: number; liveTensors: number }
+  | { type: "sam"; id: number; body: Record<string, unknown>; milliseconds: number; held: WorkerHolding }
   /** `status`: the HTTP status the client gets (a request error the worker found, e.g. 400 or 404); 500 without it. */
   | { type: "error"; id: number; message: string; status?: number };
