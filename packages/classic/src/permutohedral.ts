@@ -7,55 +7,78 @@
  * result scaled by 1/(1 + 2⁻ᵈ)), so that filtering matches pydensecrf's up to float rounding.
  */
 
-/** Open-addressing table from integer lattice keys (d coordinates) to dense vertex ids. */
+/**
+ * Open-addressing table (linear probing, power-of-two capacity) from integer lattice keys to dense
+ * vertex ids. A key's d Int16 coordinates are padded to an even count and hashed and compared as
+ * Int32 words: 1 word for the CRF's 2-D kernel, 3 for its 5-D one, instead of 2 and 5 shorts.
+ */
 class LatticeHash {
-  private table: Int32Array;
+  /** Per id, `stride` coordinates (the last one zero padding when d is odd). */
   keys: Int16Array;
+  readonly stride: number;
   size = 0;
+  private words: Int32Array;
+  private readonly wordCount: number;
+  private table: Int32Array;
 
-  constructor(private readonly d: number, expected: number) {
-    this.table = new Int32Array(2 * Math.max(expected, 8)).fill(-1);
-    this.keys = new Int16Array(Math.max(expected, 8) * d);
+  constructor(d: number, expected: number) {
+    this.stride = d + (d & 1);
+    this.wordCount = this.stride / 2;
+    let capacity = 16;
+    while (capacity < 2 * expected) capacity *= 2;
+    this.table = new Int32Array(capacity).fill(-1);
+    this.keys = new Int16Array((capacity / 2) * this.stride);
+    this.words = new Int32Array(this.keys.buffer);
   }
 
-  private hash(key: Int16Array, at: number): number {
+  /** A zeroed key: set its first d coordinates, pass `words` to find(). */
+  newKey(): { coordinates: Int16Array; words: Int32Array } {
+    const coordinates = new Int16Array(this.stride);
+    return { coordinates, words: new Int32Array(coordinates.buffer) };
+  }
+
+  private hash(words: Int32Array, at: number): number {
     let h = 0;
-    for (let i = 0; i < this.d; i++) h = Math.imul(h + key[at + i], 2531011);
-    return h >>> 0;
+    for (let i = 0; i < this.wordCount; i++) h = Math.imul(h ^ words[at + i], 0x9e3779b1);
+    return h ^ (h >>> 16); // the high bits mixed into the low ones the mask keeps
   }
 
-  private equal(id: number, key: Int16Array, at: number): boolean {
-    for (let i = 0; i < this.d; i++) if (this.keys[id * this.d + i] !== key[at + i]) return false;
-    return true;
-  }
-
-  /** The id of `key[at..at+d)`; with `insert`, a new id when absent, else -1. */
-  find(key: Int16Array, at: number, insert: boolean): number {
+  /** The id of a key (its Int32 words); with `insert`, a new id when absent, else -1. */
+  find(key: Int32Array, insert: boolean): number {
     if (insert && 2 * this.size >= this.table.length) this.grow();
-    const capacity = this.table.length;
-    for (let h = this.hash(key, at) % capacity; ; h = h + 1 < capacity ? h + 1 : 0) {
-      const id = this.table[h];
+    const { table, words, wordCount } = this;
+    const mask = table.length - 1;
+    for (let h = this.hash(key, 0) & mask; ; h = (h + 1) & mask) {
+      const id = table[h];
       if (id < 0) {
         if (!insert) return -1;
-        if ((this.size + 1) * this.d > this.keys.length) {
-          const keys = new Int16Array(2 * this.keys.length);
-          keys.set(this.keys);
-          this.keys = keys;
-        }
-        this.keys.set(key.subarray(at, at + this.d), this.size * this.d);
-        this.table[h] = this.size;
+        words.set(key, this.size * wordCount);
+        table[h] = this.size;
         return this.size++;
       }
-      if (this.equal(id, key, at)) return id;
+      let same = true;
+      for (let i = 0, at = id * wordCount; i < wordCount; i++) {
+        if (words[at + i] !== key[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
     }
   }
 
+  /** Doubles the table (and the key store, which holds up to half the capacity). */
   private grow(): void {
     const capacity = 2 * this.table.length;
+    const mask = capacity - 1;
     this.table = new Int32Array(capacity).fill(-1);
+    const keys = new Int16Array((capacity / 2) * this.stride);
+    keys.set(this.keys);
+    this.keys = keys;
+    this.words = new Int32Array(keys.buffer);
     for (let id = 0; id < this.size; id++) {
-      let h = this.hash(this.keys, id * this.d) % capacity;
-      while (this.table[h] >= 0) h = h + 1 < capacity ? h + 1 : 0;
+      let h = this.hash(this.words, id * this.wordCount) & mask;
+      while (this.table[h] >= 0) h = (h + 1) & mask;
       this.table[h] = id;
     }
   }
@@ -94,7 +117,7 @@ export class PermutohedralLattice {
     const rem0 = new Float64Array(d + 1);
     const rank = new Int32Array(d + 1);
     const barycentric = new Float64Array(d + 2);
-    const key = new Int16Array(d);
+    const key = hash.newKey();
     const f32 = Math.fround;
     for (let k = 0; k < points; k++) {
       // Elevate onto the hyperplane x·1 = 0 of R^(d+1).
@@ -112,7 +135,7 @@ export class PermutohedralLattice {
         rem0[i] = v * (d + 1);
         total += v;
       }
-      rank.fill(0);
+      for (let i = 0; i <= d; i++) rank[i] = 0;
       for (let i = 0; i < d; i++) {
         const di = f32(elevated[i] - rem0[i]);
         for (let j = i + 1; j <= d; j++) {
@@ -130,7 +153,7 @@ export class PermutohedralLattice {
           rem0[i] -= d + 1;
         }
       }
-      barycentric.fill(0);
+      for (let i = 0; i <= d + 1; i++) barycentric[i] = 0;
       for (let i = 0; i <= d; i++) {
         const v = f32(f32(elevated[i] - rem0[i]) * f32(1 / (d + 1)));
         barycentric[d - rank[i]] = f32(barycentric[d - rank[i]] + v);
@@ -139,28 +162,29 @@ export class PermutohedralLattice {
       barycentric[0] = f32(barycentric[0] + f32(1 + barycentric[d + 1]));
       // The simplex's vertices: remainder-0 point plus the canonical offsets for each remainder.
       for (let r = 0; r <= d; r++) {
-        for (let i = 0; i < d; i++) key[i] = rem0[i] + (rank[i] <= d - r ? r : r - (d + 1));
-        this.offsets[k * (d + 1) + r] = hash.find(key, 0, true) + 1;
+        for (let i = 0; i < d; i++) key.coordinates[i] = rem0[i] + (rank[i] <= d - r ? r : r - (d + 1));
+        this.offsets[k * (d + 1) + r] = hash.find(key.words, true) + 1;
         this.weights[k * (d + 1) + r] = barycentric[r];
       }
     }
     this.vertices = hash.size;
     this.neighbours = new Int32Array(2 * (d + 1) * hash.size);
-    const n1 = new Int16Array(d + 1);
-    const n2 = new Int16Array(d + 1);
+    const n1 = hash.newKey();
+    const n2 = hash.newKey();
+    const { keys, stride } = hash;
     for (let j = 0; j <= d; j++) {
       for (let i = 0; i < hash.size; i++) {
         for (let c = 0; c < d; c++) {
-          n1[c] = hash.keys[i * d + c] - 1;
-          n2[c] = hash.keys[i * d + c] + 1;
+          n1.coordinates[c] = keys[i * stride + c] - 1;
+          n2.coordinates[c] = keys[i * stride + c] + 1;
         }
         if (j < d) {
-          n1[j] = hash.keys[i * d + j] + d;
-          n2[j] = hash.keys[i * d + j] - d;
+          n1.coordinates[j] = keys[i * stride + j] + d;
+          n2.coordinates[j] = keys[i * stride + j] - d;
         }
         const at = 2 * (j * hash.size + i);
-        this.neighbours[at] = hash.find(n1, 0, false) + 1;
-        this.neighbours[at + 1] = hash.find(n2, 0, false) + 1;
+        this.neighbours[at] = hash.find(n1.words, false) + 1;
+        this.neighbours[at + 1] = hash.find(n2.words, false) + 1;
       }
     }
   }
@@ -253,7 +277,8 @@ export class PermutohedralLattice {
   }
 }
 
+/** Rounds half to even (SSE's rounding in pydensecrf): Math.round takes halves up, so an odd result r = v + ½ steps back. */
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
