@@ -90,15 +90,19 @@ function expNonPositive(x: number): number {
   return p * POWERS_OF_TWO[n + 150];
 }
 
-/** exp and normalise per pixel, after subtracting the maximum (pixel-major in and out). */
-function softmaxRows(energy: Float32Array, out: Float32Array, n: number, c: number): void {
+/**
+ * The mean-field update Q ∝ exp(−unary + messages) per pixel. With the unary −log p this is
+ * p · exp(messages), normalised: no logarithm (3.6 M of them per image at 480×360×21). The messages
+ * are shifted by their row maximum, so each term is at most p ≤ 1 and the row's sum at least 1e-5.
+ */
+function updateMarginals(messages: Float32Array, p: Float32Array, out: Float32Array, n: number, c: number): void {
   for (let i = 0; i < n; i++) {
     const row = i * c;
-    let max = energy[row];
-    for (let k = 1; k < c; k++) if (energy[row + k] > max) max = energy[row + k];
+    let max = messages[row];
+    for (let k = 1; k < c; k++) if (messages[row + k] > max) max = messages[row + k];
     let sum = 0;
     for (let k = 0; k < c; k++) {
-      const e = expNonPositive(energy[row + k] - max);
+      const e = p[row + k] * expNonPositive(messages[row + k] - max);
       out[row + k] = e;
       sum += e;
     }
@@ -107,10 +111,10 @@ function softmaxRows(energy: Float32Array, out: Float32Array, n: number, c: numb
   }
 }
 
-/** −unary = log p (p clipped at 1e-5, as pydensecrf's unary_from_softmax), class-major in, pixel-major out. */
-function negativeUnaryFromProbabilities(probabilities: Float32Array | Float64Array, n: number, c: number): Float32Array {
+/** p clipped at 1e-5 (pydensecrf's unary_from_softmax clips before its −log), class-major in, pixel-major out. */
+function clippedPixelMajor(probabilities: Float32Array | Float64Array, n: number, c: number): Float32Array {
   const out = new Float32Array(n * c);
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) out[i * c + k] = Math.log(Math.max(probabilities[k * n + i], 1e-5));
+  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) out[i * c + k] = Math.max(probabilities[k * n + i], 1e-5);
   return out;
 }
 
@@ -118,12 +122,12 @@ function negativeUnaryFromProbabilities(probabilities: Float32Array | Float64Arr
 // them unoptimised (they measured as slow as the lattice filtering itself).
 
 /** The message of a compatibility matrix μ: −½(μ + μᵀ)·filtered per pixel (`symmetric` = ½(μ + μᵀ)). */
-function subtractCompatibilityMessage(energy: Float32Array, filtered: Float32Array, symmetric: Float64Array, n: number, c: number): void {
+function subtractCompatibilityMessage(messages: Float32Array, filtered: Float32Array, symmetric: Float64Array, n: number, c: number): void {
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < c; k++) {
       let m = 0;
       for (let l = 0; l < c; l++) m += symmetric[k * c + l] * filtered[i * c + l];
-      energy[i * c + k] -= m;
+      messages[i * c + k] -= m;
     }
   }
 }
@@ -191,26 +195,26 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
   }
 
   // Pixel-major from here: each pixel's C values are contiguous, as the lattice filters them.
-  const negativeUnary = negativeUnaryFromProbabilities(probabilities, n, c);
+  const clipped = clippedPixelMajor(probabilities, n, c);
   const q = new Float32Array(n * c);
-  const energy = new Float32Array(n * c);
+  const messages = new Float32Array(n * c);
   let filtered: Float32Array | undefined; // for a compatibility matrix only
-  softmaxRows(negativeUnary, q, n, c);
+  updateMarginals(messages, clipped, q, n, c); // no messages yet: Q = p, normalised
   const scratch = kernels.map((k) => k.lattice.scratch(c));
   for (let it = 0; it < iterations; it++) {
-    energy.set(negativeUnary);
+    messages.fill(0);
     for (let index = 0; index < kernels.length; index++) {
       const { lattice, norm, compat } = kernels[index];
-      // Potts: the lattice adds compat · filtered Q straight into the energy.
-      if (typeof compat === "number") lattice.filter(q, c, energy, { scale: norm, weight: compat, scratch: scratch[index] });
+      // Potts: the lattice adds compat · filtered Q straight into the messages.
+      if (typeof compat === "number") lattice.filter(q, c, messages, { scale: norm, weight: compat, scratch: scratch[index] });
       else {
         filtered ??= new Float32Array(n * c);
         filtered.fill(0);
         lattice.filter(q, c, filtered, { scale: norm, scratch: scratch[index] });
-        subtractCompatibilityMessage(energy, filtered, compat, n, c);
+        subtractCompatibilityMessage(messages, filtered, compat, n, c);
       }
     }
-    softmaxRows(energy, q, n, c);
+    updateMarginals(messages, clipped, q, n, c);
   }
   const { out, labels } = classMajorWithArgmax(q, n, c);
   return { width, height, classes: c, probabilities: out, labels };

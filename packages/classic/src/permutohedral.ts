@@ -193,7 +193,7 @@ export class PermutohedralLattice {
    * Gaussian-filters `input` (points × channels, row-major) and adds the result, times `weight`, into
    * `out` (same shape): out += weight · filter(input). Each point's input is scaled by `scale[i]`
    * before and its output after (the CRF's symmetric normalisation; omit for none). Adding lets the
-   * CRF slice straight into its energy (no filtered copy, no separate weighted-sum pass). `scratch`
+   * CRF slice straight into its messages (no filtered copy, no separate weighted-sum pass). `scratch`
    * holds two buffers of (vertices + 1) × channels, reused across calls.
    */
   filter(input: Float32Array, channels: number, out: Float32Array, options: FilterOptions = {}): void {
