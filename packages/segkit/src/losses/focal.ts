@@ -3,7 +3,7 @@
 // multilabel use the sigmoid with α for positives and 1 − α for negatives (torchvision's form).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { IGNORE_INDEX, checkInputs, classWeights, validLabels, weightedReduce, withLabelCheck, type Loss } from "./helpers.js";
+import { IGNORE_INDEX, checkInputs, classWeights, reduce, validLabels, weightedReduce, withLabelCheck, type Loss } from "./helpers.js";
 import type { LossSpec } from "./spec.js";
 
 export const focal: LossSpec = {
@@ -20,13 +20,15 @@ export const focal: LossSpec = {
       const weights = o.numbers("classWeights");
       return (logits, target) => {
         checkInputs(logits, target, mode, where);
-        const { labels, valid } = validLabels(target, ignoreIndex);
-        const logProbs = torch.logSoftmax(logits, 1);
-        const logTruth = withLabelCheck(() => logProbs.gather(1, labels.unsqueeze(1)), logits.shape[1], ignoreIndex, where).squeeze(1);
-        let losses = logTruth.exp().rsub(1).pow(gamma).mul(logTruth).neg();
+        // −log p_t from cross-entropy without reduction: log-softmax, then nll_loss picks the true
+        // class and gives 0 on ignored pixels in one kernel (its backward writes into the dense
+        // gradient directly): no label masking, gather, float mask or masked sum, forward or backward.
+        const nll = withLabelCheck(() => torch.crossEntropyLoss(logits, target, null, 0, ignoreIndex, 0), logits.shape[1], ignoreIndex, where);
+        let losses = nll.neg().exp().rsub(1).pow(gamma).mul(nll);
         const alpha = classWeights(weights, logits, where);
-        if (alpha) losses = losses.mul(alpha.index([labels]));
-        return weightedReduce(losses, valid.to(logits.dtype), reduction);
+        if (alpha) losses = losses.mul(alpha.index([validLabels(target, ignoreIndex).labels]));
+        if (reduction !== "mean") return reduce(losses, reduction);
+        return losses.sum().div(target.ne(ignoreIndex).sum());
       };
     }
     if (o.values.classWeights !== undefined) throw new TypeError(`${where}: ${mode} focal loss takes "alpha", not "classWeights"`);
