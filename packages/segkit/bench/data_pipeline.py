@@ -8,7 +8,7 @@ saturation, hue), ImageNet normalisation to float32 CHW.
 usage: /usr/bin/python3 data_pipeline.py CAMVID_ROOT WORKERS
 Starts a pool of WORKERS processes (WORKERS=1: in this process), prints "ready", then answers each
 request line "COUNT SEED" with one JSON line: {"images", "seconds", "images_per_s",
-"cpu_ms_per_image" (CPU time of the pool's tasks and of this process), "mean" (mean of all output
+"cpu_ms_per_image" (CPU time of the pool's worker processes and of this process), "mean" (mean of all output
 pixel values), "labels_ok" (every label in 0..11)}. It stays up between requests so that rounds can
 alternate with the TypeScript side and both run warm.
 """
@@ -39,12 +39,19 @@ def rescale(img, lab, rng):
 def crop(img, lab, rng):
     h, w = lab.shape
     ch, cw = CROP
+
+    def place():
+        return rng.randint(0, max(h - ch, 0)), rng.randint(0, max(w - cw, 0))
+
+    # mmseg's RandomCrop: a window, then up to 10 new ones while it holds fewer than two classes or
+    # a dominant one; the last drawn is kept unchecked (as bench/data.ts's random_crop does)
+    top, left = place()
     for _ in range(10):
-        top, left = rng.randint(0, max(h - ch, 0)), rng.randint(0, max(w - cw, 0))
         window = lab[top:top + ch, left:left + cw]
         _, counts = np.unique(window[window != IGNORE], return_counts=True)
         if len(counts) > 1 and counts.max() / counts.sum() < 0.75:
             break
+        top, left = place()
     img, lab = img[top:top + ch, left:left + cw], lab[top:top + ch, left:left + cw]
     if img.shape[:2] != CROP:  # pad to the crop size
         pad = ((0, ch - img.shape[0]), (0, cw - img.shape[1]))
@@ -75,7 +82,6 @@ def photometric(img, rng):
 
 def sample(args):
     image_file, label_file, seed = args
-    cpu = time.process_time()
     rng = random.Random(seed)
     img, lab = rescale(Image.open(image_file).convert("RGB"), Image.open(label_file), rng)
     img, lab = crop(np.asarray(img), np.asarray(lab), rng)
@@ -85,7 +91,19 @@ def sample(args):
     image = np.ascontiguousarray(((img - MEAN) / STD).transpose(2, 0, 1))
     assert image.shape == (3,) + CROP, image.shape
     labels_ok = bool(lab.max() <= IGNORE)
-    return float(image.mean()), labels_ok, time.process_time() - cpu
+    return float(image.mean()), labels_ok
+
+
+def workers_cpu_seconds(pool):
+    """User + system CPU seconds the pool's worker processes have used, from /proc: the tasks and
+    the pool's own work in them (unpickling jobs, pickling results), as the loader's CPU time
+    counts its worker threads whole."""
+    total = 0
+    for worker in pool._pool:
+        with open(f"/proc/{worker.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime in clock ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -100,13 +118,14 @@ def main():
         picks = random.Random(seed).sample(range(len(pairs)), count)
         jobs = [(os.path.join(root, pairs[p][0]), os.path.join(root, pairs[p][1]), seed * 100003 + i) for i, p in enumerate(picks)]
         own_cpu = time.process_time()
+        pool_cpu = workers_cpu_seconds(pool) if pool else 0.0
         start = time.perf_counter()
         results = list(pool.imap(sample, jobs, chunksize=4)) if pool else [sample(job) for job in jobs]
         seconds = time.perf_counter() - start
         own_cpu = time.process_time() - own_cpu
-        task_cpu = sum(r[2] for r in results) if pool else 0.0
+        pool_cpu = workers_cpu_seconds(pool) - pool_cpu if pool else 0.0
         print(json.dumps({"images": count, "seconds": seconds, "images_per_s": count / seconds,
-                          "cpu_ms_per_image": 1000 * (own_cpu + task_cpu) / count,
+                          "cpu_ms_per_image": 1000 * (own_cpu + pool_cpu) / count,
                           "mean": sum(r[0] for r in results) / count, "labels_ok": all(r[1] for r in results)}), flush=True)
     if pool:
         pool.close()
