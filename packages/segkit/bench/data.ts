@@ -7,7 +7,10 @@
 // rounds is one whole epoch of a shuffled quarter of CamVid train (the share rank 0 of 4 gets):
 // a loader stopped mid-epoch would still make the batches it had prefetched, CPU time the round
 // would pay without counting their images. The Python side makes as many random images. The last
-// line is JSON with ratio = ours / Python (images/s) and CPU milliseconds per image for both.
+// line is JSON with ratio = ours / Python (images/s) and CPU milliseconds per image for both (every
+// thread of our process; the pool's worker processes, from /proc, and the parent on the Python side).
+// Ours decodes PNGs with sharp on libuv's threads beside the 2 workers: with more than 2 cores it may
+// use more of them than the pool; CPU ms per image does not depend on that. No decoded-image cache.
 import { fileURLToPath } from "node:url";
 import { alternate, median, report, startLinePeer } from "@segkit/bench";
 import { DataLoader } from "../src/data/loader/data-loader.js";
