@@ -83,7 +83,7 @@ test("many prompts on one image do not grow memory", () => {
   }
   assert.equal(torch.liveTensors(), live);
   predictor.dispose();
-  assert.equal(torch.liveTensors(), live - 1, "dispose frees the embedding");
+  assert.equal(torch.liveTensors(), live - 2, "dispose frees the embedding and the image grid's position encoding");
   sam.dispose();
 });
 
@@ -116,6 +116,42 @@ test("postprocessMasks at the resized size skips the same-size resize and gives 
     const fast = sam.postprocessMasks(masks, inputSize, inputSize);
     assert.deepEqual(fast.shape, [1, 3, ...inputSize]);
     assert.deepEqual(fast.toArray(), twoResizes.toArray());
+  });
+  sam.dispose();
+});
+
+test("postprocessMasks upscales only the rows and columns the crop reads: exactly the whole upscale, cropped (then resized)", () => {
+  const sam = reducedSam();
+  const size = sam.imgSize;
+  torch.tidy(() => {
+    const masks = torch.randn([2, 3, size / 4, size / 4]);
+    for (const [inputSize, originalSize] of [[[size, 77], [40, 33]], [[61, size], [61, size]], [[size, size], [size, size]], [[1, 3], [5, 7]]]) {
+      const padded = torch.nn.functional.interpolate(masks, { size: [size, size], mode: "bilinear", alignCorners: false });
+      const cropped = padded.slice(2, 0, inputSize[0]).slice(3, 0, inputSize[1]);
+      const whole = torch.nn.functional.interpolate(cropped, { size: originalSize, mode: "bilinear", alignCorners: false });
+      const fast = sam.postprocessMasks(masks, inputSize, originalSize);
+      assert.deepEqual(fast.shape, [2, 3, ...originalSize], `${inputSize}`);
+      assert.deepEqual(fast.toArray(), whole.toArray(), `${inputSize} → ${originalSize}`);
+    }
+  });
+  sam.dispose();
+});
+
+test("the channels-last upscaling (transposed convs as matmuls) equals the reference's layers run as a Sequential", () => {
+  const sam = reducedSam();
+  const decoder = sam.mask_decoder;
+  const [h, w] = sam.prompt_encoder.embeddingSize;
+  torch.tidy(() => {
+    const [b, c] = [2, decoder.dim];
+    const tokens = torch.randn([b, h * w, c]);
+    const hyper = torch.randn([b, decoder.numMaskTokens, c / 8]);
+    const upscaled = decoder.output_upscaling.call(tokens.transpose(1, 2).reshape([b, c, h, w]));
+    const expected = hyper.matmul(upscaled.flatten(2)).reshape([b, -1, 4 * h, 4 * w]);
+    const actual = decoder.maskLogits(tokens, hyper, [h, w]);
+    assert.deepEqual(actual.shape, expected.shape);
+    assert.ok(expected.std().item() > 0.01, "the masks vary");
+    const diff = relativeDifference(actual, expected);
+    assert.ok(diff <= 1e-5, `relative difference ${diff}`);
   });
   sam.dispose();
 });

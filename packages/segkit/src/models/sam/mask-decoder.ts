@@ -7,6 +7,7 @@ import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import { LayerNorm2d } from "../blocks/layer-norm-2d.js";
+import { upscaledMasks, type UpscalingLayers } from "./mask-upscaling.js";
 import { MLP } from "./mlp.js";
 import type { TwoWayTransformer } from "./two-way-transformer.js";
 
@@ -31,6 +32,7 @@ export class MaskDecoder extends nn.Module {
   readonly output_hypernetworks_mlps: nn.ModuleList<MLP>;
   readonly iou_prediction_head: MLP;
   readonly numMaskTokens: number;
+  readonly #upscaling: UpscalingLayers;
 
   constructor(readonly dim: number, transformer: TwoWayTransformer, { numMultimaskOutputs, iouHeadDepth, iouHeadHiddenDim }: MaskDecoderOptions) {
     super();
@@ -38,13 +40,12 @@ export class MaskDecoder extends nn.Module {
     this.transformer = this.registerModule("transformer", transformer);
     this.iou_token = this.registerModule("iou_token", new nn.Embedding(1, dim));
     this.mask_tokens = this.registerModule("mask_tokens", new nn.Embedding(this.numMaskTokens, dim));
-    this.output_upscaling = this.registerModule("output_upscaling", new nn.Sequential(
-      new nn.ConvTranspose2d(dim, dim / 4, 2, { stride: 2 }),
-      new LayerNorm2d(dim / 4),
-      new nn.GELU(),
-      new nn.ConvTranspose2d(dim / 4, dim / 8, 2, { stride: 2 }),
-      new nn.GELU(),
-    ));
+    const first = new nn.ConvTranspose2d(dim, dim / 4, 2, { stride: 2 });
+    const norm = new LayerNorm2d(dim / 4);
+    const second = new nn.ConvTranspose2d(dim / 4, dim / 8, 2, { stride: 2 });
+    // The reference's layers and keys; run by upscaledMasks (channels last), not as a Sequential.
+    this.output_upscaling = this.registerModule("output_upscaling", new nn.Sequential(first, norm, new nn.GELU(), second, new nn.GELU()));
+    this.#upscaling = { first, norm, second };
     this.output_hypernetworks_mlps = this.registerModule("output_hypernetworks_mlps", new nn.ModuleList(
       Array.from({ length: this.numMaskTokens }, () => new MLP(dim, dim, dim / 8, 3))));
     this.iou_prediction_head = this.registerModule("iou_prediction_head", new MLP(dim, iouHeadHiddenDim, this.numMaskTokens, iouHeadDepth));
@@ -69,12 +70,14 @@ export class MaskDecoder extends nn.Module {
     // One image for every prompt (the reference's repeat_interleave of a batch of one).
     const image = embedding.expand([batch, -1, -1, -1]).add(dense);
     const pe = imagePe.expand([batch, -1, -1, -1]);
-    const [b, c, h, w] = image.shape;
+    const [h, w] = image.shape.slice(2);
     const [hs, imageTokens] = this.transformer.call(image, pe, tokens);
-    const upscaled = this.output_upscaling.call(imageTokens.transpose(1, 2).reshape([b, c, h, w]));
     const hyper = torch.stack([...this.output_hypernetworks_mlps].map((mlp, i) => mlp.call(hs.select(1, 1 + i))), 1);
-    const [, cu, hu, wu] = upscaled.shape;
-    const masks = hyper.matmul(upscaled.reshape([b, cu, hu * wu])).reshape([b, -1, hu, wu]);
-    return { masks, iou: this.iou_prediction_head.call(hs.select(1, 0)) };
+    return { masks: this.maskLogits(imageTokens, hyper, [h, w]), iou: this.iou_prediction_head.call(hs.select(1, 0)) };
+  }
+
+  /** Image tokens (B, h·w, C) and hypernetwork weights (B, M, C/8) → mask logits (B, M, 4h, 4w). */
+  maskLogits(imageTokens: Tensor, hyper: Tensor, grid: number[]): Tensor {
+    return upscaledMasks(this.#upscaling, imageTokens, hyper, grid);
   }
 }

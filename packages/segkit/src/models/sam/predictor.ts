@@ -43,6 +43,8 @@ function checkCoordinate(value: unknown, what: string): number {
 
 export class SamPredictor {
   #embedding: Tensor | null = null;
+  /** The image grid's position encoding, made once per image (the reference makes it per prompt). */
+  #imagePe: Tensor | null = null;
   #originalSize: [number, number] = [0, 0];
   #inputSize: [number, number] = [0, 0];
 
@@ -67,6 +69,7 @@ export class SamPredictor {
     }
     this.reset();
     this.#embedding = torch.tidy(() => torch.inferenceMode(() => this.model.embed(resized))).keep();
+    this.#imagePe = torch.tidy(() => torch.inferenceMode(() => this.model.prompt_encoder.denseEncoding())).keep();
     this.#originalSize = originalSize;
     this.#inputSize = [resized.shape[2], resized.shape[3]];
   }
@@ -129,7 +132,7 @@ export class SamPredictor {
   predictInputFrame(prompts: Prompts, multimask: boolean): Prediction {
     const embedding = this.embedding;
     return torch.tidy(() => torch.inferenceMode(() => {
-      const { masks, iou } = this.model.call(embedding, prompts, multimask);
+      const { masks, iou } = this.model.call(embedding, prompts, multimask, this.#imagePe!);
       return { logits: this.model.postprocessMasks(masks, this.#inputSize, this.#originalSize), iou, lowRes: masks };
     }));
   }
@@ -137,7 +140,9 @@ export class SamPredictor {
   /** Forgets the image and frees its embedding. */
   reset(): void {
     this.#embedding?.dispose();
+    this.#imagePe?.dispose();
     this.#embedding = null;
+    this.#imagePe = null;
   }
 
   dispose(): void {

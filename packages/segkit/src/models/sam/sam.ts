@@ -84,10 +84,13 @@ export class Sam extends nn.Module {
     return this.image_encoder.call(this.preprocess(x));
   }
 
-  /** Masks for prompts on one image's embedding (1, C, h, w); prompts in the input frame. */
-  forward(embedding: Tensor, prompts: Prompts, multimask: boolean): DecodedMasks {
+  /**
+   * Masks for prompts on one image's embedding (1, C, h, w); prompts in the input frame. `imagePe`:
+   * the prompt encoder's denseEncoding(), when the caller keeps it across prompts.
+   */
+  forward(embedding: Tensor, prompts: Prompts, multimask: boolean, imagePe?: Tensor): DecodedMasks {
     const { sparse, dense } = this.prompt_encoder.call(prompts);
-    return this.mask_decoder.call(embedding, this.prompt_encoder.denseEncoding(), sparse, dense, multimask);
+    return this.mask_decoder.call(embedding, imagePe ?? this.prompt_encoder.denseEncoding(), sparse, dense, multimask);
   }
 
   /**
@@ -95,8 +98,14 @@ export class Sam extends nn.Module {
    * input, the padding cut at `inputSize` [h, w] (the resized image), then resized to `originalSize`.
    */
   postprocessMasks(masks: Tensor, inputSize: number[], originalSize: number[]): Tensor {
-    const padded = torch.nn.functional.interpolate(masks, { size: [this.imgSize, this.imgSize], mode: "bilinear", alignCorners: false });
-    const cropped = padded.slice(2, 0, inputSize[0]).slice(3, 0, inputSize[1]);
+    // Only the low-resolution rows and columns the crop reads are upscaled: output pixel i samples
+    // (i + 0.5) / scale − 0.5 and its next neighbour. With the scale given (not recomputed from the
+    // sizes) aten places every sample where the whole upscale would: the same numbers, without the padding.
+    const scale = this.imgSize / masks.shape[2];
+    const needed = (outputs: number, available: number) => Math.min(available, Math.floor(Math.max(0, (outputs - 0.5) / scale - 0.5)) + 2);
+    const read = masks.slice(2, 0, needed(inputSize[0], masks.shape[2])).slice(3, 0, needed(inputSize[1], masks.shape[3]));
+    const upscaled = torch.nn.functional.interpolate(read, { scaleFactor: scale, mode: "bilinear", alignCorners: false });
+    const cropped = upscaled.slice(2, 0, inputSize[0]).slice(3, 0, inputSize[1]);
     // Bilinear (alignCorners false) to the same size samples every pixel at its own centre, a copy:
     // skipped when the image was already at the model's size (the reference runs it anyway).
     if (cropped.shape[2] === originalSize[0] && cropped.shape[3] === originalSize[1]) return cropped.contiguous();
