@@ -1,9 +1,10 @@
 // MaskFormer's network against the authors' code (github:facebookresearch/MaskFormer) with
 // torchvision's ResNet as backbone, run by fixtures/maskformer_make_golden.py on Debian's torch 1.13
-// with seeded weights regenerated here: reduced models (post-norm and pre-norm transformer) load the
-// reference's state dict with no missing or unexpected keys, and on a 2×3×64×64 input every decoder
-// layer's class and mask logits and the gradients of their mean squares agree within 1e-4 relative;
-// the full-size count equals the reference's.
+// with seeded weights regenerated here: reduced models (BasePixelDecoder with a post-norm and a
+// pre-norm transformer, TransformerEncoderPixelDecoder) load the reference's state dict with no
+// missing or unexpected keys, and on a 2×3×64×64 input every decoder layer's class and mask logits
+// and the gradients of their mean squares agree within 1e-4 relative; the full-size counts equal
+// the reference's.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -30,10 +31,16 @@ test("fixture records the reference repositories and commits", () => {
   assert.match(golden.metadata.mask2former_commit, /^[0-9a-f]{40}$/);
 });
 
-for (const [name, preNorm] of [["maskformer", false], ["maskformer_prenorm", true]] as const) {
+// BasePixelDecoder post- and pre-norm; TransformerEncoderPixelDecoder (maskformer_panoptic_r50's) with 2 encoder layers.
+for (const [name, type, options] of [
+  ["maskformer", "maskformer_r50", { preNorm: false }],
+  ["maskformer_prenorm", "maskformer_r50", { preNorm: true }],
+  ["maskformer_encoder", "maskformer_panoptic_r50", { pixelEncoderLayers: 2 }],
+] as const) {
   test(`${name} (reduced): reference keys, every layer's class and mask logits, gradients`, () => {
     const start = torch.liveTensors();
-    const model = build<MaskFormer>("model", { ...REDUCED, preNorm });
+    const preNorm = name === "maskformer_prenorm";
+    const model = build<MaskFormer>("model", { ...REDUCED, type, ...options });
     loadReference(model, golden, name);
     model.eval();
     const { logits, masks } = model.predictions(golden.tensors.get("input")!);
@@ -52,8 +59,9 @@ for (const [name, preNorm] of [["maskformer", false], ["maskformer_prenorm", tru
   });
 }
 
-test("full-size maskformer_r50 (150 classes) has the reference's parameter count", () => {
+test("full-size counts equal the reference's: maskformer_r50 at 150 classes, maskformer_panoptic_r50 at 133", () => {
   assert.equal(countParameters({ type: "maskformer_r50", numClasses: 150 }), Number(golden.metadata["maskformer_r50.parameters"]));
+  assert.equal(countParameters({ type: "maskformer_panoptic_r50", numClasses: 133 }), Number(golden.metadata["maskformer_panoptic_r50.parameters"]));
 });
 
 test("maskformer options and inputs are checked", () => {

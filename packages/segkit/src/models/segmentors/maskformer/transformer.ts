@@ -17,8 +17,11 @@ export interface DetrTransformerOptions {
   preNorm: boolean;
 }
 
+/** What the encoder needs (MaskFormer's pixel decoder builds an encoder alone). */
+export type DetrEncoderOptions = Omit<DetrTransformerOptions, "decoderLayers">;
+
 /** linear1 → ReLU → dropout → linear2, the feed-forward part of both layers. */
-function feedForward(layer: { linear1: nn.Linear; linear2: nn.Linear; o: DetrTransformerOptions; training: boolean }, x: Tensor): Tensor {
+function feedForward(layer: { linear1: nn.Linear; linear2: nn.Linear; o: DetrEncoderOptions; training: boolean }, x: Tensor): Tensor {
   return layer.linear2.call(nn.functional.dropout(torch.relu(layer.linear1.call(x)), layer.o.dropout, layer.training));
 }
 
@@ -29,7 +32,7 @@ class EncoderLayer extends nn.Module {
   readonly norm1: nn.LayerNorm;
   readonly norm2: nn.LayerNorm;
 
-  constructor(readonly o: DetrTransformerOptions) {
+  constructor(readonly o: DetrEncoderOptions) {
     super();
     this.selfAttn = this.registerModule("self_attn", new nn.MultiheadAttention(o.dModel, o.nHeads, { dropout: o.dropout }));
     this.linear1 = this.registerModule("linear1", new nn.Linear(o.dModel, o.dimFeedforward));
@@ -90,7 +93,7 @@ class Encoder extends nn.Module {
   readonly layers: nn.ModuleList<EncoderLayer>;
   readonly norm: nn.LayerNorm | null;
 
-  constructor(o: DetrTransformerOptions) {
+  constructor(o: DetrEncoderOptions) {
     super();
     this.layers = this.registerModule("layers", new nn.ModuleList(Array.from({ length: o.encoderLayers }, () => new EncoderLayer(o))));
     this.norm = o.preNorm ? this.registerModule("norm", new nn.LayerNorm(o.dModel)) : null;
@@ -124,20 +127,47 @@ class Decoder extends nn.Module {
   }
 }
 
+const sequence = (t: Tensor): Tensor => t.flatten(2).permute([2, 0, 1]);
+
+// The authors' _reset_parameters: xavier-uniform for every matrix.
+function xavierMatrices(module: nn.Module): void {
+  for (const p of module.parameters()) if (p.ndim > 1) nn.init.xavierUniform(p);
+}
+
+function checkWidth(who: string, { dModel, nHeads, encoderLayers }: DetrEncoderOptions): void {
+  if (!(Number.isInteger(encoderLayers) && encoderLayers >= 0)) throw new RangeError(`${who}: encoderLayers must be an integer ≥ 0, got ${encoderLayers}`);
+  if (dModel % nHeads !== 0) throw new RangeError(`${who}: width (${dModel}) must be a multiple of the number of heads (${nHeads})`);
+}
+
+/** MaskFormer's TransformerEncoderOnly (key encoder.*): the encoder over an (N, E, H, W) map, returned in that shape. */
+export class DetrEncoderOnly extends nn.Module {
+  readonly encoder: Encoder;
+
+  constructor(options: DetrEncoderOptions) {
+    super();
+    checkWidth("DetrEncoderOnly", options);
+    this.encoder = this.registerModule("encoder", new Encoder(options));
+    xavierMatrices(this);
+  }
+
+  forward(src: Tensor, pos: Tensor): Tensor {
+    const [n, c, h, w] = src.shape;
+    return this.encoder.call(sequence(src), sequence(pos)).permute([1, 2, 0]).reshape([n, c, h, w]);
+  }
+}
+
 export class DetrTransformer extends nn.Module {
   readonly encoder: Encoder;
   readonly decoder: Decoder;
 
   constructor(readonly options: DetrTransformerOptions) {
     super();
-    const { dModel, nHeads, encoderLayers, decoderLayers } = options;
-    if (!(Number.isInteger(encoderLayers) && encoderLayers >= 0)) throw new RangeError(`DetrTransformer: encoderLayers must be an integer ≥ 0, got ${encoderLayers}`);
+    checkWidth("DetrTransformer", options);
+    const { decoderLayers } = options;
     if (!(Number.isInteger(decoderLayers) && decoderLayers >= 1)) throw new RangeError(`DetrTransformer: decoderLayers must be an integer ≥ 1, got ${decoderLayers}`);
-    if (dModel % nHeads !== 0) throw new RangeError(`DetrTransformer: width (${dModel}) must be a multiple of the number of heads (${nHeads})`);
     this.encoder = this.registerModule("encoder", new Encoder(options));
     this.decoder = this.registerModule("decoder", new Decoder(options));
-    // The authors' _reset_parameters: xavier-uniform for every matrix.
-    for (const p of this.parameters()) if (p.ndim > 1) nn.init.xavierUniform(p);
+    xavierMatrices(this);
   }
 
   /**
@@ -146,7 +176,6 @@ export class DetrTransformer extends nn.Module {
    */
   forward(src: Tensor, pos: Tensor, queryEmbed: Tensor): Tensor {
     const n = src.shape[0];
-    const sequence = (t: Tensor) => t.flatten(2).permute([2, 0, 1]);
     const posSeq = sequence(pos);
     const queryPos = queryEmbed.unsqueeze(1).expand([-1, n, -1]);
     const memory = this.encoder.call(sequence(src), posSeq);
