@@ -2,18 +2,24 @@
 // the authors' segment_anything in PyTorch eager (bench/sam_peer.py, from the checkout named by
 // SAM_DIR), 2 threads each, the same seeded weights on both sides:
 // - the image embedding of one S×S image (default ViT-B at 1024², the model's own size);
-// - prompt → mask latency: one click, three masks, logits at the image size, on a cached embedding.
-// Before timing, ours must reproduce the peer's embedding (1e-4 relative to its largest value). Both
-// sides warm up; rounds alternate. Prints medians and, last, a JSON line with the ratios ours/peer.
+// - prompt → mask latency: one click, three masks, logits at the image size, on the same embedding
+//   (the peer's SamPredictor and ours are given the seeded input's), with each side's stage medians
+//   (prompt encoder, two-way transformer, ...; timed by wrapping the stages' calls on both sides).
+// Before timing, ours must reproduce the peer's embedding (1e-4 relative to its largest value) and
+// its masks, IoU and low-resolution logits for the click (1e-3 relative: the decoder carries the
+// embedding's difference). Both sides warm up; rounds alternate. Prints medians and, last, a JSON
+// line with the ratios ours/peer.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { alternate, checkClose, report, startLinePeer } from "@segkit/bench";
+import type { Tensor } from "@segkit/torch";
 import * as torch from "@segkit/torch";
 import { buildSam, isSamVariant, SamPredictor } from "../src/models/sam/index.js";
 import { disposeState, seededState, type KeyTable } from "../test/fixtures/reference_weights.js";
+import { stageMedians, timeDecoderStages } from "./sam-stages.js";
 
 const THREADS = 2;
 const WARMUP = 1;
@@ -28,6 +34,13 @@ if (!checkout || !existsSync(join(checkout, "segment_anything/modeling/sam.py"))
   throw new Error("SAM_DIR must name a checkout of github:facebookresearch/segment-anything (fetch it with the search tool, then git --git-dir=<its git dir> archive HEAD segment_anything | tar x -C <dir>)");
 }
 torch.setNumThreads(THREADS);
+
+/** Fails the run unless `actual` is within `relative` × the largest |expected| of `expected` everywhere. */
+function checkRelative(what: string, actual: Tensor, expected: Tensor, relative: number): void {
+  const scale = torch.tidy(() => expected.abs().max().item());
+  const values = (t: Tensor) => torch.tidy(() => t.contiguous().toTypedArray()) as Float32Array;
+  checkClose(what, values(actual), values(expected), { rtol: 0, atol: relative * scale });
+}
 
 const peer = await startLinePeer([fileURLToPath(new URL("../../bench/sam_peer.py", import.meta.url)), "--checkout", checkout, "--variant", args.variant, "--size", String(SIZE), "--threads", String(THREADS)]);
 const scratch = mkdtempSync(join(tmpdir(), "segkit-bench-sam-"));
@@ -45,9 +58,19 @@ try {
   await peer.request(`check ${file}`);
   const expected = torch.loadSafetensors(file).tensors.get("embedding")!;
   const ours = embed();
-  const scale = torch.tidy(() => expected.abs().max().item());
-  checkClose("image embedding vs the authors' code", ours.toTypedArray() as Float32Array, expected.toTypedArray() as Float32Array, { rtol: 0, atol: 1e-4 * scale });
+  checkRelative("image embedding vs the authors' code", ours, expected, 1e-4);
+  const predictor = new SamPredictor(sam);
+  predictor.setEmbedding(ours, [SIZE, SIZE], [SIZE, SIZE]);
   for (const t of [ours, expected]) t.dispose();
+  const click = { points: [{ x: SIZE * 0.4, y: SIZE * 0.6 }] };
+  const masksFile = join(scratch, "masks.safetensors");
+  await peer.request(`masks ${masksFile}`);
+  const peerMasks = torch.loadSafetensors(masksFile).tensors;
+  const predicted = predictor.predict(click);
+  for (const [name, actual] of [["masks", predicted.logits], ["iou", predicted.iou], ["low_res", predicted.lowRes]] as const) {
+    checkRelative(`prompt ${name} vs the authors' code`, actual, peerMasks.get(name)!.squeeze(0), 1e-3);
+  }
+  for (const t of [predicted.logits, predicted.iou, predicted.lowRes, ...peerMasks.values()]) t.dispose();
 
   const timed = (f: () => void) => () => {
     const start = performance.now();
@@ -58,22 +81,30 @@ try {
   const embedding = await alternate({ ours: { round: timed(() => embed().dispose()) }, peer: { round: peerTimed("embed") } }, { rounds: ROUNDS, warmup: WARMUP });
   console.log(`image embedding ${args.variant} ${SIZE}²: ours ${embedding.oursMedian.toFixed(0)} ms, authors' eager ${embedding.peerMedian.toFixed(0)} ms (×${embedding.ratio.toFixed(2)})`);
 
-  const predictor = new SamPredictor(sam);
-  predictor.setResizedImage(torch.tidy(() => image.mul(0)), [SIZE, SIZE]);
-  const click = { points: [{ x: SIZE * 0.4, y: SIZE * 0.6 }] };
+  const oursStages = timeDecoderStages(sam);
+  const peerStages: Record<string, number>[] = [];
   const decode = () => {
+    oursStages.start();
     const out = predictor.predict(click);
     for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
   };
-  const prompt = await alternate({ ours: { round: timed(decode) }, peer: { round: peerTimed("decode") } }, { rounds: 5 * ROUNDS, warmup: 3 * WARMUP });
+  const peerDecode = async () => {
+    const { total, stages } = JSON.parse(await peer.request("decode")) as { total: number; stages: Record<string, number> };
+    peerStages.push(stages);
+    return total;
+  };
+  const prompt = await alternate({ ours: { round: timed(decode) }, peer: { round: peerDecode } }, { rounds: 5 * ROUNDS, warmup: 3 * WARMUP });
   console.log(`prompt → masks (${SIZE}²): ours ${prompt.oursMedian.toFixed(1)} ms, authors' eager ${prompt.peerMedian.toFixed(1)} ms (×${prompt.ratio.toFixed(2)})`);
+  // The warm-up rounds are not counted.
+  const stages = stageMedians(oursStages.rounds.slice(3 * WARMUP), peerStages.slice(3 * WARMUP), prompt);
+  for (const [name, { oursMs, peerMs }] of Object.entries(stages)) console.log(`  ${name.padEnd(26)} ours ${oursMs.toFixed(1).padStart(7)} ms, authors' ${peerMs.toFixed(1).padStart(7)} ms`);
   predictor.dispose();
   image.dispose();
   sam.dispose();
   report("sam", {
     variant: args.variant, size: SIZE, rounds: ROUNDS,
     embedding: { oursMs: embedding.oursMedian, peerMs: embedding.peerMedian, ratio: embedding.ratio },
-    promptToMask: { oursMs: prompt.oursMedian, peerMs: prompt.peerMedian, ratio: prompt.ratio },
+    promptToMask: { oursMs: prompt.oursMedian, peerMs: prompt.peerMedian, ratio: prompt.ratio, stages },
   }, { threads: THREADS });
 } finally {
   await peer.close();

@@ -6,9 +6,11 @@ the checkout named by --checkout, fills it with the seeded weights of test/fixtu
 
   keys           → the state dict's key table (JSON), for segkit to regenerate the same weights
   embed          → milliseconds of one image-encoder pass on the seeded input (torch.manual_seed(1) randn)
-  decode         → milliseconds of one SamPredictor.predict_torch call (one click, multimask, masks at
-                   the input size), on the embedding of the seeded input
+  decode         → one SamPredictor.predict_torch call (one click, multimask, masks at the input size)
+                   on the embedding of the seeded input, as JSON: {"total": ms, "stages": {name: ms}},
+                   the stages timed by forward hooks (and a wrapper around postprocess_masks and get_dense_pe)
   check FILE     → writes the embedding of the seeded input to FILE (safetensors), answers "ok"
+  masks FILE     → writes that call's outputs (masks, iou, low_res) to FILE, answers "ok"
 
   sam_peer.py --checkout DIR --variant vit_b --size S --threads T
 """
@@ -57,6 +59,44 @@ with torch.no_grad():
     predictor.features = sam.image_encoder(image)
 point = torch.tensor([[[args.size * 0.4, args.size * 0.6]]])
 label = torch.ones(1, 1, dtype=torch.int)
+
+# Stage times of one decode, in milliseconds; names shared with bench/sam.ts.
+stages = {}
+
+
+def add_stage(name, start):
+    stages[name] = stages.get(name, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def time_module(module, name):
+    module.register_forward_pre_hook(lambda m, inputs: setattr(m, "_stage_start", time.perf_counter()))
+    module.register_forward_hook(lambda m, inputs, output: add_stage(name, m._stage_start))
+
+
+def time_method(owner, method, name):
+    original = getattr(owner, method)
+
+    def timed(*a, **k):
+        start = time.perf_counter()
+        try:
+            return original(*a, **k)
+        finally:
+            add_stage(name, start)
+    setattr(owner, method, timed)
+
+
+time_module(sam.prompt_encoder, "prompt encoder")
+time_method(sam.prompt_encoder, "get_dense_pe", "dense PE")
+time_module(sam.mask_decoder.transformer, "two-way transformer")
+time_module(sam.mask_decoder.output_upscaling, "upscaling + mask product")
+for mlp in sam.mask_decoder.output_hypernetworks_mlps:
+    time_module(mlp, "hypernetwork MLPs")
+time_module(sam.mask_decoder.iou_prediction_head, "IoU head")
+time_method(sam, "postprocess_masks", "postprocess")
+
+
+def decode():
+    return predictor.predict_torch(point, label, multimask_output=True, return_logits=True)
 print("ready", flush=True)
 for line in sys.stdin:
     request = line.split()
@@ -68,9 +108,14 @@ for line in sys.stdin:
             sam.image_encoder(image)
             print((time.perf_counter() - start) * 1000, flush=True)
         elif request[0] == "decode":
+            stages.clear()
             start = time.perf_counter()
-            predictor.predict_torch(point, label, multimask_output=True, return_logits=True)
-            print((time.perf_counter() - start) * 1000, flush=True)
+            decode()
+            print(json.dumps({"total": (time.perf_counter() - start) * 1000, "stages": stages}), flush=True)
         elif request[0] == "check":
             save(request[1], {"embedding": sam.image_encoder(image)})
+            print("ok", flush=True)
+        elif request[0] == "masks":
+            masks, iou, low_res = decode()
+            save(request[1], {"masks": masks, "iou": iou, "low_res": low_res})
             print("ok", flush=True)

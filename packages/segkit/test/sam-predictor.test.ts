@@ -155,3 +155,21 @@ test("the channels-last upscaling (transposed convs as matmuls) equals the refer
   });
   sam.dispose();
 });
+
+test("setEmbedding with an embedding computed elsewhere predicts as setResizedImage does; a wrong shape is refused", () => {
+  const sam = reducedSam();
+  const encoded = new SamPredictor(sam);
+  const input = resizedInput();
+  encoded.setResizedImage(input, originalSize);
+  const given = new SamPredictor(sam);
+  given.setEmbedding(encoded.embedding, encoded.inputSize, originalSize);
+  const click = { points: [{ x: 20, y: 30 }] };
+  const [a, b] = [encoded.predict(click), given.predict(click)];
+  assert.deepEqual(b.logits.toArray(), a.logits.toArray());
+  assert.deepEqual(b.iou.toArray(), a.iou.toArray());
+  const wrong = torch.zeros([1, 8, 4, 4]);
+  assert.throws(() => given.setEmbedding(wrong, [4, 4], [4, 4]), /setEmbedding: expected an embedding \[1, \d+, \d+, \d+\], got \[1, 8, 4, 4\]/);
+  for (const t of [a.logits, a.iou, a.lowRes, b.logits, b.iou, b.lowRes, wrong, input]) t.dispose();
+  for (const p of [encoded, given]) p.dispose();
+  sam.dispose();
+});

@@ -67,11 +67,27 @@ export class SamPredictor {
     if (resized.ndim !== 4 || resized.shape[1] !== 3 || Math.max(resized.shape[2], resized.shape[3]) !== size) {
       throw new RangeError(`SamPredictor: the resized image must be (1, 3, h, w) with long side ${size}, got [${resized.shape.join(", ")}]`);
     }
+    const embedding = torch.tidy(() => torch.inferenceMode(() => this.model.embed(resized)));
+    try {
+      this.setEmbedding(embedding, [resized.shape[2], resized.shape[3]], originalSize);
+    } finally {
+      embedding.dispose();
+    }
+  }
+
+  /**
+   * Takes an image embedding (1, C, h, w) computed elsewhere (an exported encoder, another process)
+   * for an image resized to `inputSize` from `originalSize`; the predictor keeps its own copy.
+   */
+  setEmbedding(embedding: Tensor, inputSize: [number, number], originalSize: [number, number]): void {
+    const [h, w] = this.model.prompt_encoder.embeddingSize;
+    const expected = [1, this.model.prompt_encoder.embedDim, h, w];
+    if (embedding.shape.join() !== expected.join()) throw new RangeError(`SamPredictor.setEmbedding: expected an embedding [${expected.join(", ")}], got [${embedding.shape.join(", ")}]`);
     this.reset();
-    this.#embedding = torch.tidy(() => torch.inferenceMode(() => this.model.embed(resized))).keep();
+    this.#embedding = torch.tidy(() => embedding.to("float32").clone()).keep();
     this.#imagePe = torch.tidy(() => torch.inferenceMode(() => this.model.prompt_encoder.denseEncoding())).keep();
+    this.#inputSize = inputSize;
     this.#originalSize = originalSize;
-    this.#inputSize = [resized.shape[2], resized.shape[3]];
   }
 
   get hasImage(): boolean {
