@@ -2,6 +2,7 @@
 // the data-parallel checks on it in order and prints one JSON line with what the test compares, or
 // {"error": message}. Each check computes its own single-process reference in this process.
 import * as torch from "../src/index.js";
+import { broadcastCoalesced } from "../src/distributed/broadcast-coalesced.js";
 
 const { nn } = torch;
 const { initProcessGroup, DistributedDataParallel, convertSyncBatchNorm } = torch.distributed;
@@ -225,6 +226,19 @@ async function buffers(group: ProcessGroup, broadcastBuffers: boolean) {
   return { beforeSync, afterSync, dtypes };
 }
 
+// broadcastCoalesced in buckets of at most 16 bytes: float32, int64 (0-d) and float64 tensors, one
+// larger than a bucket, each rank's own values before; rank 0's after.
+async function coalesced(group: ProcessGroup) {
+  const k = group.rank + 1;
+  const tensors = [torch.arange(3, { dtype: "float32" }).add(k), torch.tensor(7 * k, { dtype: "int64" }), torch.arange(10).mul(k).reshape([2, 5]), torch.randn([2], { dtype: "float64" }).add(k)];
+  const before = tensors.map((t) => t.toArray() as number[]);
+  await broadcastCoalesced(group, tensors, 0, 16);
+  const after = tensors.map((t) => t.toArray() as number[]);
+  const shapes = tensors.map((t) => t.shape);
+  for (const t of tensors) t.dispose();
+  return { before, after, shapes };
+}
+
 // 20 SGD steps: 2 ranks × batch 2 (SyncBatchNorm, DDP) against 1 process × batch 4 (BatchNorm).
 const STEPS = 20;
 const globalBatch = (step: number) => [0, 1, 2, 3].map((k) => (4 * step + k) % 12);
@@ -283,6 +297,7 @@ async function run(): Promise<unknown> {
       syncBatchNorm: await syncBatchNorm(group),
       buffers: await buffers(group, true),
       buffersKept: await buffers(group, false),
+      coalesced: await coalesced(group),
       equivalence: await equivalence(group),
     };
     return { ...out, seconds: (Date.now() - started) / 1000 };

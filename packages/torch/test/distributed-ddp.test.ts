@@ -99,3 +99,12 @@ test("DDP broadcastBuffers (PyTorch's broadcast_buffers): with plain BatchNorm, 
   assert.deepEqual(a.afterSync, a.beforeSync, "rank 0's buffers are the source: unchanged by the broadcasts");
   assert.deepEqual(equalAcrossRanks(aKept, bKept), [true, false, false, false, false, false], "broadcastBuffers: false leaves each rank its own");
 });
+
+test("broadcastCoalesced with buckets smaller than the tensors: every rank ends with rank 0's values, shapes kept", async () => {
+  type Coalesced = { before: number[][]; after: number[][]; shapes: number[][] };
+  const [a, b] = (await outputs).map((o) => o.coalesced as Coalesced);
+  assert.notDeepEqual(b.before, a.before, "the ranks start from different values");
+  assert.deepEqual(a.after, a.before, "rank 0 keeps its values");
+  assert.deepEqual(b.after, a.before, "rank 1 holds rank 0's values");
+  assert.deepEqual(b.shapes, [[3], [], [2, 5], [2]]);
+});
