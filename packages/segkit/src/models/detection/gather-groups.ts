@@ -13,18 +13,22 @@ export function groupRows(values: number[]): Map<number, number[]> {
 
 /**
  * Results of `run(group, rows)` (each with one leading row per index) for every group, as one tensor
- * in the original row order (differentiable: a concatenation and a gather).
+ * in the original row order (differentiable: each group's rows copied into place, as torchvision's
+ * MultiScaleRoIAlign writes result[idx_in_level]).
  */
 export function byGroups(groups: Map<number, number[]>, run: (group: number, rows: Tensor) => Tensor): Tensor {
   return torch.tidy(() => {
-    const order: number[] = [];
-    const parts: Tensor[] = [];
+    const total = [...groups.values()].reduce((n, rows) => n + rows.length, 0);
+    let result: Tensor | null = null;
     for (const [group, rows] of groups) {
-      parts.push(run(group, torch.tensor(rows, { dtype: "int64" })));
-      order.push(...rows);
+      const at = torch.tensor(rows, { dtype: "int64" });
+      const part = run(group, at);
+      // One group holds every row in order: its result is the answer.
+      if (groups.size === 1) return part;
+      result ??= torch.zeros([total, ...part.shape.slice(1)], { dtype: part.dtype });
+      result.indexCopy_(0, at, part);
     }
-    const inverse = new Array<number>(order.length);
-    order.forEach((row, position) => (inverse[row] = position));
-    return torch.cat(parts, 0).indexSelect(0, torch.tensor(inverse, { dtype: "int64" }));
+    if (result === null) throw new RangeError("byGroups: no groups");
+    return result;
   });
 }

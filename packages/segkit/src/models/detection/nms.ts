@@ -1,31 +1,37 @@
-// Non-maximum suppression as torchvision's nms and batched_nms compute it, with tensor ops for the
-// overlaps and a plain loop for the greedy pass: scores sorted descending (stable, as the kernel
-// does), a box dropped when its IoU with a kept, higher-scored box exceeds the threshold, the IoU in
-// the box dtype and in the kernel's order (area_i + area_j − inter).
+// Non-maximum suppression as torchvision's nms and batched_nms compute it: scores sorted descending
+// (stable, as the kernel does), then the kernel's greedy pass — a box dropped when its IoU with a
+// kept, higher-scored box exceeds the threshold —, each IoU computed only for boxes still standing,
+// in the box dtype's arithmetic (float32 by Math.fround) and in the kernel's order (area_i + area_j − inter).
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 
 /** Indices of the boxes (N, 4) kept by NMS, highest score first. */
 export function nms(boxes: Tensor, scores: Tensor, iouThreshold: number): number[] {
-  if (boxes.shape[0] === 0) return [];
-  const [order, overlaps] = torch.tidy(() => {
-    const b = boxes.isFloatingPoint() ? boxes : boxes.to("float32");
-    const [x0, y0, x1, y1] = [0, 1, 2, 3].map((i) => b.select(1, i));
-    const areas = x1.sub(x0).mul(y1.sub(y0));
-    const width = torch.minimum(x1.unsqueeze(1), x1.unsqueeze(0)).sub(torch.maximum(x0.unsqueeze(1), x0.unsqueeze(0))).clampMin(0);
-    const height = torch.minimum(y1.unsqueeze(1), y1.unsqueeze(0)).sub(torch.maximum(y0.unsqueeze(1), y0.unsqueeze(0))).clampMin(0);
-    const inter = width.mul(height);
-    const iou = inter.div(areas.unsqueeze(1).add(areas.unsqueeze(0)).sub(inter));
+  const n = boxes.shape[0];
+  if (n === 0) return [];
+  const [corners, order] = torch.tidy(() => {
+    const b = boxes.dtype === "float64" ? boxes : boxes.to("float32");
     const sorted = torch.sort(scores, { stable: true, dim: 0, descending: true });
-    return [sorted[1].toArray() as number[], iou.gt(iouThreshold).to("uint8").toTypedArray() as Uint8Array];
+    return [b.contiguous().toTypedArray() as Float32Array | Float64Array, sorted[1].toArray() as number[]];
   });
-  const n = order.length;
+  const round = corners instanceof Float64Array ? (v: number) => v : Math.fround;
+  const areas = new Float64Array(n);
+  for (let i = 0; i < n; i++) areas[i] = round(round(corners[4 * i + 2] - corners[4 * i]) * round(corners[4 * i + 3] - corners[4 * i + 1]));
   const suppressed = new Uint8Array(n);
   const keep: number[] = [];
-  for (const i of order) {
+  for (let a = 0; a < n; a++) {
+    const i = order[a];
     if (suppressed[i]) continue;
     keep.push(i);
-    for (let j = 0; j < n; j++) if (overlaps[i * n + j]) suppressed[j] = 1;
+    const [ix1, iy1, ix2, iy2] = [corners[4 * i], corners[4 * i + 1], corners[4 * i + 2], corners[4 * i + 3]];
+    for (let b = a + 1; b < n; b++) {
+      const j = order[b];
+      if (suppressed[j]) continue;
+      const w = Math.max(0, round(Math.min(ix2, corners[4 * j + 2]) - Math.max(ix1, corners[4 * j])));
+      const h = Math.max(0, round(Math.min(iy2, corners[4 * j + 3]) - Math.max(iy1, corners[4 * j + 1])));
+      const inter = round(w * h);
+      if (round(inter / round(round(areas[i] + areas[j]) - inter)) > iouThreshold) suppressed[j] = 1;
+    }
   }
   return keep;
 }

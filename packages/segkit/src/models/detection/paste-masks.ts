@@ -19,7 +19,9 @@ export function pasteMasksInImage(masks: Tensor, boxes: Tensor, [height, width]:
     const cx = x2.add(x1).mul(0.5);
     const cy = y2.add(y1).mul(0.5);
     const grown = torch.stack([cx.sub(halfW), cy.sub(halfH), cx.add(halfW), cy.add(halfH)], 1).to("int64").toArray();
-    const pasted = Array.from({ length: masks.shape[0] }, (_, i) => {
+    // Written in place into one zeroed batch: the image-sized pass happens once, not per mask and again to stack.
+    const pasted = torch.zeros([masks.shape[0], 1, height, width], { dtype: masks.dtype });
+    for (let i = 0; i < masks.shape[0]; i++) {
       const [bx1, by1, bx2, by2] = grown.slice(4 * i, 4 * i + 4);
       const w = Math.max(bx2 - bx1 + 1, 1);
       const h = Math.max(by2 - by1 + 1, 1);
@@ -27,11 +29,11 @@ export function pasteMasksInImage(masks: Tensor, boxes: Tensor, [height, width]:
       const xEnd = Math.min(bx2 + 1, width);
       const y0 = Math.max(by1, 0);
       const yEnd = Math.min(by2 + 1, height);
-      if (xEnd <= x0 || yEnd <= y0) return torch.zeros([height, width], { dtype: masks.dtype });
-      const resized = torch.upsampleBilinear2d(padded.narrow(0, i, 1), [h, w], false).reshape([h, w]);
-      const inside = resized.narrow(0, y0 - by1, yEnd - y0).narrow(1, x0 - bx1, xEnd - x0);
-      return nn.functional.pad(inside, [x0, width - xEnd, y0, height - yEnd]);
-    });
-    return pasted.length ? torch.stack(pasted, 0).unsqueeze(1) : torch.zeros([0, 1, height, width], { dtype: masks.dtype });
+      if (xEnd <= x0 || yEnd <= y0) continue;
+      const resized = torch.upsampleBilinear2d(padded.narrow(0, i, 1), [h, w], false);
+      pasted.narrow(0, i, 1).narrow(2, y0, yEnd - y0).narrow(3, x0, xEnd - x0)
+        .copy_(resized.narrow(2, y0 - by1, yEnd - y0).narrow(3, x0 - bx1, xEnd - x0));
+    }
+    return pasted;
   });
 }

@@ -96,9 +96,11 @@ function alignOneImage(feature: Tensor, rois: Tensor, [outH, outW]: [number, num
     const rowsN = outH * ratioY;
     const colsN = outW * ratioX;
     const grid = torch.stack([gx.unsqueeze(1).expand([k, rowsN, colsN]), gy.unsqueeze(2).expand([k, rowsN, colsN])], -1).reshape([1, k * rowsN, colsN, 2]);
-    const samples = nn.functional.gridSample(feature, grid, { mode: "bilinear", paddingMode: "border", alignCorners: true })
-      .reshape([channels, k, outH, ratioY, outW, ratioX]);
-    const valid = yValid.reshape([k, outH, ratioY, 1, 1]).logicalAnd(xValid.reshape([k, 1, 1, outW, ratioX])).to(feature.dtype);
-    return samples.mul(valid).sum([3, 5]).div(ratioY * ratioX).permute([1, 0, 2, 3]);
+    // (1, C, K·rows, cols): RoI after RoI down the rows, so that each bin's ratioY × ratioX samples form one pooling window.
+    let samples = nn.functional.gridSample(feature, grid, { mode: "bilinear", paddingMode: "border", alignCorners: true });
+    // Clipped boxes (all of inference) sample only inside the map: no mask pass then.
+    const valid = yValid.unsqueeze(2).logicalAnd(xValid.unsqueeze(1));
+    if (!valid.all().item()) samples = samples.mul(valid.reshape([1, 1, k * rowsN, colsN]).to(feature.dtype));
+    return torch.avgPool2d(samples, [ratioY, ratioX]).reshape([channels, k, outH, outW]).permute([1, 0, 2, 3]);
   });
 }
