@@ -53,22 +53,25 @@ export class MaskRCNN extends nn.Module {
   readonly rpn: RegionProposalNetwork;
   readonly roi_heads: RoIHeads;
   readonly transform: GeneralizedRCNNTransform;
+  /** Classes the box predictor scores, the background (label 0) included. */
+  readonly numClasses: number;
 
   constructor({ body, numClasses, fpnChannels = 256, representationSize = 1024, maskLayers = [256, 256, 256, 256], maskDimReduced = 256, transform = {}, rpn = {}, roiHeads = {} }: MaskRCNNOptions) {
     super();
     if (!(Number.isInteger(numClasses) && numClasses >= 2)) throw new RangeError(`MaskRCNN: numClasses must be an integer ≥ 2 (background included), got ${numClasses}`);
+    this.numClasses = numClasses;
     this.transform = new GeneralizedRCNNTransform({ minSize: 800, maxSize: 1333, imageMean: [0.485, 0.456, 0.406], imageStd: [0.229, 0.224, 0.225], ...transform });
     this.backbone = this.registerModule("backbone", new BackboneWithFPN(body, fpnChannels));
     const anchors = new AnchorGenerator([[32], [64], [128], [256], [512]], Array.from({ length: 5 }, () => [0.5, 1, 2]));
     this.rpn = this.registerModule("rpn", new RegionProposalNetwork(anchors, new RPNHead(fpnChannels, anchors.numAnchors[0]), {
-      fgIouThresh: 0.7, bgIouThresh: 0.3, batchSizePerImage: 256, positiveFraction: 0.5, preNmsTopN: { training: 2000, testing: 1000 }, postNmsTopN: { training: 2000, testing: 1000 }, nmsThresh: 0.7, scoreThresh: 0, ...rpn,
+      fgIouThresh: 0.7, bgIouThresh: 0.3, batchSizePerImage: 256, positiveFraction: 0.5, preNmsTopNTrain: 2000, preNmsTopNTest: 1000, postNmsTopNTrain: 2000, postNmsTopNTest: 1000, nmsThresh: 0.7, scoreThresh: 0, ...rpn,
     }));
     this.roi_heads = this.registerModule("roi_heads", new RoIHeads({
       boxHead: new TwoMLPHead(fpnChannels * 7 * 7, representationSize),
       boxPredictor: new FastRCNNPredictor(representationSize, numClasses),
       maskHead: new MaskRCNNHeads(fpnChannels, maskLayers),
       maskPredictor: new MaskRCNNPredictor(maskLayers[maskLayers.length - 1], maskDimReduced, numClasses),
-    }, { scoreThresh: 0.05, nmsThresh: 0.5, detectionsPerImg: 100, ...roiHeads }));
+    }, { scoreThresh: 0.05, nmsThresh: 0.5, detectionsPerImg: 100, batchSizePerImage: 512, positiveFraction: 0.25, ...roiHeads }));
   }
 
   /** Proposals and detections (in the resized images) of a list of (3, H, W) images in [0, 1]. */

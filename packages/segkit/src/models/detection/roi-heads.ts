@@ -17,6 +17,9 @@ export interface RoIHeadsOptions {
   scoreThresh: number;
   nmsThresh: number;
   detectionsPerImg: number;
+  /** Training: proposals sampled per image (512), the positive fraction at most (0.25). */
+  batchSizePerImage: number;
+  positiveFraction: number;
 }
 
 /** One image's detections: boxes (K, 4), labels (K) int64, scores (K), masks (K, 1, M, M) probabilities. */

@@ -1,6 +1,6 @@
 // torchvision's RoI-head training losses for Mask R-CNN: the ground-truth boxes appended to the
-// proposals, proposals matched at IoU 0.5, a minibatch of 512 per image with at most a quarter
-// positive drawn by torch.randperm; cross-entropy over classes, smooth L1 (β = 1/9) on each
+// proposals, proposals matched at IoU 0.5, a minibatch per image (the heads' batchSizePerImage, 512,
+// with at most positiveFraction, a quarter, positive) drawn by torch.randperm; cross-entropy over classes, smooth L1 (β = 1/9) on each
 // positive's own-class deltas against its box (coder weights 10, 10, 5, 5) summed over the
 // minibatch, and binary cross-entropy of each positive's own-class mask logits against its
 // ground-truth mask RoIAligned (adaptive sampling) onto the proposal at the logits' size.
@@ -11,6 +11,9 @@ import { BELOW_LOW_THRESHOLD, BETWEEN_THRESHOLDS, matchBoxes, sampleBalanced } f
 import type { RoIHeads } from "./roi-heads.js";
 import { roiAlign } from "./roi-align.js";
 import { REDUCTION_MEAN, REDUCTION_SUM } from "./rpn.js";
+
+// torchvision's box_fg_iou_thresh and box_bg_iou_thresh: one threshold, so nothing lies between.
+const FG_BG_IOU = 0.5;
 
 /** One image's ground truth in the resized image: boxes (K, 4), labels (K) int64, masks (K, H, W). */
 export interface InstanceTargets {
@@ -26,14 +29,14 @@ export interface RoILosses {
 }
 
 /** The RoI heads' losses for `proposals` (detached) per image, as torchvision's training forward computes them. */
-export function roiHeadLosses(heads: RoIHeads, features: Tensor[], proposals: Tensor[], imageSizes: [number, number][], targets: InstanceTargets[],
-  { batchSizePerImage = 512, positiveFraction = 0.25, iouThresh = 0.5 } = {}): RoILosses {
+export function roiHeadLosses(heads: RoIHeads, features: Tensor[], proposals: Tensor[], imageSizes: [number, number][], targets: InstanceTargets[]): RoILosses {
+  const { batchSizePerImage, positiveFraction } = heads.options;
   return torch.tidy(() => {
     const withGt = proposals.map((p, i) => torch.cat([p, targets[i].boxes], 0));
     const matched: Tensor[] = [];
     const labels: Tensor[] = [];
     withGt.forEach((p, i) => {
-      const matches = matchBoxes(boxIou(targets[i].boxes, p), iouThresh, iouThresh, false);
+      const matches = matchBoxes(boxIou(targets[i].boxes, p), FG_BG_IOU, FG_BG_IOU, false);
       const clamped = matches.clampMin(0);
       let l = targets[i].labels.indexSelect(0, clamped);
       l = torch.where(matches.eq(BELOW_LOW_THRESHOLD), torch.scalar(0, "int64"), l);

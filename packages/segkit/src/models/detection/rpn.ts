@@ -53,8 +53,11 @@ export interface RPNOptions {
   /** Training: anchors sampled per image (256), the positive fraction at most (0.5). */
   batchSizePerImage: number;
   positiveFraction: number;
-  preNmsTopN: { training: number; testing: number };
-  postNmsTopN: { training: number; testing: number };
+  /** Anchors kept per level before NMS, and proposals kept per image after it, in training and in testing (2000/2000, 1000/1000). */
+  preNmsTopNTrain: number;
+  preNmsTopNTest: number;
+  postNmsTopNTrain: number;
+  postNmsTopNTest: number;
   nmsThresh: number;
   scoreThresh: number;
 }
@@ -88,8 +91,8 @@ export class RegionProposalNetwork extends nn.Module {
   }
 
   filterProposals(proposals: Tensor, objectness: Tensor, imageSizes: [number, number][], perLevel: number[]): { boxes: Tensor[]; scores: Tensor[] } {
-    const topN = this.training ? this.options.preNmsTopN.training : this.options.preNmsTopN.testing;
-    const postN = this.training ? this.options.postNmsTopN.training : this.options.postNmsTopN.testing;
+    const topN = this.training ? this.options.preNmsTopNTrain : this.options.preNmsTopNTest;
+    const postN = this.training ? this.options.postNmsTopNTrain : this.options.postNmsTopNTest;
     // The top-n anchors of each level, with their level index.
     const picked: Tensor[] = [];
     const levels: Tensor[] = [];

@@ -1,8 +1,8 @@
 // Mask R-CNN as registered (kind "instance_model": its output is a list of detections per image,
 // not a logit map): "maskrcnn_resnet50_fpn" is torchvision's maskrcnn_resnet50_fpn — ResNet-50 body,
 // FPN of 256, box head of 1024, mask head of four 256-wide convs, 91 COCO classes, images resized to
-// 800 (long side ≤ 1333). Widths, the backbone and the inference settings may be overridden (the
-// tests build a reduced model this way).
+// 800 (long side ≤ 1333). Widths, the backbone, the inference settings and the samplers' sizes may
+// be overridden under torchvision's option names in camelCase (the tests build a reduced model this way).
 import { build, register, type Config } from "../../config/registry.js";
 import type { Backbone } from "../backbones/backbone.js";
 import { MaskRCNN } from "./mask-rcnn.js";
@@ -10,7 +10,8 @@ import { MaskRCNN } from "./mask-rcnn.js";
 register<MaskRCNN>("instance_model", "maskrcnn_resnet50_fpn", {
   options: [
     "numClasses", "backbone", "fpnChannels", "representationSize", "maskLayers", "maskDimReduced", "minSize", "maxSize",
-    "rpnPreNmsTopNTest", "rpnPostNmsTopNTest", "rpnNmsThresh", "rpnScoreThresh", "boxScoreThresh", "boxNmsThresh", "boxDetectionsPerImg",
+    "rpnPreNmsTopNTrain", "rpnPreNmsTopNTest", "rpnPostNmsTopNTrain", "rpnPostNmsTopNTest", "rpnNmsThresh", "rpnScoreThresh", "rpnBatchSizePerImage",
+    "boxScoreThresh", "boxNmsThresh", "boxDetectionsPerImg", "boxBatchSizePerImage", "boxPositiveFraction",
   ],
   summary: "Mask R-CNN (He et al. 2017), ResNet-50-FPN, torchvision's layout and keys: detections with boxes, labels, scores and mask probabilities",
   build: (o, where) => {
@@ -24,11 +25,13 @@ register<MaskRCNN>("instance_model", "maskrcnn_resnet50_fpn", {
       }),
       transform: defined({ minSize: o.minSize, maxSize: o.maxSize }),
       rpn: defined({
-        preNmsTopN: o.rpnPreNmsTopNTest === undefined ? undefined : { training: 2000, testing: o.rpnPreNmsTopNTest },
-        postNmsTopN: o.rpnPostNmsTopNTest === undefined ? undefined : { training: 2000, testing: o.rpnPostNmsTopNTest },
-        nmsThresh: o.rpnNmsThresh, scoreThresh: o.rpnScoreThresh,
+        preNmsTopNTrain: o.rpnPreNmsTopNTrain, preNmsTopNTest: o.rpnPreNmsTopNTest, postNmsTopNTrain: o.rpnPostNmsTopNTrain, postNmsTopNTest: o.rpnPostNmsTopNTest,
+        nmsThresh: o.rpnNmsThresh, scoreThresh: o.rpnScoreThresh, batchSizePerImage: o.rpnBatchSizePerImage,
       }),
-      roiHeads: defined({ scoreThresh: o.boxScoreThresh, nmsThresh: o.boxNmsThresh, detectionsPerImg: o.boxDetectionsPerImg }),
+      roiHeads: defined({
+        scoreThresh: o.boxScoreThresh, nmsThresh: o.boxNmsThresh, detectionsPerImg: o.boxDetectionsPerImg,
+        batchSizePerImage: o.boxBatchSizePerImage, positiveFraction: o.boxPositiveFraction,
+      }),
     });
   },
 });
