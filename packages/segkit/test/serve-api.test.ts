@@ -118,6 +118,8 @@ test("GET /v1/models lists every model with its classes and colours; health, rea
   assert.match(metrics.body, /segkit_http_requests_total\{route="\/v1\/segment",status="200"\} \d+/);
   assert.match(metrics.body, /segkit_queue_depth\{model="tiny"\} 0/);
   assert.match(metrics.body, /segkit_worker_live_tensors\{model="tiny"\} \d+/);
+  assert.match(metrics.body, /segkit_worker_heap_used_bytes\{model="tiny"\} [1-9]\d*/);
+  assert.match(metrics.body, /segkit_worker_external_bytes\{model="tiny"\} [1-9]\d*/);
   const openapi = (await app.inject("/openapi.json")).json();
   assert.equal(openapi.openapi.slice(0, 2), "3.");
   assert.deepEqual(Object.keys(openapi.paths["/v1/segment"]), ["post"]);
