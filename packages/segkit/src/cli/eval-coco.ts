@@ -1,7 +1,7 @@
 // The reports of `segkit eval --task instance` (COCOeval's 12 numbers and AP per category) and
 // `--task panoptic` (PQ/SQ/RQ for all, things and stuff, and per category), as text or JSON.
 import { COCO_STAT_NAMES, type CocoIouType } from "@segkit/metrics";
-import { evaluateCocoInstances } from "../engine/coco-instance-eval.js";
+import { evaluateCocoInstances, type CocoInstanceEvaluation } from "../engine/coco-instance-eval.js";
 import { evaluateCocoPanoptic, type CocoPanopticFiles } from "../engine/coco-panoptic-eval.js";
 
 const STAT_LABELS: Record<(typeof COCO_STAT_NAMES)[number], string> = {
@@ -20,7 +20,11 @@ const STAT_LABELS: Record<(typeof COCO_STAT_NAMES)[number], string> = {
 };
 
 export function instanceReport(gt: string, pred: string, iouType: CocoIouType, json: boolean): string {
-  const { result, categories, images, detections } = evaluateCocoInstances(gt, pred, iouType);
+  return formatInstanceReport(evaluateCocoInstances(gt, pred, iouType), iouType, json);
+}
+
+/** The report of a COCO instance evaluation (from files, or of an instance model on a dataset: `segkit test`). */
+export function formatInstanceReport({ result, categories, images, detections }: CocoInstanceEvaluation, iouType: CocoIouType, json: boolean): string {
   const perCategory = result.perCategory.map(({ categoryId, ap }) => ({ id: categoryId, name: categories.find((c) => c.id === categoryId)!.name, ap }));
   if (json) return JSON.stringify({ task: "instance", iouType, images, detections, stats: result.stats, perCategory });
   const width = Math.max(...perCategory.map((c) => c.name.length));

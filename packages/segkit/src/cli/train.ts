@@ -18,7 +18,12 @@ import { predictFile, predictionPipeline, type Refinement } from "../engine/pred
 import { Progress } from "../engine/progress.js";
 import { train } from "../engine/trainer.js";
 import { launchRanks } from "../engine/launch.js";
-import type { TestConfig } from "../engine/run-config.js";
+import type { RunConfig, TestConfig } from "../engine/run-config.js";
+import { isInstanceModelConfig, loadInstanceModel, predictInstanceFiles } from "../engine/instance-predict.js";
+import { evaluateInstanceModel } from "../engine/instance-evaluate.js";
+import { build } from "../config/registry.js";
+import type { Dataset } from "../data/types.js";
+import { formatInstanceReport } from "./eval-coco.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS, serveModules, WEB_DIR } from "./serve.js";
 import { integer } from "./eval.js";
@@ -143,6 +148,44 @@ async function rankGroup(o: LaunchFlags): Promise<distributed.ProcessGroup | und
   return distributed.initProcessGroup({ timeoutMs: distTimeoutMs(o) });
 }
 
+interface SemanticFlags { flip?: boolean; scales?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }
+
+/** Refuses, for an instance model, the flags of semantic inference that were given (`extra`: more flags by name). */
+function refuseSemanticFlags(run: RunConfig, o: SemanticFlags, extra: Record<string, unknown> = {}): void {
+  const flags = { "--flip": o.flip, "--scales": o.scales, "--fold-bn": o.foldBn, "--optimize": o.optimize, "--crf": o.crf, "--superpixels": o.superpixels, ...extra };
+  const given = Object.entries(flags).filter(([, v]) => v !== undefined).map(([flag]) => flag);
+  if (o.engine !== "libtorch") given.push(`--engine ${o.engine}`);
+  if (given.length > 0) throw new Error(`${given.join(", ")}: not for an instance model (config.model ${run.model.type}), which runs on libtorch as it is, in one process`);
+}
+
+/** `segkit predict` for an instance model: COCO results with RLE masks and overlays (instance-predict.ts). */
+async function predictInstancesCli(run: RunConfig, checkpoint: string, inputs: string[], o: SemanticFlags & { out: string }): Promise<void> {
+  refuseSemanticFlags(run, o);
+  const files = imageFiles(inputs);
+  checkDistinctNames(files);
+  const loaded = loadInstanceModel(run, checkpoint);
+  const progress = new Progress(process.stderr, 1);
+  try {
+    const count = await predictInstanceFiles(loaded, files, o.out, (done, file) => progress.update({ iter: done, total: files.length, extra: file }));
+    progress.done();
+    console.log(`${count} instances in ${files.length} images written to ${resolve(o.out)} (instances/, overlays/, results.json)`);
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
+/** `segkit test` for an instance model: COCO mask AP of its detections on the config's validation dataset (instance-evaluate.ts). */
+async function testInstancesCli(run: RunConfig, checkpoint: string, o: SemanticFlags & { slide?: string; nprocPerNode?: string; json?: boolean }): Promise<void> {
+  refuseSemanticFlags(run, o, { "--slide": o.slide, "--nproc-per-node": o.nprocPerNode });
+  const loaded = loadInstanceModel(run, checkpoint);
+  try {
+    const dataset = build<Dataset & { isThing?: boolean[] }>("dataset", run.data.val.dataset, "config.data.val.dataset");
+    console.log(formatInstanceReport(await evaluateInstanceModel(loaded, dataset, "config.data.val.dataset"), "segm", o.json === true));
+  } finally {
+    loaded.model.dispose();
+  }
+}
+
 const setFlags = (set: string[]) => set.flatMap((s) => ["--set", s]);
 
 export function registerTrain(program: Command): void {
@@ -193,9 +236,13 @@ export function registerTrain(program: Command): void {
       if (o.nprocPerNode !== undefined && (o.crf !== undefined || o.superpixels !== undefined)) throw new Error("--crf and --superpixels run with a single process; leave out --nproc-per-node");
       const passed = [...(given ? [given] : []), ...setFlags(o.set), ...(o.flip ? ["--flip"] : []), ...(o.scales ? ["--scales", o.scales] : []),
         ...(o.slide ? ["--slide", o.slide] : []), ...(o.foldBn ? ["--fold-bn"] : []), ...(o.optimize ? ["--optimize"] : []), "--engine", o.engine, ...(o.json ? ["--json"] : [])];
+      const run = await loadRunConfig(config, o.set);
+      if (isInstanceModelConfig(run.model)) {
+        await testInstancesCli(run, checkpointFor(config, given), o);
+        return;
+      }
       if (await launchedAsRanks(o, ["test", config, ...passed])) return;
       const group = await rankGroup(o);
-      const run = await loadRunConfig(config, o.set);
       const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
       const opened = await openNetwork(run, checkpointFor(config, given), { engine: o.engine, foldBatchNorm: o.foldBn, optimize: o.optimize });
@@ -215,8 +262,8 @@ export function registerTrain(program: Command): void {
 
   program
     .command("predict <config> <paths...>")
-    .description(`predict image files or folders (paths: [checkpoint] inputs...): label PNGs of class ids (palette), colour overlays and per-class areas; ${NO_CHECKPOINT_HELP}`)
-    .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside")
+    .description(`predict image files or folders (paths: [checkpoint] inputs...): label PNGs of class ids (palette), colour overlays and per-class areas; for an instance model (Mask R-CNN) COCO results with RLE masks and overlays; ${NO_CHECKPOINT_HELP}`)
+    .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside (instance models: instances/, overlays/ and results.json)")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
@@ -230,6 +277,10 @@ export function registerTrain(program: Command): void {
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
+      if (isInstanceModelConfig(run.model)) {
+        await predictInstancesCli(run, checkpoint, inputs, o);
+        return;
+      }
       const refinement = { ...refinementFromConfig(run.test.postprocess ?? [], "config.test.postprocess"), ...flags };
       const test = testOverrides(run.test, o);
       const files = imageFiles(inputs);

@@ -3,7 +3,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { loadWeights, randn } from "@segkit/torch";
+import { loadWeights, randn, type nn } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
 import { applyOverrides } from "../config/overrides.js";
@@ -60,28 +60,43 @@ export interface LoadedModel {
   classes: ClassInfo | null;
 }
 
-/** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict (safetensors or .pth). */
-export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): LoadedModel {
+/**
+ * Loads a segkit checkpoint (its "model/" tensors) or a plain state dict (safetensors or .pth) into
+ * `model`; returns the classes and palette the checkpoint stores, which must number `classCount`.
+ * Errors name the checkpoint.
+ */
+export function loadCheckpointWeights(model: nn.Module, checkpoint: string, classCount: number): ClassInfo | null {
   if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
-  const model = build<Segmentor>("model", config.model, "config.model");
   const { tensors, metadata } = loadWeights(checkpoint);
-  let classes: ClassInfo | null;
   try {
-    classes = readClassInfo(metadata, `checkpoint ${checkpoint}`);
-    if (classes && classes.classes.length !== model.numClasses) {
-      throw new Error(`stores ${classes.classes.length} classes but config.model predicts ${model.numClasses}`);
+    const classes = readClassInfo(metadata, `checkpoint ${checkpoint}`);
+    if (classes && classes.classes.length !== classCount) {
+      throw new Error(`stores ${classes.classes.length} classes but config.model predicts ${classCount}`);
     }
     const prefixed = [...tensors.keys()].some((k) => k.startsWith("model/"));
     const weights = prefixed
       ? new Map([...tensors].filter(([k]) => k.startsWith("model/")).map(([k, t]) => [k.slice("model/".length), t]))
       : tensors;
     model.loadStateDict(weights);
+    return classes;
   } catch (e) {
-    model.dispose();
     const message = (e as Error).message;
     throw new Error(message.startsWith(`checkpoint ${checkpoint}`) ? message : `checkpoint ${checkpoint}: ${message}`);
   } finally {
     for (const t of tensors.values()) t.dispose();
+  }
+}
+
+/** The config's model, in eval mode, with weights from a segkit checkpoint (its "model/" tensors) or a plain state dict (safetensors or .pth). */
+export function loadModel(config: RunConfig, checkpoint: string, { foldBatchNorm = false }: LoadModelOptions = {}): LoadedModel {
+  if (!existsSync(checkpoint)) throw new Error(`checkpoint ${checkpoint}: no such file`);
+  const model = build<Segmentor>("model", config.model, "config.model");
+  let classes: ClassInfo | null;
+  try {
+    classes = loadCheckpointWeights(model, checkpoint, model.numClasses);
+  } catch (e) {
+    model.dispose();
+    throw e;
   }
   model.eval();
   if (foldBatchNorm) {
