@@ -7,6 +7,7 @@ import "./backbones/vgg/variants.js";
 import "./backbones/vit/variants.js";
 import "./segmentors/encoder-decoder/variants.js";
 import "./segmentors/encoder-decoder/context-variants.js";
+import "./segmentors/encoder-decoder/knet.js";
 import "./segmentors/point-rend/variants.js";
 import "./segmentors/maskformer/variants.js";
 import "./segmentors/deeplab-v2/variants.js";

@@ -71,9 +71,18 @@ export abstract class DecodeHead extends nn.Module {
     this.#convSeg = this.registerModule("conv_seg", new nn.Conv2d(channels, this.numClasses, 1));
   }
 
-  protected classify(x: Tensor): Tensor {
+  classify(x: Tensor): Tensor {
+    return this.#classifier().call(this.applyDropout(x));
+  }
+
+  /** conv_seg's weight (numClasses, channels, 1, 1): K-Net's first class kernels. */
+  get classifierWeight(): Tensor {
+    return this.#classifier().weight;
+  }
+
+  #classifier(): nn.Conv2d {
     if (!this.#convSeg) throw new Error(`${this.constructor.name}: classify() needs addClassifier() in the constructor`);
-    return this.#convSeg.call(this.applyDropout(x));
+    return this.#convSeg;
   }
 
   /** The classifier's dropout (the identity without one), for heads with more classifiers than conv_seg. */

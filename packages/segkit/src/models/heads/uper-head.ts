@@ -21,10 +21,12 @@ export class UPerHead extends DecodeHead {
   readonly lateral_convs: nn.ModuleList<ConvNormAct>;
   readonly fpn_convs: nn.ModuleList<ConvNormAct>;
   readonly fpn_bottleneck: ConvNormAct;
+  readonly channels: number;
 
   constructor(options: UPerHeadOptions) {
     super(options, options.inChannels.map((_, i) => i));
     const channels = options.channels ?? 512;
+    this.channels = channels;
     const scales = options.scales ?? [1, 2, 3, 6];
     const ins = options.inChannels;
     const last = ins[ins.length - 1];
@@ -37,6 +39,11 @@ export class UPerHead extends DecodeHead {
   }
 
   forward(features: Tensor[]): Tensor {
+    return this.classify(this.decodeFeatures(features));
+  }
+
+  /** The fused features before the classifier (K-Net's kernels convolve them). */
+  decodeFeatures(features: Tensor[]): Tensor {
     const inputs = this.inputs(features);
     const top = inputs[inputs.length - 1];
     const laterals = [...inputs.slice(0, -1).map((f, i) => this.lateral_convs.at(i).call(f)),
@@ -44,7 +51,7 @@ export class UPerHead extends DecodeHead {
     for (let i = laterals.length - 1; i > 0; i--) laterals[i - 1] = laterals[i - 1].add(resize(laterals[i], spatial(laterals[i - 1])));
     const size = spatial(laterals[0]);
     const outs = laterals.map((l, i) => (i < laterals.length - 1 ? resize(this.fpn_convs.at(i).call(l), size) : resize(l, size)));
-    return this.classify(this.fpn_bottleneck.call(torch.cat(outs, 1)));
+    return this.fpn_bottleneck.call(torch.cat(outs, 1));
   }
 }
 

@@ -65,3 +65,17 @@ register<StateMap>("keymap", "mmseg_pointrend", {
     return key.startsWith("neck.") || key.startsWith("decode_head.0.") ? convUnits(key) : key;
   }),
 });
+
+// K-Net (mmseg's knet-s3_*_upernet: ResNetV1c, IterativeDecodeHead over a UPerHead, FCN auxiliary) →
+// knet_s3_upernet_*: the generating UPerHead's conv-BN units renamed as any UPerHead's; the update
+// stages keep mmseg's keys.
+register<StateMap>("keymap", "mmseg_knet", {
+  options: [],
+  summary: "mmsegmentation's K-Net checkpoints (ResNetV1c, IterativeDecodeHead over UPerHead, FCN auxiliary) → knet_s3_upernet_*",
+  build: () => renaming((key, keys) => {
+    const generate = /^decode_head\.kernel_generate_head\.(.*)$/.exec(key);
+    if (generate) return `classifier.kernel_generate_head.${pyramidHead(generate[1])}`;
+    if (key.startsWith("decode_head.kernel_update_head.")) return `classifier.${key.slice("decode_head.".length)}`;
+    return mmsegResnet(key, keys);
+  }),
+});

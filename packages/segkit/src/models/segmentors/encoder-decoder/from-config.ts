@@ -20,7 +20,7 @@ function buildHead(config: Config, source: Source, defaults: Partial<HeadOptions
   const merged: Config = { ...defaults, ...config };
   const accepts = builderOf("head", merged.type).options;
   const all = source.outChannels.map((_, i) => i);
-  const index = (merged.inIndex ?? (["fpn", "uper"].includes(merged.type) ? all : -1)) as number | number[];
+  const index = (merged.inIndex ?? (["fpn", "uper", "knet"].includes(merged.type) ? all : -1)) as number | number[];
   const pick = (list: number[]): number | (number | undefined)[] | undefined =>
     Array.isArray(index) ? index.map((i) => list.at(i)) : list.at(index);
   merged.inChannels ??= pick(source.outChannels);
