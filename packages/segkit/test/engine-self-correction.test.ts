@@ -100,7 +100,7 @@ test("weights average from the first cycle boundary, BatchNorm is re-estimated o
   const images = torch.randn([2, 3, 32, 32]);
   const labels = torch.zeros([2, 32, 32], { dtype: "int64" });
   const softOf = () => {
-    const batch: TrainBatch = { images, labels, soft: null };
+    const batch: TrainBatch = { images, labels, soft: null, panoptic: null };
     sc.beforeTrainIter(runOf(model, 0), batch);
     assert.equal(batch.labels, labels, "the labels stay hard");
     return batch.soft;

@@ -16,6 +16,7 @@ import { DataLoader } from "../data/loader/data-loader.js";
 import type { Segmentor } from "../models/segmentors/segmentor.js";
 import { withSoftTarget } from "../losses/soft-target.js";
 import { evaluate } from "./evaluate.js";
+import { panopticMaskTargets, trainsOnSegments } from "./panoptic-targets.js";
 import { checkModelFitsData } from "./model-fits-data.js";
 import type { Hook, TrainBatch, TrainRun } from "./hooks/hook.js";
 import { buildOptimizer, buildSchedule } from "./optimizers.js";
@@ -67,7 +68,9 @@ async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp:
   const step = async () => {
     await ddp?.beforeForward();
     const { scaled, parts } = torch.tidy(() => {
-      const out = withSoftTarget(batch.soft, () => model.forwardTrain(batch.images, batch.labels));
+      const out = withSoftTarget(batch.soft, () => (batch.panoptic !== null && trainsOnSegments(model)
+        ? model.forwardTrainSegments(batch.images, panopticMaskTargets(batch.panoptic, batch.images.shape.slice(-2) as [number, number]))
+        : model.forwardTrain(batch.images, batch.labels)));
       const parts = Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
       return { scaled: scale === 1 ? out.loss : out.loss.mul(scale), parts };
     });
@@ -166,7 +169,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
       const [first, usable] = [(run.iteration % perEpoch) * t.accumulate, perEpoch * t.accumulate];
       let position = -1;
       let sums: Record<string, number> = {};
-      for await (const { images, labels } of trainData.epoch(epoch)) {
+      for await (const { images, labels, panoptic } of trainData.epoch(epoch)) {
         position++;
         if (position < first || position >= usable) {
           images.dispose();
@@ -174,7 +177,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
           continue;
         }
         if (position % t.accumulate === 0) optimizer.zeroGrad();
-        const batch: TrainBatch = { images, labels, soft: null };
+        const batch: TrainBatch = { images, labels, soft: null, panoptic };
         await call("beforeTrainIter", batch);
         const parts = await backward(model, batch, 1 / t.accumulate, ddp, (position + 1) % t.accumulate === 0);
         for (const x of new Set([images, labels, batch.images, batch.labels, batch.soft])) x?.dispose();

@@ -5,6 +5,7 @@ import "../datasets/index.js";
 import { buildPipelineDeferringNormalize } from "../transforms/pipeline.js";
 import type { Normalization, NormalizeTransform } from "../transforms/normalize.js";
 import { Rng } from "../rng.js";
+import type { PanopticTarget } from "../segments/types.js";
 import type { Dataset, RawSample, SampleMeta, Transform } from "../types.js";
 
 export interface LoaderSource {
@@ -27,6 +28,8 @@ export interface StackedBatch {
   images: Float32Array;
   labels: Uint8Array;
   meta: SampleMeta[];
+  /** Each sample's segments, when every sample of the batch has them (panoptic datasets). */
+  panoptic: PanopticTarget[] | null;
   bad: BadSample[];
 }
 
@@ -70,7 +73,7 @@ export function sampleName(dataset: Dataset, index: number): string {
 // the thread that trains. The deferred normalization happens in the same pass.
 function stack(samples: RawSample[], normalize: NormalizeTransform | null): Omit<StackedBatch, "bad"> {
   const first = samples[0];
-  if (!first) return { n: 0, height: 0, width: 0, images: new Float32Array(0), labels: new Uint8Array(0), meta: [] };
+  if (!first) return { n: 0, height: 0, width: 0, images: new Float32Array(0), labels: new Uint8Array(0), meta: [], panoptic: null };
   const { width, height } = first;
   const odd = samples.find((s) => s.width !== width || s.height !== height);
   if (odd) {
@@ -88,7 +91,8 @@ function stack(samples: RawSample[], normalize: NormalizeTransform | null): Omit
     else planar(normalize ? normalize(s, NO_RNG).pixels : s.pixels, images, at, plane);
     labels.set(s.label, i * plane);
   });
-  return { n: samples.length, height, width, images, labels, meta: samples.map((s) => s.meta) };
+  const panoptic = samples.every((s) => s.panoptic) ? samples.map((s) => s.panoptic!) : null;
+  return { n: samples.length, height, width, images, labels, meta: samples.map((s) => s.meta), panoptic };
 }
 
 // Normalize draws no random numbers.

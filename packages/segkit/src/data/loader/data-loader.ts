@@ -12,6 +12,7 @@ import { distributed, type Tensor } from "@segkit/torch";
 import type { Config } from "../../config/registry.js";
 import { Rng } from "../rng.js";
 import { batchTensors } from "../to-tensors.js";
+import type { PanopticTarget } from "../segments/types.js";
 import type { Dataset, SampleMeta } from "../types.js";
 import { BatchMaker, sampleName, type StackedBatch } from "./batch-maker.js";
 import type { BatchRequest } from "./worker.js";
@@ -46,6 +47,8 @@ export interface Batch {
   images: Tensor;
   labels: Tensor;
   meta: SampleMeta[];
+  /** Each sample's segments (panoptic datasets), for models that train on them. */
+  panoptic: PanopticTarget[] | null;
 }
 
 interface Reply {
@@ -143,7 +146,7 @@ export class DataLoader {
         (this.opts.warn ?? console.warn)(`skipping sample ${bad.index}: ${bad.message}`);
       }
       if (stacked.n === 0) continue;
-      yield { ...batchTensors(stacked.images, stacked.labels, stacked.n, stacked.height, stacked.width), meta: stacked.meta };
+      yield { ...batchTensors(stacked.images, stacked.labels, stacked.n, stacked.height, stacked.width), meta: stacked.meta, panoptic: stacked.panoptic };
     }
   }
 

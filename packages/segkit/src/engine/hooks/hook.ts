@@ -4,6 +4,7 @@
 import type { optim, Tensor } from "@segkit/torch";
 import type { Summary } from "@segkit/metrics";
 import type { DataLoader } from "../../data/loader/data-loader.js";
+import type { PanopticTarget } from "../../data/segments/types.js";
 import type { Segmentor } from "../../models/segmentors/segmentor.js";
 import type { Checkpoint } from "../checkpoint.js";
 import type { ClassInfo } from "../class-info.js";
@@ -40,6 +41,8 @@ export interface TrainBatch {
   images: Tensor;
   labels: Tensor;
   soft: Tensor | null;
+  /** The samples' segments, when the data has them: a model with forwardTrainSegments trains on them. */
+  panoptic: PanopticTarget[] | null;
 }
 
 /** An optimizer step: its loss parts (averaged over accumulated batches) and the lr it used. */
