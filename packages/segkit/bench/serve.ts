@@ -12,6 +12,7 @@
 // worker's heapUsed and external bytes, and the worker's live native tensors (must equal their count
 // after warm-up). Last line: JSON.
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -50,6 +51,18 @@ const SIDE = 96;
 const CONFIG = "demo_synthetic";
 const AUTOCANNON = createRequire(import.meta.url).resolve("autocannon");
 
+/**
+ * autocannon in one child process (its buffers and histograms stay out of this process's RSS), made
+ * before any model computes: a fork() while libtorch's OpenBLAS threads work hangs in OpenBLAS's
+ * fork handler (seen here: the bench stopped in blas_thread_shutdown_). It runs one load per message.
+ */
+const CLIENT = `import { readFileSync } from "node:fs";
+const { default: autocannon } = await import(process.argv[1]);
+process.on("message", async (options) => process.send(await autocannon({ ...options, body: readFileSync(options.body) })));
+process.send("ready");`;
+const client = spawn(process.execPath, ["--input-type=module", "-e", CLIENT, pathToFileURL(AUTOCANNON).href], { stdio: ["ignore", "ignore", "inherit", "ipc"] });
+await once(client, "message");
+
 const dir = mkdtempSync(join(tmpdir(), "segkit-bench-serve-"));
 const dataset = new SyntheticDataset(1, [SIDE, SIDE], 3);
 const sample = await dataset.raw(0);
@@ -63,22 +76,6 @@ model.dispose();
 const host = await ModelHost.start({ name: CONFIG, config: CONFIG, checkpoint, engine: "libtorch", threads: 1 }, { workers: 1, queued: 16, timeoutMs: 30_000 });
 const app = await buildServer({ hosts: [host], bodyLimit: 1 << 20, maxPixels: 4096 * 4096 });
 const url = `${await app.listen({ port: 0, host: "127.0.0.1" })}/v1/segment`;
-
-/** autocannon in a child process (its buffers and histograms stay out of this process's RSS): its result. */
-const CLIENT = `import { readFileSync } from "node:fs";
-const { default: autocannon } = await import(process.argv[1]);
-const options = JSON.parse(process.argv[2]);
-process.stdout.write(JSON.stringify(await autocannon({ ...options, body: readFileSync(options.body) })));`;
-function load(connections: number, until: { amount: number } | { duration: number }): Promise<autocannon.Result> {
-  const options = { url, method: "POST", headers: { "content-type": "image/png" }, body: imageFile, connections, ...until };
-  const child = spawn(process.execPath, ["--input-type=module", "-e", CLIENT, pathToFileURL(AUTOCANNON).href, JSON.stringify(options)], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve(JSON.parse(out) as autocannon.Result) : reject(new Error(`bench serve: the autocannon process exited with ${code}`))));
-  });
-}
 
 /** Images/s of the worker alone: ModelHost.segment one at a time, no HTTP. */
 async function direct(count: number): Promise<number> {
@@ -112,6 +109,13 @@ const describe = (m: ReturnType<typeof memory>) =>
 async function soakWindow(what: string): Promise<ReturnType<typeof memory>> {
   check(await load(SOAK_CONNECTIONS, { amount: WINDOW }), what);
   return memory();
+}
+
+/** One load from the client process: its result. */
+async function load(connections: number, until: { amount: number } | { duration: number }): Promise<autocannon.Result> {
+  client.send({ url, method: "POST", headers: { "content-type": "image/png" }, body: imageFile, connections, ...until });
+  const [result] = (await once(client, "message")) as [autocannon.Result];
+  return result;
 }
 
 try {
@@ -156,6 +160,7 @@ try {
     rssPerWindow: trace.map((m) => m.rss),
   }, { threads: 1 });
 } finally {
+  client.kill();
   await app.close();
   rmSync(dir, { recursive: true, force: true });
 }
