@@ -1,6 +1,8 @@
 // Panoptic training through the trainer: the loader carries each sample's segments with the batch,
 // they become one (class, mask) target per segment, and `segkit train` on the shipped panoptic demo
-// config trains MaskFormer on them (forwardTrainSegments: its set-criterion losses are logged).
+// config trains MaskFormer on them (forwardTrainSegments: its set-criterion losses are logged);
+// `segkit eval --task panoptic --config --checkpoint` scores that checkpoint's predictPanoptic on the
+// config's val data.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import * as torch from "@segkit/torch";
+import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
 import { DataLoader } from "../src/data/loader/data-loader.js";
 import { panopticMaskTargets } from "../src/engine/panoptic-targets.js";
 
@@ -62,4 +65,25 @@ test("segkit train demo_synthetic_panoptic trains MaskFormer on panoptic targets
     for (const part of ["loss/loss_ce", "loss/loss_mask", "loss/loss_dice", "loss/loss_ce_0"]) assert.ok(Number.isFinite(row[part]), `${part} logged at iteration ${row.iter}`);
   }
   assert.ok(existsSync(join(workDir, "checkpoints", "iter_4.safetensors")));
+});
+
+test("segkit eval --task panoptic scores the trained checkpoint's panoptic predictions on the val data", async () => {
+  const checkpoint = join(tmp, "run", "checkpoints", "iter_4.safetensors");
+  const args = ["eval", "--task", "panoptic", "--config", "demo_synthetic_panoptic", "--checkpoint", checkpoint, "--set", "data.val.dataset.length=4", "--json"];
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  const report = JSON.parse(r.stdout) as { images: number; all: { pq: number }; perCategory: { name: string; tp: number; fn: number }[] };
+  assert.equal(report.images, 4);
+  assert.ok(report.all.pq >= 0 && report.all.pq <= 1);
+  // Every ground-truth segment of the val scenes is either matched or missed: tp + fn per category.
+  const val = new SyntheticPanopticDataset(4, [64, 64], 2);
+  const segments = (await Promise.all([0, 1, 2, 3].map((i) => val.raw(i)))).flatMap((s) => s.panoptic.segments.filter((g) => g.area > 0));
+  assert.deepEqual(report.perCategory.map((c) => c.tp + c.fn), val.classes.map((_, c) => segments.filter((g) => g.category === c).length));
+  assert.deepEqual(report.perCategory.map((c) => c.name), val.classes);
+
+  const noCheckpoint = spawnSync(process.execPath, [CLI, "eval", "--task", "panoptic", "--config", "demo_synthetic_panoptic"], { encoding: "utf8" });
+  assert.notEqual(noCheckpoint.status, 0);
+  assert.match(noCheckpoint.stderr, /--config needs --checkpoint/);
+  const noFiles = spawnSync(process.execPath, [CLI, "eval", "--task", "panoptic"], { encoding: "utf8" });
+  assert.match(noFiles.stderr, /--task panoptic needs --pred and --gt \(or --config and --checkpoint\)/);
 });

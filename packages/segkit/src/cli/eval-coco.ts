@@ -2,7 +2,7 @@
 // `--task panoptic` (PQ/SQ/RQ for all, things and stuff, and per category), as text or JSON.
 import { COCO_STAT_NAMES, type CocoIouType } from "@segkit/metrics";
 import { evaluateCocoInstances, type CocoInstanceEvaluation } from "../engine/coco-instance-eval.js";
-import { evaluateCocoPanoptic, type CocoPanopticFiles } from "../engine/coco-panoptic-eval.js";
+import { evaluateCocoPanoptic, type CocoPanopticEvaluation, type CocoPanopticFiles } from "../engine/coco-panoptic-eval.js";
 
 const STAT_LABELS: Record<(typeof COCO_STAT_NAMES)[number], string> = {
   AP: "AP @[IoU=0.50:0.95 | area=all | maxDets=100]",
@@ -38,7 +38,10 @@ export function formatInstanceReport({ result, categories, images, detections }:
 }
 
 export async function panopticReport(files: CocoPanopticFiles, json: boolean): Promise<string> {
-  const { result, categories, images } = await evaluateCocoPanoptic(files);
+  return panopticEvaluationReport(await evaluateCocoPanoptic(files), json);
+}
+
+export function panopticEvaluationReport({ result, categories, images }: CocoPanopticEvaluation, json: boolean): string {
   const perCategory = result.perClass.map((r, c) => ({ id: categories[c].id, name: categories[c].name, isThing: categories[c].isThing, ...r }));
   if (json) return JSON.stringify({ task: "panoptic", images, all: result.all, things: result.things, stuff: result.stuff, perCategory });
   const pct = (v: number) => (100 * v).toFixed(2).padStart(7);

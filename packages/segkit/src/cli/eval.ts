@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { ConfusionMatrix, LabelValueError, report, summarize, summaryJSON, type AbsentPolicy, type CocoIouType, type ReportFormat } from "@segkit/metrics";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { readLabelPng } from "../io/label-png.js";
-import { instanceReport, panopticReport } from "./eval-coco.js";
+import { evaluateModelPanoptic } from "../engine/model-panoptic-eval.js";
+import { loadRunConfig } from "../engine/load.js";
+import { instanceReport, panopticEvaluationReport, panopticReport } from "./eval-coco.js";
 
 export interface EvalOptions {
   pred: string;
@@ -21,12 +23,17 @@ export interface EvalOptions {
   ignoreOutOfRange?: boolean;
 }
 
-interface EvalCliOptions extends Omit<EvalOptions, "classes"> {
+interface EvalCliOptions extends Omit<EvalOptions, "classes" | "pred" | "gt"> {
+  pred?: string;
+  gt?: string;
   task: "semantic" | "instance" | "panoptic";
   classes?: number;
   iouType: CocoIouType;
   gtDir?: string;
   predDir?: string;
+  config?: string;
+  checkpoint?: string;
+  set: string[];
   absent: AbsentPolicy;
   names?: string;
   format: ReportFormat;
@@ -38,8 +45,8 @@ export function registerEval(program: Command): void {
     .command("eval")
     .description("score predictions against ground truth: label PNGs paired by name, COCO instance results or COCO panoptic")
     .addOption(new Option("--task <task>", "semantic: label PNG folders; instance: COCO results JSON vs instances JSON; panoptic: COCO panoptic JSON + PNG folders").choices(["semantic", "instance", "panoptic"]).default("semantic"))
-    .requiredOption("--pred <path>", "predicted label PNG folder (semantic), results JSON (instance) or panoptic JSON (panoptic)")
-    .requiredOption("--gt <path>", "ground-truth label PNG folder (semantic), instances JSON (instance) or panoptic JSON (panoptic)")
+    .option("--pred <path>", "predicted label PNG folder (semantic), results JSON (instance) or panoptic JSON (panoptic)")
+    .option("--gt <path>", "ground-truth label PNG folder (semantic), instances JSON (instance) or panoptic JSON (panoptic)")
     .option("--classes <K>", "number of classes (semantic)", integer("--classes", 1))
     .option("--ignore-index <I>", "ground-truth value to leave out", integer("--ignore-index", -Infinity))
     .option("--reduce-zero-label", "ADE20K convention: ground truth 0 is ignored, v counts as class v-1")
@@ -49,20 +56,33 @@ export function registerEval(program: Command): void {
     .addOption(new Option("--iou-type <type>", "instance: compare masks (segm) or boxes (bbox)").choices(["segm", "bbox"]).default("segm"))
     .option("--gt-dir <dir>", "panoptic: folder of ground-truth PNGs (default: --gt without .json)")
     .option("--pred-dir <dir>", "panoptic: folder of predicted PNGs (default: --pred without .json)")
+    .option("--config <config>", "panoptic, instead of --pred/--gt: a run config whose model predicts panoptic segments on its val data")
+    .option("--checkpoint <file>", "panoptic with --config: the model's weights")
+    .option("--set <key=value>", "with --config: override a config key (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option("--format <format>", "output format (instance and panoptic: text or json)").choices(["text", "markdown", "csv", "json"]).default("text"))
     .option("--json", "same as --format json")
     .action(async (opts: EvalCliOptions) => {
       const format = opts.json ? "json" : opts.format;
+      if (opts.config !== undefined) {
+        if (opts.task !== "panoptic") throw new Error(`--config: --task ${opts.task} scores files (--pred, --gt); only --task panoptic evaluates a model`);
+        if (opts.checkpoint === undefined) throw new Error("--config needs --checkpoint (the model's weights)");
+        if (format !== "text" && format !== "json") throw new Error(`--format ${format}: --task panoptic writes text or json`);
+        const evaluation = await evaluateModelPanoptic(await loadRunConfig(opts.config, opts.set), opts.checkpoint);
+        process.stdout.write(panopticEvaluationReport(evaluation, format === "json") + "\n");
+        return;
+      }
+      if (opts.pred === undefined || opts.gt === undefined) throw new Error(`--task ${opts.task} needs --pred and --gt${opts.task === "panoptic" ? " (or --config and --checkpoint)" : ""}`);
+      const [pred, gt] = [opts.pred, opts.gt];
       if (opts.task !== "semantic") {
         if (format !== "text" && format !== "json") throw new Error(`--format ${format}: --task ${opts.task} writes text or json`);
-        const out = opts.task === "instance" ? instanceReport(opts.gt, opts.pred, opts.iouType, format === "json") : await panopticReport({ gt: opts.gt, pred: opts.pred, gtDir: opts.gtDir, predDir: opts.predDir }, format === "json");
+        const out = opts.task === "instance" ? instanceReport(gt, pred, opts.iouType, format === "json") : await panopticReport({ gt, pred, gtDir: opts.gtDir, predDir: opts.predDir }, format === "json");
         process.stdout.write(out + "\n");
         return;
       }
       if (opts.classes === undefined) throw new Error("--classes is required for --task semantic");
       const classes = opts.classes;
       const names = opts.names ? await readNames(opts.names, classes) : undefined;
-      const { matrix, images } = await evaluateFolders({ ...opts, classes });
+      const { matrix, images } = await evaluateFolders({ ...opts, pred, gt, classes });
       const summary = summarize(matrix, opts.absent);
       const pixels = matrix.counts.reduce((a, b) => a + b, 0);
       const out = format === "json" ? JSON.stringify({ images, pixels, ...summaryJSON(summary, names) }) : report(summary, format, { names });
