@@ -76,3 +76,23 @@ for (const [name, config] of Object.entries(CONFIGS)) {
     assert.equal(torch.liveTensors(), start, "every tensor is freed");
   });
 }
+
+test("forwardTrain outside any tidy: the caller owns only the loss and its parts", async () => {
+  const start = torch.liveTensors();
+  torch.manualSeed(0);
+  const model = build<Segmentor>("model", { numClasses: CLASSES, ...CONFIGS.fcn_with_aux });
+  const { x, y } = await syntheticBatch(64);
+  const afterSetup = torch.liveTensors();
+  const { loss, parts } = model.forwardTrain(x, y);
+  assert.equal(Object.keys(parts).length, 2, "decode and auxiliary losses");
+  assert.equal(torch.liveTensors(), afterSetup + 1 + Object.keys(parts).length, "only loss and parts are live");
+  loss.backward();
+  for (const p of model.parameters()) assert.ok(p.grad !== null, "backward still reaches every parameter");
+  loss.dispose();
+  for (const part of Object.values(parts)) part.dispose();
+  model.zeroGrad();
+  model.dispose();
+  x.dispose();
+  y.dispose();
+  assert.equal(torch.liveTensors(), start, "every tensor is freed");
+});

@@ -90,10 +90,14 @@ export abstract class Segmentor extends nn.Module {
       throw new RangeError(`${this.constructor.name}.forwardTrain: expected target of shape [${wanted.join(", ")}], got [${target.shape.join(", ")}]`);
     }
     if (target.dtype !== "int64") throw new TypeError(`${this.constructor.name}.forwardTrain: expected an int64 target, got ${target.dtype}`);
-    const parts = this.losses(x, target);
-    const values = Object.values(parts);
-    const loss = values.slice(1).reduce((sum, v) => sum.add(v), values[0]);
-    return { loss, parts };
+    // tidy: a caller outside its own tidy owns only what is returned (the running sums and the
+    // heads' intermediates are freed here; autograd keeps what backward needs).
+    return torch.tidy(() => {
+      const parts = this.losses(x, target);
+      const values = Object.values(parts);
+      const loss = values.slice(1).reduce((sum, v) => sum.add(v), values[0]);
+      return { loss, parts };
+    });
   }
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */
