@@ -83,7 +83,7 @@ test("many prompts on one image do not grow memory", () => {
   }
   assert.equal(torch.liveTensors(), live);
   predictor.dispose();
-  assert.equal(torch.liveTensors(), live - 2, "dispose frees the embedding and the image grid's position encoding");
+  assert.equal(torch.liveTensors(), live - 7, "dispose frees the embedding, the image grid's position encoding and the decoder's five prepared image tensors");
   sam.dispose();
 });
 

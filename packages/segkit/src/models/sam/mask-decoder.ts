@@ -9,7 +9,7 @@ import type { Tensor } from "@segkit/torch";
 import { LayerNorm2d } from "../blocks/layer-norm-2d.js";
 import { upscaledMasks, type UpscalingLayers } from "./mask-upscaling.js";
 import { MLP } from "./mlp.js";
-import type { TwoWayTransformer } from "./two-way-transformer.js";
+import type { DecoderImage, TwoWayTransformer } from "./two-way-transformer.js";
 
 export interface MaskDecoderOptions {
   numMultimaskOutputs: number;
@@ -52,28 +52,29 @@ export class MaskDecoder extends nn.Module {
   }
 
   /**
-   * Masks for each prompt of one image: `embedding` and `imagePe` (1, C, h, w), sparse prompt tokens
-   * (B, N, C), dense prompt embeddings (B, C, h, w). multimask: masks 1-3, otherwise mask 0.
+   * The prompt-independent part of the decoder for one image: `embedding` and `imagePe` (1, C, h, w)
+   * and the dense prompt embedding (B or 1, C, h, w); the same for every prompt without a mask input.
    */
-  forward(embedding: Tensor, imagePe: Tensor, sparse: Tensor, dense: Tensor, multimask: boolean): DecodedMasks {
-    const { masks, iou } = this.predictMasks(embedding, imagePe, sparse, dense);
-    const [from, to] = multimask ? [1, this.numMaskTokens] : [0, 1];
-    return { masks: masks.slice(1, from, to), iou: iou.slice(1, from, to) };
+  prepareImage(embedding: Tensor, imagePe: Tensor, dense: Tensor): DecoderImage {
+    if (embedding.shape[0] !== 1) throw new RangeError(`MaskDecoder: expected one image's embedding (1, C, h, w), got [${embedding.shape.join(", ")}]`);
+    // One image for every prompt (the reference's repeat_interleave of a batch of one).
+    return this.transformer.prepareImage(embedding.add(dense), imagePe);
   }
 
-  /** All mask tokens' outputs: masks (B, numMaskTokens, 4h, 4w) and IoU (B, numMaskTokens). */
-  predictMasks(embedding: Tensor, imagePe: Tensor, sparse: Tensor, dense: Tensor): DecodedMasks {
+  /** Masks for each prompt's sparse tokens (B, N, C) on a prepared image. multimask: masks 1-3, otherwise mask 0. */
+  forward(image: DecoderImage, sparse: Tensor, multimask: boolean): DecodedMasks {
+    return this.predictMasks(image, sparse, multimask ? [1, this.numMaskTokens] : [0, 1]);
+  }
+
+  /** The mask tokens from..to's outputs (all by default): masks (B, to − from, 4h, 4w) and IoU (B, to − from). */
+  predictMasks(image: DecoderImage, sparse: Tensor, [from, to] = [0, this.numMaskTokens]): DecodedMasks {
     const batch = sparse.shape[0];
-    if (embedding.shape[0] !== 1) throw new RangeError(`MaskDecoder: expected one image's embedding (1, C, h, w), got [${embedding.shape.join(", ")}]`);
     const outputTokens = torch.cat([this.iou_token.weight, this.mask_tokens.weight], 0).unsqueeze(0).expand([batch, -1, -1]);
     const tokens = torch.cat([outputTokens, sparse], 1);
-    // One image for every prompt (the reference's repeat_interleave of a batch of one).
-    const image = embedding.expand([batch, -1, -1, -1]).add(dense);
-    const pe = imagePe.expand([batch, -1, -1, -1]);
-    const [h, w] = image.shape.slice(2);
-    const [hs, imageTokens] = this.transformer.call(image, pe, tokens);
-    const hyper = torch.stack([...this.output_hypernetworks_mlps].map((mlp, i) => mlp.call(hs.select(1, 1 + i))), 1);
-    return { masks: this.maskLogits(imageTokens, hyper, [h, w]), iou: this.iou_prediction_head.call(hs.select(1, 0)) };
+    const [hs, imageTokens] = this.transformer.call(image, tokens);
+    const mlps = [...this.output_hypernetworks_mlps].slice(from, to);
+    const hyper = torch.stack(mlps.map((mlp, i) => mlp.call(hs.select(1, 1 + from + i))), 1);
+    return { masks: this.maskLogits(imageTokens, hyper, image.grid), iou: this.iou_prediction_head.call(hs.select(1, 0)).slice(1, from, to) };
   }
 
   /** Image tokens (B, h·w, C) and hypernetwork weights (B, M, C/8) → mask logits (B, M, 4h, 4w). */

@@ -32,7 +32,7 @@ export class SamPromptDecoder extends nn.Module {
     const sparse = encoder.embedLabelledPoints(pointCoords, pointLabels);
     const noMask = encoder.no_mask_embed.weight.reshape([1, -1, 1, 1]);
     const dense = encoder.mask_downscaling.call(maskInput).mul(hasMaskInput).add(noMask.mul(hasMaskInput.rsub(1)));
-    const { masks, iou } = this.mask_decoder.predictMasks(embedding, encoder.denseEncoding(), sparse, dense);
+    const { masks, iou } = this.mask_decoder.predictMasks(this.mask_decoder.prepareImage(embedding, encoder.denseEncoding(), dense), sparse);
     return [masks, iou];
   }
 }

@@ -1,10 +1,13 @@
 // The interactive SAM workflow (the authors' SamPredictor): setImage runs the image encoder once and
 // keeps the embedding; each predict() then runs only the prompt encoder and mask decoder, so many
 // prompts on one image are cheap. Prompts are in original image pixels; masks come back at the
-// original size. The predictor owns the embedding: dispose() frees it.
+// original size. Everything of the decoder that does not depend on the prompt (the image tokens, their
+// position encoding, the first transformer block's image-side projections) is made once per image.
+// The predictor owns these tensors: dispose() frees them.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
+import { decoderImageTensors, type DecoderImage } from "./two-way-transformer.js";
 import type { Prompts } from "./prompt-encoder.js";
 import { resizeLongestSide, scaleCoords } from "./resize-longest-side.js";
 
@@ -45,6 +48,8 @@ export class SamPredictor {
   #embedding: Tensor | null = null;
   /** The image grid's position encoding, made once per image (the reference makes it per prompt). */
   #imagePe: Tensor | null = null;
+  /** The decoder's prepared image for prompts without a mask input. */
+  #image: DecoderImage | null = null;
   #originalSize: [number, number] = [0, 0];
   #inputSize: [number, number] = [0, 0];
 
@@ -85,7 +90,11 @@ export class SamPredictor {
     if (embedding.shape.join() !== expected.join()) throw new RangeError(`SamPredictor.setEmbedding: expected an embedding [${expected.join(", ")}], got [${embedding.shape.join(", ")}]`);
     this.reset();
     this.#embedding = torch.tidy(() => embedding.to("float32").clone()).keep();
-    this.#imagePe = torch.tidy(() => torch.inferenceMode(() => this.model.prompt_encoder.denseEncoding())).keep();
+    const encoder = this.model.prompt_encoder;
+    this.#imagePe = torch.tidy(() => torch.inferenceMode(() => encoder.denseEncoding())).keep();
+    const image = torch.tidy(() => torch.inferenceMode(() => this.model.mask_decoder.prepareImage(this.#embedding!, this.#imagePe!, encoder.denseWithoutMask(1))));
+    for (const t of decoderImageTensors(image)) t.keep();
+    this.#image = image;
     this.#inputSize = inputSize;
     this.#originalSize = originalSize;
   }
@@ -147,8 +156,11 @@ export class SamPredictor {
    */
   predictInputFrame(prompts: Prompts, multimask: boolean): Prediction {
     const embedding = this.embedding;
+    const decoder = this.model.mask_decoder;
     return torch.tidy(() => torch.inferenceMode(() => {
-      const { masks, iou } = this.model.call(embedding, prompts, multimask, this.#imagePe!);
+      const { sparse, dense } = this.model.prompt_encoder.call(prompts);
+      const image = prompts.masks ? decoder.prepareImage(embedding, this.#imagePe!, dense) : this.#image!;
+      const { masks, iou } = decoder.call(image, sparse, multimask);
       return { logits: this.model.postprocessMasks(masks, this.#inputSize, this.#originalSize), iou, lowRes: masks };
     }));
   }
@@ -157,8 +169,10 @@ export class SamPredictor {
   reset(): void {
     this.#embedding?.dispose();
     this.#imagePe?.dispose();
+    for (const t of this.#image ? decoderImageTensors(this.#image) : []) t.dispose();
     this.#embedding = null;
     this.#imagePe = null;
+    this.#image = null;
   }
 
   dispose(): void {

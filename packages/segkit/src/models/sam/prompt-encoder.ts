@@ -106,7 +106,12 @@ export class PromptEncoder extends nn.Module {
     const sparse = parts.length > 0 ? torch.cat(parts, 1) : torch.empty([batch, 0, this.embedDim]);
     const dense = masks
       ? this.mask_downscaling.call(masks)
-      : this.no_mask_embed.weight.reshape([1, -1, 1, 1]).expand([batch, -1, this.embeddingSize[0], this.embeddingSize[1]]);
+      : this.denseWithoutMask(batch);
     return { sparse, dense };
+  }
+
+  /** The dense embedding (batch, embedDim, h, w) of prompts without a mask input: the learned no-mask embedding everywhere. */
+  denseWithoutMask(batch: number): Tensor {
+    return this.no_mask_embed.weight.reshape([1, -1, 1, 1]).expand([batch, -1, this.embeddingSize[0], this.embeddingSize[1]]);
   }
 }

@@ -84,13 +84,11 @@ export class Sam extends nn.Module {
     return this.image_encoder.call(this.preprocess(x));
   }
 
-  /**
-   * Masks for prompts on one image's embedding (1, C, h, w); prompts in the input frame. `imagePe`:
-   * the prompt encoder's denseEncoding(), when the caller keeps it across prompts.
-   */
-  forward(embedding: Tensor, prompts: Prompts, multimask: boolean, imagePe?: Tensor): DecodedMasks {
+  /** Masks for prompts on one image's embedding (1, C, h, w); prompts in the input frame. */
+  forward(embedding: Tensor, prompts: Prompts, multimask: boolean): DecodedMasks {
     const { sparse, dense } = this.prompt_encoder.call(prompts);
-    return this.mask_decoder.call(embedding, imagePe ?? this.prompt_encoder.denseEncoding(), sparse, dense, multimask);
+    const image = this.mask_decoder.prepareImage(embedding, this.prompt_encoder.denseEncoding(), dense);
+    return this.mask_decoder.call(image, sparse, multimask);
   }
 
   /**
