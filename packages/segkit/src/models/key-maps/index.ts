@@ -6,5 +6,6 @@ import "./hrnet.js";
 import "./mmseg-upernet.js";
 import "./mmseg-swin.js";
 import "./mmseg-convnext.js";
+import "./yolact.js";
 
 export { keyMapNamed } from "./key-map.js";
