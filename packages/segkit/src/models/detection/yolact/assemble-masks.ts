@@ -12,15 +12,19 @@ function within(a: Tensor, b: Tensor, size: number): Tensor {
   return at.ge(lo).logicalAnd(at.lt(hi));
 }
 
-/** Mask probabilities (n, H, W) at the prototypes' size from prototypes (H, W, K), coefficients (n, K) and relative boxes (n, 4). */
-export function assembleMasks(prototypes: Tensor, coefficients: Tensor, boxes: Tensor): Tensor {
+/** Masks (n, H, W) zeroed outside their relative boxes (n, 4), each widened by a pixel (box_utils.crop). */
+export function cropMasks(masks: Tensor, boxes: Tensor): Tensor {
   return torch.tidy(() => {
-    const [h, w] = prototypes.shape;
-    const masks = prototypes.matmul(coefficients.t()).sigmoid().permute([2, 0, 1]);
+    const [h, w] = masks.shape.slice(1);
     const inColumns = within(boxes.select(1, 0), boxes.select(1, 2), w);
     const inRows = within(boxes.select(1, 1), boxes.select(1, 3), h).transpose(1, 2);
     return masks.mul(inColumns.logicalAnd(inRows).to("float32"));
   });
+}
+
+/** Mask probabilities (n, H, W) at the prototypes' size from prototypes (H, W, K), coefficients (n, K) and relative boxes (n, 4). */
+export function assembleMasks(prototypes: Tensor, coefficients: Tensor, boxes: Tensor): Tensor {
+  return torch.tidy(() => cropMasks(prototypes.matmul(coefficients.t()).sigmoid().permute([2, 0, 1]), boxes));
 }
 
 /** Mask probabilities (n, H, W) resized bilinearly to an image of [height, width], before any threshold. */
