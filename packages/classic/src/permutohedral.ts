@@ -6,6 +6,7 @@
  * (nearest remainder-0 point rounded half to even, the blur adding ½·(n₁ + n₂) to the centre, the
  * result scaled by 1/(1 + 2⁻ᵈ)), so that filtering matches pydensecrf's up to float rounding.
  */
+import { roundHalfEven } from "./round-half-even.js";
 
 /**
  * Open-addressing table (linear probing, power-of-two capacity) from integer lattice keys to dense
@@ -275,10 +276,4 @@ export class PermutohedralLattice {
   scratch(channels: number): [Float32Array, Float32Array] {
     return [new Float32Array((this.vertices + 1) * channels), new Float32Array((this.vertices + 1) * channels)];
   }
-}
-
-/** Rounds half to even (SSE's rounding in pydensecrf): Math.round takes halves up, so an odd result r = v + ½ steps back. */
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }

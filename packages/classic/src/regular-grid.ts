@@ -3,14 +3,11 @@
  * points, the same step along both axes unless an axis is shorter than the step, the first seed
  * half a step in. Rounding as numpy does it (steps round half to even, starts floor).
  */
+import { roundHalfEven } from "./round-half-even.js";
+
 export interface GridAxis {
   start: number;
   step: number;
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** The y and x axes of the grid of about `n` seeds on a height×width image. */
