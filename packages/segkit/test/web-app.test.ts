@@ -1,16 +1,20 @@
 // The web app (packages/web, built by scripts/setup) served by `segkit serve` at /, driven in
-// headless Chromium (Debian's, through playwright-core): images uploaded → overlay, label view and
-// legend appear; unticking a class takes its colour off the overlay; the Evaluate page's metrics
-// equal `segkit eval --json`'s on the same files. Screenshots go to the OS temp dir (path printed).
+// headless Chromium (Debian's, through playwright-core): images picked, dropped or pasted → overlay,
+// label view and legend appear, as the server segments them; unticking a class takes its colour off
+// the overlay; the opacity slider blends the overlay; the downloads are the server's label PNG and the
+// overlay drawn; the area table's bars follow its pixel counts; two models compared; the in-browser
+// mode agrees with the server; the Evaluate page's metrics and heatmap equal `segkit eval`'s on the
+// same files. One server, one browser and one page for all of it (onnxruntime-web's WebAssembly is
+// compiled once). Screenshots go to the OS temp dir (path printed).
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { after, afterEach, before, test } from "node:test";
 import { summarize, summaryJSON } from "@segkit/metrics";
 import type { FastifyInstance } from "fastify";
 import { chromium, type Browser, type Page } from "playwright-core";
+import sharp from "sharp";
 import { WEB_DIR } from "../src/cli/serve.js";
 import { evaluateFolders } from "../src/cli/eval.js";
 import { Rng } from "../src/data/rng.js";
@@ -20,7 +24,6 @@ import { buildServer } from "../src/serve/server.js";
 import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
-const DOCS_SCREENSHOT = fileURLToPath(new URL("../../../../docs/web-segment.png", import.meta.url));
 const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"];
 const files = tinyModel();
 const otherFiles = tinyModel({}, [{ type: "normalize" }], 1);
@@ -28,15 +31,24 @@ const artifacts = mkdtempSync(join(tmpdir(), "segkit-web-app-"));
 let app: FastifyInstance;
 let address: string;
 let browser: Browser;
+let page: Page;
+/** Errors the page threw since the last test checked. */
+const errors: string[] = [];
 
 before(async () => {
   assert.ok(existsSync(join(WEB_DIR, "index.html")), `${WEB_DIR} is not built: scripts/setup runs npm run build -w @segkit/web`);
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
+  // The browser starts while the models' workers load.
+  const launched = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then(async (b) => [b, await b.newPage()] as const);
   app = await buildServer({ hosts: await Promise.all([startHost("tiny", files), startHost("tiny-b", otherFiles)]), bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
   address = await app.listen({ port: 0, host: "127.0.0.1" });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  [browser, page] = await launched;
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${address}/`);
+  await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
   console.log(`web app screenshots: ${artifacts}`);
 });
+afterEach(() => assert.deepEqual(errors.splice(0), [], "the page threw"));
 after(async () => {
   await browser?.close();
   await app?.close();
@@ -44,24 +56,37 @@ after(async () => {
   rmSync(otherFiles.dir, { recursive: true, force: true });
 });
 
-async function openApp(): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(e.message));
-  await page.goto(`${address}/`);
-  await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
-  return { page, errors };
+/** The Segment page as a fresh load shows it: no results, one model, served compute, every class ticked, opacity 0.5. */
+async function segmentPage(): Promise<void> {
+  await page.click("nav button[data-page=segment]");
+  await page.locator("#results").evaluate((results: { replaceChildren(): void }) => results.replaceChildren());
+  await page.selectOption("#compare", "");
+  await page.uncheck("#in-browser");
+  for (const toggle of await page.locator("#legend input").all()) await toggle.check();
+  await page.fill("#opacity", "0.5");
 }
 
-/** What the page's canvases give, declared here (the tests compile without the DOM's types). */
+/** Waits until `count` result cards are done and none failed. */
+async function resultsDone(count: number): Promise<void> {
+  await page.waitForFunction(`document.querySelectorAll(".result[data-state=done], .result[data-state=failed]").length === ${count}`, undefined, { timeout: 25_000 });
+  assert.equal(await page.locator(".result[data-state=failed]").count(), 0, (await page.locator(".result .error").allTextContents()).join("; "));
+}
+
+/** What the page's canvases and globals give, declared here (the tests compile without the DOM's types). */
 interface CanvasLike {
   width: number;
   height: number;
   getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
 }
+interface PageGlobals {
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: unknown[], name: string, options: { type: string }) => unknown;
+  ClipboardEvent: new (type: string, init: { clipboardData: unknown; bubbles: boolean }) => unknown;
+  document: { dispatchEvent(event: unknown): boolean };
+}
 
 /** The tooltip's text with the mouse over pixel (x, y) of the first result card's `view` canvas. */
-async function hoverText(page: Page, view: string, x: number, y: number, width: number, height: number): Promise<string> {
+async function hoverText(view: string, x: number, y: number, width: number, height: number): Promise<string> {
   const box = (await page.locator(`.result >> nth=0 >> canvas[data-view=${view}]`).boundingBox())!;
   await page.mouse.move(box.x + ((x + 0.5) / width) * box.width, box.y + ((y + 0.5) / height) * box.height);
   return (await page.locator("#tooltip").textContent()) ?? "";
@@ -70,48 +95,69 @@ async function hoverText(page: Page, view: string, x: number, y: number, width: 
 /** What hover must say at pixel p: the class and its confidence in percent. */
 const hoverExpected = (labels: ArrayLike<number>, confidence: ArrayLike<number>, p: number) => `${CLASSES.classes[labels[p]]} · ${((100 * confidence[p]) / 255).toFixed(0)}%`;
 
-/** RGBA bytes of the canvas showing `view` in the first result card. */
-function pixelsOf(page: Page, view: string): Promise<number[]> {
-  return page.locator(`.result >> nth=0 >> canvas[data-view=${view}]`).evaluate((canvas: CanvasLike) =>
+/** RGBA bytes of the canvas showing `view` in the result card `card` (0: the first). */
+function pixelsOf(view: string, card = 0): Promise<number[]> {
+  return page.locator(`.result >> nth=${card} >> canvas[data-view=${view}]`).evaluate((canvas: CanvasLike) =>
     Array.from(canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data));
 }
 
-test("segment: two images uploaded → overlay, label and legend; unticking a class takes it off the overlay", async () => {
+const colourKey = (c: ArrayLike<number>) => Array.from(c).join(",");
+const classOfColour = new Map(CLASSES.palette.map((c, k) => [colourKey(c), k]));
+
+/** Class ids from an RGB(A) rendering in the palette's colours (`channels` bytes per pixel). */
+function classesOfColours(bytes: ArrayLike<number>, channels: number): (number | undefined)[] {
+  return Array.from({ length: bytes.length / channels }, (_, p) => classOfColour.get(colourKey(Array.from(bytes).slice(channels * p, channels * p + 3))));
+}
+
+/** The server's segmentation of `image` by `model`: its label PNG, class ids and confidences. */
+async function served(image: Buffer, name: string, model = "tiny"): Promise<{ labelPng: Buffer; labels: ArrayLike<number>; confidence: ArrayLike<number> }> {
+  const body = (await app.inject({ method: "POST", url: `/v1/segment?model=${model}&confidence=true`, headers: { "content-type": "image/png" }, payload: image })).json();
+  const labelPng = Buffer.from(body.labelPng, "base64");
+  writeFileSync(join(artifacts, `${name}-label.png`), labelPng);
+  writeFileSync(join(artifacts, `${name}-confidence.png`), Buffer.from(body.confidencePng, "base64"));
+  return {
+    labelPng,
+    labels: (await readLabelPng(join(artifacts, `${name}-label.png`))).data,
+    confidence: (await readLabelPng(join(artifacts, `${name}-confidence.png`))).data,
+  };
+}
+
+/** Overlay pixels as the page must blend them: opacity × class colour + (1 − opacity) × image, RGBA. */
+function blended(original: number[], labels: ArrayLike<number>, opacity: number): number[] {
+  return original.map((v, i) => (i % 4 === 3 ? 255 : Math.round((1 - opacity) * v + opacity * CLASSES.palette[labels[i >> 2]][i % 4])));
+}
+
+test("segment: two images picked → overlay, label and legend; unticking a class takes it off the overlay", async () => {
+  await segmentPage();
   const [width, height] = [48, 32];
   const image = await randomPng(width, height, 5);
-  const { page, errors } = await openApp();
   assert.deepEqual(await page.locator("#legend label").allTextContents(), CLASSES.classes);
   assert.match(await page.locator("#sam-state").textContent() ?? "", /SAM: not served/);
   await page.setInputFiles("#files", [
     { name: "first.png", mimeType: "image/png", buffer: image },
     { name: "second.png", mimeType: "image/png", buffer: await randomPng(20, 20, 9) },
   ]);
-  await page.waitForFunction('document.querySelectorAll(".result[data-state=done]").length === 2', undefined, { timeout: 20_000 });
-  assert.equal(await page.locator(".result[data-state=failed]").count(), 0);
+  await resultsDone(2);
   await page.screenshot({ path: join(artifacts, "segment.png"), fullPage: true });
 
   // The server's labels for the same image say which pixels each class covers.
-  const served = await app.inject({ method: "POST", url: "/v1/segment?confidence=true", headers: { "content-type": "image/png" }, payload: image });
-  writeFileSync(join(artifacts, "label.png"), Buffer.from(served.json().labelPng, "base64"));
-  writeFileSync(join(artifacts, "confidence.png"), Buffer.from(served.json().confidencePng, "base64"));
-  const labels = (await readLabelPng(join(artifacts, "label.png"))).data;
-  const confidence = (await readLabelPng(join(artifacts, "confidence.png"))).data;
-  const counts = CLASSES.classes.map((_, k) => labels.filter((v) => v === k).length);
+  const { labels, confidence } = await served(image, "first");
+  const counts = CLASSES.classes.map((_, k) => Array.from(labels).filter((v) => v === k).length);
   const hidden = counts.indexOf(Math.max(...counts));
   const card = page.locator(".result", { hasText: "first.png" });
   await card.evaluate((element: { parentElement: { prepend(e: unknown): void } | null }) => element.parentElement!.prepend(element));
   // Hover names the class and the server's confidence at the pixel under the mouse.
   for (const [x, y] of [[3, 4], [40, 27], [17, 9]]) {
-    assert.equal(await hoverText(page, "overlay", x, y, width, height), hoverExpected(labels, confidence, y * width + x), `hover at (${x}, ${y})`);
+    assert.equal(await hoverText("overlay", x, y, width, height), hoverExpected(labels, confidence, y * width + x), `hover at (${x}, ${y})`);
   }
   assert.ok(new Set([3 + 4 * width, 40 + 27 * width, 17 + 9 * width].map((p) => confidence[p])).size > 1, "the hovered pixels differ in confidence");
-  const original = await pixelsOf(page, "original");
-  const before = await pixelsOf(page, "overlay");
-  const covered = (pixels: number[], k: number) => [...labels.keys()].filter((p) => labels[p] === k).map((p) => pixels.slice(4 * p, 4 * p + 3).join(","));
+  const original = await pixelsOf("original");
+  const before = await pixelsOf("overlay");
+  const covered = (pixels: number[], k: number) => [...Array(labels.length).keys()].filter((p) => labels[p] === k).map((p) => pixels.slice(4 * p, 4 * p + 3).join(","));
   assert.notDeepEqual(covered(before, hidden), covered(original, hidden), "the class is coloured on the overlay");
 
   await page.locator(`#legend label[data-class="${CLASSES.classes[hidden]}"] input`).uncheck();
-  const afterToggle = await pixelsOf(page, "overlay");
+  const afterToggle = await pixelsOf("overlay");
   assert.deepEqual(covered(afterToggle, hidden), covered(original, hidden), "unticked: its pixels show the image");
   assert.ok(counts.filter((n) => n > 0).length >= 2, `the model predicts several classes (${counts})`);
   for (const k of CLASSES.classes.keys()) {
@@ -119,86 +165,157 @@ test("segment: two images uploaded → overlay, label and legend; unticking a cl
   }
   assert.equal(await page.locator(".result >> nth=0 >> table.areas tr").count(), CLASSES.classes.length + 1);
   await page.screenshot({ path: join(artifacts, "segment-class-hidden.png"), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
 });
 
-/** The server's class ids for the image from `model`. */
-async function servedLabels(image: Buffer, model: string, name: string): Promise<ArrayLike<number>> {
-  const served = await app.inject({ method: "POST", url: `/v1/segment?model=${model}&format=label`, headers: { "content-type": "image/png" }, payload: image });
-  writeFileSync(join(artifacts, name), served.rawPayload);
-  return (await readLabelPng(join(artifacts, name))).data;
-}
+test("drop and paste: an image dropped on the page and one pasted are each segmented as the server segments them", async () => {
+  await segmentPage();
+  const dropped = await randomPng(32, 24, 31);
+  const pasted = await randomPng(24, 16, 37);
+  const dragged = await page.evaluateHandle(([bytes, name]) => {
+    const g = globalThis as unknown as PageGlobals;
+    const transfer = new g.DataTransfer();
+    transfer.items.add(new g.File([Uint8Array.from(bytes)], name, { type: "image/png" }));
+    return transfer;
+  }, [Array.from(dropped), "dropped.png"] as const);
+  await page.dispatchEvent("#drop", "dragover", { dataTransfer: dragged });
+  assert.match(await page.locator("#drop").getAttribute("class") ?? "", /\bover\b/, "the drop zone lights up under a drag");
+  await page.dispatchEvent("#drop", "drop", { dataTransfer: dragged });
+  await resultsDone(1);
+  assert.doesNotMatch(await page.locator("#drop").getAttribute("class") ?? "", /\bover\b/);
+  // A paste event carrying a file, as the clipboard gives one to the page (Ctrl+V of a copied image).
+  await page.evaluate(([bytes, name]) => {
+    const g = globalThis as unknown as PageGlobals;
+    const clipboard = new g.DataTransfer();
+    clipboard.items.add(new g.File([Uint8Array.from(bytes)], name, { type: "image/png" }));
+    g.document.dispatchEvent(new g.ClipboardEvent("paste", { clipboardData: clipboard, bubbles: true }));
+  }, [Array.from(pasted), "pasted.png"] as const);
+  await resultsDone(2);
+  // Newest first: the pasted card, then the dropped one.
+  assert.deepEqual(await page.locator(".result h3").allTextContents(), ["pasted.png", "dropped.png"]);
+  for (const [card, image, name] of [[0, pasted, "pasted"], [1, dropped, "dropped"]] as const) {
+    const { labels } = await served(image, name);
+    assert.deepEqual(classesOfColours(await pixelsOf("label", card), 4), Array.from(labels), `${name}: the label view shows the server's classes`);
+  }
+  await page.screenshot({ path: join(artifacts, "drop-paste.png"), fullPage: true });
+});
+
+test("overlay opacity: the slider's value blends the class colours over the image", async () => {
+  await segmentPage();
+  const image = await randomPng(40, 24, 41);
+  await page.setInputFiles("#files", [{ name: "opacity.png", mimeType: "image/png", buffer: image }]);
+  await resultsDone(1);
+  const { labels } = await served(image, "opacity");
+  const original = await pixelsOf("original");
+  assert.deepEqual(await pixelsOf("overlay"), blended(original, labels, 0.5), "the default 0.5");
+  for (const opacity of [0, 0.25, 1]) {
+    await page.fill("#opacity", String(opacity));
+    assert.deepEqual(await pixelsOf("overlay"), blended(original, labels, opacity), `opacity ${opacity}`);
+  }
+  assert.deepEqual(await pixelsOf("overlay"), Array.from(labels).flatMap((k) => [...CLASSES.palette[k], 255]), "opacity 1: the class colours alone");
+  await page.fill("#opacity", "0");
+  assert.deepEqual(await pixelsOf("overlay"), original, "opacity 0: the image alone");
+});
+
+test("downloads: the label PNG is the server's label map, the overlay PNG the overlay drawn", async () => {
+  await segmentPage();
+  const [width, height] = [36, 28];
+  const image = await randomPng(width, height, 43);
+  await page.setInputFiles("#files", [{ name: "street.png", mimeType: "image/png", buffer: image }]);
+  await resultsDone(1);
+  const { labelPng, labels } = await served(image, "download");
+
+  const [labelDownload] = await Promise.all([page.waitForEvent("download"), page.click(".result >> text=label PNG")]);
+  assert.equal(labelDownload.suggestedFilename(), "street_label.png");
+  const labelFile = join(artifacts, "downloaded-label.png");
+  await labelDownload.saveAs(labelFile);
+  assert.deepEqual(readFileSync(labelFile), labelPng, "the server's label PNG, byte for byte");
+  const decodedLabel = await sharp(labelFile).raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decodedLabel.info.width, decodedLabel.info.height], [width, height]);
+  assert.deepEqual(classesOfColours(decodedLabel.data, decodedLabel.info.channels), Array.from(labels), "decoded: the palette's colours of the server's classes");
+
+  await page.fill("#opacity", "0.35");
+  const [overlayDownload] = await Promise.all([page.waitForEvent("download"), page.click(".result >> text=overlay PNG")]);
+  assert.equal(overlayDownload.suggestedFilename(), "street_overlay.png");
+  const overlayFile = join(artifacts, "downloaded-overlay.png");
+  await overlayDownload.saveAs(overlayFile);
+  const decodedOverlay = await sharp(overlayFile).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  assert.deepEqual([decodedOverlay.info.width, decodedOverlay.info.height], [width, height]);
+  const drawn = await pixelsOf("overlay");
+  assert.deepEqual(Array.from(decodedOverlay.data), drawn, "the overlay as drawn");
+  assert.deepEqual(drawn, blended(await pixelsOf("original"), labels, 0.35), "at the opacity chosen");
+});
+
+test("areas: the table's pixel counts are the server's label map's, and each bar's length is its share", async () => {
+  await segmentPage();
+  const image = await randomPng(44, 30, 47);
+  await page.setInputFiles("#files", [{ name: "areas.png", mimeType: "image/png", buffer: image }]);
+  await resultsDone(1);
+  const { labels } = await served(image, "areas");
+  const counts = CLASSES.classes.map((_, k) => Array.from(labels).filter((v) => v === k).length);
+  assert.ok(counts.filter((n) => n > 0).length >= 2, `several classes (${counts})`);
+  const rows = await page.locator(".result >> nth=0 >> table.areas tr").evaluateAll((trs: { cells: ArrayLike<{ textContent: string | null; querySelector(s: string): unknown }> }[]) =>
+    trs.slice(1).map((tr) => {
+      const bar = tr.cells[3].querySelector(".bar") as { getBoundingClientRect(): { width: number }; style: { background: string } };
+      return { name: tr.cells[0].textContent, pixels: Number(tr.cells[1].textContent), percent: tr.cells[2].textContent, bar: bar.getBoundingClientRect().width, colour: bar.style.background };
+    }));
+  const expected = CLASSES.classes.map((name, k) => ({ name, pixels: counts[k], percent: (100 * (counts[k] / labels.length)).toFixed(1), bar: Math.round(150 * (counts[k] / labels.length)), colour: `rgb(${CLASSES.palette[k].join(", ")})` }));
+  // Largest first; equal counts keep the classes' order (a stable sort).
+  assert.deepEqual(rows, expected.sort((a, b) => b.pixels - a.pixels));
+  await page.screenshot({ path: join(artifacts, "areas.png"), fullPage: true });
+});
 
 test("compare: two served models side by side, their disagreeing pixels marked in red with their share", async () => {
+  await segmentPage();
   const [width, height] = [40, 30];
   const image = await randomPng(width, height, 21);
-  const [a, b] = [await servedLabels(image, "tiny", "compare-a.png"), await servedLabels(image, "tiny-b", "compare-b.png")];
+  const [a, b] = [(await served(image, "compare-a", "tiny")).labels, (await served(image, "compare-b", "tiny-b")).labels];
   const differing = Array.from({ length: width * height }, (_, p) => a[p] !== b[p]);
   const count = differing.filter(Boolean).length;
   assert.ok(count > 0 && count < width * height, `the two models disagree on some pixels but not all (${count})`);
 
-  const { page, errors } = await openApp();
   await page.selectOption("#compare", "tiny-b");
   await page.setInputFiles("#files", [{ name: "compare.png", mimeType: "image/png", buffer: image }]);
-  await page.waitForSelector(".result[data-state=done], .result[data-state=failed]", { timeout: 20_000 });
-  assert.equal(await page.locator(".result[data-state=failed]").count(), 0, await page.locator(".result .error").allTextContents().then((t) => t.join("; ")));
+  await resultsDone(1);
   assert.equal(await page.locator(".result").getAttribute("data-disagreeing"), String(count));
   assert.match(await page.locator(".result .note").textContent() ?? "", new RegExp(`tiny-b disagrees on ${((100 * count) / (width * height)).toFixed(2)}% of pixels \\(${count} of ${width * height}\\)`));
-  const marked = await pixelsOf(page, "disagreement");
+  const marked = await pixelsOf("disagreement");
   const red = Array.from({ length: width * height }, (_, p) => marked.slice(4 * p, 4 * p + 3).join(",") === "255,0,64");
   assert.deepEqual(red, differing, "exactly the disagreeing pixels are red");
   // The second model's overlay is its own: hover over it names its class.
   const p = differing.indexOf(true);
   const [x, y] = [p % width, Math.floor(p / width)];
-  assert.match(await hoverText(page, "overlay-b", x, y, width, height), new RegExp(`^${CLASSES.classes[b[p]]} · `));
-  assert.match(await hoverText(page, "overlay", x, y, width, height), new RegExp(`^${CLASSES.classes[a[p]]} · `));
-  // The README's screenshot: this page as it is now (SEGKIT_DOCS_SCREENSHOT=1 rewrites the committed one).
-  const docsShot = process.env.SEGKIT_DOCS_SCREENSHOT === "1" ? DOCS_SCREENSHOT : join(artifacts, "compare.png");
-  await page.setViewportSize({ width: 1180, height: 760 });
-  await page.screenshot({ path: docsShot });
-  assert.ok(statSync(DOCS_SCREENSHOT).size < 200 * 1024, `${DOCS_SCREENSHOT} is the README's screenshot, under 200 KB`);
-  assert.deepEqual(errors, []);
-  await page.close();
+  assert.match(await hoverText("overlay-b", x, y, width, height), new RegExp(`^${CLASSES.classes[b[p]]} · `));
+  assert.match(await hoverText("overlay", x, y, width, height), new RegExp(`^${CLASSES.classes[a[p]]} · `));
+  await page.screenshot({ path: join(artifacts, "compare.png"), fullPage: true });
 });
 
 test("in-browser mode: the server's model as ONNX on onnxruntime-web in the page agrees with the server's labels", async () => {
+  await segmentPage();
   const [width, height] = [64, 48];
   const image = await randomPng(width, height, 11);
-  const served = (await app.inject({ method: "POST", url: "/v1/segment?confidence=true", headers: { "content-type": "image/png" }, payload: image })).json();
-  writeFileSync(join(artifacts, "served-label.png"), Buffer.from(served.labelPng, "base64"));
-  writeFileSync(join(artifacts, "served-confidence.png"), Buffer.from(served.confidencePng, "base64"));
-  const expected = (await readLabelPng(join(artifacts, "served-label.png"))).data;
-  const confidence = (await readLabelPng(join(artifacts, "served-confidence.png"))).data;
+  const { labels: expected, confidence } = await served(image, "in-browser");
 
-  const { page, errors } = await openApp();
   await page.check("#in-browser");
   await page.setInputFiles("#files", [{ name: "browser.png", mimeType: "image/png", buffer: image }]);
-  await page.waitForSelector(".result[data-state=done], .result[data-state=failed]", { timeout: 25_000 });
-  assert.equal(await page.locator(".result[data-state=failed]").count(), 0, await page.locator(".result .error").allTextContents().then((t) => t.join("; ")));
+  await resultsDone(1);
   assert.match(await page.locator(".result .note").textContent() ?? "", /in the browser/);
-  const rgba = await pixelsOf(page, "label");
-  const colourKey = (c: number[]) => c.join(",");
-  const classOf = new Map(CLASSES.palette.map((c, k) => [colourKey(c), k]));
-  const got = Array.from({ length: width * height }, (_, p) => classOf.get(colourKey(rgba.slice(4 * p, 4 * p + 3))));
+  const got = classesOfColours(await pixelsOf("label"), 4);
   const agreeing = got.filter((k, p) => k === expected[p]).length;
-  assert.ok(new Set(expected).size >= 2, "the model predicts several classes here");
+  assert.ok(new Set(Array.from(expected)).size >= 2, "the model predicts several classes here");
   assert.ok(agreeing / expected.length >= 0.999, `labels agree on ${agreeing} of ${expected.length} pixels`);
   // The page's own softmax gives the server's confidence where the labels agree (within a percent:
   // float32 on the server, float64 here, each rounded to 1/255).
   for (const [x, y] of [[5, 5], [60, 40], [31, 17]]) {
     const p = y * width + x;
     if (got[p] !== expected[p]) continue;
-    const [name, percent] = (await hoverText(page, "label", x, y, width, height)).split(" · ");
+    const [name, percent] = (await hoverText("label", x, y, width, height)).split(" · ");
     assert.equal(name, CLASSES.classes[expected[p]]);
     assert.ok(Math.abs(parseFloat(percent) - (100 * confidence[p]) / 255) <= 1, `hover at (${x}, ${y}): ${percent} vs ${confidence[p]}/255`);
   }
   await page.screenshot({ path: join(artifacts, "in-browser.png"), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
 });
 
-test("evaluate: the page's metrics over two folders equal segkit eval's", async () => {
+test("evaluate: the page's metrics and confusion-matrix heatmap over two folders equal segkit eval's", async () => {
   const [pred, gt] = [join(artifacts, "pred"), join(artifacts, "gt")];
   mkdirSync(pred);
   mkdirSync(gt);
@@ -216,7 +333,6 @@ test("evaluate: the page's metrics over two folders equal segkit eval's", async 
   const { matrix, images } = await evaluateFolders({ pred, gt, classes: 3, ignoreIndex: 255 });
   const expected = { images, pixels: matrix.counts.reduce((a, b) => a + b, 0), ...summaryJSON(summarize(matrix, "mmseg")) };
 
-  const { page, errors } = await openApp();
   await page.click("nav button[data-page=evaluate]");
   await page.setInputFiles("#eval-pred", pred);
   await page.setInputFiles("#eval-gt", gt);
@@ -226,7 +342,25 @@ test("evaluate: the page's metrics over two folders equal segkit eval's", async 
   await page.waitForSelector("#eval-output[data-state=done], #eval-output[data-state=failed]", { timeout: 10_000 });
   const got = JSON.parse((await page.locator("#eval-json").textContent({ timeout: 2000 })) ?? "null");
   assert.deepEqual(got, JSON.parse(JSON.stringify(expected)));
+
+  // The heatmap: a cell per (ground truth, prediction) pair, its count on hover, its row's share as
+  // text and as the shade's alpha.
+  const cells = await page.locator("table.heatmap tr").evaluateAll((trs: { cells: ArrayLike<{ title: string; textContent: string | null; style: { background: string } }> }[]) =>
+    trs.slice(1).map((tr) => Array.from(tr.cells).slice(1).map((c) => ({ title: c.title, text: c.textContent, background: c.style.background }))));
+  const k = matrix.numClasses;
+  assert.deepEqual(cells.map((row) => row.length), [k, k, k]);
+  assert.ok(matrix.counts.some((n, i) => n > 0 && i % (k + 1) !== 0), "some pixels are confused");
+  for (let i = 0; i < k; i++) {
+    const total = matrix.counts.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0);
+    for (let j = 0; j < k; j++) {
+      const count = matrix.counts[i * k + j];
+      const share = count / total;
+      assert.equal(cells[i][j].title, `ground truth ${i}, predicted ${j}: ${count} pixels`);
+      assert.equal(cells[i][j].text, count > 0 ? (100 * share).toFixed(0) : "", `cell (${i}, ${j})`);
+      assert.match(cells[i][j].background, /^rgba\(21, 101, 192, ([\d.]+)\)$/);
+      // Chromium keeps a colour's alpha in 8 bits.
+      assert.ok(Math.abs(Number(/([\d.]+)\)$/.exec(cells[i][j].background)![1]) - share) <= 1 / 255, `cell (${i}, ${j}): shade ${cells[i][j].background} for ${share}`);
+    }
+  }
   await page.screenshot({ path: join(artifacts, "evaluate.png"), fullPage: true });
-  assert.deepEqual(errors, []);
-  await page.close();
 });

@@ -1,7 +1,8 @@
 // The Evaluate page: predicted and ground-truth label PNGs (two folders or file sets) paired by file
 // name, scored in this page by @segkit/metrics exactly as `segkit eval` scores them (one confusion
 // matrix over all pairs, mmsegmentation's conventions); shows mIoU, the per-class table and the
-// confusion matrix as a heatmap, and the same JSON `segkit eval --json` prints.
+// confusion matrix as a heatmap (each ground-truth row in percent, the pixel count on hover), and the
+// same JSON `segkit eval --json` prints.
 import { ConfusionMatrix, summarize, summaryJSON } from "@segkit/metrics";
 import { decodeIndexPng } from "./png-indices.js";
 
@@ -43,9 +44,12 @@ function heatmap(matrix: ConfusionMatrix): HTMLTableElement {
     row.insertCell().textContent = String(i);
     const total = matrix.counts.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0);
     for (let j = 0; j < k; j++) {
-      const share = total > 0 ? matrix.counts[i * k + j] / total : 0;
+      const count = matrix.counts[i * k + j];
+      const share = total > 0 ? count / total : 0;
       const cell = row.insertCell();
       cell.textContent = share > 0 ? (100 * share).toFixed(0) : "";
+      // The cell shows the row's percentage; hovering gives the matrix's own count.
+      cell.title = `ground truth ${i}, predicted ${j}: ${count} pixels`;
       cell.style.background = `rgba(21, 101, 192, ${share.toFixed(3)})`;
       cell.style.color = share > 0.5 ? "#fff" : "#000";
     }
