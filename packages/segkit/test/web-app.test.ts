@@ -3,9 +3,10 @@
 // label view and legend appear, as the server segments them; unticking a class takes its colour off
 // the overlay; the opacity slider blends the overlay; the downloads are the server's label PNG and the
 // overlay drawn; the area table's bars follow its pixel counts; two models compared; the in-browser
-// mode agrees with the server; the Evaluate page's metrics and heatmap equal `segkit eval`'s on the
-// same files. One server, one browser and one page for all of it (onnxruntime-web's WebAssembly is
-// compiled once). Screenshots go to the OS temp dir (path printed).
+// mode agrees with the server, and an exported .onnx with the preprocessing and argmax in its graph
+// gives onnxruntime-node's class ids in the page; the Evaluate page's metrics and heatmap equal
+// `segkit eval`'s on the same files. One server, one browser and one page for all of it
+// (onnxruntime-web's WebAssembly is compiled once). Screenshots go to the OS temp dir (path printed).
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,11 +14,15 @@ import { join } from "node:path";
 import { after, afterEach, before, test } from "node:test";
 import { summarize, summaryJSON } from "@segkit/metrics";
 import type { FastifyInstance } from "fastify";
+import * as ort from "onnxruntime-node";
 import { chromium, type Browser, type Page } from "playwright-core";
 import sharp from "sharp";
 import { WEB_DIR } from "../src/cli/serve.js";
 import { evaluateFolders } from "../src/cli/eval.js";
 import { Rng } from "../src/data/rng.js";
+import { IMAGENET_MEAN, IMAGENET_STD } from "../src/data/transforms/normalize.js";
+import { exportModel } from "../src/engine/export-model.js";
+import { loadModel, loadRunConfig } from "../src/engine/load.js";
 import { encodeLabelPng, GREY_PALETTE } from "../src/io/label-png-writer.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import { buildServer } from "../src/serve/server.js";
@@ -77,6 +82,26 @@ interface CanvasLike {
   width: number;
   height: number;
   getContext(kind: "2d"): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+interface OrtTensorLike {
+  dims: number[];
+  data: ArrayLike<number | bigint>;
+}
+interface OrtPage {
+  ort?: {
+    env: { wasm: { wasmPaths: string; numThreads: number } };
+    Tensor: new (type: "uint8", data: Uint8Array, dims: number[]) => OrtTensorLike;
+    InferenceSession: {
+      create(model: Uint8Array, options: { executionProviders: string[] }): Promise<{
+        inputNames: string[];
+        outputNames: string[];
+        run(feeds: Record<string, OrtTensorLike>): Promise<Record<string, OrtTensorLike>>;
+        release(): Promise<void>;
+      }>;
+    };
+  };
+  location: { href: string };
+  document: { createElement(tag: "script"): { src: string; onload: unknown; onerror: unknown }; head: { append(node: unknown): void } };
 }
 interface PageGlobals {
   DataTransfer: new () => { items: { add(file: unknown): void } };
@@ -313,6 +338,48 @@ test("in-browser mode: the server's model as ONNX on onnxruntime-web in the page
     assert.ok(Math.abs(parseFloat(percent) - (100 * confidence[p]) / 255) <= 1, `hover at (${x}, ${y}): ${percent} vs ${confidence[p]}/255`);
   }
   await page.screenshot({ path: join(artifacts, "in-browser.png"), fullPage: true });
+});
+
+test("an exported .onnx (--with-preprocess --argmax) on the page's onnxruntime-web gives onnxruntime-node's class ids", async () => {
+  const [height, width] = [48, 64];
+  const { model } = loadModel(await loadRunConfig(files.config), files.checkpoint);
+  const file = join(artifacts, "argmax.onnx");
+  const preprocess = { mean: IMAGENET_MEAN as [number, number, number], std: IMAGENET_STD as [number, number, number] };
+  exportModel(model, file, { format: "onnx", size: [height, width], modelType: "unet", preprocess, argmax: true });
+  model.dispose();
+  const rng = new Rng(5, 0);
+  const pixels = Uint8Array.from({ length: height * width * 3 }, () => Math.floor(rng.uniform(0, 256)));
+
+  const session = await ort.InferenceSession.create(file);
+  const result = await session.run({ pixels: new ort.Tensor("uint8", pixels, [1, height, width, 3]) });
+  await session.release();
+  const expected = Array.from(result.labels.data as BigInt64Array, Number);
+  assert.ok(new Set(expected).size >= 2, "the model predicts more than one class");
+
+  // In the app's page: the onnxruntime-web the in-browser mode loads (its WebAssembly compiled once
+  // for both checks when that mode ran first), loaded here otherwise.
+  const got = await page.evaluate(async ([modelBytes, pixelBytes, h, w]) => {
+    const g = globalThis as unknown as OrtPage;
+    if (g.ort === undefined) {
+      await new Promise((resolve, reject) => {
+        const script = g.document.createElement("script");
+        [script.src, script.onload, script.onerror] = ["ort/ort.wasm.min.js", resolve, reject];
+        g.document.head.append(script);
+      });
+    }
+    const runtime = g.ort!;
+    // As the app sets them (the values are read when the WebAssembly starts, once per page).
+    runtime.env.wasm.wasmPaths = new URL("ort/", g.location.href).href;
+    runtime.env.wasm.numThreads = 1;
+    const onnx = await runtime.InferenceSession.create(Uint8Array.from(modelBytes), { executionProviders: ["wasm"] });
+    const out = await onnx.run({ [onnx.inputNames[0]]: new runtime.Tensor("uint8", Uint8Array.from(pixelBytes), [1, h, w, 3]) });
+    const labels = out[onnx.outputNames[0]];
+    await onnx.release();
+    return { dims: labels.dims, labels: Array.from(labels.data, Number) };
+  }, [Array.from(readFileSync(file)), Array.from(pixels), height, width] as const);
+  assert.deepEqual(got.dims, [1, height, width]);
+  const agreeing = got.labels.filter((k, p) => k === expected[p]).length;
+  assert.ok(agreeing / expected.length >= 0.999, `labels agree on ${agreeing} of ${expected.length} pixels`);
 });
 
 test("evaluate: the page's metrics and confusion-matrix heatmap over two folders equal segkit eval's", async () => {
