@@ -44,7 +44,9 @@ function checkRelative(what: string, actual: Tensor, expected: Tensor, relative:
 // Stage times of the prompt → mask path, named as bench/sam_peer.py names the
 // authors' stages: each stage's call is wrapped on the model instance (the peer uses forward hooks),
 // and whatever the stages leave of a round's total is "other" (prompt checks, token concatenation,
-// the JS side). Ours makes the dense PE once per image (0 per prompt); the peer per prompt. The
+// the JS side). Ours makes the dense PE and the decoder's prompt-independent part (image tokens, the
+// first two-way block's image-side projections: MaskDecoder.prepareImage) once per image, in
+// setEmbedding (0 per prompt); the peer per prompt, inside its "two-way transformer". The
 // peer's "upscaling + mask product" is its output_upscaling alone (its mask product, 8 M
 // multiply-adds at 1024², is inline and falls in its "other").
 interface StageTimer {
