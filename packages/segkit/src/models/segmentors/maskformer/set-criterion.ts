@@ -42,7 +42,7 @@ export class SetCriterion {
     this.deepSupervision = deepSupervision;
   }
 
-  /** The weighted loss parts of `predictions` against one target per image; `matches` receives each layer's assignment (last layer last). */
+  /** The weighted loss parts of `predictions` against one target per image; `matches` receives each layer's assignment (last layer first, then the others in order). */
   losses(predictions: MaskPredictions, targets: MaskTarget[], matches: Match[][] = []): Record<string, Tensor> {
     const n = predictions.logits.shape[1];
     if (targets.length !== n) throw new RangeError(`SetCriterion: ${n} images but ${targets.length} targets`);
@@ -54,19 +54,26 @@ export class SetCriterion {
   #layerLosses(predictions: MaskPredictions, targets: MaskTarget[], numMasks: number, matches: Match[][]): Record<string, Tensor> {
     const layers = predictions.logits.shape[0];
     const parts: Record<string, Tensor> = {};
-    const first = this.deepSupervision ? 0 : layers - 1;
-    for (let l = first; l < layers; l++) {
+    // The authors' order (the last layer, then the others from the first): Mask2Former's random
+    // point draws follow it.
+    const order = [layers - 1, ...(this.deepSupervision ? Array.from({ length: layers - 1 }, (_, l) => l) : [])];
+    for (const l of order) {
       const suffix = l === layers - 1 ? "" : `_${l}`;
       const logits = predictions.logits.select(0, l);
       const masks = predictions.masks.select(0, l);
-      const layerMatches = targets.map((t, b) => matchMasks(logits.select(0, b), masks.select(0, b), t, this.weights));
+      const layerMatches = targets.map((t, b) => this.match(logits.select(0, b), masks.select(0, b), t));
       matches.push(layerMatches);
       parts[`loss_ce${suffix}`] = this.#classLoss(logits, targets, layerMatches).mul(this.weights.classWeight);
-      const [focal, dice] = this.#maskLosses(masks, targets, layerMatches, numMasks);
-      parts[`loss_mask${suffix}`] = focal.mul(this.weights.maskWeight);
+      const [maskLoss, dice] = this.maskLosses(masks, targets, layerMatches, numMasks);
+      parts[`loss_mask${suffix}`] = maskLoss.mul(this.weights.maskWeight);
       parts[`loss_dice${suffix}`] = dice.mul(this.weights.diceWeight);
     }
     return parts;
+  }
+
+  /** One image's assignment of queries to targets. */
+  protected match(logits: Tensor, masks: Tensor, target: MaskTarget): Match {
+    return matchMasks(logits, masks, target, this.weights);
   }
 
   #classLoss(logits: Tensor, targets: MaskTarget[], matches: Match[]): Tensor {
@@ -83,7 +90,8 @@ export class SetCriterion {
     });
   }
 
-  #maskLosses(masks: Tensor, targets: MaskTarget[], matches: Match[], numMasks: number): [Tensor, Tensor] {
+  /** The (unweighted) mask and dice losses of the matched pairs of one layer's masks (N, Q, h, w). */
+  protected maskLosses(masks: Tensor, targets: MaskTarget[], matches: Match[], numMasks: number): [Tensor, Tensor] {
     const q = masks.shape[1];
     const pairs = matches.reduce((sum, m) => sum + m.queries.length, 0);
     // No pair (no targets anywhere): zero, as the authors' sums over none, still tied to the graph.

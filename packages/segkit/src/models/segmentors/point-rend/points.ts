@@ -29,13 +29,16 @@ export interface TrainPointOptions {
   importanceSampleRatio: number;
 }
 
-/** Training points (N, numPoints, 2) in [0, 1]² for coarse logits (N, C, H, W), drawn from the global generator. */
-export function importancePoints(logits: Tensor, { numPoints, oversampleRatio, importanceSampleRatio }: TrainPointOptions): Tensor {
+/**
+ * Training points (N, numPoints, 2) in [0, 1]² for coarse logits (N, C, H, W), drawn from the global
+ * generator; `score` rates sampled logits (N, C, P) as (N, 1, P), most uncertain highest.
+ */
+export function importancePoints(logits: Tensor, { numPoints, oversampleRatio, importanceSampleRatio }: TrainPointOptions, score: (sampled: Tensor) => Tensor = uncertainty): Tensor {
   const n = logits.shape[0];
   const sampled = Math.trunc(numPoints * oversampleRatio);
   const candidates = torch.rand([n, sampled, 2]);
   const uncertain = Math.trunc(importanceSampleRatio * numPoints);
-  const [, chosen] = uncertainty(pointSample(logits, candidates)).reshape([n, sampled]).topk(uncertain, 1);
+  const [, chosen] = score(pointSample(logits, candidates)).reshape([n, sampled]).topk(uncertain, 1);
   const points = candidates.gather(1, chosen.reshape([n, uncertain, 1]).expand([n, uncertain, 2]));
   return uncertain < numPoints ? torch.cat([points, torch.rand([n, numPoints - uncertain, 2])], 1) : points;
 }
