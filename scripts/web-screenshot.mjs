@@ -12,7 +12,7 @@ import { buildServer } from "../packages/segkit/dist/src/serve/server.js";
 
 const [image, out = new URL("../docs/web-segment.png", import.meta.url).pathname] = process.argv.slice(2);
 if (!image) throw new Error("usage: node scripts/web-screenshot.mjs IMAGE [OUT]");
-const host = await ModelHost.start({ name: "camvid_enet", config: "camvid_enet", engine: "libtorch", threads: 2 }, { workers: 1, queued: 4, timeoutMs: 60_000 });
+const host = await ModelHost.start({ name: "camvid_enet", config: "camvid_enet", engine: "libtorch", threads: 1 }, { workers: 1, queued: 4, timeoutMs: 60_000 });
 const app = await buildServer({ hosts: [host], bodyLimit: 8 << 20, maxPixels: 1 << 22, webDir: WEB_DIR });
 const address = await app.listen({ port: 0, host: "127.0.0.1" });
 // A first request warms the model up: the page then shows a typical time.
@@ -26,8 +26,9 @@ try {
   await page.waitForSelector(".result[data-state=done]", { timeout: 60_000 });
   const shot = await page.screenshot({ fullPage: true });
   // A palette PNG keeps the file small (the page has few colours besides the photo).
-  await sharp(shot).png({ palette: true, colours: 256, effort: 10 }).toFile(out);
-  console.log(`wrote ${out}`);
+  const { size } = await sharp(shot).png({ palette: true, colours: 256, effort: 10 }).toFile(out);
+  if (size >= 300 * 1024) throw new Error(`${out}: ${size} bytes, over the README's 300 KB`);
+  console.log(`wrote ${out} (${size} bytes)`);
 } finally {
   await browser.close();
   await app.close();
