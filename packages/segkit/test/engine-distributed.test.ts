@@ -20,10 +20,10 @@ process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 const CONFIG = {
   model: { type: "unet", numClasses: 5, ignoreIndex: 255, widths: [4, 8] },
   data: {
-    train: { dataset: { type: "synthetic", length: 8, size: [16, 16], seed: 1 }, pipeline: [{ type: "RandomFlip", prob: 0.5 }, { type: "Normalize" }], batchSize: 2 },
-    val: { dataset: { type: "synthetic", length: 5, size: [16, 16], seed: 2 }, pipeline: [{ type: "Normalize" }], batchSize: 2 },
+    train: { dataset: { type: "synthetic", length: 8, size: [16, 16], seed: 1 }, pipeline: [{ type: "random_flip", prob: 0.5 }, { type: "normalize" }], batchSize: 2 },
+    val: { dataset: { type: "synthetic", length: 5, size: [16, 16], seed: 2 }, pipeline: [{ type: "normalize" }], batchSize: 2 },
   },
-  optimizer: { type: "SGD", lr: 0.05, momentum: 0.9 },
+  optimizer: { type: "sgd", lr: 0.05, momentum: 0.9 },
   // Not poly: its rate depends on train.iters, which the interrupted distributed run lowers to 4.
   schedule: { type: "step", stepSize: 3, gamma: 0.5 },
   train: { iters: 6, valInterval: 6, checkpointInterval: 2, keepLast: 3, logInterval: 1, seed: 3, threads: 1 },

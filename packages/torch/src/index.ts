@@ -6,6 +6,7 @@ export { Tensor, type BackwardOptions } from "./tensor.js";
 export { tensor, scalar, type TensorOptions } from "./creation.js";
 export { tidy, keep, scopeDepth } from "./scope.js";
 export { withDefaultDevice } from "./dispatch.js";
+export { checkDeviceName, resolveDevice, toDevice, builtBackends, linkedLibtorch } from "./device.js";
 export { noGrad, enableGrad, inferenceMode, isGradEnabled, setGradEnabled, isInferenceMode, backward, grad, type GradOptions } from "./autograd.js";
 export type { CpuCacheStats } from "./native.js";
 export { torchVersion, setNumThreads, getNumThreads, manualSeed, getRngState, setRngState, liveTensors, externalMemory, cpuCacheStats, setCpuCacheLimit, emptyCpuCache, callOp } from "./runtime.js";

@@ -145,6 +145,13 @@ export interface RecordedGraph {
   text: string;
 }
 
+// libtorch logs through glog, which prints INFO lines (DDP's "Reducer initialized ..." on every rank)
+// unless its level is set before it loads. PyTorch sets WARNING at import unless TORCH_CPP_LOG_LEVEL
+// says otherwise (c10::initLogging); the same here, through glog's GLOG_minloglevel, read as the
+// addon loads glog (a level given in GLOG_minloglevel itself is kept).
+const GLOG_LEVELS: Record<string, string> = { INFO: "0", WARNING: "1", ERROR: "2", FATAL: "3" };
+process.env.GLOG_minloglevel ??= GLOG_LEVELS[(process.env.TORCH_CPP_LOG_LEVEL ?? "").toUpperCase()] ?? GLOG_LEVELS.WARNING;
+
 function load(): NativeAddon {
   const path = fileURLToPath(new URL("../../native/build/Release/segkit_torch.node", import.meta.url));
   if (!existsSync(path)) {

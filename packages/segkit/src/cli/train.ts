@@ -2,7 +2,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { distributed } from "@segkit/torch";
+import { distributed, resolveDevice } from "@segkit/torch";
 import type { DenseCrfOptions, SlicOptions } from "@segkit/classic";
 import { report } from "@segkit/metrics";
 import { DataLoader } from "../data/loader/data-loader.js";
@@ -142,10 +142,13 @@ async function launchedAsRanks(o: LaunchFlags, command: string[]): Promise<boole
   return true;
 }
 
-/** A rank started by a launcher (this one or torchrun: WORLD_SIZE is set) joins its group; otherwise undefined. */
-async function rankGroup(o: LaunchFlags): Promise<distributed.ProcessGroup | undefined> {
+/**
+ * A rank started by a launcher (this one or torchrun: WORLD_SIZE is set) joins its group, with the
+ * backend for tensors on `device` (a resolveDevice name); otherwise undefined.
+ */
+async function rankGroup(o: LaunchFlags, device = "cpu"): Promise<distributed.ProcessGroup | undefined> {
   if (process.env.WORLD_SIZE === undefined) return undefined;
-  return distributed.initProcessGroup({ timeoutMs: distTimeoutMs(o) });
+  return distributed.initProcessGroup({ timeoutMs: distTimeoutMs(o), backend: distributed.backendFor(device) });
 }
 
 interface SemanticFlags { flip?: boolean; scales?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }
@@ -209,7 +212,8 @@ export function registerTrain(program: Command): void {
         const port = o.serve === true ? 8081 : integer("--serve", 0)(String(o.serve));
         console.log(`training dashboard: ${await dashboard.listen({ port, host: "127.0.0.1" })}/#training`);
       }
-      const group = await rankGroup(o);
+      // Checked before the group forms: a device libtorch cannot use is named as such, not as a backend.
+      const group = await rankGroup(o, resolveDevice(run.train.device, "config.train.device"));
       const result = await train(run, { workDir, resume: o.resume, progress: new Progress(process.stderr, run.train.logInterval), hooks: feed ? [feed] : [], group })
         .finally(() => Promise.all([dashboard?.close(), group?.destroy()]));
       if (group !== undefined && group.rank !== 0) return;

@@ -1,6 +1,7 @@
 // What the registry holds, written for people: `segkit list` prints it and docs/config.md is made
 // from it (npm run docs), so the listing and the reference cannot drift from the code.
 import { builderOf, KINDS, registered, type Kind } from "./registry.js";
+import { TRAIN_DEFAULTS, TRAIN_OPTIONS } from "../engine/run-config.js";
 
 export interface Entry {
   kind: Kind;
@@ -60,6 +61,10 @@ export function configReference(list: readonly Entry[] = entries()): string {
       const formerly = e.formerly.length ? ` (formerly ${code(e.formerly)})` : "";
       out.push(`| \`${e.name}\` | ${code(e.options) || "—"} | ${cell(e.summary)}${formerly} |`);
     }
+  }
+  out.push("", "## train", "", "The run's `train` section (`--set train.KEY=VALUE` on the command line).", "", "| key | default | meaning |", "|---|---|---|");
+  for (const [key, meaning] of Object.entries(TRAIN_OPTIONS)) {
+    out.push(`| \`${key}\` | \`${JSON.stringify(TRAIN_DEFAULTS[key as keyof typeof TRAIN_DEFAULTS])}\` | ${cell(meaning)} |`);
   }
   return `${out.join("\n")}\n`;
 }

@@ -11,9 +11,14 @@ import type { TestConfig } from "./run-config.js";
 import { runPlan, runPlanAsync } from "../inference/plan.js";
 import { testTimeProbabilities } from "../inference/test-time.js";
 
-/** Class probabilities (N, K, H, W) for a batch, averaged over the configured augmentations. */
+/**
+ * Class probabilities (N, K, H, W) for a batch, averaged over the configured augmentations; computed
+ * where the model's weights are (the images moved there, factory ops placed there), and left there.
+ */
 export function predictProbabilities(model: Segmentor, images: Tensor, test: TestConfig): Tensor {
-  return torch.tidy(() => runPlan(testTimeProbabilities(images, test, model), (x) => model.predict(x)));
+  const device = model.parameters()[0]?.device ?? "cpu";
+  return torch.withDefaultDevice(device, () => torch.tidy(() =>
+    runPlan(testTimeProbabilities(torch.toDevice(images, device), test, model), (x) => model.predict(x))));
 }
 
 /** A libtorch model, or an engine running its exported graph. */

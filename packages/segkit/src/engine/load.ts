@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { loadWeights, randn, type nn } from "@segkit/torch";
 import { build } from "../config/registry.js";
 import { loadConfig } from "../config/compose.js";
-import { applyOverrides } from "../config/overrides.js";
+import { applyOverrides, type ConfigObject } from "../config/overrides.js";
 import { resolveRoots } from "../config/roots.js";
 import { didYouMean } from "../config/closest.js";
 import "../models/index.js";
@@ -15,7 +15,7 @@ import type { Dataset } from "../data/types.js";
 import "../data/index.js";
 import { readClassInfo, type ClassInfo } from "./class-info.js";
 import { zooWeights } from "./model-zoo.js";
-import { runConfig, type RunConfig } from "./run-config.js";
+import { runConfig, TRAIN_DEFAULTS, type RunConfig } from "./run-config.js";
 
 /** The configs shipped with segkit (packages/segkit/configs). */
 export const SHIPPED_CONFIGS = fileURLToPath(new URL("../../../configs", import.meta.url));
@@ -35,7 +35,12 @@ export function resolveConfigPath(given: string): string {
 
 /** The config file's roots are relative to it; roots still relative after the overrides came from --set: relative to the working directory. */
 export async function loadRunConfig(given: string, overrides: readonly string[] = []): Promise<RunConfig> {
-  const config = applyOverrides(await loadConfig(resolveConfigPath(given)), overrides);
+  const loaded = await loadConfig(resolveConfigPath(given));
+  // The train keys are there with their defaults, so that --set reaches those the file leaves out
+  // (the launcher sets train.threads on every rank); a train that is not an object is runConfig's to name.
+  const train = loaded.train ?? {};
+  if (typeof train === "object" && train !== null && !Array.isArray(train)) loaded.train = { ...TRAIN_DEFAULTS, ...train } as ConfigObject;
+  const config = applyOverrides(loaded, overrides);
   resolveRoots(config, process.cwd());
   return runConfig(config);
 }

@@ -15,15 +15,15 @@ export function trainsOnSegments(model: Segmentor): model is Segmentor & Segment
   return typeof (model as Partial<SegmentTrainer>).forwardTrainSegments === "function";
 }
 
-/** Per sample (of `size`, the batch's image size): its segments' classes and (M, H, W) float masks. */
-export function panopticMaskTargets(panoptic: PanopticTarget[], size: [number, number]): MaskTarget[] {
+/** Per sample (of `size`, the batch's image size): its segments' classes and (M, H, W) float masks, on `device`. */
+export function panopticMaskTargets(panoptic: PanopticTarget[], size: [number, number], device = "cpu"): MaskTarget[] {
   return panoptic.map(({ ids, segments }) => torch.tidy(() => {
     if (ids.length !== size[0] * size[1]) throw new RangeError(`panoptic target: ${ids.length} segment ids for a ${size[0]}×${size[1]} image`);
     const kept = segments.filter((s) => !s.iscrowd && s.area > 0);
     const map = torch.tensor(ids, { shape: size });
     return {
-      labels: torch.tensor(kept.map((s) => s.category), { dtype: "int64" }),
-      masks: map.unsqueeze(0).eq(torch.tensor(Int32Array.from(kept, (s) => s.id), { shape: [kept.length, 1, 1] })).to("float32"),
+      labels: torch.toDevice(torch.tensor(kept.map((s) => s.category), { dtype: "int64" }), device),
+      masks: torch.toDevice(map.unsqueeze(0).eq(torch.tensor(Int32Array.from(kept, (s) => s.id), { shape: [kept.length, 1, 1] })).to("float32"), device),
     };
   }));
 }

@@ -1,5 +1,6 @@
 // The shape of a run's config, its defaults, and validation of every key (a misspelt key is an error
 // naming it and the closest valid one, before anything is built).
+import { checkDeviceName } from "@segkit/torch";
 import { checkKeys, type Config } from "../config/registry.js";
 import type { ConfigObject } from "../config/overrides.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
@@ -46,14 +47,31 @@ export interface RunConfig {
     selfCorrection: SelfCorrectionConfig | null;
     /** Batches whose gradients are summed into one optimizer step (an iteration). */
     accumulate: number;
+    /** Where the model and batches compute: "cpu", "cuda" or "cuda:N". */
+    device: string;
   };
   test: TestConfig;
 }
 
 const LOADER_DEFAULTS = { pipeline: [], batchSize: 2, workers: 0 };
-const TRAIN_DEFAULTS: RunConfig["train"] = {
+export const TRAIN_DEFAULTS: RunConfig["train"] = {
   iters: 1000, valInterval: 500, checkpointInterval: 500, keepLast: 2, logInterval: 10, seed: 0, threads: 2, clipGrad: null, ema: null,
-  selfCorrection: null, accumulate: 1,
+  selfCorrection: null, accumulate: 1, device: "cpu",
+};
+/** What each train key means, for docs/config.md (its defaults are TRAIN_DEFAULTS). */
+export const TRAIN_OPTIONS: Record<keyof RunConfig["train"], string> = {
+  iters: "optimizer steps to train",
+  valInterval: "validate every this many iterations (and at the end)",
+  checkpointInterval: "save a checkpoint every this many iterations",
+  keepLast: "how many of the newest iter_N checkpoints are kept (best.safetensors besides)",
+  logInterval: "log the loss every this many iterations",
+  seed: "seed of the weights' initialisation, the data order and the augmentations",
+  threads: "libtorch's intra-op threads; under --nproc-per-node each rank gets cores ÷ local ranks instead",
+  clipGrad: "clip the gradients' total norm to this (null: no clipping)",
+  ema: "evaluate an exponential moving average of the weights: { decay, warmup } (null: off)",
+  selfCorrection: "self-correction cycles of weight averaging and label refinement (null: off)",
+  accumulate: "batches whose gradients are summed into one optimizer step",
+  device: "where the model and batches compute: \"cpu\", \"cuda\" or \"cuda:N\" (a libtorch without CUDA refuses cuda at start, naming what is linked); distributed, the backend follows it (Gloo for cpu, NCCL for cuda)",
 };
 const TEST_DEFAULTS: TestConfig = { mode: "whole", crop: null, stride: null, flip: false, scales: [1], postprocess: [] };
 
@@ -90,6 +108,7 @@ export function runConfig(config: ConfigObject): RunConfig {
   for (const key of ["iters", "valInterval", "checkpointInterval", "keepLast", "logInterval", "threads", "accumulate"] as const) {
     if (!Number.isInteger(t[key]) || t[key] < 1) throw new Error(`config.train.${key} must be a positive integer, got ${JSON.stringify(t[key])}`);
   }
+  checkDeviceName(t.device, "config.train.device");
   if (t.ema !== null) checkKeys(t.ema as unknown as Record<string, unknown>, ["decay", "warmup"], "config.train.ema");
   if (t.selfCorrection !== null) t.selfCorrection = selfCorrectionConfig(t.selfCorrection as unknown as Record<string, unknown>);
   if (merged.test.mode !== "whole" && merged.test.mode !== "slide") {

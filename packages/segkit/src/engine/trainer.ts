@@ -64,16 +64,18 @@ function hookConfigs(t: RunConfig["train"], writes: boolean): Config[] {
  * Distributed, the forward starts where PyTorch's DDP forward does (beforeForward: rank 0's buffers)
  * and `sync` says whether this backward averages the (accumulated) gradients across ranks.
  */
-async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp: torch.distributed.DistributedDataParallel | null, sync: boolean): Promise<Record<string, number>> {
+async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp: torch.distributed.DistributedDataParallel | null, sync: boolean,
+  device: string): Promise<Record<string, number>> {
   const step = async () => {
     await ddp?.beforeForward();
-    const { scaled, parts } = torch.tidy(() => {
+    // Factory ops inside the model (masks, position grids) create their tensors on the run's device.
+    const { scaled, parts } = torch.withDefaultDevice(device, () => torch.tidy(() => {
       const out = withSoftTarget(batch.soft, () => (batch.panoptic !== null && trainsOnSegments(model)
-        ? model.forwardTrainSegments(batch.images, panopticMaskTargets(batch.panoptic, batch.images.shape.slice(-2) as [number, number]))
+        ? model.forwardTrainSegments(batch.images, panopticMaskTargets(batch.panoptic, batch.images.shape.slice(-2) as [number, number], device))
         : model.forwardTrain(batch.images, batch.labels)));
       const parts = Object.fromEntries([["loss", out.loss.item()], ...Object.entries(out.parts).map(([k, v]) => [`loss/${k}`, v.item()])]) as Record<string, number>;
       return { scaled: scale === 1 ? out.loss : out.loss.mul(scale), parts };
-    });
+    }));
     try {
       if (ddp === null) scaled.backward();
       else await ddp.backward(scaled);
@@ -83,6 +85,20 @@ async function backward(model: Segmentor, batch: TrainBatch, scale: number, ddp:
     return parts;
   };
   return ddp !== null && !sync ? ddp.noSync(step) : step();
+}
+
+/** libtorch's intra-op threads on each rank (torch.get_num_threads), in rank order. */
+async function threadsOfRanks(group: torch.distributed.ProcessGroup | null): Promise<number[]> {
+  if (group === null) return [torch.getNumThreads()];
+  const mine = torch.tensor([torch.getNumThreads()], { dtype: "int64" });
+  try {
+    const all = await group.allGather(mine);
+    const threads = all.toArray() as number[];
+    all.dispose();
+    return threads;
+  } finally {
+    mine.dispose();
+  }
 }
 
 /** The loss parts averaged over the ranks, so that every rank logs and checks the same numbers. */
@@ -100,6 +116,7 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
   const { workDir } = options;
   mkdirSync(workDir, { recursive: true });
   const t = config.train;
+  const device = torch.resolveDevice(t.device, "config.train.device");
   torch.setNumThreads(t.threads);
   torch.manualSeed(t.seed);
   const group = options.group ?? null;
@@ -114,6 +131,8 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     release.push(() => Promise.all(hooks.map((h) => h.dispose?.())));
     const model = build<Segmentor>("model", config.model, "config.model");
     release.push(() => model.dispose());
+    // Built (and seeded) on the CPU, then moved, so that a seed gives the same weights on every device.
+    model.toDevice(device);
     if (group !== null) torch.distributed.convertSyncBatchNorm(model, group);
     const optimizer = buildOptimizer(config.optimizer, model.namedParameters());
     release.push(() => optimizer.dispose());
@@ -133,9 +152,11 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
     const progress = (writes ? options.progress : undefined) ?? new Progress();
     release.push(() => progress.done());
 
+    const rankThreads = await threadsOfRanks(group);
+
     let secondsBefore = 0;
     const run: TrainRun = {
-      config, workDir, model, optimizer, scheduler, trainData, classes: { classes, palette }, progress, hooks,
+      config, workDir, model, optimizer, scheduler, trainData, classes: { classes, palette }, progress, hooks, device, rankThreads,
       iteration: 0, best: null, last: null, resumedFrom: null,
       seconds: () => secondsBefore + (Date.now() - started) / 1000,
       validates: () => run.iteration % t.valInterval === 0 || run.iteration === t.iters,
@@ -177,9 +198,9 @@ export async function train(config: RunConfig, options: TrainOptions): Promise<T
           continue;
         }
         if (position % t.accumulate === 0) optimizer.zeroGrad();
-        const batch: TrainBatch = { images, labels, soft: null, panoptic };
+        const batch: TrainBatch = { images: torch.toDevice(images, device), labels: torch.toDevice(labels, device), soft: null, panoptic };
         await call("beforeTrainIter", batch);
-        const parts = await backward(model, batch, 1 / t.accumulate, ddp, (position + 1) % t.accumulate === 0);
+        const parts = await backward(model, batch, 1 / t.accumulate, ddp, (position + 1) % t.accumulate === 0, device);
         for (const x of new Set([images, labels, batch.images, batch.labels, batch.soft])) x?.dispose();
         for (const [k, v] of Object.entries(parts)) sums[k] = (sums[k] ?? 0) + v / t.accumulate;
         if ((position + 1) % t.accumulate !== 0) continue;

@@ -1,6 +1,6 @@
 // torch.distributed for TypeScript: c10d's TCPStore rendezvous and Gloo process group, data parallel
 // training through c10d's Reducer, SyncBatchNorm.
-export { ProcessGroup, initProcessGroup, type ReduceOp } from "./process-group.js";
+export { ProcessGroup, initProcessGroup, backendFor, type Backend, type ReduceOp } from "./process-group.js";
 export { rendezvousConfig, type RendezvousOptions } from "./rendezvous.js";
 export { shardIndices, takeShard, type ShardOptions } from "./sampler.js";
 export { freePort } from "./free-port.js";

@@ -73,11 +73,23 @@ export class ProcessGroup {
   }
 }
 
+/** c10d's backends: Gloo takes CPU tensors, NCCL CUDA ones. */
+export type Backend = "gloo" | "nccl";
+
+/** The backend for tensors on `device`, as torch.distributed pairs them: NCCL for CUDA, Gloo otherwise. */
+export function backendFor(device: string): Backend {
+  return device.startsWith("cuda") ? "nccl" : "gloo";
+}
+
 /**
- * Forms the default process group, as torch.distributed.init_process_group with backend gloo and
- * env:// does; every rank calls it. Options override the environment (see RendezvousOptions).
+ * Forms the default process group, as torch.distributed.init_process_group with env:// does; every
+ * rank calls it. Options override the environment (see RendezvousOptions).
  */
-export async function initProcessGroup(options: Partial<RendezvousOptions> = {}): Promise<ProcessGroup> {
-  const config = rendezvousConfig(options);
+export async function initProcessGroup(options: Partial<RendezvousOptions> & { backend?: Backend } = {}): Promise<ProcessGroup> {
+  const { backend = "gloo", ...rendezvous } = options;
+  // The addon's group is ProcessGroupGloo. NCCL (c10d's ProcessGroupNCCL) needs the addon compiled
+  // against a CUDA libtorch, which cannot be built or tested here: it is refused, not emulated.
+  if (backend !== "gloo") throw new Error(`initProcessGroup: backend ${backend} is not implemented: this addon's process group is Gloo (CPU tensors) only`);
+  const config = rendezvousConfig(rendezvous);
   return new ProcessGroup(await native.distInit(config), config.rank, config.worldSize);
 }

@@ -245,6 +245,11 @@ export abstract class Module {
     return this.#replaceTensors((t) => (isFloatingDtype(t.dtype) && t.dtype !== dtype ? to(t, dtype) : null));
   }
 
+  /** Moves parameters and buffers to `device` (a name resolveDevice gave, such as "cpu" or "cuda:0"). */
+  toDevice(device: string): this {
+    return this.#replaceTensors((t) => (t.device === device ? null : to(t, { device })));
+  }
+
   /** Lays out 4-D parameters and buffers as `format` ("channels_last" or "contiguous"). */
   toMemoryFormat(format: MemoryFormat): this {
     const rank = format === "channels_last_3d" ? 5 : 4;

@@ -30,6 +30,10 @@ export interface TrainRun {
   last: Summary | null;
   /** The checkpoint the run resumed from (null for a fresh start). */
   resumedFrom: string | null;
+  /** Where the model computes (resolveDevice's name: "cpu", "cuda:0"). */
+  readonly device: string;
+  /** libtorch's intra-op threads on each rank, in rank order, as each reports them (one entry without a group). */
+  readonly rankThreads: readonly number[];
   /** Training seconds so far, including those of the runs it resumed. */
   seconds(): number;
   /** Whether the current iteration ends with a validation. */

@@ -17,7 +17,7 @@ export const SESSIONS_FILE = "sessions.jsonl";
 
 /** One line of sessions.jsonl. */
 export type SessionRecord =
-  | { event: "start"; time: string; iteration: number; command: string[]; cpu: string; threads: number; node: string }
+  | { event: "start"; time: string; iteration: number; command: string[]; cpu: string; threads: number; rankThreads: number[]; device: string; node: string }
   | { event: "end"; time: string; iteration: number; seconds: number };
 
 export class LoggerHook implements Hook {
@@ -34,9 +34,10 @@ export class LoggerHook implements Hook {
     writeFileSync(log.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
     writeFileSync(join(run.workDir, "config.json"), JSON.stringify(run.config, null, 2));
     if (run.resumedFrom) run.progress.note(`resumed from ${run.resumedFrom} at iteration ${run.iteration}`);
+    if (run.rankThreads.length > 1) run.progress.note(`${run.rankThreads.length} ranks on ${run.device}, intra-op threads per rank: ${run.rankThreads.join(", ")}`);
     appendSession(run, {
       event: "start", time: new Date().toISOString(), iteration: run.iteration, command: process.argv.slice(2),
-      cpu: cpus()[0]?.model ?? "unknown", threads: run.config.train.threads, node: process.version,
+      cpu: cpus()[0]?.model ?? "unknown", threads: run.config.train.threads, rankThreads: [...run.rankThreads], device: run.device, node: process.version,
     });
   }
 
