@@ -42,15 +42,15 @@ export interface Superpixels extends LabelMap {
 
 /** The features slic clusters: samples rescaled to [0, 1], optionally CIELAB, smoothed, divided by m. */
 function features(image: Image, lab: boolean, sigma: number, compactness: number): Float64Array {
-  const data = floatSamples(image);
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] < min) min = data[i];
-    if (data[i] > max) max = data[i];
-  }
+  const bytes = lab && isEightBit(image) ? image.data : undefined;
+  // 8-bit CIELAB reads the bytes directly: scaling by 1/255 keeps their order, so the extremes are the scaled byte extremes.
+  const data = bytes ? new Float64Array(bytes.length) : floatSamples(image);
+  const scale = bytes ? 1 / 255 : 1;
+  const [low, high] = extremes(bytes ?? data);
+  const min = low * scale;
+  const max = high * scale;
   const rescale = (v: number): number => (max - min !== 0 ? (v - min) / (max - min) : v - min);
-  if (lab && isEightBit(image)) labFromBytes(image.data, data, rescale);
+  if (bytes) labFromBytes(bytes, data, rescale);
   else {
     for (let i = 0; i < data.length; i++) data[i] = rescale(data[i]);
     if (lab) rgbToLabInPlace(data);
@@ -59,6 +59,16 @@ function features(image: Image, lab: boolean, sigma: number, compactness: number
   const ratio = 1 / compactness;
   for (let i = 0; i < smoothed.length; i++) smoothed[i] *= ratio;
   return smoothed;
+}
+
+function extremes(values: ArrayLike<number>): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return [min, max];
 }
 
 function isEightBit(image: Image): image is Image & { data: Uint8Array | Uint8ClampedArray } {
