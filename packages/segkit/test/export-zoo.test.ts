@@ -1,45 +1,23 @@
-// Zoo models exported: the ONNX file run by onnxruntime-node and the TorchScript file run by
-// Python's torch.jit.load (Debian python3-torch) reproduce segkit's eval output within 1e-4 relative,
-// and onnx.checker.check_model(full_check=True) (Debian python3-onnx) accepts the ONNX file.
+// Zoo models exported (export-parity.ts): the ONNX file run by onnxruntime-node and the TorchScript
+// file run by Python's torch.jit.load reproduce segkit's eval output within 1e-4 relative, and
+// onnx.checker accepts the ONNX file.
 // Random weights at full width (written to a temp dir only), reduced input sizes.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import * as ort from "onnxruntime-node";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Segmentor } from "../src/models/index.js";
 import "../src/models/index.js";
 import { exportModel } from "../src/engine/export-model.js";
 import { notExportableReason, registerNotExportable } from "../src/models/not-exportable.js";
+import { assertExportsReproduce } from "./export-parity.js";
 
-const PYTHON = "/usr/bin/python3"; // Debian's python with torch and onnx (not the one on PATH)
 const tmp = mkdtempSync(join(tmpdir(), "segkit-export-zoo-"));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 torch.setNumThreads(1);
-
-/** The largest |a − b| over the largest |b|. */
-function relative(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let difference = 0;
-  let scale = 0;
-  for (let i = 0; i < expected.length; i++) {
-    difference = Math.max(difference, Math.abs(actual[i] - expected[i]));
-    scale = Math.max(scale, Math.abs(expected[i]));
-  }
-  return difference / scale;
-}
-
-const PYTHON_CHECK = `
-import sys, numpy, onnx, torch
-base, shape = sys.argv[1], [int(v) for v in sys.argv[2:]]
-x = torch.from_numpy(numpy.fromfile(base + ".input", dtype=numpy.float32).reshape(shape))
-expected = numpy.fromfile(base + ".expected", dtype=numpy.float32)
-got = torch.jit.load(base + ".pt")(x).detach().numpy().ravel()
-onnx.checker.check_model(onnx.load(base + ".onnx"), full_check=True)
-print(float(numpy.abs(got - expected).max() / numpy.abs(expected).max()))`;
 
 for (const [name, options, size] of [
   ["unet", { widths: [8, 16, 32] }, [32, 48]],
@@ -68,24 +46,7 @@ for (const [name, options, size] of [
   test(`${name} exports to ONNX and TorchScript and both files reproduce the eval output`, async () => {
     assert.equal(notExportableReason(name), null);
     const model = build<Segmentor>("model", { type: name, numClasses: 3, ...options }).eval();
-    const base = join(tmp, name);
-    exportModel(model, base + ".onnx", { format: "onnx", size, modelType: name });
-    exportModel(model, base + ".pt", { format: "torchscript", size, modelType: name });
-    const input = torch.randn([1, 3, ...size]);
-    const expected = torch.noGrad(() => model.call(input)).toTypedArray() as Float32Array;
-    writeFileSync(base + ".input", input.toTypedArray());
-    writeFileSync(base + ".expected", expected);
-    const session = await ort.InferenceSession.create(base + ".onnx");
-    const result = await session.run({ image: new ort.Tensor("float32", input.toTypedArray() as Float32Array, input.shape) });
-    await session.release();
-    const difference = relative(result.logits.data as Float32Array, expected);
-    assert.ok(difference <= 1e-4, `onnxruntime differs by ${difference} relative`);
-    const run = spawnSync(PYTHON, ["-c", PYTHON_CHECK, base, ...input.shape.map(String)], { encoding: "utf8" });
-    assert.equal(run.status, 0, run.stderr);
-    const scripted = Number(run.stdout);
-    assert.ok(scripted <= 1e-4, `torch.jit.load's module differs by ${run.stdout.trim()} relative`);
-    for (const ext of [".onnx", ".pt", ".input", ".expected"]) rmSync(base + ext);
-    input.dispose();
+    await assertExportsReproduce(model, name, size, tmp);
     model.dispose();
   });
 }

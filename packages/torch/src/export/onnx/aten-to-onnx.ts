@@ -2,6 +2,7 @@
 // (opset 17). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
 import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
+import { floorDivide, remainder } from "./division.js";
 import { onnxDataType, scalarMessage } from "./proto.js";
 
 export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
@@ -437,6 +438,80 @@ const repeat: Translation = (b, n) => {
   b.single(n, "Tile", [b.tensor(n.inputs[0]), b.int64s(repeats)]);
 };
 
+/**
+ * aten::arange([start,] end[, step], dtype, ...): its bounds are numbers, known at export time.
+ * Integer bounds: Range in int64 (exact), cast to the recorded dtype. Other bounds: start + step·i
+ * for i < ⌈(end − start) / step⌉ (torch's count) in double, rounded once to the dtype, as libtorch's
+ * scalar loop does; its vectorised loop rounds each vector's first value to float before adding
+ * steps, so torch's own values can differ in the last bit (where depends on the CPU's vector width).
+ */
+const arange: Translation = (b, n) => {
+  const dtype = n.outputs[0].dtype;
+  if (!dtype) throw new Error("export: aten::arange needs the recorded output dtype");
+  const bounds = n.inputs.slice(0, n.inputs.length - 4).map((id) => Number(b.constant(id)));
+  const [start, end, step] = bounds.length === 1 ? [0, bounds[0], 1] : [bounds[0], bounds[1], bounds[2] ?? 1];
+  const toDtype = (t: string, from: string): string[] =>
+    from === dtype ? [t] : b.node("Cast", [t], { to: { int: onnxDataType(dtype, "aten::arange") } });
+  if ([start, end, step].every(Number.isInteger)) {
+    const range = b.node("Range", [b.scalar(start, "int64"), b.scalar(end, "int64"), b.scalar(step, "int64")])[0];
+    return b.set(n.outputs[0], { tensor: toDtype(range, "int64")[0] });
+  }
+  if (!["float32", "float64"].includes(dtype)) throw new Error(`export: aten::arange with fractional bounds into ${dtype} has no translation`);
+  const count = Math.max(0, Math.ceil((end - start) / step));
+  const indices = b.node("Range", [b.scalar(0, "int64"), b.scalar(count, "int64"), b.scalar(1, "int64")])[0];
+  const inDouble = b.node("Cast", [indices], { to: { int: onnxDataType("float64", "aten::arange") } })[0];
+  const values = b.node("Add", [b.node("Mul", [inDouble, b.scalar(step, "float64")])[0], b.scalar(start, "float64")])[0];
+  b.set(n.outputs[0], { tensor: toDtype(values, "float64")[0] });
+};
+
+/**
+ * aten::chunk(self, chunks, dim): pieces of ⌈size / chunks⌉ along dim, the last one shorter when
+ * they do not divide it, as many as the recording unpacked. The piece length is computed from the
+ * input's own size, so a dynamic axis chunks as torch would at that size (into as many pieces).
+ */
+const chunk: Translation = (b, n) => {
+  const shape = b.described(n.inputs[0]).shape;
+  if (!shape) throw new Error("export: aten::chunk needs the recorded input shape");
+  const dim = axis(int(b, n.inputs[2]), shape.length);
+  const chunks = int(b, n.inputs[1]);
+  const length = shape[dim];
+  if (length === 0) throw new Error("export: aten::chunk of an empty axis has no translation");
+  const pieces = Math.ceil(length / Math.ceil(length / chunks));
+  const x = b.tensor(n.inputs[0]);
+  if (pieces === 1) return b.set(n.outputs[0], { tensors: [x] });
+  const size = b.node("Shape", [x], { start: { int: dim }, end: { int: dim + 1 } })[0];
+  const piece = b.node("Div", [b.node("Add", [size, b.int64s([chunks - 1])])[0], b.int64s([chunks])])[0];
+  const last = b.node("Sub", [size, b.node("Mul", [piece, b.int64s([pieces - 1])])[0]])[0];
+  const split = b.node("Concat", [b.node("Expand", [piece, b.int64s([pieces - 1])])[0], last], { axis: { int: 0 } })[0];
+  b.set(n.outputs[0], { tensors: b.node("Split", [x, split], { axis: { int: dim } }, pieces) });
+};
+
+/** aten::t(self): a matrix transposed; tensors of rank 0 and 1 are their own transpose. */
+const matrixTranspose: Translation = (b, n) => {
+  const rank = rankOf(b, n);
+  if (rank < 2) identity(b, n);
+  else b.single(n, "Transpose", [b.tensor(n.inputs[0])], { perm: { ints: [1, 0] } });
+};
+
+/** aten::zeros_like(self, dtype, ...): zeros of the input's own shape, in the recorded dtype. */
+const zerosLike: Translation = (b, n) => {
+  const dtype = n.outputs[0].dtype;
+  if (!dtype) throw new Error("export: aten::zeros_like needs the recorded output dtype");
+  const shape = b.node("Shape", [b.tensor(n.inputs[0])])[0];
+  b.single(n, "ConstantOfShape", [shape], { value: { tensor: scalarMessage(b.fresh("zero"), 0, dtype, [1]) } });
+};
+
+/**
+ * aten::narrow(self, dim, start, length): torch wraps a negative start once, so the end is start +
+ * length; an end of 0 after a negative start means the axis' end, which Slice would read as index 0.
+ */
+const narrow: Translation = (b, n) => {
+  const dim = axis(int(b, n.inputs[1]), rankOf(b, n));
+  const [start, length] = [int(b, n.inputs[2]), int(b, n.inputs[3])];
+  const end = start < 0 && start + length === 0 ? Number.MAX_SAFE_INTEGER : start + length;
+  b.single(n, "Slice", [b.tensor(n.inputs[0]), b.int64s([start]), b.int64s([end]), b.int64s([dim])]);
+};
+
 export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Translation>([
   ["aten::_convolution", convolution],
   ["aten::batch_norm", batchNorm],
@@ -499,4 +574,12 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::einsum", einsum],
   ["aten::elu", elu],
   ["aten::repeat", repeat],
+  ["aten::bmm", elementwise("MatMul")],
+  ["aten::t", matrixTranspose],
+  ["aten::arange", arange],
+  ["aten::floor_divide", floorDivide],
+  ["aten::remainder", remainder],
+  ["aten::chunk", chunk],
+  ["aten::zeros_like", zerosLike],
+  ["aten::narrow", narrow],
 ]);

@@ -38,7 +38,7 @@ const EXTERNAL_MIN_BYTES = 1024;
 type ModelMessage = { graph: { initializer: TensorMessage[] } } & Record<string, unknown>;
 
 /** The prim:: nodes resolved while the graph is walked (onnxModel's switch). */
-const RESOLVED_PRIM_NODES = new Set(["prim::GetAttr", "prim::Constant", "prim::ListConstruct", "prim::NumToTensor", "prim::TupleConstruct"]);
+const RESOLVED_PRIM_NODES = new Set(["prim::GetAttr", "prim::Constant", "prim::ListConstruct", "prim::NumToTensor", "prim::TupleConstruct", "prim::ListUnpack"]);
 
 /** Operators of the recording that the table does not translate, with how often each occurs. */
 export function untranslatable(recording: Recording): Map<string, number> {
@@ -115,6 +115,14 @@ function onnxModel(recording: Recording, options: OnnxOptions): ModelMessage {
         case "prim::NumToTensor": // a recorded size, already a scalar int64 tensor (aten::size)
           b.set(out, b.get(node.inputs[0]));
           break;
+        case "prim::ListUnpack": { // the pieces of a list of tensors (aten::chunk's)
+          const list = b.get(node.inputs[0]);
+          if (!("tensors" in list) || list.tensors.length !== node.outputs.length) {
+            throw new Error(`export: prim::ListUnpack of ${node.outputs.length} from ${JSON.stringify(list)} has no translation`);
+          }
+          node.outputs.forEach((v, i) => b.set(v, { tensor: list.tensors[i] }));
+          break;
+        }
         case "prim::TupleConstruct":
           if (graph.outputs.some((v) => v.id === out.id)) outputIds = node.inputs;
           else throw new Error("export: a tuple inside the graph has no translation");

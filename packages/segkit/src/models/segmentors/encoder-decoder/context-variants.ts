@@ -33,7 +33,7 @@ register("model", "psanet_r50", preset({
   summary: "PSANet (Zhao et al. 2018): point-wise spatial attention, collect + distribute, 97×97 masks, on ResNetV1c-50-d8 (mmsegmentation's PSAHead)",
   backbone: RESNET_V1C_50_D8, head: { type: "psa", channels: 512, maskSize: [97, 97] }, auxIndex: 2,
 }));
-registerNotExportable("psanet_r50", "PSAMask places each position's mask on the grid with gathers (aten::gather, and the index it builds with arange, remainder and comparisons) and aggregates with aten::bmm, which the ONNX writer does not translate");
+registerNotExportable("psanet_r50", "PSAMask places each position's mask on the grid with gathers: the ONNX writer does not translate aten::gather, nor aten::zeros, aten::masked_fill and the comparisons that build its index (aten::ge, aten::lt, aten::logical_and, aten::logical_not)");
 
 // OCNet (Yuan and Wang 2018) on ResNetV1c-101-d8 with the FCN auxiliary head on layer3: the heads are
 // the authors' (openseg-group/OCNet.pytorch); their backbone's deep stem (64-64-128 channels) and

@@ -5,7 +5,6 @@
 // the parity fixture (test/fixtures/knet_make_golden.py), for tests and quick runs.
 import { build, register, type Builder, type Config } from "../../../config/registry.js";
 import type { Segmentor } from "../segmentor.js";
-import { registerNotExportable } from "../../not-exportable.js";
 import "../../heads/knet-head.js";
 import "../../heads/fcn-head.js";
 import "./from-config.js";
@@ -40,11 +39,3 @@ register("model", "knet_s3_upernet_r50", knet("K-Net (3 stages) over UPerNet on 
 register("model", "knet_s3_upernet_r18_tiny", knet("K-Net (3 stages) over UPerNet on a ResNetV1c-18 of width 4, UPerHead 16: the parity fixture's widths", {
   backbone: { type: "resnet18", deepStem: true, width: 4 }, channels: 16, updatorChannels: 8, numHeads: 2, feedforwardChannels: 32, auxChannels: 4,
 }));
-
-// Measured on knet_s3_upernet_r18_tiny at 64×64: the recorder's graph holds ops the ONNX writer has
-// no translation for, so export is refused by name rather than failing deep in the writer.
-const NOT_EXPORTABLE =
-  "the ONNX writer does not translate aten::chunk with prim::ListUnpack (the kernel updator's split gates and the multi-head attention's packed projections) " +
-  "and aten::bmm (the einsums that gather features under the masks and convolve them with the kernels)";
-registerNotExportable("knet_s3_upernet_r50", NOT_EXPORTABLE);
-registerNotExportable("knet_s3_upernet_r18_tiny", NOT_EXPORTABLE);

@@ -9,7 +9,6 @@
 //   TransformerEncoderPixelDecoder with 6 encoder layers, whose output the decoder reads.
 import { build, register, type Config } from "../../../config/registry.js";
 import type { Backbone } from "../../backbones/backbone.js";
-import { registerNotExportable } from "../../not-exportable.js";
 import type { Segmentor } from "../segmentor.js";
 import { MaskFormer } from "./model.js";
 
@@ -60,11 +59,3 @@ register<Segmentor>("model", "maskformer_panoptic_r50", {
   summary: "MaskFormer (Cheng et al. 2021), ResNet-50, COCO panoptic config: pixel decoder with a 6-layer transformer encoder feeding the query decoder, the authors' keys",
   build: (o, where) => maskFormer(o, where, 6),
 });
-
-// Measured on the reduced model at 64×64: the recorder's graph holds ops the ONNX writer has no
-// translation for, so export is refused by name rather than failing deep in the writer.
-const NOT_EXPORTABLE =
-  "the ONNX writer does not translate aten::arange, aten::floor_divide, aten::remainder and aten::t (the sine position encoding, built per input size), " +
-  "aten::chunk with prim::ListUnpack and aten::bmm (the decoder's multi-head attention), aten::zeros_like (the decoder's zero target queries) and aten::narrow (dropping the no-object class)";
-registerNotExportable("maskformer_r50", NOT_EXPORTABLE);
-registerNotExportable("maskformer_panoptic_r50", NOT_EXPORTABLE);

@@ -49,7 +49,7 @@ register("model", "segnext_mscan_l", segnext(L, "SegNeXt-L (Guo 2022): MSCAN-L +
 
 // The head's NMF draws new random bases in every forward, so the model is a random function: libtorch
 // 1.13's tracer cannot record torch.rand (its overload with names is not supported) and a graph would
-// not reproduce the model's numbers. (With fixed bases the ONNX table still lacks aten::bmm and aten::repeat.)
+// not reproduce the model's numbers.
 const NMF_NOT_EXPORTABLE = "LightHamHead's NMF draws random bases in every forward (torch.rand), which the tracer cannot record and no exported graph would reproduce";
 registerNotExportable("segnext_mscan_t", NMF_NOT_EXPORTABLE);
 registerNotExportable("segnext_mscan_s", NMF_NOT_EXPORTABLE);
