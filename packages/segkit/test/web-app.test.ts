@@ -5,8 +5,10 @@
 // overlay drawn; the area table's bars follow its pixel counts; two models compared; the in-browser
 // mode agrees with the server, and an exported .onnx with the preprocessing and argmax in its graph
 // gives onnxruntime-node's class ids in the page; the Evaluate page's metrics and heatmap equal
-// `segkit eval`'s on the same files. One server, one browser and one page for all of it
-// (onnxruntime-web's WebAssembly is compiled once). Screenshots go to the OS temp dir (path printed).
+// `segkit eval`'s on the same files; a training run's dashboard feed (what `segkit train --serve`
+// adds) reaches the Training page live, with the model's predictions on validation images. One
+// server, one browser and one page for all of it (onnxruntime-web's WebAssembly is compiled once).
+// Screenshots go to the OS temp dir (path printed).
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,13 +21,21 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import sharp from "sharp";
 import { WEB_DIR } from "../src/cli/serve.js";
 import { evaluateFolders } from "../src/cli/eval.js";
+import { build } from "../src/config/registry.js";
 import { Rng } from "../src/data/rng.js";
+import type { Dataset } from "../src/data/types.js";
 import { IMAGENET_MEAN, IMAGENET_STD } from "../src/data/transforms/normalize.js";
 import { exportModel } from "../src/engine/export-model.js";
+import type { Hook, TrainRun } from "../src/engine/hooks/hook.js";
 import { loadModel, loadRunConfig } from "../src/engine/load.js";
+import { predictionPipeline, predictLabels } from "../src/engine/predict.js";
+import { Progress } from "../src/engine/progress.js";
+import { runConfig } from "../src/engine/run-config.js";
+import { train } from "../src/engine/trainer.js";
 import { encodeLabelPng, GREY_PALETTE } from "../src/io/label-png-writer.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import { buildServer } from "../src/serve/server.js";
+import { TrainingFeed, type TrainingEvent } from "../src/serve/training-feed.js";
 import { CLASSES, randomPng, startHost, tinyModel } from "./serve-fixture.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -37,6 +47,8 @@ let app: FastifyInstance;
 let address: string;
 let browser: Browser;
 let page: Page;
+/** The training run's feed, as `segkit train --serve` gives the server one. */
+const feed = new TrainingFeed();
 /** Errors the page threw since the last test checked. */
 const errors: string[] = [];
 
@@ -45,7 +57,7 @@ before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: scripts/setup installs Debian's chromium`);
   // The browser starts while the models' workers load.
   const launched = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then(async (b) => [b, await b.newPage()] as const);
-  app = await buildServer({ hosts: await Promise.all([startHost("tiny", files), startHost("tiny-b", otherFiles)]), bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
+  app = await buildServer({ hosts: await Promise.all([startHost("tiny", files), startHost("tiny-b", otherFiles)]), training: feed, bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
   address = await app.listen({ port: 0, host: "127.0.0.1" });
   [browser, page] = await launched;
   page.on("pageerror", (e) => errors.push(e.message));
@@ -145,6 +157,13 @@ async function served(image: Buffer, name: string, model = "tiny"): Promise<{ la
     labels: (await readLabelPng(join(artifacts, `${name}-label.png`))).data,
     confidence: (await readLabelPng(join(artifacts, `${name}-confidence.png`))).data,
   };
+}
+
+/** Class ids of a base64 label PNG. */
+async function labelsOf(png: string, name: string): Promise<number[]> {
+  const file = join(artifacts, name);
+  writeFileSync(file, Buffer.from(png, "base64"));
+  return Array.from((await readLabelPng(file)).data);
 }
 
 /** Overlay pixels as the page must blend them: opacity × class colour + (1 − opacity) × image, RGBA. */
@@ -430,4 +449,68 @@ test("evaluate: the page's metrics and confusion-matrix heatmap over two folders
     }
   }
   await page.screenshot({ path: join(artifacts, "evaluate.png"), fullPage: true });
+});
+
+// Last: it reloads the page.
+test("segkit train's dashboard feed reaches the Training page live: steps, lr, validation mIoU and per-class IoU", async () => {
+  // `segkit train --serve` links to #training: the page opens on it.
+  await page.goto(`${address}/#training`);
+  await page.reload();
+  await page.waitForSelector("body[data-ready=true]", { timeout: 10_000 });
+  assert.equal(await page.locator("#page-training").isVisible(), true);
+
+  // Mid-run, the page must already show iteration 3: the update is live, not a replay at the end.
+  let seenMidRun = "";
+  let samplesChecked = 0;
+  const watcher: Hook = {
+    name: "test_watcher",
+    // After the feed published its samples (afterValMetrics, before any afterVal): they are the model's predictions now,
+    // and the page shows them as overlays of the image it decoded.
+    async afterVal(run: TrainRun) {
+      if (run.iteration !== 3) return;
+      const event = feed.history.find((e) => e.kind === "samples") as Extract<TrainingEvent, { kind: "samples" }>;
+      assert.equal(event.iteration, 3);
+      assert.equal(event.samples.length, 3, "the first three validation images");
+      const dataset = build<Dataset>("dataset", run.config.data.val.dataset);
+      run.model.eval();
+      for (const [i, sample] of event.samples.entries()) {
+        const image = await dataset.raw(i);
+        const expected = Array.from(predictLabels(run.model, image, predictionPipeline(run.config.data.val.pipeline), run.config.test));
+        assert.deepEqual(await labelsOf(sample.predictionPng, `dashboard-prediction-${i}.png`), expected, `sample ${i}: the model's prediction`);
+        assert.deepEqual(await labelsOf(sample.truthPng, `dashboard-truth-${i}.png`), Array.from(image.label, (k) => Math.min(k, 5)), `sample ${i}: its ground truth (ignored: 5, past the classes)`);
+        await page.waitForSelector("#val-samples[data-iteration='3']", { timeout: 10_000 });
+        const row = page.locator("#val-samples .views").nth(i);
+        const [shown, overlay] = await Promise.all(["image", "prediction"].map((view) => row.locator(`canvas[data-view=${view}]`).evaluate((canvas: CanvasLike) =>
+          Array.from(canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data))));
+        const blended = shown.map((v, j) => (j % 4 === 3 ? 255 : Math.round(0.5 * v + 0.5 * event.palette[expected[j >> 2]][j % 4])));
+        assert.deepEqual(overlay, blended, `sample ${i}: the page's prediction overlay`);
+        samplesChecked++;
+      }
+      run.model.train();
+    },
+    async afterTrainIter(run: TrainRun) {
+      if (run.iteration !== 4) return;
+      await page.waitForSelector("#train-status[data-iteration='4']", { timeout: 10_000 });
+      seenMidRun = (await page.locator("#train-status").textContent()) ?? "";
+    },
+  };
+  const dataset = { type: "synthetic", length: 4, size: [32, 32], seed: 1 };
+  const config = runConfig({
+    model: { type: "unet", numClasses: 5, widths: [4, 8] },
+    data: { train: { dataset, pipeline: [{ type: "normalize" }], batchSize: 2 }, val: { dataset, pipeline: [{ type: "normalize" }], batchSize: 2 } },
+    optimizer: { type: "adamw", lr: 0.01 },
+    train: { iters: 6, valInterval: 3, checkpointInterval: 6, logInterval: 3, seed: 1, threads: 1 },
+  } as never);
+  const quiet = new Progress({ isTTY: false, write: () => true } as unknown as NodeJS.WriteStream, 1e9);
+  await train(config, { workDir: join(artifacts, "run"), progress: quiet, hooks: [feed, watcher] });
+
+  assert.match(seenMidRun, /^iteration 4 \/ 6: loss [\d.]+, lr [\d.e+-]+; mIoU [\d.]+ at 3$/);
+  await page.waitForSelector("#train-status[data-iteration='6']", { timeout: 10_000 });
+  assert.equal(samplesChecked, 3);
+  await page.waitForSelector("#val-samples[data-iteration='6']", { timeout: 10_000 });
+  assert.equal(feed.history.filter((e) => e.kind === "samples").length, 1, "only the latest samples are kept");
+  assert.equal(await page.locator("#train-status").getAttribute("data-events"), String(feed.history.filter((e) => e.kind !== "samples").length));
+  assert.equal(feed.history.filter((e) => e.kind === "val").length, 2);
+  assert.equal(await page.locator("#class-iou tr").count(), 1 + 5, "one IoU bar per class");
+  await page.screenshot({ path: join(artifacts, "dashboard.png"), fullPage: true });
 });
