@@ -51,8 +51,9 @@ test("mask2former (reduced): reference keys, every prediction's class and mask l
   assert.ok(torch.liveTensors() <= start, "every tensor is freed");
 });
 
-test("full-size count equals the reference's: mask2former_r50 at 150 classes", () => {
+test("full-size counts equal the reference's: mask2former_r50 at 150 classes, mask2former_swin_t at 133", () => {
   assert.equal(countParameters({ type: "mask2former_r50", numClasses: 150 }), Number(golden.metadata["mask2former_r50.parameters"]));
+  assert.equal(countParameters({ type: "mask2former_swin_t", numClasses: 133 }), Number(golden.metadata["mask2former_swin_t.parameters"]));
 });
 
 test("mask2former options and inputs are checked", () => {

@@ -6,7 +6,9 @@
 // feed-forward 2048; no-object weight 0.1, class weight 2, mask (BCE) weight 5, dice weight 5,
 // 12544 points per mask (oversampling 3, importance share 0.75).
 // - "mask2former_r50" (configs/ade20k/semantic-segmentation/maskformer2_R50_bs16_160k.yaml; the COCO
-//   panoptic config maskformer2_R50_bs16_50ep.yaml is the same network at 133 classes).
+//   panoptic config maskformer2_R50_bs16_50ep.yaml is the same network at 133 classes);
+// - "mask2former_swin_t" (configs/coco/panoptic-segmentation/swin/maskformer2_swin_tiny_bs16_50ep.yaml):
+//   the same head on Swin-T (window 7, drop path 0.3; segkit's timm-layout keys).
 import { build, register, type Config } from "../../../config/registry.js";
 import type { Backbone } from "../../backbones/backbone.js";
 import { registerNotExportable } from "../../not-exportable.js";
@@ -19,7 +21,7 @@ const OPTIONS = [
   "diceWeight", "deepSupervision", "numPoints", "oversampleRatio", "importanceSampleRatio",
 ];
 
-function mask2Former(o: Record<string, unknown>, where: string): Mask2Former {
+function mask2Former(o: Record<string, unknown>, where: string, backbone: Config): Mask2Former {
   const int = (key: string, fallback: number, min: number): number => {
     const v = o[key] ?? fallback;
     if (!(Number.isInteger(v) && (v as number) >= min)) throw new RangeError(`${where}: "${key}" must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
@@ -27,7 +29,7 @@ function mask2Former(o: Record<string, unknown>, where: string): Mask2Former {
   };
   const nHeads = int("nHeads", 8, 1);
   return new Mask2Former({
-    backbone: build<Backbone>("backbone", (o.backbone ?? { type: "resnet50" }) as Config, `${where}.backbone`),
+    backbone: build<Backbone>("backbone", (o.backbone ?? backbone) as Config, `${where}.backbone`),
     numClasses: o.numClasses as number,
     ignoreIndex: o.ignoreIndex as number | undefined,
     pixelDecoder: {
@@ -50,7 +52,13 @@ function mask2Former(o: Record<string, unknown>, where: string): Mask2Former {
 register<Segmentor>("model", "mask2former_r50", {
   options: OPTIONS,
   summary: "Mask2Former (Cheng et al. 2022), ResNet-50: deformable-attention pixel decoder, masked-attention decoder of 100 queries, point-sampled losses (semantic, panoptic and instance inference), the authors' keys",
-  build: mask2Former,
+  build: (o, where) => mask2Former(o, where, { type: "resnet50" }),
+});
+
+register<Segmentor>("model", "mask2former_swin_t", {
+  options: OPTIONS,
+  summary: "Mask2Former (Cheng et al. 2022), Swin-T, COCO panoptic config: deformable-attention pixel decoder, masked-attention decoder of 100 queries, point-sampled losses, the authors' head keys",
+  build: (o, where) => mask2Former(o, where, { type: "swin_t", dropPathRate: 0.3 }),
 });
 
 // Measured on the reduced model at 64×64: the recorder's graph holds ops the ONNX writer has no
@@ -61,3 +69,4 @@ const NOT_EXPORTABLE =
   "aten::lt, aten::all, aten::logical_not, aten::logical_and, aten::zeros_like, aten::masked_fill and aten::baddbmm (the masked attention's mask), " +
   "aten::chunk and aten::bmm (multi-head attention) and aten::narrow (dropping the no-object class)";
 registerNotExportable("mask2former_r50", NOT_EXPORTABLE);
+registerNotExportable("mask2former_swin_t", NOT_EXPORTABLE);
