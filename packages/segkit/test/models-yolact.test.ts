@@ -7,7 +7,7 @@
 // the reference's Detect received, the same 100 detections per image in the same order (classes
 // equal, boxes and scores within 1e-5), and the same mask probabilities before the 0.5 threshold
 // (within 1e-5 at the prototypes' size and resized to the image). The full-size yolact_resnet50 has
-// the reference's parameter count. MultiBoxLoss's four losses (B smooth-L1, C with OHEM, M mask BCE,
+// the reference's parameter count (built from the registry), and export refuses it with a reason. MultiBoxLoss's four losses (B smooth-L1, C with OHEM, M mask BCE,
 // S semantic segmentation) for fixed targets agree within 1e-4 relative, from the reference's own
 // training outputs and from ours.
 import assert from "node:assert/strict";
@@ -18,6 +18,7 @@ import { build } from "../src/config/registry.js";
 import { countParametersOf } from "../src/models/complexity.js";
 import type { Backbone } from "../src/models/backbones/backbone.js";
 import { keyMapNamed } from "../src/models/index.js";
+import { notExportableReason } from "../src/models/not-exportable.js";
 import { assembleMasks, resizeMasks } from "../src/models/detection/yolact/assemble-masks.js";
 import { yolactLosses, type YolactTarget } from "../src/models/detection/yolact/multibox-loss.js";
 import { fastNmsDetect } from "../src/models/detection/yolact/fast-nms.js";
@@ -89,7 +90,7 @@ test("the reduced YOLACT network gives the reference's head outputs and prototyp
   assert.deepEqual(result, { missingKeys: [], unexpectedKeys: [], mismatchedKeys: [] });
   torch.noGrad(() => torch.tidy(() => {
     model.eval();
-    const ev = model.forward(g("images"));
+    const ev = model.heads(g("images"));
     within(ev.priors, g("eval.priors"), 1e-7, "priors");
     relativelyWithin(ev.loc, g("eval.loc"), 1e-4, "eval box regressions");
     relativelyWithin(ev.conf.softmax(-1), g("eval.conf"), 1e-4, "eval class confidences");
@@ -97,16 +98,17 @@ test("the reduced YOLACT network gives the reference's head outputs and prototyp
     relativelyWithin(ev.proto, g("eval.proto"), 1e-4, "eval prototypes");
     assert.equal(ev.segm, undefined, "no semantic segmentation logits in eval mode");
     model.train();
-    const tr = model.forward(g("images"));
+    const tr = model.heads(g("images"));
     for (const key of ["loc", "conf", "mask", "proto", "segm"] as const) relativelyWithin(tr[key]!, g(`train.${key}`), 1e-4, `training ${key}`);
   }));
   model.dispose();
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
 
-test("the full-size yolact_resnet50 has the reference's parameter count", () => {
+test("the registered yolact_resnet50 has the reference's parameter count and a reason export refuses it", () => {
   const expected = (JSON.parse(metadata["parameters"]) as { yolact_resnet50: number }).yolact_resnet50;
-  assert.equal(countParametersOf(() => new Yolact({ body: build<Backbone>("backbone", { type: "resnet50" }), numClasses: 81 })), expected);
+  assert.equal(countParametersOf(() => build<Yolact>("instance_model", { type: "yolact_resnet50" })), expected);
+  assert.match(notExportableReason("yolact_resnet50") ?? "", /variable number of detections per image/);
   assert.throws(() => new Yolact({ body: build<Backbone>("backbone", { type: "resnet50", width: 8 }), numClasses: 5, priorScales: [24] }), /priorScales needs one scale per level \(5\), got 1/);
 });
 
@@ -136,7 +138,7 @@ test("YOLACT's training losses are MultiBoxLoss's", () => {
   disposeState(state);
   model.train();
   torch.tidy(() => {
-    const losses = yolactLosses(model.forward(g("images")), targets());
+    const losses = yolactLosses(model.heads(g("images")), targets());
     lossesWithin(losses, "from our network's outputs");
     Object.values(losses).reduce((a, b) => a.add(b)).backward();
   });

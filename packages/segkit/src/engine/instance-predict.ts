@@ -12,7 +12,7 @@ import * as torch from "@segkit/torch";
 import { build, currentName, registered, type Config } from "../config/registry.js";
 import { readRgbImage, type RgbImage } from "../data/image-file.js";
 import type { Dataset, Rgb } from "../data/types.js";
-import type { MaskRCNN } from "../models/detection/mask-rcnn.js";
+import type { InstanceModel } from "../models/detection/instance-model.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
 import type { ClassInfo } from "./class-info.js";
 import { loadCheckpointWeights } from "./load.js";
@@ -60,14 +60,14 @@ function instanceClasses(stored: ClassInfo | null, config: RunConfig, labels: nu
 }
 
 export interface LoadedInstanceModel {
-  model: MaskRCNN;
+  model: InstanceModel;
   /** Names and colours of labels 1..K−1 (index label − 1). */
   classes: ClassInfo;
 }
 
 /** The config's instance model in eval mode with a checkpoint's weights (a plain state dict in torchvision's keys, or a segkit checkpoint). */
 export function loadInstanceModel(config: RunConfig, checkpoint: string): LoadedInstanceModel {
-  const model = build<MaskRCNN>("instance_model", config.model, "config.model");
+  const model = build<InstanceModel>("instance_model", config.model, "config.model");
   try {
     const labels = model.numClasses - 1;
     const stored = loadCheckpointWeights(model, checkpoint, labels);
@@ -88,7 +88,7 @@ export interface InstanceDetection {
 }
 
 /** The model's detections on one RGB image, most confident first. */
-export function detectInstances(model: MaskRCNN, image: RgbImage): InstanceDetection[] {
+export function detectInstances(model: InstanceModel, image: RgbImage): InstanceDetection[] {
   const { width, height, pixels } = image;
   return torch.inferenceMode(() => torch.tidy(() => {
     const x = torch.tensor(Float32Array.from(pixels, (v) => v / 255), { shape: [height, width, 3] }).permute([2, 0, 1]).contiguous();

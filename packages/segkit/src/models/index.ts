@@ -49,6 +49,7 @@ import "./backbones/poolformer/variants.js";
 import "./backbones/convnext/variants.js";
 import "./backbones/swin/variants.js";
 import "./detection/variants.js";
+import "./detection/yolact/variants.js";
 
 export { Backbone } from "./backbones/backbone.js";
 export { keyMapNamed } from "./key-maps/index.js";
@@ -60,6 +61,8 @@ export { VisionTransformer, type ViTOptions } from "./backbones/vit/vit.js";
 export { FPN, type FPNOptions } from "./necks/fpn.js";
 export { MaskRCNN, type MaskRCNNOptions } from "./detection/mask-rcnn.js";
 export type { Detections } from "./detection/roi-heads.js";
+export { Yolact, type YolactOptions } from "./detection/yolact/yolact.js";
+export type { InstanceModel } from "./detection/instance-model.js";
 export { MLANeck, type MLANeckOptions } from "./necks/mla.js";
 export { DecodeHead, type HeadOptions } from "./heads/decode-head.js";
 export { FCNHead } from "./heads/fcn-head.js";

@@ -8,6 +8,12 @@ import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Backbone } from "../../backbones/backbone.js";
+import { clipBoxesToImage } from "../boxes.js";
+import type { Detections } from "../roi-heads.js";
+import type { InstanceTargets } from "../roi-losses.js";
+import { assembleMasks, resizeMasks } from "./assemble-masks.js";
+import { fastNmsDetect, type FastNmsOptions } from "./fast-nms.js";
+import { YOLACT_BASE_LOSS, yolactLosses, type YolactTarget } from "./multibox-loss.js";
 import { YolactFpn } from "./yolact-fpn.js";
 import { YolactPredictionHead } from "./prediction-head.js";
 import { yolactPriors } from "./priors.js";
@@ -22,8 +28,10 @@ export interface YolactOptions {
   prototypes?: number;
   /** The input side the prior scales refer to (550). */
   maxSize?: number;
-  /** Prior sizes in pixels per level at maxSize (24, 48, 96, 192, 384 at 550). */
+  /** Prior sizes in pixels per level at maxSize (24, 48, 96, 192, 384 at 550, scaled to another maxSize as the authors' im400/im700 configs do). */
   priorScales?: number[];
+  /** FastNMS settings (eval.py's: 0.05, 0.5, 200, 100). */
+  detection?: Partial<FastNmsOptions>;
 }
 
 /** Raw outputs: loc (B, P, 4), conf (B, P, C) logits, mask (B, P, K) coefficients, priors (P, 4), proto (B, H, W, K); segm (B, C−1, H, W) in training. */
@@ -38,6 +46,9 @@ export interface YolactRawOutputs {
 
 const ASPECT_RATIOS = [1, 1 / 2, 2];
 const SCALES_AT_550 = [24, 48, 96, 192, 384];
+// The authors' resnet_transform: ImageNet statistics on 0–255 RGB.
+const MEAN = [123.68, 116.78, 103.94];
+const STD = [58.4, 57.12, 57.38];
 
 export class Yolact extends nn.Module {
   readonly backbone: Backbone;
@@ -48,14 +59,16 @@ export class Yolact extends nn.Module {
   readonly numClasses: number;
   readonly maxSize: number;
   readonly priorScales: number[];
+  readonly detection: FastNmsOptions;
 
-  constructor({ body, numClasses, fpnChannels = 256, prototypes = 32, maxSize = 550, priorScales = SCALES_AT_550 }: YolactOptions) {
+  constructor({ body, numClasses, fpnChannels = 256, prototypes = 32, maxSize = 550, priorScales = SCALES_AT_550.map((s) => Math.trunc((s / 550) * maxSize)), detection = {} }: YolactOptions) {
     super();
     if (body.outChannels.length !== 4) throw new RangeError(`Yolact: the body must give 4 feature maps (C2–C5), got ${body.outChannels.length}`);
     if (priorScales.length !== 5) throw new RangeError(`Yolact: priorScales needs one scale per level (5), got ${priorScales.length}`);
     this.numClasses = numClasses;
     this.maxSize = maxSize;
     this.priorScales = priorScales;
+    this.detection = { confThresh: 0.05, nmsThresh: 0.5, topK: 200, maxDetections: 100, ...detection };
     this.backbone = this.registerModule("backbone", body);
     this.fpn = this.registerModule("fpn", new YolactFpn(body.outChannels.slice(1), fpnChannels, 2));
     const conv = (k: number, out = fpnChannels): nn.Conv2d => new nn.Conv2d(fpnChannels, out, k, { padding: k === 3 ? 1 : 0 });
@@ -69,8 +82,8 @@ export class Yolact extends nn.Module {
     this.semantic_seg_conv = this.registerModule("semantic_seg_conv", new nn.Conv2d(fpnChannels, numClasses - 1, 1));
   }
 
-  /** Images (B, 3, H, W), normalised as the authors' transform does, to the raw outputs. */
-  override forward(images: Tensor): YolactRawOutputs {
+  /** Images (B, 3, maxSize, maxSize), normalised as the authors' transform does, to the raw outputs. */
+  heads(images: Tensor): YolactRawOutputs {
     return torch.tidy(() => {
       const levels = this.fpn.forward(this.backbone.forward(images).slice(1));
       const proto = torch.relu(this.proto_net.forward(levels[0]) as Tensor).permute([0, 2, 3, 1]).contiguous();
@@ -89,6 +102,52 @@ export class Yolact extends nn.Module {
       };
       if (this.training) raw.segm = this.semantic_seg_conv.forward(levels[0]);
       return raw;
+    });
+  }
+
+  /** RGB images (3, H, W) in [0, 1] as one batch at maxSize × maxSize (the authors' FastBaseTransform: stretched, not letterboxed). */
+  batch(images: Tensor[]): Tensor {
+    if (images.length === 0) throw new RangeError("Yolact: no images");
+    return torch.tidy(() => {
+      const mean = torch.tensor(Float32Array.from(MEAN), { shape: [1, 3, 1, 1] });
+      const std = torch.tensor(Float32Array.from(STD), { shape: [1, 3, 1, 1] });
+      const resized = images.map((im) => {
+        if (im.ndim !== 3 || im.shape[0] !== 3) throw new RangeError(`Yolact: images must be (3, H, W), got [${im.shape.join(", ")}]`);
+        return torch.upsampleBilinear2d(im.unsqueeze(0).mul(255), [this.maxSize, this.maxSize], false);
+      });
+      return torch.cat(resized, 0).sub(mean).div(std);
+    });
+  }
+
+  /** Detections per image in its own pixels: boxes (n, 4), labels 1..C−1, scores, mask probabilities (n, H, W). */
+  override forward(images: Tensor[]): Detections[] {
+    if (this.training) throw new Error("Yolact: forward() detects in eval mode; in training mode call losses()");
+    return torch.tidy(() => {
+      const raw = this.heads(this.batch(images));
+      const conf = raw.conf.softmax(-1);
+      return images.map((im, i) => {
+        const [h, w] = im.shape.slice(1);
+        const d = fastNmsDetect(raw.loc.select(0, i), conf.select(0, i), raw.mask.select(0, i), raw.priors, this.detection);
+        const masks = resizeMasks(assembleMasks(raw.proto.select(0, i), d.coefficients, d.boxes), [h, w]);
+        const boxes = clipBoxesToImage(d.boxes.mul(torch.tensor(Float32Array.of(w, h, w, h))), [h, w]);
+        return { boxes, labels: d.classes.add(1), scores: d.scores, masks };
+      });
+    });
+  }
+
+  /** The training losses B, C, M, S for images (3, H, W) in [0, 1] and targets in their pixels, labels 1..C−1. */
+  losses(images: Tensor[], targets: InstanceTargets[]): Record<"B" | "C" | "M" | "S", Tensor> {
+    if (targets.length !== images.length) throw new RangeError(`Yolact.losses: ${images.length} images but ${targets.length} targets`);
+    return torch.tidy(() => {
+      const relative: YolactTarget[] = targets.map((t, i) => {
+        const [h, w] = images[i].shape.slice(1);
+        return {
+          boxes: t.boxes.div(torch.tensor(Float32Array.of(w, h, w, h))),
+          labels: t.labels.sub(1),
+          masks: torch.upsampleBilinear2d(t.masks.to("float32").unsqueeze(0), [this.maxSize, this.maxSize], false).squeeze(0),
+        };
+      });
+      return yolactLosses(this.heads(this.batch(images)), relative, YOLACT_BASE_LOSS);
     });
   }
 }
