@@ -11,6 +11,7 @@ import "./segmentors/encoder-decoder/knet.js";
 import "./segmentors/point-rend/variants.js";
 import "./segmentors/maskformer/variants.js";
 import "./segmentors/mask2former/variants.js";
+import "./segmentors/knet/variants.js";
 import "./segmentors/deeplab-v2/variants.js";
 import "./segmentors/deeplab-v1/variants.js";
 import "./segmentors/parsenet/variants.js";

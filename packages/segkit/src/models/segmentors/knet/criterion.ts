@@ -1,0 +1,135 @@
+// K-Net's losses for thing and stuff kernels (the authors' KernelUpdateHead.loss in their panoptic
+// configs), on every update stage: the thing kernels are matched to the thing targets (kernel-
+// matcher.ts); stuff kernel s always stands for stuffClasses[s] and is its target when the image has
+// that class. Over all kernels, the sigmoid focal loss (α 0.25, γ 2) of the class logits against
+// one-hot targets (all zero for an unassigned kernel), summed and divided by the batch's assigned
+// kernels; over the assigned pairs, the mask logits upsampled (bilinear) to the targets' size, mean
+// BCE and dice (smoothed by 1), averaged over pairs. Parts "s{stage}.loss_cls|loss_mask|loss_dice",
+// each multiplied by its weight (2, 1, 4 as the authors configure them).
+import * as torch from "@segkit/torch";
+import { nn } from "@segkit/torch";
+import type { Tensor } from "@segkit/torch";
+import type { Match, MaskTarget } from "../maskformer/mask-matcher.js";
+import { matchKernels, type KernelMatchWeights } from "./kernel-matcher.js";
+
+export interface KernelCriterionOptions extends Partial<KernelMatchWeights> {
+  numClasses: number;
+  numProposals: number;
+  stuffClasses: number[];
+}
+
+/** Every stage's class logits (stages, B, N+S, K) and mask logits (stages, B, N+S, h, w). */
+export interface KernelPredictions {
+  logits: Tensor;
+  masks: Tensor;
+}
+
+const ALPHA = 0.25;
+const GAMMA = 2;
+
+export class KernelCriterion {
+  readonly numClasses: number;
+  readonly numProposals: number;
+  readonly stuffClasses: number[];
+  readonly weights: KernelMatchWeights;
+
+  constructor({ numClasses, numProposals, stuffClasses, classWeight = 2, maskWeight = 1, diceWeight = 4 }: KernelCriterionOptions) {
+    for (const [key, v] of Object.entries({ classWeight, maskWeight, diceWeight })) {
+      if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`KernelCriterion: ${key} must be a finite number ≥ 0, got ${v}`);
+    }
+    this.numClasses = numClasses;
+    this.numProposals = numProposals;
+    this.stuffClasses = stuffClasses;
+    this.weights = { classWeight, maskWeight, diceWeight };
+  }
+
+  /** The weighted parts of every stage against one target per image; `matches` receives each stage's assignment (kernel indices over things and stuff). */
+  losses(predictions: KernelPredictions, targets: MaskTarget[], matches: Match[][] = []): Record<string, Tensor> {
+    const [stages, n] = predictions.logits.shape;
+    if (targets.length !== n) throw new RangeError(`KernelCriterion: ${n} images but ${targets.length} targets`);
+    targets.forEach((t, b) => this.#checkTarget(t, b, targets[0].masks.shape.slice(1)));
+    return torch.tidy(() => {
+      const parts: Record<string, Tensor> = {};
+      for (let s = 0; s < stages; s++) {
+        const logits = predictions.logits.select(0, s);
+        const masks = predictions.masks.select(0, s);
+        const stageMatches = targets.map((t, b) => this.#assign(logits.select(0, b), masks.select(0, b), t));
+        matches.push(stageMatches);
+        const assigned = Math.max(1, stageMatches.reduce((sum, m) => sum + m.queries.length, 0));
+        parts[`s${s}.loss_cls`] = this.#classLoss(logits, targets, stageMatches).div(assigned).mul(this.weights.classWeight);
+        const [bce, dice] = this.#maskLosses(masks, targets, stageMatches, assigned);
+        parts[`s${s}.loss_mask`] = bce.mul(this.weights.maskWeight);
+        parts[`s${s}.loss_dice`] = dice.mul(this.weights.diceWeight);
+      }
+      return parts;
+    });
+  }
+
+  // Things by the Hungarian assignment over the thing kernels, stuff by their fixed kernels; kernels ascending.
+  #assign(logits: Tensor, masks: Tensor, target: MaskTarget): Match {
+    const labels = Array.from(target.labels.toTypedArray() as BigInt64Array, Number);
+    const things = labels.flatMap((c, j) => (this.stuffClasses.includes(c) ? [] : [j]));
+    const pairs: [number, number][] = [];
+    if (things.length > 0) {
+      const index = torch.tensor(Int32Array.from(things), { dtype: "int64" });
+      const thingTarget = { labels: target.labels.indexSelect(0, index), masks: target.masks.indexSelect(0, index) };
+      const m = torch.tidy(() => matchKernels(logits.narrow(0, 0, this.numProposals), masks.narrow(0, 0, this.numProposals), thingTarget, this.weights));
+      [index, thingTarget.labels, thingTarget.masks].forEach((t) => t.dispose());
+      m.queries.forEach((kernel, k) => pairs.push([kernel, things[m.targets[k]]]));
+    }
+    labels.forEach((c, j) => {
+      const s = this.stuffClasses.indexOf(c);
+      if (s >= 0) pairs.push([this.numProposals + s, j]);
+    });
+    pairs.sort((a, b) => a[0] - b[0]);
+    return { queries: Int32Array.from(pairs, (p) => p[0]), targets: Int32Array.from(pairs, (p) => p[1]) };
+  }
+
+  #classLoss(logits: Tensor, targets: MaskTarget[], matches: Match[]): Tensor {
+    const [n, q, k] = logits.shape;
+    const oneHot = new Float32Array(n * q * k);
+    matches.forEach((m, b) => {
+      const labels = targets[b].labels.toTypedArray() as BigInt64Array;
+      m.queries.forEach((kernel, i) => { oneHot[(b * q + kernel) * k + Number(labels[m.targets[i]])] = 1; });
+    });
+    return torch.tidy(() => {
+      const target = torch.tensor(oneHot, { shape: [n, q, k] });
+      const p = logits.sigmoid();
+      const ce = torch.binaryCrossEntropyWithLogits(logits, target, null, null, 0);
+      const pT = p.mul(target).add(p.rsub(1).mul(target.rsub(1)));
+      const alphaT = target.mul(ALPHA).add(target.rsub(1).mul(1 - ALPHA));
+      return alphaT.mul(ce).mul(pT.rsub(1).pow(GAMMA)).sum();
+    });
+  }
+
+  #maskLosses(masks: Tensor, targets: MaskTarget[], matches: Match[], assigned: number): [Tensor, Tensor] {
+    const q = masks.shape[1];
+    // No pair (no targets anywhere): zero, still tied to the graph.
+    if (matches.every((m) => m.queries.length === 0)) return [masks.sum().mul(0), masks.sum().mul(0)];
+    return torch.tidy(() => {
+      const index = torch.tensor(Int32Array.from(matches.flatMap((m, b) => Array.from(m.queries, (kernel) => b * q + kernel))), { dtype: "int64" });
+      const chosen = targets.flatMap((t, b) => (matches[b].queries.length === 0 ? [] : [t.masks.to("float32").indexSelect(0, torch.tensor(matches[b].targets, { dtype: "int64" }))]));
+      const target = torch.cat(chosen).flatten(1);
+      const size = targets[0].masks.shape.slice(1);
+      const logits = nn.functional.interpolate(masks.flatten(0, 1).indexSelect(0, index).unsqueeze(1), { size, mode: "bilinear", alignCorners: false }).flatten(1);
+      const bce = torch.binaryCrossEntropyWithLogits(logits, target, null, null, 0).mean([1]).sum().div(assigned);
+      const prob = logits.sigmoid();
+      const numerator = prob.mul(target).sum([-1]).mul(2);
+      const denominator = prob.sum([-1]).add(target.sum([-1]));
+      const dice = numerator.add(1).div(denominator.add(1)).rsub(1).sum().div(assigned);
+      return [bce, dice] as [Tensor, Tensor];
+    });
+  }
+
+  // Every image's masks at one size (`size`, the first image's): the batch's padded size.
+  #checkTarget(t: MaskTarget, b: number, size: number[]): void {
+    const m = t.labels.shape[0];
+    if (t.labels.ndim !== 1 || t.labels.dtype !== "int64") throw new TypeError(`KernelCriterion: targets[${b}].labels must be a 1-d int64 tensor, got ${t.labels.dtype} [${t.labels.shape.join(", ")}]`);
+    if (t.masks.ndim !== 3 || t.masks.shape[0] !== m) throw new RangeError(`KernelCriterion: targets[${b}].masks must be (${m}, H, W) for its ${m} labels, got [${t.masks.shape.join(", ")}]`);
+    if (t.masks.shape.slice(1).join() !== size.join()) throw new RangeError(`KernelCriterion: targets[${b}].masks are ${t.masks.shape.slice(1).join("×")}, targets[0].masks ${size.join("×")}; pad a batch's masks to one size`);
+    if (m > 0) {
+      const [low, high] = torch.tidy(() => [t.labels.min().item(), t.labels.max().item()]);
+      if (low < 0 || high >= this.numClasses) throw new RangeError(`KernelCriterion: targets[${b}].labels must be in [0, ${this.numClasses}), got values from ${low} to ${high}`);
+    }
+  }
+}
