@@ -2,7 +2,7 @@
 // channels, 8 thing kernels and one kernel per stuff class, 2 update stages) overfits four 64×64
 // synthetic panoptic scenes (sky and ground stuff, shape things) to a panoptic quality
 // (panopticapi's definition, @segkit/metrics) of at least 0.8 with the thresholds `segkit eval --task
-// panoptic` uses (score 0.8, overlap 0.8); every trainable parameter gets a non-zero gradient and no
+// panoptic` uses for it (the authors' K-Net ones, model.panopticThresholds); every trainable parameter gets a non-zero gradient and no
 // tensor outlives the run.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -17,7 +17,7 @@ import { reestimateBatchNorm } from "./fixtures/overfit.js";
 
 torch.setNumThreads(1);
 const SIZE: [number, number] = [64, 64];
-const STEPS = Number(process.env.KNET_STEPS ?? 150);
+const STEPS = 120;
 const PQ_FLOOR = 0.8;
 
 test("K-Net panoptic (reduced) overfits synthetic panoptic scenes; every parameter gets a gradient", async () => {
@@ -66,7 +66,7 @@ test("K-Net panoptic (reduced) overfits synthetic panoptic scenes; every paramet
   reestimateBatchNorm(model, x);
 
   const pq = new PanopticQuality({ numCategories: dataset.classes.length, things: dataset.isThing.flatMap((t, c) => (t ? [c] : [])) });
-  model.predictPanoptic(x, { isThing: dataset.isThing, objectMaskThreshold: 0.8, overlapThreshold: 0.8 }).forEach((predicted, b) => {
+  model.predictPanoptic(x, { isThing: dataset.isThing, ...model.panopticThresholds }).forEach((predicted, b) => {
     const asMap = (ids: ArrayLike<number>, segments: { id: number; category: number }[]): PanopticMap => ({ ids, segments: new Map(segments.map((s) => [s.id, { category: s.category }])) });
     const { panoptic } = raws[b];
     pq.updateSegments(asMap(predicted.ids, predicted.segments), asMap(panoptic.ids, panoptic.segments.filter((s) => s.area > 0)));

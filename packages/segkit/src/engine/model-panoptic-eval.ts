@@ -14,14 +14,16 @@ import type { RunConfig } from "./run-config.js";
 
 interface PanopticPredictor {
   predictPanoptic(x: torch.Tensor, options: PanopticOptions): PanopticPrediction[];
+  /** The model's own inference thresholds (K-Net's), used when the caller gives none. */
+  panopticThresholds?: Omit<PanopticOptions, "isThing">;
 }
 
 function asMap(ids: ArrayLike<number>, segments: Pick<SegmentInfo, "id" | "category">[]): PanopticMap {
   return { ids, segments: new Map(segments.map((s) => [s.id, { category: s.category }])) };
 }
 
-/** PQ of the checkpoint's predictPanoptic on the config's val data; thresholds as the authors' COCO panoptic inference (0.8, 0.8) by default. */
-export async function evaluateModelPanoptic(config: RunConfig, checkpoint: string, thresholds: Omit<PanopticOptions, "isThing"> = { objectMaskThreshold: 0.8, overlapThreshold: 0.8 }): Promise<CocoPanopticEvaluation> {
+/** PQ of the checkpoint's predictPanoptic on the config's val data; thresholds the model's own or else MaskFormer's COCO panoptic inference's (0.8, 0.8) by default. */
+export async function evaluateModelPanoptic(config: RunConfig, checkpoint: string, thresholds?: Omit<PanopticOptions, "isThing">): Promise<CocoPanopticEvaluation> {
   const { model } = loadModel(config, checkpoint);
   const loader = new DataLoader({ ...config.data.val, shuffle: false, workers: 0 });
   try {
@@ -35,7 +37,8 @@ export async function evaluateModelPanoptic(config: RunConfig, checkpoint: strin
     for await (const batch of loader.epoch(0)) {
       try {
         if (batch.panoptic === null) throw new Error(`config.data.val: a batch of ${batch.meta[0]?.file} has no panoptic segments`);
-        const predicted = (model as Segmentor & PanopticPredictor).predictPanoptic(batch.images, { isThing, ...thresholds });
+        const predictor = model as Segmentor & PanopticPredictor;
+        const predicted = predictor.predictPanoptic(batch.images, { isThing, ...(thresholds ?? predictor.panopticThresholds ?? { objectMaskThreshold: 0.8, overlapThreshold: 0.8 }) });
         predicted.forEach((p, b) => pq.updateSegments(asMap(p.ids, p.segments), asMap(batch.panoptic![b].ids, batch.panoptic![b].segments.filter((s) => s.area > 0))));
         images += predicted.length;
       } finally {

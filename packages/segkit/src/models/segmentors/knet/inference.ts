@@ -3,10 +3,18 @@
 // each thing kernel scores its best thing class and each stuff kernel its own class; things, best
 // first, take the free pixels of their mask (sigmoid ≥ 0.5), then stuff kernels share what is left,
 // a pixel going to the largest score × sigmoid mask where that mask is ≥ 0.5. Options and output are
-// MaskFormer's (PanopticOptions), with the same meaning.
+// MaskFormer's (PanopticOptions), with the same meaning; objectMaskThreshold applies to things, stuff
+// kernels need a score above STUFF_SCORE_THRESHOLD (the authors' stuff_score_thr). The authors'
+// minimum stuff area (4096 pixels at COCO's scale) is not applied.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { InstancePrediction, PanopticOptions, PanopticPrediction, PanopticSegment } from "../maskformer/inference.js";
+
+/** The authors' stuff_score_thr. */
+const STUFF_SCORE_THRESHOLD = 0.05;
+
+/** The authors' thresholds (instance_score_thr 0.3; overlap_thr 0.6 drops a thing over 60% covered, so 40% must be free). */
+export const KNET_PANOPTIC_THRESHOLDS = { objectMaskThreshold: 0.3, overlapThreshold: 0.4 };
 
 /** Panoptic segments: `numProposals` thing kernels first, then one kernel per class of `stuffClasses`. */
 export function kernelPanopticInference(scores: Tensor, masks: Tensor, numProposals: number, stuffClasses: number[], { isThing, objectMaskThreshold = 0, overlapThreshold = 0 }: PanopticOptions): PanopticPrediction {
@@ -34,7 +42,7 @@ export function kernelPanopticInference(scores: Tensor, masks: Tensor, numPropos
     segments.push({ id, category: thingLabels[k], isThing: true });
     for (let p = 0; p < mask.length; p++) if (mask[p] && !painted[p]) { painted[p] = 1; ids[p] = id; }
   }
-  const stuff = stuffClasses.map((_, s) => s).filter((s) => stuffScores[s] > objectMaskThreshold);
+  const stuff = stuffClasses.map((_, s) => s).filter((s) => stuffScores[s] > STUFF_SCORE_THRESHOLD);
   if (stuff.length > 0) {
     const [owner, inside] = torch.tidy(() => {
       const index = torch.tensor(stuff.map((s) => numProposals + s), { dtype: "int64" });

@@ -19,7 +19,7 @@ import { classMasks } from "../maskformer/model.js";
 import { Segmentor, type TrainOutput } from "../segmentor.js";
 import { ClassUpdateHead, type ClassUpdateHeadOptions } from "./class-update-head.js";
 import { KernelCriterion, type KernelCriterionOptions, type KernelPredictions } from "./criterion.js";
-import { kernelInstanceInference, kernelPanopticInference } from "./inference.js";
+import { kernelInstanceInference, kernelPanopticInference, KNET_PANOPTIC_THRESHOLDS } from "./inference.js";
 
 export interface KNetPanopticOptions {
   backbone: Backbone;
@@ -43,6 +43,8 @@ export class KNetPanoptic extends Segmentor {
   readonly criterion: KernelCriterion;
   readonly numProposals: number;
   readonly stuffClasses: number[];
+  /** What `segkit eval --task panoptic` passes to predictPanoptic: the authors' K-Net thresholds. */
+  readonly panopticThresholds = KNET_PANOPTIC_THRESHOLDS;
 
   constructor({ backbone, generateHead, numClasses, ignoreIndex, stuffClasses, numProposals, numStages, stage, criterion = {} }: KNetPanopticOptions) {
     super({ numClasses, ignoreIndex, divisor: Math.max(...backbone.strides) });
