@@ -5,84 +5,24 @@
 // 64×64 scene of three shapes (none under 100 pixels; the model's transform resizes it to 128×128),
 // and the samplers' and proposal counts (torchvision's own options) cut to what such a scene needs;
 // the RPN, RoIAlign, the box and mask heads, the losses and the post-processing are the full
-// model's. Adam at 1e-2, divided by 10 for the last 30% of the steps. Measured: about 12 s of CPU
-// and AP 0.800 with this seed; other seeds land between 0.75 and 0.90 (the masks' IoU, not the
-// detections, limits it: AP50 is 1), so the bar is 0.75 — the issue's 0.8 is reached, not with margin.
+// model's. Adam at 3e-3 for 300 steps, divided by 10 for the last 30%. Measured: about 17 s of CPU
+// and AP 0.925 with this seed, 0.900 and 0.850 with seeds 1 and 2 (at 5e-3 0.800, at 1e-2 0.850;
+// 150 steps at 1e-2 reached 0.75–0.90 over seeds); the masks' IoU, not the detections, limits it
+// (AP50 is 1). The bar is the issue's 0.8.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { cocoEvaluate, rleEncode, type CocoDetection, type CocoGroundTruth } from "@segkit/metrics";
 import * as torch from "@segkit/torch";
-import type { Tensor } from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
 import type { MaskRCNN } from "../src/models/index.js";
 import "../src/models/index.js";
+import { disposeScenes, fewShapeScenes, maskAp, SIZE } from "./fixtures/instance_scenes.js";
 
 torch.setNumThreads(1);
-const SIZE: [number, number] = [64, 64];
 const SCENES = 1;
-const MAX_THINGS = 3;
-const MIN_AREA = 100;
-const STEPS = 150;
-const DECAY_AT = 105;
-// The panoptic categories 2..5 (box, disc, triangle, ring) are labels 1..4; 0 is background.
-const STUFF = 2;
+const STEPS = 300;
+const DECAY_AT = 210;
 
-interface Scene {
-  image: Tensor;
-  groundTruth: CocoGroundTruth[];
-  boxes: Tensor;
-  labels: Tensor;
-  masks: Tensor;
-}
-
-function scene(data: SyntheticPanopticDataset, i: number, imageId: number): Scene {
-  const [h, w] = SIZE;
-  const { pixels, panoptic } = data.draw(i);
-  const image = torch.tidy(() => torch.tensor(Float32Array.from(pixels, (v) => v / 255), { shape: [h, w, 3] }).permute([2, 0, 1]).contiguous());
-  const things = panoptic.segments.filter((s) => s.isThing);
-  const masks = things.map((s) => Uint8Array.from(panoptic.ids, (id) => (id === s.id ? 1 : 0)));
-  return {
-    image,
-    groundTruth: things.map((s, k) => ({ imageId, categoryId: s.category - STUFF + 1, area: s.area, iscrowd: false, rle: rleEncode(masks[k], h, w) })),
-    // COCO bbox [x, y, w, h] → corners.
-    boxes: torch.tensor(Float32Array.from(things.flatMap((s) => [s.bbox[0], s.bbox[1], s.bbox[0] + s.bbox[2], s.bbox[1] + s.bbox[3]])), { shape: [things.length, 4] }),
-    labels: torch.tensor(things.map((s) => s.category - STUFF + 1), { dtype: "int64" }),
-    masks: torch.tensor(Uint8Array.from(masks.flatMap((m) => [...m])), { shape: [things.length, h, w] }),
-  };
-}
-
-/** The first SCENES scenes of seed 0 that show at most MAX_THINGS shapes, each of at least MIN_AREA pixels. */
-function fewShapeScenes(): Scene[] {
-  const data = new SyntheticPanopticDataset(64, SIZE, 0);
-  const picked: Scene[] = [];
-  for (let i = 0; picked.length < SCENES; i++) {
-    const things = data.draw(i).panoptic.segments.filter((s) => s.isThing);
-    if (things.length <= MAX_THINGS && things.every((s) => s.area >= MIN_AREA)) picked.push(scene(data, i, picked.length));
-  }
-  return picked;
-}
-
-function maskAp(model: MaskRCNN, scenes: Scene[]): number {
-  const [h, w] = SIZE;
-  model.eval();
-  const detections: CocoDetection[] = [];
-  torch.noGrad(() => torch.tidy(() => {
-    model.forward(scenes.map((s) => s.image)).forEach((d, i) => {
-      const scores = d.scores.toArray() as number[];
-      const labels = d.labels.toArray() as number[];
-      const binary = d.masks.gt(0.5).to("uint8").toTypedArray() as Uint8Array;
-      scores.forEach((score, k) => {
-        const mask = binary.subarray(k * h * w, (k + 1) * h * w);
-        detections.push({ imageId: i, categoryId: labels[k], score, area: mask.reduce((a, v) => a + v, 0), rle: rleEncode(mask, h, w) });
-      });
-    });
-  }));
-  model.train();
-  return cocoEvaluate({ iouType: "segm", imageIds: scenes.map((_, i) => i), categoryIds: [1, 2, 3, 4], groundTruth: scenes.flatMap((s) => s.groundTruth), detections }).stats.AP;
-}
-
-test("a reduced Mask R-CNN overfits a synthetic scene to COCO mask AP ≥ 0.75", () => {
+test("a reduced Mask R-CNN overfits a synthetic scene to COCO mask AP ≥ 0.8", () => {
   const start = torch.liveTensors();
   torch.manualSeed(0);
   const model = build<MaskRCNN>("instance_model", {
@@ -91,8 +31,8 @@ test("a reduced Mask R-CNN overfits a synthetic scene to COCO mask AP ≥ 0.75",
     rpnPreNmsTopNTrain: 200, rpnPostNmsTopNTrain: 100, rpnBatchSizePerImage: 64, boxBatchSizePerImage: 64,
     rpnPreNmsTopNTest: 200, rpnPostNmsTopNTest: 100, boxDetectionsPerImg: 20,
   });
-  const scenes = fewShapeScenes();
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-2 });
+  const scenes = fewShapeScenes(SCENES);
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 3e-3 });
   model.train();
   const before = maskAp(model, scenes);
   let last = Infinity;
@@ -110,9 +50,9 @@ test("a reduced Mask R-CNN overfits a synthetic scene to COCO mask AP ≥ 0.75",
   const after = maskAp(model, scenes);
   console.log(`mask AP ${before.toFixed(3)} → ${after.toFixed(3)} after ${STEPS} steps (final loss ${last.toFixed(3)})`);
   assert.ok(Number.isFinite(last), "the loss stays finite");
-  assert.ok(after >= 0.75, `mask AP ${after} < 0.75 (before training ${before})`);
+  assert.ok(after >= 0.8, `mask AP ${after} < 0.8 (before training ${before})`);
   optimizer.dispose();
   model.dispose();
-  for (const s of scenes) [s.image, s.boxes, s.labels, s.masks].forEach((t) => t.dispose());
+  disposeScenes(scenes);
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
