@@ -1,7 +1,7 @@
 // The optimized engine (PyTorch's optimized inference: the forward recorded per input shape, frozen
 // and optimized by libtorch): its logits equal the eager model's within 1e-4 at every shape it meets,
-// it keeps the last four shapes' graphs, refuses bad batches with the reason, and `segkit test
-// --optimize` scores what eager libtorch scores.
+// it keeps the last four shapes' graphs, refuses bad batches with the reason, runs eagerly the shapes
+// oneDNN's adaptive pooling refuses, and `segkit test --optimize` scores what eager libtorch scores.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -123,4 +123,25 @@ test("segkit test --optimize scores what eager libtorch scores; --optimize with 
   assert.ok(Math.abs(tested.mIoU - summary.mIoU) <= 1e-4, `mIoU ${tested.mIoU} vs eager ${summary.mIoU}`);
   await assert.rejects(openNetwork(run, weights, { engine: "onnxruntime", optimize: true }), /--optimize is libtorch's optimized inference/);
   await assert.rejects(openNetwork(run, weights, { engine: "libtorch", optimize: true, foldBatchNorm: true }), /--optimize folds BatchNorm itself: drop --fold-bn/);
+});
+
+test("K-Net at 64×64 (PSP bins 3 and 6 on a 2×2 map, which oneDNN's adaptive pooling refuses) runs eagerly and gives the eager logits; 192×192 (a 6×6 map) takes the oneDNN graph", async () => {
+  torch.manualSeed(3);
+  const knet = build<Segmentor>("model", { type: "knet_s3_upernet_r18_tiny", numClasses: 5 }).eval();
+  const engine = OptimizedEngine.fromModel(knet, "knet_s3_upernet_r18_tiny");
+  try {
+    for (const side of [64, 192]) {
+      const x = torch.randn([1, 3, side, side]);
+      const expected = knet.predict(x);
+      const got = await engine.run(x);
+      const difference = torch.relativeDifference([got], [expected]);
+      assert.ok(difference <= 1e-3, `${side}×${side}: logits differ by ${difference} of the largest`);
+      for (const t of [x, expected, got]) t.dispose();
+    }
+    assert.deepEqual(engine.shapesKept, ["float32 1x3x64x64", "float32 1x3x192x192"]);
+    assert.deepEqual(engine.eagerShapes, ["float32 1x3x64x64"]);
+  } finally {
+    await engine.dispose();
+    knet.dispose();
+  }
 });
