@@ -49,7 +49,7 @@ const scenes = Array.from({ length: DATASET.length }, (_, i) => data.draw(i)).ma
 function trainedCheckpoint(): { model: MaskRCNN; file: string } {
   torch.manualSeed(0);
   const model = build<MaskRCNN>("instance_model", MODEL);
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 1e-2 });
+  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 3e-3 });
   model.train();
   const images = scenes.map((s) => torch.tidy(() => torch.tensor(Float32Array.from(s.pixels, (v) => v / 255), { shape: [...SIZE, 3] }).permute([2, 0, 1]).contiguous()));
   const targets = scenes.map((s) => torch.tidy(() => {
@@ -60,7 +60,8 @@ function trainedCheckpoint(): { model: MaskRCNN; file: string } {
       masks: torch.tensor(Uint8Array.from(things.flatMap((g) => Array.from(s.panoptic.ids, (id) => (id === g.id ? 1 : 0)))), { shape: [things.length, ...SIZE] }),
     };
   }));
-  for (let step = 0; step < 20; step++) {
+  // 40 steps at 3e-3: AP 0.2–0.3 with either OpenBLAS build (20 at 1e-2 gave 0 or 0.01: too close to nothing)
+  for (let step = 0; step < 40; step++) {
     torch.tidy(() => {
       optimizer.zeroGrad({ setToNone: true });
       Object.values(model.losses(images, targets)).reduce((a, b) => a.add(b)).backward();
@@ -135,7 +136,7 @@ test("segkit predict, eval --task instance and test agree on a Mask R-CNN checkp
     }),
   }).stats.AP;
   console.log(`mask AP: eval ${fromFiles.stats.AP}, test ${fromDataset.stats.AP}, in process ${inProcess}`);
-  assert.ok(inProcess > 0, "a few steps of training give some AP");
+  assert.ok(inProcess > 0.05, "a few steps of training give some AP");
   assert.ok(Math.abs(fromFiles.stats.AP - inProcess) < 1e-12, "eval scores the written results as cocoEvaluate does");
   assert.ok(Math.abs(fromDataset.stats.AP - inProcess) < 1e-12, "test scores the model on the dataset as on the files");
   model.dispose();
