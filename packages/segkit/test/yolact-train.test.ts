@@ -12,11 +12,10 @@ import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import type { Yolact } from "../src/models/index.js";
 import "../src/models/index.js";
-import { disposeScenes, fewShapeScenes, maskAp } from "./fixtures/instance_scenes.js";
+import { disposeScenes, fewShapeScenes, maskAp, trainOnScenes } from "./fixtures/instance_scenes.js";
 
 torch.setNumThreads(1);
 const STEPS = 300;
-const DECAY_AT = Math.round(STEPS * 0.7);
 
 test("a reduced YOLACT overfits a synthetic scene to COCO mask AP ≥ 0.8", () => {
   const start = torch.liveTensors();
@@ -25,25 +24,12 @@ test("a reduced YOLACT overfits a synthetic scene to COCO mask AP ≥ 0.8", () =
     type: "yolact_resnet50", numClasses: 5, backbone: { type: "resnet18", width: 8 }, fpnChannels: 16, prototypes: 8, maxSize: 256, maxDetections: 20,
   });
   const scenes = fewShapeScenes(1);
-  const optimizer = new torch.optim.Adam(model.parameters(), { lr: 5e-3 });
   const before = maskAp(model, scenes);
-  let last = Infinity;
-  for (let step = 0; step < STEPS; step++) {
-    if (step === DECAY_AT) for (const group of optimizer.paramGroups) group.lr /= 10;
-    last = torch.tidy(() => {
-      optimizer.zeroGrad({ setToNone: true });
-      const losses = model.losses(scenes.map((s) => s.image), scenes);
-      const total = Object.values(losses).reduce((a, b) => a.add(b));
-      total.backward();
-      optimizer.step();
-      return total.item();
-    });
-  }
+  const last = trainOnScenes(model, scenes, 5e-3, STEPS);
   const after = maskAp(model, scenes);
   console.log(`mask AP ${before.toFixed(3)} → ${after.toFixed(3)} after ${STEPS} steps (final loss ${last.toFixed(3)})`);
   assert.ok(Number.isFinite(last), "the loss stays finite");
   assert.ok(after >= 0.8, `mask AP ${after} < 0.8 (before training ${before})`);
-  optimizer.dispose();
   model.dispose();
   disposeScenes(scenes);
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
