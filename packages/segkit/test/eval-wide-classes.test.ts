@@ -30,6 +30,8 @@ test("evaluate counts 300 classes and ignore index 65535 without wrapping", asyn
   predicted.forEach((c, p) => (logits[c * predicted.length + p] = 50));
   const model = {
     divisor: 1, training: false, numClasses: K,
+    // no weights, so evaluate computes on the CPU
+    parameters: () => [],
     eval() { return this; },
     train() { return this; },
     predict: () => torch.tensor(logits, { shape: [1, K, 1, predicted.length] }),

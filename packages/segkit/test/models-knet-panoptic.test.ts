@@ -51,10 +51,20 @@ test("K-Net panoptic: stage shapes, the authors' stage keys, and the three tasks
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
 
+test("K-Net panoptic without stuffClasses: COCO panoptic's layout (its last 53 of 133 classes stuff), scaled to numClasses", () => {
+  const { stuffClasses: _omitted, ...withoutStuff } = TINY;
+  const coco = build<KNetPanoptic>("model", { ...withoutStuff, numClasses: 133 });
+  assert.deepEqual(coco.stuffClasses, Array.from({ length: 53 }, (_, i) => 80 + i));
+  coco.dispose();
+  const six = build<KNetPanoptic>("model", withoutStuff);
+  assert.deepEqual(six.stuffClasses, [3, 4, 5]);
+  six.dispose();
+});
+
 test("K-Net panoptic: bad options and targets are named", () => {
   assert.throws(() => build("model", { ...TINY, stuffClasses: [0, 0] }), /stuffClasses must be distinct class indices in \[0, 6\)/);
   assert.throws(() => build("model", { ...TINY, stuffClasses: [7] }), /stuffClasses must be distinct class indices in \[0, 6\)/);
-  assert.throws(() => build("model", { ...TINY, stuffClasses: undefined }), /"stuffClasses" must be a list of class indices/);
+  assert.throws(() => build("model", { ...TINY, stuffClasses: "sky" }), /"stuffClasses" must be a list of class indices/);
   assert.throws(() => build("model", { ...TINY, numProposals: 0 }), /"numProposals" must be an integer ≥ 1/);
   assert.throws(() => new KernelUpdateHead({ channels: 8, updatorChannels: 8, numHeads: 2, feedforwardChannels: 8, numMaskFcs: 1, maskActivation: "tanh" as never }), /maskActivation must be "softmax" or "sigmoid", got "tanh"/);
   const model = build<KNetPanoptic>("model", TINY);

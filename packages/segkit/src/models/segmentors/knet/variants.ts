@@ -23,7 +23,11 @@ register<Segmentor>("model", "knet_s3_panoptic_r50", {
       return v as number;
     };
     const num = (key: string): number | undefined => o[key] as number | undefined;
-    const stuffClasses = o.stuffClasses;
+    const numClasses = int("numClasses", 0, 1);
+    // Omitted: COCO panoptic's layout, which the authors train on (things first, its last 53 of 133
+    // classes stuff), scaled to numClasses — so `segkit models` can build it from a class count alone.
+    const stuffCount = Math.ceil((53 / 133) * numClasses);
+    const stuffClasses = o.stuffClasses ?? Array.from({ length: stuffCount }, (_, i) => numClasses - stuffCount + i);
     if (!Array.isArray(stuffClasses)) throw new TypeError(`${where}: "stuffClasses" must be a list of class indices, got ${JSON.stringify(stuffClasses)}`);
     const backbone = build<Backbone>("backbone", (o.backbone ?? { type: "resnet50" }) as Config, `${where}.backbone`);
     const generateHead = build<KernelGenerateHead>("head", {
@@ -32,7 +36,7 @@ register<Segmentor>("model", "knet_s3_panoptic_r50", {
     }, `${where}.generateHead`);
     if (typeof generateHead.decodeFeatures !== "function") throw new TypeError(`${where}.generateHead: the head must expose decodeFeatures (as "uper" does)`);
     return new KNetPanoptic({
-      backbone, generateHead, numClasses: o.numClasses as number, ignoreIndex: o.ignoreIndex as number | undefined, stuffClasses: stuffClasses as number[],
+      backbone, generateHead, numClasses, ignoreIndex: o.ignoreIndex as number | undefined, stuffClasses: stuffClasses as number[],
       numProposals: int("numProposals", 100, 1), numStages: int("numStages", 3, 1),
       stage: {
         updatorChannels: int("updatorChannels", 256, 1), numHeads: int("numHeads", 8, 1), feedforwardChannels: int("feedforwardChannels", 2048, 1),
