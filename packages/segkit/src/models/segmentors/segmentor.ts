@@ -38,6 +38,11 @@ export interface TrainOutput {
   parts: Record<string, Tensor>;
 }
 
+/** The named loss parts and their sum (call inside tidy: the running sums are temporaries). */
+export function trainOutput(parts: Record<string, Tensor>): TrainOutput {
+  return { loss: Object.values(parts).reduce((sum, v) => sum.add(v)), parts };
+}
+
 export interface SegmentorOptions {
   numClasses: number;
   /** Input height and width must be multiples of it (1 when any size works). */
@@ -92,12 +97,7 @@ export abstract class Segmentor extends nn.Module {
     if (target.dtype !== "int64") throw new TypeError(`${this.constructor.name}.forwardTrain: expected an int64 target, got ${target.dtype}`);
     // tidy: a caller outside its own tidy owns only what is returned (the running sums and the
     // heads' intermediates are freed here; autograd keeps what backward needs).
-    return torch.tidy(() => {
-      const parts = this.losses(x, target);
-      const values = Object.values(parts);
-      const loss = values.slice(1).reduce((sum, v) => sum.add(v), values[0]);
-      return { loss, parts };
-    });
+    return torch.tidy(() => trainOutput(this.losses(x, target)));
   }
 
   /** Logits at the input's size without gradients; slide mode averages overlapping windows. */

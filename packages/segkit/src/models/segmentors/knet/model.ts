@@ -16,7 +16,7 @@ import type { KernelGenerateHead } from "../../heads/knet-head.js";
 import type { InstancePrediction, PanopticOptions, PanopticPrediction } from "../maskformer/inference.js";
 import type { MaskTarget } from "../maskformer/mask-matcher.js";
 import { classMasks } from "../maskformer/model.js";
-import { Segmentor, type TrainOutput } from "../segmentor.js";
+import { Segmentor, trainOutput, type TrainOutput } from "../segmentor.js";
 import { ClassUpdateHead, type ClassUpdateHeadOptions } from "./class-update-head.js";
 import { KernelCriterion, type KernelCriterionOptions, type KernelPredictions } from "./criterion.js";
 import { kernelInstanceInference, kernelPanopticInference, KNET_PANOPTIC_THRESHOLDS } from "./inference.js";
@@ -117,10 +117,7 @@ export class KNetPanoptic extends Segmentor {
 
   /** Training on segments: the weighted parts of every stage and their sum. Masks are at the input's size. */
   forwardTrainSegments(x: Tensor, targets: MaskTarget[]): TrainOutput {
-    return torch.tidy(() => {
-      const parts = this.criterion.losses(this.predictions(x), targets);
-      return { loss: Object.values(parts).reduce((sum, v) => sum.add(v)), parts };
-    });
+    return torch.tidy(() => trainOutput(this.criterion.losses(this.predictions(x), targets)));
   }
 
   /** Semantic labels become one target per class present: stuff classes go to their kernels, the others are matched as things. */

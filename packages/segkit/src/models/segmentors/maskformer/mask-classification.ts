@@ -5,7 +5,7 @@
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
-import { Segmentor, type TrainOutput } from "../segmentor.js";
+import { Segmentor, trainOutput, type TrainOutput } from "../segmentor.js";
 import { instanceInference, panopticInference, semanticInference, type InstancePrediction, type PanopticOptions, type PanopticPrediction } from "./inference.js";
 import type { MaskTarget } from "./mask-matcher.js";
 import type { MaskPredictions } from "./predictor.js";
@@ -52,10 +52,7 @@ export abstract class MaskClassificationSegmentor extends Segmentor {
 
   /** Training on segments: the weighted set-criterion parts and their sum. Masks are at the input's size. */
   forwardTrainSegments(x: Tensor, targets: MaskTarget[]): TrainOutput {
-    return torch.tidy(() => {
-      const parts = this.criterion.losses(this.predictions(x), targets);
-      return { loss: Object.values(parts).reduce((sum, v) => sum.add(v)), parts };
-    });
+    return torch.tidy(() => trainOutput(this.criterion.losses(this.predictions(x), targets)));
   }
 
   /** Semantic labels become one target per class present (the authors' semantic dataset mapper); ignored pixels are in no mask. */
