@@ -3,6 +3,11 @@
 import { COCO_STAT_NAMES, type CocoIouType } from "@segkit/metrics";
 import { evaluateCocoInstances, type CocoInstanceEvaluation } from "../engine/coco-instance-eval.js";
 import { evaluateCocoPanoptic, type CocoPanopticEvaluation, type CocoPanopticFiles } from "../engine/coco-panoptic-eval.js";
+import { build } from "../config/registry.js";
+import type { Dataset } from "../data/types.js";
+import { evaluateInstanceModel } from "../engine/instance-evaluate.js";
+import { loadInstanceModel } from "../engine/instance-predict.js";
+import type { RunConfig } from "../engine/run-config.js";
 
 const STAT_LABELS: Record<(typeof COCO_STAT_NAMES)[number], string> = {
   AP: "AP @[IoU=0.50:0.95 | area=all | maxDets=100]",
@@ -35,6 +40,17 @@ export function formatInstanceReport({ result, categories, images, detections }:
     "AP per category",
     ...perCategory.map((c) => `  ${c.name.padEnd(width)}  ${c.ap.toFixed(4)}`),
   ].join("\n");
+}
+
+/** `segkit test --task instance` and `segkit eval --task instance --config`: the mask AP of the config's instance model (or segmentor with instance inference) on its validation dataset. */
+export async function instanceModelReport(run: RunConfig, checkpoint: string, json: boolean): Promise<string> {
+  const loaded = loadInstanceModel(run, checkpoint);
+  try {
+    const dataset = build<Dataset & { isThing?: boolean[] }>("dataset", run.data.val.dataset, "config.data.val.dataset");
+    return formatInstanceReport(await evaluateInstanceModel(loaded, dataset, "config.data.val.dataset"), "segm", json);
+  } finally {
+    loaded.model.dispose();
+  }
 }
 
 export async function panopticReport(files: CocoPanopticFiles, json: boolean): Promise<string> {

@@ -12,7 +12,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { readLabelPng } from "../io/label-png.js";
 import { evaluateModelPanoptic } from "../engine/model-panoptic-eval.js";
 import { loadRunConfig } from "../engine/load.js";
-import { instanceReport, panopticEvaluationReport, panopticReport } from "./eval-coco.js";
+import { instanceModelReport, instanceReport, panopticEvaluationReport, panopticReport } from "./eval-coco.js";
 
 export interface EvalOptions {
   pred: string;
@@ -56,19 +56,21 @@ export function registerEval(program: Command): void {
     .addOption(new Option("--iou-type <type>", "instance: compare masks (segm) or boxes (bbox)").choices(["segm", "bbox"]).default("segm"))
     .option("--gt-dir <dir>", "panoptic: folder of ground-truth PNGs (default: --gt without .json)")
     .option("--pred-dir <dir>", "panoptic: folder of predicted PNGs (default: --pred without .json)")
-    .option("--config <config>", "panoptic, instead of --pred/--gt: a run config whose model predicts panoptic segments on its val data")
-    .option("--checkpoint <file>", "panoptic with --config: the model's weights")
+    .option("--config <config>", "panoptic or instance, instead of --pred/--gt: a run config whose model predicts panoptic segments or instances on its val data")
+    .option("--checkpoint <file>", "with --config: the model's weights")
     .option("--set <key=value>", "with --config: override a config key (repeatable)", (v: string, all: string[]) => [...all, v], [] as string[])
     .addOption(new Option("--format <format>", "output format (instance and panoptic: text or json)").choices(["text", "markdown", "csv", "json"]).default("text"))
     .option("--json", "same as --format json")
     .action(async (opts: EvalCliOptions) => {
       const format = opts.json ? "json" : opts.format;
       if (opts.config !== undefined) {
-        if (opts.task !== "panoptic") throw new Error(`--config: --task ${opts.task} scores files (--pred, --gt); only --task panoptic evaluates a model`);
+        if (opts.task === "semantic") throw new Error("--config: --task semantic scores files (--pred, --gt); --task panoptic and --task instance evaluate a model (or use segkit test)");
         if (opts.checkpoint === undefined) throw new Error("--config needs --checkpoint (the model's weights)");
-        if (format !== "text" && format !== "json") throw new Error(`--format ${format}: --task panoptic writes text or json`);
-        const evaluation = await evaluateModelPanoptic(await loadRunConfig(opts.config, opts.set), opts.checkpoint);
-        process.stdout.write(panopticEvaluationReport(evaluation, format === "json") + "\n");
+        if (format !== "text" && format !== "json") throw new Error(`--format ${format}: --task ${opts.task} writes text or json`);
+        if (opts.iouType !== "segm") throw new Error(`--iou-type ${opts.iouType}: a model is scored by its masks (segm)`);
+        const run = await loadRunConfig(opts.config, opts.set);
+        const out = opts.task === "instance" ? await instanceModelReport(run, opts.checkpoint, format === "json") : panopticEvaluationReport(await evaluateModelPanoptic(run, opts.checkpoint), format === "json");
+        process.stdout.write(out + "\n");
         return;
       }
       if (opts.pred === undefined || opts.gt === undefined) throw new Error(`--task ${opts.task} needs --pred and --gt${opts.task === "panoptic" ? " (or --config and --checkpoint)" : ""}`);

@@ -20,10 +20,7 @@ import { train } from "../engine/trainer.js";
 import { launchRanks } from "../engine/launch.js";
 import type { RunConfig, TestConfig } from "../engine/run-config.js";
 import { isInstanceModelConfig, loadInstanceModel, predictInstanceFiles } from "../engine/instance-predict.js";
-import { evaluateInstanceModel } from "../engine/instance-evaluate.js";
-import { build } from "../config/registry.js";
-import type { Dataset } from "../data/types.js";
-import { formatInstanceReport } from "./eval-coco.js";
+import { instanceModelReport } from "./eval-coco.js";
 import { checkSlideWindows } from "../models/segmentors/segmentor.js";
 import { DEFAULT_BODY_LIMIT, DEFAULT_MAX_PIXELS, serveModules, WEB_DIR } from "./serve.js";
 import { integer } from "./eval.js";
@@ -180,13 +177,19 @@ async function predictInstancesCli(run: RunConfig, checkpoint: string, inputs: s
 /** `segkit test` for an instance model: COCO mask AP of its detections on the config's validation dataset (instance-evaluate.ts). */
 async function testInstancesCli(run: RunConfig, checkpoint: string, o: SemanticFlags & { slide?: string; nprocPerNode?: string; json?: boolean }): Promise<void> {
   refuseSemanticFlags(run, o, { "--slide": o.slide, "--nproc-per-node": o.nprocPerNode });
-  const loaded = loadInstanceModel(run, checkpoint);
-  try {
-    const dataset = build<Dataset & { isThing?: boolean[] }>("dataset", run.data.val.dataset, "config.data.val.dataset");
-    console.log(formatInstanceReport(await evaluateInstanceModel(loaded, dataset, "config.data.val.dataset"), "segm", o.json === true));
-  } finally {
-    loaded.model.dispose();
-  }
+  console.log(await instanceModelReport(run, checkpoint, o.json === true));
+}
+
+type Task = "semantic" | "instance";
+const taskOption = () =>
+  new Option("--task <task>", "semantic: class labels; instance: COCO instances with masks (default: instance for an instance model such as Mask R-CNN, else semantic; MaskFormer, Mask2Former and K-Net panoptic do both)")
+    .choices(["semantic", "instance"]);
+
+/** Whether to run the instance path: --task instance, or an instance model, which has no semantic one. */
+function instanceTask(run: RunConfig, task: Task | undefined): boolean {
+  const instanceModel = isInstanceModelConfig(run.model);
+  if (task === "semantic" && instanceModel) throw new Error(`--task semantic: config.model ${String(run.model.type)} is an instance model, it predicts instances only (--task instance)`);
+  return task === "instance" || instanceModel;
 }
 
 const setFlags = (set: string[]) => set.flatMap((s) => ["--set", s]);
@@ -234,14 +237,15 @@ export function registerTrain(program: Command): void {
     .option("--crf [json]", `${CRF_HELP}; scored through the prediction path at each image's size`)
     .option("--superpixels [json]", `${SUPERPIXELS_HELP}; scored as --crf is`)
     .addOption(engineOption())
+    .addOption(taskOption())
     .option("--json", "print the metrics as JSON")
-    .action(async (config: string, given: string | undefined, o: LaunchFlags & { set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
+    .action(async (config: string, given: string | undefined, o: LaunchFlags & { task?: Task; set: string[]; flip?: boolean; scales?: string; slide?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName; json?: boolean }) => {
       const flags = refinementOf(o);
       if (o.nprocPerNode !== undefined && (o.crf !== undefined || o.superpixels !== undefined)) throw new Error("--crf and --superpixels run with a single process; leave out --nproc-per-node");
       const passed = [...(given ? [given] : []), ...setFlags(o.set), ...(o.flip ? ["--flip"] : []), ...(o.scales ? ["--scales", o.scales] : []),
         ...(o.slide ? ["--slide", o.slide] : []), ...(o.foldBn ? ["--fold-bn"] : []), ...(o.optimize ? ["--optimize"] : []), "--engine", o.engine, ...(o.json ? ["--json"] : [])];
       const run = await loadRunConfig(config, o.set);
-      if (isInstanceModelConfig(run.model)) {
+      if (instanceTask(run, o.task)) {
         await testInstancesCli(run, checkpointFor(config, given), o);
         return;
       }
@@ -266,8 +270,8 @@ export function registerTrain(program: Command): void {
 
   program
     .command("predict <config> <paths...>")
-    .description(`predict image files or folders (paths: [checkpoint] inputs...): label PNGs of class ids (palette), colour overlays and per-class areas; for an instance model (Mask R-CNN) COCO results with RLE masks and overlays; ${NO_CHECKPOINT_HELP}`)
-    .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside (instance models: instances/, overlays/ and results.json)")
+    .description(`predict image files or folders (paths: [checkpoint] inputs...): label PNGs of class ids (palette), colour overlays and per-class areas; with --task instance (the default for an instance model such as Mask R-CNN) COCO results with RLE masks and overlays; ${NO_CHECKPOINT_HELP}`)
+    .requiredOption("--out <dir>", "output folder: labels/, overlays/ and areas/ inside (--task instance: instances/, overlays/ and results.json)")
     .option("--set <path=value>", "override a config value (repeatable)", collect, [])
     .option("--flip", "test-time augmentation: also predict mirrored images")
     .option("--scales <list>", "test-time augmentation: comma-separated input scales")
@@ -276,12 +280,13 @@ export function registerTrain(program: Command): void {
     .option("--crf [json]", CRF_HELP)
     .option("--superpixels [json]", SUPERPIXELS_HELP)
     .addOption(engineOption())
-    .action(async (config: string, paths: string[], o: { out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
+    .addOption(taskOption())
+    .action(async (config: string, paths: string[], o: { task?: Task; out: string; set: string[]; flip?: boolean; scales?: string; foldBn?: boolean; optimize?: boolean; crf?: true | string; superpixels?: true | string; engine: EngineName }) => {
       const flags = refinementOf(o);
       const { checkpoint: given, inputs } = splitCheckpoint(paths);
       const checkpoint = checkpointFor(config, given);
       const run = await loadRunConfig(config, o.set);
-      if (isInstanceModelConfig(run.model)) {
+      if (instanceTask(run, o.task)) {
         await predictInstancesCli(run, checkpoint, inputs, o);
         return;
       }

@@ -1,10 +1,12 @@
-// Instance models (registry kind "instance_model", e.g. Mask R-CNN) on image files, for `segkit
-// predict`: the model resizes and normalises the image itself, so the config's test pipeline takes
-// no part. Per image, instances/<name>.json holds every detection as a COCO result (image_id the
-// file's name, category_id the model's label — torchvision's convention, 1..K−1 with 0 the
-// background —, score, bbox [x, y, w, h], segmentation an RLE of the mask at probability > 0.5)
-// and overlays/<name>.png the confident instances' masks in their class colours; results.json
-// gathers all images' results, the file `segkit eval --task instance --pred` reads.
+// Instance models (registry kind "instance_model", e.g. Mask R-CNN; a mask-classification
+// segmentor through mask-classification-instances.ts) on image files, for `segkit predict`: an
+// instance model resizes and normalises the image itself, so the config's test pipeline takes no
+// part (the adapter applies it for its segmentor). Per image, instances/<name>.json holds every
+// detection as a COCO result (image_id the file's name, category_id the model's label —
+// torchvision's convention, 1..K−1 with 0 the background —, score, bbox [x, y, w, h], segmentation
+// an RLE of the mask at probability > 0.5) and overlays/<name>.png the confident instances' masks in
+// their class colours; results.json gathers all images' results, the file `segkit eval --task
+// instance --pred` reads.
 import { mkdirSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { rleEncode, rleToString, type Rle } from "@segkit/metrics";
@@ -16,6 +18,7 @@ import type { InstanceModel } from "../models/detection/instance-model.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
 import type { ClassInfo } from "./class-info.js";
 import { loadCheckpointWeights } from "./load.js";
+import { loadMaskClassificationInstances } from "./mask-classification-instances.js";
 import type { RunConfig } from "./run-config.js";
 
 /** Detections under this score are in the JSON (AP needs them) but not drawn. */
@@ -65,8 +68,13 @@ export interface LoadedInstanceModel {
   classes: ClassInfo;
 }
 
-/** The config's instance model in eval mode with a checkpoint's weights (a plain state dict in torchvision's keys, or a segkit checkpoint). */
+/**
+ * The config's instance model in eval mode with a checkpoint's weights (a plain state dict in
+ * torchvision's keys, or a segkit checkpoint); a segmentor with instance inference (MaskFormer,
+ * Mask2Former, K-Net panoptic) through its adapter (mask-classification-instances.ts).
+ */
 export function loadInstanceModel(config: RunConfig, checkpoint: string): LoadedInstanceModel {
+  if (!isInstanceModelConfig(config.model)) return loadMaskClassificationInstances(config, checkpoint);
   const model = build<InstanceModel>("instance_model", config.model, "config.model");
   try {
     const labels = model.numClasses - 1;

@@ -38,7 +38,7 @@ export function predictionPipeline(configs: Config[]): Transform {
   return buildPipeline(configs.map(({ ignoreIndex: _fill, label: _border, ...step }) => step as Config), 0);
 }
 
-interface Window {
+export interface Window {
   top: number;
   left: number;
   height: number;
@@ -65,7 +65,7 @@ function imageWindow(prepared: RawSample, file: string): Window {
 }
 
 /** The pipeline's output as a normalised (1, 3, H, W) batch, and where the image lies in it. */
-function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch: Tensor; window: Window } {
+export function prepare(image: Omit<RawSample, "label">, pipeline: Transform): { batch: Tensor; window: Window } {
   const { width, height } = image;
   // Test pipelines are deterministic (resize, pad, normalise): any seed gives the same result.
   const prepared = pipeline({ ...image, label: new Uint8Array(width * height).fill(IMAGE_MARK) }, new Rng(0));
@@ -92,7 +92,7 @@ function refineBySuperpixels(labels: Uint8Array | Uint16Array, image: Omit<RawSa
 }
 
 /** Probabilities (1, K, H, W) at the image's size: the image's window of the pipeline's output, resized back. */
-function atImageSize(probabilities: Tensor, window: Window, image: Omit<RawSample, "label">): Tensor {
+export function atImageSize(probabilities: Tensor, window: Window, image: Pick<RawSample, "width" | "height">): Tensor {
   const { width, height } = image;
   const probs = probabilities.slice(2, window.top, window.top + window.height).slice(3, window.left, window.left + window.width);
   return window.height !== height || window.width !== width ? torch.upsampleBilinear2d(probs, [height, width], false) : probs;
