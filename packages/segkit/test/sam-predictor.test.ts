@@ -2,12 +2,13 @@
 // for one point with multimask, a box with foreground and background points, points with the
 // previous low-resolution mask as mask input, and a box alone, the mask logits at the original image
 // size, the IoU predictions and the low-resolution logits agree within 1e-4 relative; the
-// reference's masks are neither empty nor full (5-95% positive). The resize gives PIL's pixels;
+// reference's masks are neither empty nor full (5-95% positive); with the libtorch decoder and with
+// onnxruntime's (predictAsync). The resize gives PIL's pixels;
 // bad prompts get errors naming them; the embedding is owned and freed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
-import { SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
+import { SAM_DECODER_BACKENDS, SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
 import { pilBilinearResize } from "../src/models/sam/pil-resize.js";
 import { relativeDifference } from "./fixtures/reference_weights.js";
 import { reducedSam, resizedInput, samGolden, type SamCase } from "./fixtures/sam_fixture.js";
@@ -22,13 +23,8 @@ function positiveFraction(logits: torch.Tensor): number[] {
   return torch.tidy(() => logits.gt(0).to("float32").mean([1, 2]).toArray());
 }
 
-test("masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of the reference's", () => {
-  const start = torch.liveTensors();
-  const sam = reducedSam();
-  const predictor = new SamPredictor(sam);
-  const input = resizedInput();
-  predictor.setResizedImage(input, originalSize);
-  assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 1e-4, "embedding");
+/** The four fixture cases through `predictor` (its image set), each within 1e-4 of the reference's. */
+async function checkCases(predictor: SamPredictor): Promise<void> {
   let previous: torch.Tensor | undefined;
   for (const c of CASES) {
     const expected = golden.get(`${c.name}.masks`)!;
@@ -36,11 +32,12 @@ test("masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of t
       assert.ok(fraction >= 0.05 && fraction <= 0.95, `${c.name}: the reference's mask is ${(100 * fraction).toFixed(1)}% positive`);
     }
     const points: PointPrompt[] | undefined = c.points?.map(([x, y], i) => ({ x, y, label: c.labels![i] }));
-    const out = predictor.predict({ points, box: c.box ?? undefined, maskInput: c.maskInput ? previous : undefined, multimask: c.multimask });
+    const request = { points, box: c.box ?? undefined, maskInput: c.maskInput ? previous : undefined, multimask: c.multimask };
+    const out = predictor.decoder === "libtorch" ? predictor.predict(request) : await predictor.predictAsync(request);
     assert.deepEqual(out.logits.shape, expected.shape, c.name);
     for (const [what, actual] of [["masks", out.logits], ["iou", out.iou], ["low_res", out.lowRes]] as const) {
       const diff = relativeDifference(actual, golden.get(`${c.name}.${what}`)!);
-      assert.ok(diff <= 1e-4, `${c.name} ${what}: relative difference ${diff}`);
+      assert.ok(diff <= 1e-4, `${predictor.decoder} ${c.name} ${what}: relative difference ${diff}`);
     }
     previous?.dispose();
     // The reference feeds back the best mask's low-resolution logits.
@@ -48,11 +45,23 @@ test("masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of t
     for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
   }
   previous?.dispose();
-  input.dispose();
-  predictor.dispose();
-  sam.dispose();
-  assert.equal(torch.liveTensors(), start, "every tensor is freed");
-});
+}
+
+for (const decoder of SAM_DECODER_BACKENDS) {
+  test(`masks, IoU and low-resolution logits of four prompt kinds within 1e-4 of the reference's (${decoder} decoder)`, async () => {
+    const start = torch.liveTensors();
+    const sam = reducedSam();
+    const predictor = new SamPredictor(sam, { decoder });
+    const input = resizedInput();
+    predictor.setResizedImage(input, originalSize);
+    assert.ok(relativeDifference(predictor.embedding, golden.get("embedding")!) <= 1e-4, "embedding");
+    await checkCases(predictor);
+    input.dispose();
+    await predictor.dispose();
+    sam.dispose();
+    assert.equal(torch.liveTensors(), start, "every tensor is freed");
+  });
+}
 
 test("the resize gives Pillow's pixels exactly (upscale and antialiased downscale); setImage on the original image equals the reference's", () => {
   const sam = reducedSam();
@@ -87,7 +96,7 @@ test("many prompts on one image do not grow memory", () => {
   sam.dispose();
 });
 
-test("bad prompts get errors naming them", () => {
+test("bad prompts and options get errors naming them", async () => {
   const sam = reducedSam();
   const predictor = new SamPredictor(sam);
   assert.throws(() => predictor.predict({ points: [{ x: 1, y: 1 }] }), /no image set/);
@@ -102,6 +111,13 @@ test("bad prompts get errors naming them", () => {
   assert.throws(() => predictor.setImage(gray), /expected an RGB image \(H, W, 3\)/);
   for (const t of [wrong, gray]) t.dispose();
   predictor.dispose();
+  assert.throws(() => new SamPredictor(sam, { decoder: "tensorrt" as "libtorch" }), /decoder must be libtorch or onnxruntime, got "tensorrt"/);
+  assert.throws(() => new SamPredictor(sam, { engine: "onnxruntime" } as object), /unknown option "engine"/);
+  const onnx = new SamPredictor(sam, { decoder: "onnxruntime" });
+  onnx.setImage(image);
+  assert.throws(() => onnx.predict({ points: [{ x: 1, y: 1 }] }), /the onnxruntime decoder runs asynchronously: call predictAsync/);
+  await assert.rejects(onnx.predictAsync({ points: [{ x: 1, y: 1, label: 2 }] }), /points\[0\]\.label must be 1/);
+  await onnx.dispose();
   sam.dispose();
 });
 

@@ -3,7 +3,7 @@ export { Sam, type SamOptions, type SamEncoderOptions, type SamDecoderOptions } 
 export { SAM_VARIANTS, buildSam, isSamVariant, type SamVariant } from "./variants.js";
 export type { Prompts } from "./prompt-encoder.js";
 export type { DecodedMasks } from "./mask-decoder.js";
-export { SamPredictor, type PointPrompt, type PredictRequest, type Prediction } from "./predictor.js";
+export { SamPredictor, SAM_DECODER_BACKENDS, type SamDecoderBackend, type SamPredictorOptions, type PointPrompt, type PredictRequest, type Prediction } from "./predictor.js";
 export { resizeLongestSide, resizedShape, scaleCoords } from "./resize-longest-side.js";
 export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord } from "./automatic-mask-generator.js";
 export { masksToRle } from "./mask-rle.js";

@@ -3,13 +3,16 @@
 // prompts on one image are cheap. Prompts are in original image pixels; masks come back at the
 // original size. Everything of the decoder that does not depend on the prompt (the image tokens, their
 // position encoding, the first transformer block's image-side projections) is made once per image.
-// The predictor owns these tensors: dispose() frees them.
+// The predictor owns these tensors: dispose() frees them. The decoder runs in libtorch (predict,
+// synchronous) or in onnxruntime (predictAsync; the model's decoder exported once per predictor,
+// with libtorch's intra-op thread count): the same numbers up to rounding, faster per prompt.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
 import { decoderImageTensors, type DecoderImage } from "./two-way-transformer.js";
 import type { Prompts } from "./prompt-encoder.js";
 import { resizeLongestSide, scaleCoords } from "./resize-longest-side.js";
+import { SamOnnxPromptSession, type FramePrompt } from "./onnx-prompt-session.js";
 
 /** One click: (x, y) in original image pixels; label 1 foreground (default), 0 background. */
 export interface PointPrompt {
@@ -37,6 +40,14 @@ export interface Prediction {
   lowRes: Tensor;
 }
 
+export type SamDecoderBackend = "libtorch" | "onnxruntime";
+export const SAM_DECODER_BACKENDS: readonly SamDecoderBackend[] = ["libtorch", "onnxruntime"];
+
+export interface SamPredictorOptions {
+  /** What runs the prompt encoder and mask decoder (default libtorch); onnxruntime answers predictAsync only. */
+  decoder?: SamDecoderBackend;
+}
+
 const NO_IMAGE = "SamPredictor: no image set (call setImage first)";
 
 function checkCoordinate(value: unknown, what: string): number {
@@ -53,7 +64,17 @@ export class SamPredictor {
   #originalSize: [number, number] = [0, 0];
   #inputSize: [number, number] = [0, 0];
 
-  constructor(readonly model: Sam) {}
+  readonly decoder: SamDecoderBackend;
+  /** The onnxruntime session, made on the first predictAsync, and the embedding's values it is fed. */
+  #session: Promise<SamOnnxPromptSession> | null = null;
+  #embeddingValues: Float32Array | null = null;
+
+  constructor(readonly model: Sam, { decoder = "libtorch", ...rest }: SamPredictorOptions = {}) {
+    const unknown = Object.keys(rest);
+    if (unknown.length > 0) throw new RangeError(`SamPredictor: unknown option "${unknown[0]}" (options: decoder)`);
+    if (!SAM_DECODER_BACKENDS.includes(decoder)) throw new RangeError(`SamPredictor: decoder must be ${SAM_DECODER_BACKENDS.join(" or ")}, got ${JSON.stringify(decoder)}`);
+    this.decoder = decoder;
+  }
 
   /** Encodes an RGB image (H, W, 3) uint8; replaces any earlier image. */
   setImage(image: Tensor): void {
@@ -117,37 +138,74 @@ export class SamPredictor {
     return this.#inputSize;
   }
 
-  /** Masks for one prompt (points and/or box and/or mask input) on the set image; the caller owns the result. */
-  predict({ points, box, maskInput, multimask = true }: PredictRequest): Prediction {
-    if (!this.hasImage) throw new Error(NO_IMAGE);
-    if (!points?.length && !box && !maskInput) throw new RangeError("SamPredictor.predict: give points, a box or a mask input");
-    const long = this.model.imgSize;
+  /** Masks for one prompt (points and/or box and/or mask input) on the set image, by the libtorch decoder; the caller owns the result. */
+  predict(request: PredictRequest): Prediction {
+    this.#libtorchOnly("predict");
+    const { points, labels, box, maskInput, multimask } = this.#framePrompt(request);
     return torch.tidy(() => {
       const prompts: Prompts = {};
-      if (points?.length) {
-        const xy = points.map((p, i) => [checkCoordinate(p.x, `points[${i}].x`), checkCoordinate(p.y, `points[${i}].y`)]);
-        const labels = points.map((p, i) => {
-          const label = p.label ?? 1;
-          if (label !== 0 && label !== 1) throw new RangeError(`SamPredictor: points[${i}].label must be 1 (foreground) or 0 (background), got ${JSON.stringify(p.label)}`);
-          return label;
-        });
-        prompts.points = { coords: torch.tensor(scaleCoords(xy, this.#originalSize, long)).unsqueeze(0), labels: torch.tensor([labels], { dtype: "int32" }) };
-      }
-      if (box) {
-        if (!Array.isArray(box) || box.length !== 4) throw new RangeError(`SamPredictor: box must be [x0, y0, x1, y1], got ${JSON.stringify(box)}`);
-        box.forEach((v, i) => checkCoordinate(v, `box[${i}]`));
-        prompts.boxes = torch.tensor(scaleCoords([[box[0], box[1]], [box[2], box[3]]], this.#originalSize, long)).reshape([1, 4]);
-      }
-      if (maskInput) {
-        const expected = this.model.prompt_encoder.maskInputSize;
-        if (maskInput.ndim !== 3 || maskInput.shape[0] !== 1 || maskInput.shape[1] !== expected[0] || maskInput.shape[2] !== expected[1]) {
-          throw new RangeError(`SamPredictor: maskInput must be (1, ${expected.join(", ")}) low-resolution logits, got [${maskInput.shape.join(", ")}]`);
-        }
-        prompts.masks = maskInput.to("float32").unsqueeze(0);
-      }
+      if (points.length > 0) prompts.points = { coords: torch.tensor(points).unsqueeze(0), labels: torch.tensor([labels], { dtype: "int32" }) };
+      if (box) prompts.boxes = torch.tensor(box).reshape([1, 4]);
+      if (maskInput) prompts.masks = maskInput.to("float32").unsqueeze(0);
       const { logits, iou, lowRes } = this.predictInputFrame(prompts, multimask);
       return { logits: logits.squeeze(0), iou: iou.squeeze(0), lowRes: lowRes.squeeze(0) };
     });
+  }
+
+  /** predict by the predictor's decoder: libtorch's, or onnxruntime's (exported on the first call). */
+  async predictAsync(request: PredictRequest): Promise<Prediction> {
+    if (this.decoder === "libtorch") return this.predict(request);
+    const prompt = this.#framePrompt(request);
+    // This image's values and sizes, whatever image is set while the session runs.
+    this.#embeddingValues ??= torch.tidy(() => this.embedding.contiguous().toTypedArray()) as Float32Array;
+    const [embedding, inputSize, originalSize] = [this.#embeddingValues, this.#inputSize, this.#originalSize];
+    this.#session ??= SamOnnxPromptSession.create(this.model, torch.getNumThreads());
+    const { masks, iou } = await (await this.#session).run(embedding, prompt);
+    try {
+      // The graph gives all four masks: 1-3 answer ambiguous prompts, 0 the others (as MaskDecoder.forward picks).
+      const [from, to] = prompt.multimask ? [1, masks.shape[1]] : [0, 1];
+      return torch.tidy(() => torch.inferenceMode(() => {
+        const lowRes = masks.slice(1, from, to);
+        return { logits: this.model.postprocessMasks(lowRes, inputSize, originalSize).squeeze(0), iou: iou.slice(1, from, to).squeeze(0), lowRes: lowRes.squeeze(0).contiguous() };
+      }));
+    } finally {
+      masks.dispose();
+      iou.dispose();
+    }
+  }
+
+  #libtorchOnly(what: string): void {
+    if (this.decoder !== "libtorch") throw new Error(`SamPredictor.${what}: the ${this.decoder} decoder runs asynchronously: call predictAsync`);
+  }
+
+  /** The request checked, in the model's input frame (the mask input is the caller's, unchanged). */
+  #framePrompt({ points, box, maskInput, multimask = true }: PredictRequest): FramePrompt & { multimask: boolean } {
+    if (!this.hasImage) throw new Error(NO_IMAGE);
+    if (!points?.length && !box && !maskInput) throw new RangeError("SamPredictor.predict: give points, a box or a mask input");
+    const long = this.model.imgSize;
+    const xy = (points ?? []).map((p, i) => [checkCoordinate(p.x, `points[${i}].x`), checkCoordinate(p.y, `points[${i}].y`)]);
+    const labels = (points ?? []).map((p, i) => {
+      const label = p.label ?? 1;
+      if (label !== 0 && label !== 1) throw new RangeError(`SamPredictor: points[${i}].label must be 1 (foreground) or 0 (background), got ${JSON.stringify(p.label)}`);
+      return label;
+    });
+    if (box) {
+      if (!Array.isArray(box) || box.length !== 4) throw new RangeError(`SamPredictor: box must be [x0, y0, x1, y1], got ${JSON.stringify(box)}`);
+      box.forEach((v, i) => checkCoordinate(v, `box[${i}]`));
+    }
+    if (maskInput) {
+      const expected = this.model.prompt_encoder.maskInputSize;
+      if (maskInput.ndim !== 3 || maskInput.shape[0] !== 1 || maskInput.shape[1] !== expected[0] || maskInput.shape[2] !== expected[1]) {
+        throw new RangeError(`SamPredictor: maskInput must be (1, ${expected.join(", ")}) low-resolution logits, got [${maskInput.shape.join(", ")}]`);
+      }
+    }
+    return {
+      points: scaleCoords(xy, this.#originalSize, long),
+      labels,
+      box: box ? scaleCoords([[box[0], box[1]], [box[2], box[3]]], this.#originalSize, long) : null,
+      maskInput: maskInput ?? null,
+      multimask,
+    };
   }
 
   /**
@@ -155,6 +213,7 @@ export class SamPredictor {
    * (B, M, H, W) at the original size, IoU (B, M), low-resolution logits (B, M, 4h, 4w).
    */
   predictInputFrame(prompts: Prompts, multimask: boolean): Prediction {
+    this.#libtorchOnly("predictInputFrame");
     const embedding = this.embedding;
     const decoder = this.model.mask_decoder;
     return torch.tidy(() => torch.inferenceMode(() => {
@@ -171,11 +230,16 @@ export class SamPredictor {
     this.#imagePe?.dispose();
     for (const t of this.#image ? decoderImageTensors(this.#image) : []) t.dispose();
     this.#embedding = null;
+    this.#embeddingValues = null;
     this.#imagePe = null;
     this.#image = null;
   }
 
-  dispose(): void {
+  /** Frees the image's tensors (at once) and closes the onnxruntime session, if one was made. */
+  async dispose(): Promise<void> {
     this.reset();
+    const session = this.#session;
+    this.#session = null;
+    if (session) await (await session).dispose();
   }
 }
