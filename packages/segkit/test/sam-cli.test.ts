@@ -1,6 +1,6 @@
 // `segkit sam`: with the reference's reduced checkpoint (fixtures/sam_reduced.pth, its sizes read
 // off the shapes), a click writes the masks the reference's SamPredictor gives (its logits > 0) and
-// its IoU predictions in the JSON; --auto writes the reference generator's masks; bad arguments get
+// its IoU predictions in the JSON, with either prompt decoder (--decoder); --auto writes the reference generator's masks; bad arguments get
 // errors naming them.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -37,9 +37,9 @@ async function segkitHere(...args: string[]): Promise<void> {
   await program.parseAsync(["sam", ...args], { from: "user" });
 }
 
-test("--points: the reference's masks and IoU predictions for one click", async () => {
-  const out = join(tmp, "points");
-  await segkitHere(picture, "--checkpoint", SAM_REDUCED_PTH, "--decoder-heads", "4", "--points", "10,10", "--out", out);
+for (const decoder of ["libtorch", "onnxruntime"]) test(`--points: the reference's masks and IoU predictions for one click (--decoder ${decoder})`, async () => {
+  const out = join(tmp, `points-${decoder}`);
+  await segkitHere(picture, "--checkpoint", SAM_REDUCED_PTH, "--decoder-heads", "4", "--points", "10,10", "--decoder", decoder, "--out", out);
   const report = JSON.parse(readFileSync(join(out, "shapes_sam.json"), "utf8")) as { masks: { file: string; predictedIou: number; area: number }[] };
   const ious = golden.get("point.iou")!.toArray();
   const expected = torch.tidy(() => golden.get("point.masks")!.gt(0).to("uint8").toTypedArray()) as Uint8Array;
@@ -78,6 +78,8 @@ test("bad arguments get errors naming them", async () => {
     [[picture, ...base, "--points", "10,10,2"], /--points \(point 1\): the label must be 1 \(foreground\) or 0/],
     [[picture, ...base, "--box", "50,10,20,30"], /--box: x0 < x1 and y0 < y1 needed/],
     [[picture, ...base], /give --points and\/or --box, or --auto alone/],
+    [[picture, ...base, "--auto", "--decoder", "onnxruntime"], /--decoder onnxruntime: --points\/--box only/],
+    [[picture, ...base, "--points", "1,1", "--decoder", "tvm"], /option '--decoder <backend>' argument 'tvm' is invalid/],
     [[picture, "--checkpoint", join(tmp, "missing.pth"), "--out", tmp, "--points", "1,1"], /--checkpoint: .*missing\.pth: cannot read weights \(ENOENT\)/],
     [[join(tmp, "missing.png"), ...base, "--points", "1,1"], /cannot decode image .*missing\.png/],
   ];

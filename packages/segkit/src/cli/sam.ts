@@ -7,14 +7,14 @@
  */
 import { mkdirSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import * as torch from "@segkit/torch";
 import { readRgbImage } from "../data/image-file.js";
 import type { Rgb } from "../data/types.js";
 import { writeLabelPng } from "../io/label-png-writer.js";
 import { writeRgbPng } from "../io/rgb-png-writer.js";
 import { rleDecode } from "@segkit/metrics";
-import { Sam, SamAutomaticMaskGenerator, SamPredictor, samOptionsFromCheckpoint, type PointPrompt } from "../models/sam/index.js";
+import { SAM_DECODER_BACKENDS, Sam, SamAutomaticMaskGenerator, SamPredictor, samOptionsFromCheckpoint, type PointPrompt, type SamDecoderBackend } from "../models/sam/index.js";
 import { integer } from "./eval.js";
 
 interface SamCliOptions {
@@ -24,6 +24,7 @@ interface SamCliOptions {
   box?: number[];
   auto?: boolean;
   single?: boolean;
+  decoder: SamDecoderBackend;
   decoderHeads: number;
   pointsPerSide: number;
   predIouThresh: number;
@@ -98,6 +99,7 @@ export function registerSam(program: Command): void {
     .option("--box <x0,y0,x1,y1>", "a box in image pixels", numbers("--box", [4], "x0,y0,x1,y1"))
     .option("--auto", "masks of everything (the automatic mask generator)")
     .option("--single", "--points/--box: one mask instead of three")
+    .addOption(new Option("--decoder <backend>", "--points/--box: run the prompt decoder on libtorch, or export it and run it on onnxruntime").choices(SAM_DECODER_BACKENDS).default("libtorch"))
     .option("--decoder-heads <n>", "attention heads of the mask decoder (8 in every official checkpoint)", integer("--decoder-heads", 1), 8)
     .option("--points-per-side <n>", "--auto: grid points per side", integer("--points-per-side", 1), 32)
     .option("--pred-iou-thresh <t>", "--auto: keep masks with predicted IoU above this", fraction("--pred-iou-thresh"), 0.88)
@@ -107,6 +109,7 @@ export function registerSam(program: Command): void {
     .action(async (file: string, o: SamCliOptions) => {
       const prompts = (o.points ? 1 : 0) + (o.box ? 1 : 0);
       if (o.auto ? prompts > 0 : prompts === 0) throw new Error("give --points and/or --box, or --auto alone");
+      if (o.auto && o.decoder !== "libtorch") throw new Error(`--decoder ${o.decoder}: --points/--box only (--auto runs batched prompts on libtorch)`);
       const { width, height, pixels } = await readRgbImage(file);
       for (const [i, p] of (o.points ?? []).entries()) {
         checkInside(`--points (point ${i + 1})`, p, width, height);
@@ -133,11 +136,15 @@ export function registerSam(program: Command): void {
           for (const r of records) masks.push(rleDecode(r.segmentation));
           report = { mode: "auto", masks: records.map((r, i) => ({ file: `${name}_sam_${i}.png`, ...r })) };
         } else {
-          const predictor = new SamPredictor(sam);
+          const predictor = new SamPredictor(sam, { decoder: o.decoder });
           predictor.setImage(image);
           const points: PointPrompt[] | undefined = o.points?.map(([x, y, label = 1]) => ({ x, y, label }));
-          const out = predictor.predict({ points, box: o.box as [number, number, number, number] | undefined, multimask: !o.single });
-          predictor.dispose();
+          let out;
+          try {
+            out = await predictor.predictAsync({ points, box: o.box as [number, number, number, number] | undefined, multimask: !o.single });
+          } finally {
+            await predictor.dispose();
+          }
           const ious = out.iou.toArray();
           const binary = torch.tidy(() => out.logits.gt(sam.maskThreshold).to("uint8").toTypedArray()) as Uint8Array;
           for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
