@@ -4,11 +4,13 @@
 // - the image embedding of one S×S image (default ViT-B at 1024², the model's own size);
 // - prompt → mask latency: one click, three masks, logits at the image size, on the same embedding
 //   (the peer's SamPredictor and ours are given the seeded input's), with each side's stage medians
-//   (prompt encoder, two-way transformer, ...; timed by wrapping the stages' calls on both sides).
+//   (prompt encoder, two-way transformer, ...; timed by wrapping the stages' calls on both sides);
+// - the same prompt → mask latency with the predictor's onnxruntime decoder (its exported prompt
+//   decoder run by onnxruntime-node with as many intra-op threads as libtorch), against the peer again.
 // Before timing, ours must reproduce the peer's embedding (1e-4 relative to its largest value) and
 // its masks, IoU and low-resolution logits for the click (1e-3 relative: the decoder carries the
-// embedding's difference). Both sides warm up; rounds alternate. Prints medians and, last, a JSON
-// line with the ratios ours/peer.
+// embedding's difference), with either decoder. Both sides warm up; rounds alternate. Prints
+// medians and, last, a JSON line with the ratios ours/peer.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -119,16 +121,19 @@ try {
   checkRelative("image embedding vs the authors' code", ours, expected, 1e-4);
   const predictor = new SamPredictor(sam);
   predictor.setEmbedding(ours, [SIZE, SIZE], [SIZE, SIZE]);
-  for (const t of [ours, expected]) t.dispose();
   const click = { points: [{ x: SIZE * 0.4, y: SIZE * 0.6 }] };
   const masksFile = join(scratch, "masks.safetensors");
   await peer.request(`masks ${masksFile}`);
   const peerMasks = torch.loadSafetensors(masksFile).tensors;
-  const predicted = predictor.predict(click);
-  for (const [name, actual] of [["masks", predicted.logits], ["iou", predicted.iou], ["low_res", predicted.lowRes]] as const) {
-    checkRelative(`prompt ${name} vs the authors' code`, actual, peerMasks.get(name)!.squeeze(0), 1e-3);
+  const onnx = new SamPredictor(sam, { decoder: "onnxruntime" });
+  onnx.setEmbedding(ours, [SIZE, SIZE], [SIZE, SIZE]);
+  for (const [decoder, predicted] of [["libtorch", predictor.predict(click)], ["onnxruntime", await onnx.predictAsync(click)]] as const) {
+    for (const [name, actual] of [["masks", predicted.logits], ["iou", predicted.iou], ["low_res", predicted.lowRes]] as const) {
+      checkRelative(`prompt ${name} (${decoder} decoder) vs the authors' code`, actual, peerMasks.get(name)!.squeeze(0), 1e-3);
+    }
+    for (const t of [predicted.logits, predicted.iou, predicted.lowRes]) t.dispose();
   }
-  for (const t of [predicted.logits, predicted.iou, predicted.lowRes, ...peerMasks.values()]) t.dispose();
+  for (const t of [ours, expected, ...peerMasks.values()]) t.dispose();
 
   const timed = (f: () => void) => () => {
     const start = performance.now();
@@ -156,13 +161,26 @@ try {
   // The warm-up rounds are not counted.
   const stages = stageMedians(oursStages.rounds.slice(3 * WARMUP), peerStages.slice(3 * WARMUP), prompt);
   for (const [name, { oursMs, peerMs }] of Object.entries(stages)) console.log(`  ${name.padEnd(26)} ours ${oursMs.toFixed(1).padStart(7)} ms, authors' ${peerMs.toFixed(1).padStart(7)} ms`);
-  predictor.dispose();
+
+  const onnxDecode = async () => {
+    const start = performance.now();
+    const out = await onnx.predictAsync(click);
+    const ms = performance.now() - start;
+    for (const t of [out.logits, out.iou, out.lowRes]) t.dispose();
+    return ms;
+  };
+  const peerTotal = async () => (JSON.parse(await peer.request("decode")) as { total: number }).total;
+  const onnxPrompt = await alternate({ ours: { round: onnxDecode }, peer: { round: peerTotal } }, { rounds: 5 * ROUNDS, warmup: 3 * WARMUP });
+  console.log(`prompt → masks (${SIZE}²), onnxruntime decoder (${torch.getNumThreads()} intra-op threads): ours ${onnxPrompt.oursMedian.toFixed(1)} ms, authors' eager ${onnxPrompt.peerMedian.toFixed(1)} ms (×${onnxPrompt.ratio.toFixed(2)})`);
+  await onnx.dispose();
+  await predictor.dispose();
   image.dispose();
   sam.dispose();
   report("sam", {
     variant: args.variant, size: SIZE, rounds: ROUNDS,
     embedding: { oursMs: embedding.oursMedian, peerMs: embedding.peerMedian, ratio: embedding.ratio },
     promptToMask: { oursMs: prompt.oursMedian, peerMs: prompt.peerMedian, ratio: prompt.ratio, stages },
+    promptToMaskOnnxruntime: { oursMs: onnxPrompt.oursMedian, peerMs: onnxPrompt.peerMedian, ratio: onnxPrompt.ratio },
   }, { threads: THREADS });
 } finally {
   await peer.close();
