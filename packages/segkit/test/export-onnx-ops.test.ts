@@ -170,3 +170,31 @@ test("bmm, t of a matrix and of a vector, zeros_like, narrow from a negative sta
     const transposed = x.matmul(first.t()).add(first.select(0, 0).t().sum());
     return torch.zerosLike(scores).add(scores).add(torch.bmm(tail, middle.transpose(1, 2))).add(transposed);
   }, [torch.randn([2, 4, 5]), torch.randn([3, 4, 7])], { tolerance: 1e-5, dynamicAxes: { input0: { 0: "batch", 2: "width" }, output0: { 0: "batch" } } }));
+
+// A grid reaching past the borders, so that every padding mode matters.
+const grid = torch.rand([2, 3, 4, 2]).mul(2.6).sub(1.3);
+
+test("grid_sampler as GridSample: bilinear, nearest and bicubic; zeros, border and reflection padding; with and without aligned corners", async () => {
+  for (const mode of [0, 1, 2]) {
+    const body = (x: Tensor) => torch.cat([0, 1, 2].flatMap((padding) => [false, true].map((align) => torch.gridSampler(x, grid, mode, padding, align))), 1);
+    await onnxReproduces(body, [torch.randn([2, 2, 5, 6])], { tolerance: 1e-5 });
+  }
+});
+
+test("linspace (a constant as libtorch computes it), split into sizes and into pieces of a size, baddbmm with and without beta and alpha", () =>
+  onnxReproduces((x) => {
+    const [a, b, c] = x.split([2, 3, 2], 1);
+    const pieces = x.split(3, 1); // 7 rows: 3, 3, 1
+    const points = torch.linspace(0.5, 6.5, 7).view([1, 7, 1]).add(torch.linspace(-1, 1, 3).view([1, 1, 3]));
+    const mixed = torch.baddbmm(b, b, x.transpose(1, 2).narrow(2, 0, 3), { beta: 2, alpha: 0.5 });
+    return torch.cat([c, a, pieces[2], torch.baddbmm(pieces[0], pieces[1], x.transpose(1, 2).narrow(2, 0, 3).narrow(1, 0, 3)).add(mixed), x.add(points)], 1);
+  }, [torch.randn([2, 7, 3])], { tolerance: 1e-5 }));
+
+test("lt, all over one axis and over all, logical_not and logical_and (of bools and of floats: nonzero is true), masked_fill with a number and with -inf: exact", () =>
+  onnxReproduces((x) => {
+    const low = x.lt(0.3);
+    const rows = low.all(-1, { keepdim: true });
+    const kept = low.logicalAnd(rows.logicalNot());
+    const everywhere = x.lt(10).all().logicalNot();
+    return x.maskedFill(kept, -Infinity).maskedFill(everywhere, 7).maskedFill(x.logicalNot(), 2.5).maskedFill(x.logicalAnd(x.sub(3)).logicalNot(), 4);
+  }, [torch.tensor([[0.1, 0.2, -1], [0.5, -2, 0.2], [2, 3, 0], [0.29, 0, 0.1]])]));

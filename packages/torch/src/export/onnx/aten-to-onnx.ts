@@ -1,8 +1,10 @@
 // The translation table: one entry per aten operator, writing the ONNX nodes that compute it
-// (opset 17). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
+// (opset 17; comparisons and logic in logic.ts, grid sampling in grid-sampling.ts). Arguments that must be known at export time (strides, sizes, flags) are read as constants.
 import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { floorDivide, remainder } from "./division.js";
+import { gridSampler, linspaceConstant } from "./grid-sampling.js";
+import { all, lessThan, logicalAnd, logicalNot, maskedFill } from "./logic.js";
 import { onnxDataType, scalarMessage } from "./proto.js";
 
 export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
@@ -486,6 +488,38 @@ const chunk: Translation = (b, n) => {
   b.set(n.outputs[0], { tensors: b.node("Split", [x, split], { axis: { int: dim } }, pieces) });
 };
 
+/**
+ * aten::split(self, split_size or split_sizes, dim): Split into the given sizes, or pieces of
+ * split_size along dim with a shorter last one (the recorded axis' length decides how many).
+ */
+const split: Translation = (b, n) => {
+  const shape = b.described(n.inputs[0]).shape;
+  if (!shape) throw new Error("export: aten::split needs the recorded input shape");
+  const dim = axis(int(b, n.inputs[2]), shape.length);
+  const given = b.get(n.inputs[1]);
+  let sizes: (number | string)[];
+  if ("constant" in given && typeof given.constant === "number") {
+    b.writesRecordedSizes(n);
+    const piece = given.constant;
+    sizes = Array.from({ length: Math.max(1, Math.ceil(shape[dim] / piece)) }, (_, i) => Math.min(piece, shape[dim] - i * piece));
+  } else {
+    sizes = b.sizes(n.inputs[1]);
+  }
+  b.set(n.outputs[0], { tensors: b.node("Split", [b.tensor(n.inputs[0]), b.shapeTensor(sizes)], { axis: { int: dim } }, sizes.length) });
+};
+
+/** aten::baddbmm(self, batch1, batch2, beta, alpha): beta · self + alpha · batch1 @ batch2 (beta 0 ignores self, as torch). */
+const baddbmm: Translation = (b, n) => {
+  const [input, batch1, batch2, beta, alpha] = n.inputs;
+  const dtype = n.outputs[0].dtype ?? "float32";
+  const [betaValue, alphaValue] = [beta, alpha].map((id) => (id === undefined ? 1 : Number(b.constant(id))));
+  let product = b.node("MatMul", [b.tensor(batch1), b.tensor(batch2)])[0];
+  if (alphaValue !== 1) product = b.node("Mul", [product, b.scalar(alphaValue, dtype)])[0];
+  if (betaValue === 0) return b.set(n.outputs[0], { tensor: product });
+  const added = betaValue === 1 ? b.tensor(input, dtype) : b.node("Mul", [b.tensor(input, dtype), b.scalar(betaValue, dtype)])[0];
+  b.single(n, "Add", [added, product]);
+};
+
 /** aten::t(self): a matrix transposed; tensors of rank 0 and 1 are their own transpose. */
 const matrixTranspose: Translation = (b, n) => {
   const rank = rankOf(b, n);
@@ -582,4 +616,13 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::chunk", chunk],
   ["aten::zeros_like", zerosLike],
   ["aten::narrow", narrow],
+  ["aten::split", split],
+  ["aten::baddbmm", baddbmm],
+  ["aten::grid_sampler", gridSampler],
+  ["aten::linspace", linspaceConstant],
+  ["aten::lt", lessThan],
+  ["aten::all", all],
+  ["aten::logical_not", logicalNot],
+  ["aten::logical_and", logicalAnd],
+  ["aten::masked_fill", maskedFill],
 ]);

@@ -11,7 +11,6 @@
 //   the same head on Swin-T (window 7, drop path 0.3; segkit's timm-layout keys).
 import { build, register, type Config } from "../../../config/registry.js";
 import type { Backbone } from "../../backbones/backbone.js";
-import { registerNotExportable } from "../../not-exportable.js";
 import type { Segmentor } from "../segmentor.js";
 import { Mask2Former } from "./model.js";
 
@@ -61,12 +60,3 @@ register<Segmentor>("model", "mask2former_swin_t", {
   build: (o, where) => mask2Former(o, where, { type: "swin_t", dropPathRate: 0.3 }),
 });
 
-// Measured on the reduced model at 64×64: the recorder's graph holds ops the ONNX writer has no
-// translation for, so export is refused by name rather than failing deep in the writer.
-const NOT_EXPORTABLE =
-  "the ONNX writer does not translate aten::grid_sampler, aten::linspace, aten::split and prim::ListUnpack (the deformable attention's sampling, " +
-  "reference points and levels), aten::arange, aten::floor_divide, aten::remainder and aten::t (the sine position encoding, built per input size), " +
-  "aten::lt, aten::all, aten::logical_not, aten::logical_and, aten::zeros_like, aten::masked_fill and aten::baddbmm (the masked attention's mask), " +
-  "aten::chunk and aten::bmm (multi-head attention) and aten::narrow (dropping the no-object class)";
-registerNotExportable("mask2former_r50", NOT_EXPORTABLE);
-registerNotExportable("mask2former_swin_t", NOT_EXPORTABLE);
