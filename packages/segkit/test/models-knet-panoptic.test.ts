@@ -1,6 +1,6 @@
-// K-Net panoptic's shapes, semantic/panoptic/instance outputs from one model, and its errors. No
-// reference runs here: the authors' K-Net (mmdet 2.x with mmcv-full's compiled ops) was not run on
-// this machine, so there is no parity fixture; the training proof is models-knet-panoptic-train.
+// K-Net panoptic's shapes, semantic/panoptic/instance outputs from one model, and its errors. The
+// parity with the authors' code is models-knet-panoptic-parity; the training proof is
+// models-knet-panoptic-train.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
@@ -25,9 +25,11 @@ test("K-Net panoptic: stage shapes, the authors' stage keys, and the three tasks
     assert.ok(keys.includes(key), key);
   }
   const x = torch.randn([2, 3, 64, 64]);
-  const { logits, masks } = torch.noGrad(() => model.predictions(x));
+  const { logits, masks, initial, semantic: classMaps } = torch.noGrad(() => model.predictions(x));
   assert.deepEqual(logits.shape, [2, 2, 7, 6]);
   assert.deepEqual(masks.shape, [2, 2, 7, 16, 16]);
+  assert.deepEqual(initial.shape, [2, 7, 16, 16]);
+  assert.deepEqual(classMaps.shape, [2, 6, 16, 16]);
   const semantic = torch.noGrad(() => model.forward(x));
   assert.deepEqual(semantic.shape, [2, 6, 64, 64]);
   const panoptic = model.predictPanoptic(x, { isThing: [false, false, true, true, true, true], objectMaskThreshold: 0, overlapThreshold: 0 });
@@ -46,7 +48,7 @@ test("K-Net panoptic: stage shapes, the authors' stage keys, and the three tasks
     r.masks.dispose();
   }
   assert.throws(() => model.predictPanoptic(x, { isThing: [true] }), /kernelPanopticInference: isThing has 1 entries for 6 classes/);
-  [x, logits, masks, semantic].forEach((t) => t.dispose());
+  [x, logits, masks, initial, classMaps, semantic].forEach((t) => t.dispose());
   model.dispose();
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
 });
@@ -66,7 +68,7 @@ test("K-Net panoptic: bad options and targets are named", () => {
   assert.throws(() => build("model", { ...TINY, stuffClasses: [7] }), /stuffClasses must be distinct class indices in \[0, 6\)/);
   assert.throws(() => build("model", { ...TINY, stuffClasses: "sky" }), /"stuffClasses" must be a list of class indices/);
   assert.throws(() => build("model", { ...TINY, numProposals: 0 }), /"numProposals" must be an integer ≥ 1/);
-  assert.throws(() => new KernelUpdateHead({ channels: 8, updatorChannels: 8, numHeads: 2, feedforwardChannels: 8, numMaskFcs: 1, maskActivation: "tanh" as never }), /maskActivation must be "softmax" or "sigmoid", got "tanh"/);
+  assert.throws(() => new KernelUpdateHead({ channels: 8, updatorChannels: 8, numHeads: 2, feedforwardChannels: 8, numMaskFcs: 1, maskActivation: "tanh" as never }), /maskActivation must be "softmax" or "binary", got "tanh"/);
   const model = build<KNetPanoptic>("model", TINY);
   const x = torch.randn([2, 3, 64, 64]);
   const labels = torch.tensor([0, 9], { dtype: "int64" });

@@ -18,8 +18,12 @@ export interface KernelUpdateHeadOptions {
   numHeads: number;
   feedforwardChannels: number;
   numMaskFcs: number;
-  /** How masks weight the features each kernel gathers: softmax across kernels (semantic, the default) or each its own sigmoid (K-Net's thing and stuff kernels, which may overlap). */
-  maskActivation?: "softmax" | "sigmoid";
+  /**
+   * How masks weight the features each kernel gathers: softmax across kernels (semantic, the default)
+   * or each its own binary mask, sigmoid > 0.5 (the authors' thing and stuff kernels, which may
+   * overlap: their hard_mask_thr; no gradient flows through it).
+   */
+  maskActivation?: "softmax" | "binary";
 }
 
 /** A module whose one child has mmcv's name for it ("conv" in a ConvModule, "attn" in MultiheadAttention, "layers" in FFN). */
@@ -47,7 +51,7 @@ export class KernelUpdateHead extends nn.Module {
   constructor(readonly options: KernelUpdateHeadOptions) {
     super();
     const { channels: c, updatorChannels, numHeads, feedforwardChannels, numMaskFcs } = options;
-    if (![undefined, "softmax", "sigmoid"].includes(options.maskActivation)) throw new RangeError(`KernelUpdateHead: maskActivation must be "softmax" or "sigmoid", got ${JSON.stringify(options.maskActivation)}`);
+    if (![undefined, "softmax", "binary"].includes(options.maskActivation)) throw new RangeError(`KernelUpdateHead: maskActivation must be "softmax" or "binary", got ${JSON.stringify(options.maskActivation)}`);
     if (c % updatorChannels !== 0) throw new RangeError(`KernelUpdateHead: channels (${c}) must be a multiple of updatorChannels (${updatorChannels})`);
     this.attention = this.registerModule("attention", new Holder("attn", new nn.MultiheadAttention(c, numHeads)));
     this.attention_norm = this.registerModule("attention_norm", new nn.LayerNorm(c));
@@ -71,7 +75,7 @@ export class KernelUpdateHead extends nn.Module {
     const x = this.feat_transform.call(features);
     const size = spatial(x);
     const gather = masks.shape[2] === size[0] && masks.shape[3] === size[1] ? masks : resize(masks, size);
-    const weights = this.options.maskActivation === "sigmoid" ? gather.sigmoid() : gather.softmax(1);
+    const weights = this.options.maskActivation === "binary" ? gather.sigmoid().gt(0.5).to("float32") : gather.softmax(1);
     const gathered = torch.einsum("bnhw,bchw->bnc", [weights, x]);
     let objects = this.kernel_update_conv.call(gathered, kernels.unsqueeze(2)).reshape([b, n, c]);
     // Attention across the kernels of an image: sequence-first (N, B, C), the input added back.

@@ -1,5 +1,5 @@
 // A K-Net stage for thing and stuff kernels (the authors' KernelUpdateHead in their panoptic
-// configs): the semantic stage (heads/kernel-update-head.ts) with sigmoid mask weights, plus a class
+// configs): the semantic stage (heads/kernel-update-head.ts) gathering under binary masks, plus a class
 // branch on each updated kernel, cls_fcs (linear without bias, LayerNorm, ReLU) then fc_cls, whose
 // logits are per class sigmoid scores (focal loss), no "no object" column. Keys as the authors'.
 import { nn } from "@segkit/torch";
@@ -16,7 +16,7 @@ export class ClassUpdateHead extends KernelUpdateHead {
   readonly fc_cls: nn.Linear;
 
   constructor({ numClasses, numClsFcs, ...options }: ClassUpdateHeadOptions) {
-    super({ ...options, maskActivation: "sigmoid" });
+    super({ ...options, maskActivation: "binary" });
     const c = options.channels;
     const fcs: nn.Module[] = [];
     for (let i = 0; i < numClsFcs; i++) fcs.push(new nn.Linear(c, c, { bias: false }), new nn.LayerNorm(c), new nn.ReLU());

@@ -1,11 +1,19 @@
-// K-Net's losses for thing and stuff kernels (the authors' KernelUpdateHead.loss in their panoptic
-// configs), on every update stage: the thing kernels are matched to the thing targets (kernel-
-// matcher.ts); stuff kernel s always stands for stuffClasses[s] and is its target when the image has
-// that class. Over all kernels, the sigmoid focal loss (α 0.25, γ 2) of the class logits against
-// one-hot targets (all zero for an unassigned kernel), summed and divided by the batch's assigned
-// kernels; over the assigned pairs, the mask logits upsampled (bilinear) to the targets' size, mean
-// BCE and dice (smoothed by 1), averaged over pairs. Parts "s{stage}.loss_cls|loss_mask|loss_dice",
-// each multiplied by its weight (2, 1, 4 as the authors configure them).
+// K-Net's losses for thing and stuff kernels (the authors' KernelUpdateHead.loss and get_targets in
+// their panoptic configs), on every update stage: the thing kernels are matched to the thing targets
+// (kernel-matcher.ts) with the previous stage's predictions (stage 0: the first masks, no class
+// scores), as the authors' KernelIterHead assigns; stuff kernel s always stands for stuffClasses[s]
+// and is its target when the image has that class. The sigmoid focal loss (α 0.25, γ 2) of the class
+// logits against one-hot targets (all zero for an unassigned kernel), counted for thing kernels on
+// the thing classes only and for stuff kernel s on its own class only, summed and divided by the
+// batch's assigned kernels; over the assigned pairs, the mask logits upsampled (bilinear) to the
+// targets' size, BCE averaged over pixels and the authors' dice loss 1 − 2 Σ m·t / (Σ m² + Σ t² + 2ε),
+// ε 1e-3, averaged over pairs. Parts "s{stage}.loss_cls|loss_mask|loss_dice", each multiplied by its
+// weight (2, 1, 4 as the authors configure them). The first masks have their own losses, as the
+// authors' ConvKernelHead.loss: "init.loss_mask|loss_dice" of the thing kernels (stage 0's assignment,
+// which is made with them) and "init.loss_seg", the sigmoid focal loss of the generating head's class
+// maps against every pixel's class (stuff segments, then thing segments over them; none elsewhere)
+// summed and divided by the labelled pixels, weight 1. The authors' rank loss (weight 0.1) is not
+// applied.
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
@@ -18,14 +26,34 @@ export interface KernelCriterionOptions extends Partial<KernelMatchWeights> {
   stuffClasses: number[];
 }
 
-/** Every stage's class logits (stages, B, N+S, K) and mask logits (stages, B, N+S, h, w). */
+/**
+ * Every stage's class logits (stages, B, N+S, K) and mask logits (stages, B, N+S, h, w); the first
+ * mask logits (B, N+S, h, w), which stage 0 is assigned with, and the generating head's class maps
+ * (B, K, h, w) the stuff kernels' first masks come from.
+ */
 export interface KernelPredictions {
   logits: Tensor;
   masks: Tensor;
+  initial: Tensor;
+  semantic: Tensor;
 }
 
 const ALPHA = 0.25;
 const GAMMA = 2;
+const DICE_EPS = 1e-3;
+/** The authors' loss_seg weight. */
+const SEG_WEIGHT = 1;
+
+/** The sigmoid focal loss (α 0.25, γ 2) of each logit against its 0/1 target. */
+function focalLoss(logits: Tensor, target: Tensor): Tensor {
+  return torch.tidy(() => {
+    const p = logits.sigmoid();
+    const ce = torch.binaryCrossEntropyWithLogits(logits, target, null, null, 0);
+    const pT = p.mul(target).add(p.rsub(1).mul(target.rsub(1)));
+    const alphaT = target.mul(ALPHA).add(target.rsub(1).mul(1 - ALPHA));
+    return alphaT.mul(ce).mul(pT.rsub(1).pow(GAMMA));
+  });
+}
 
 export class KernelCriterion {
   readonly numClasses: number;
@@ -43,8 +71,12 @@ export class KernelCriterion {
     this.weights = { classWeight, maskWeight, diceWeight };
   }
 
-  /** The weighted parts of every stage against one target per image; `matches` receives each stage's assignment (kernel indices over things and stuff). */
-  losses(predictions: KernelPredictions, targets: MaskTarget[], matches: Match[][] = []): Record<string, Tensor> {
+  /**
+   * The weighted parts of every stage against one target per image; `matches` receives each stage's
+   * assignment (kernel indices over things and stuff); `assignments` (each stage's, per image) replaces
+   * the matching, for tests that fix a reference's.
+   */
+  losses(predictions: KernelPredictions, targets: MaskTarget[], matches: Match[][] = [], assignments: Match[][] | null = null): Record<string, Tensor> {
     const [stages, n] = predictions.logits.shape;
     if (targets.length !== n) throw new RangeError(`KernelCriterion: ${n} images but ${targets.length} targets`);
     targets.forEach((t, b) => this.#checkTarget(t, b, targets[0].masks.shape.slice(1)));
@@ -53,7 +85,8 @@ export class KernelCriterion {
       for (let s = 0; s < stages; s++) {
         const logits = predictions.logits.select(0, s);
         const masks = predictions.masks.select(0, s);
-        const stageMatches = targets.map((t, b) => this.#assign(logits.select(0, b), masks.select(0, b), t));
+        const stageMatches = assignments?.[s] ?? targets.map((t, b) => this.#assign(s === 0 ? null : predictions.logits.select(0, s - 1).select(0, b),
+          (s === 0 ? predictions.initial : predictions.masks.select(0, s - 1)).select(0, b), t));
         matches.push(stageMatches);
         const assigned = Math.max(1, stageMatches.reduce((sum, m) => sum + m.queries.length, 0));
         parts[`s${s}.loss_cls`] = this.#classLoss(logits, targets, stageMatches).div(assigned).mul(this.weights.classWeight);
@@ -61,19 +94,29 @@ export class KernelCriterion {
         parts[`s${s}.loss_mask`] = bce.mul(this.weights.maskWeight);
         parts[`s${s}.loss_dice`] = dice.mul(this.weights.diceWeight);
       }
+      // The first masks: stage 0's thing pairs.
+      const thingMatches = matches[matches.length - stages].map((m) => {
+        const things = Array.from(m.queries, (_, i) => i).filter((i) => m.queries[i] < this.numProposals);
+        return { queries: Int32Array.from(things, (i) => m.queries[i]), targets: Int32Array.from(things, (i) => m.targets[i]) };
+      });
+      const thingAssigned = Math.max(1, thingMatches.reduce((sum, m) => sum + m.queries.length, 0));
+      const [bce, dice] = this.#maskLosses(predictions.initial, targets, thingMatches, thingAssigned);
+      parts["init.loss_mask"] = bce.mul(this.weights.maskWeight);
+      parts["init.loss_dice"] = dice.mul(this.weights.diceWeight);
+      parts["init.loss_seg"] = this.#segLoss(predictions.semantic, targets).mul(SEG_WEIGHT);
       return parts;
     });
   }
 
   // Things by the Hungarian assignment over the thing kernels, stuff by their fixed kernels; kernels ascending.
-  #assign(logits: Tensor, masks: Tensor, target: MaskTarget): Match {
+  #assign(logits: Tensor | null, masks: Tensor, target: MaskTarget): Match {
     const labels = Array.from(target.labels.toTypedArray() as BigInt64Array, Number);
     const things = labels.flatMap((c, j) => (this.stuffClasses.includes(c) ? [] : [j]));
     const pairs: [number, number][] = [];
     if (things.length > 0) {
       const index = torch.tensor(Int32Array.from(things), { dtype: "int64" });
       const thingTarget = { labels: target.labels.indexSelect(0, index), masks: target.masks.indexSelect(0, index) };
-      const m = torch.tidy(() => matchKernels(logits.narrow(0, 0, this.numProposals), masks.narrow(0, 0, this.numProposals), thingTarget, this.weights));
+      const m = torch.tidy(() => matchKernels(logits?.narrow(0, 0, this.numProposals) ?? null, masks.narrow(0, 0, this.numProposals), thingTarget, this.weights));
       [index, thingTarget.labels, thingTarget.masks].forEach((t) => t.dispose());
       m.queries.forEach((kernel, k) => pairs.push([kernel, things[m.targets[k]]]));
     }
@@ -88,17 +131,22 @@ export class KernelCriterion {
   #classLoss(logits: Tensor, targets: MaskTarget[], matches: Match[]): Tensor {
     const [n, q, k] = logits.shape;
     const oneHot = new Float32Array(n * q * k);
+    // Thing kernels learn the thing classes, stuff kernel s its own class only.
+    const counted = new Float32Array(n * q * k);
+    for (let b = 0; b < n; b++) {
+      for (let kernel = 0; kernel < q; kernel++) {
+        for (let c = 0; c < k; c++) {
+          const stuff = this.stuffClasses.indexOf(c);
+          counted[(b * q + kernel) * k + c] = (kernel < this.numProposals ? stuff < 0 : kernel - this.numProposals === stuff) ? 1 : 0;
+        }
+      }
+    }
     matches.forEach((m, b) => {
       const labels = targets[b].labels.toTypedArray() as BigInt64Array;
       m.queries.forEach((kernel, i) => { oneHot[(b * q + kernel) * k + Number(labels[m.targets[i]])] = 1; });
     });
     return torch.tidy(() => {
-      const target = torch.tensor(oneHot, { shape: [n, q, k] });
-      const p = logits.sigmoid();
-      const ce = torch.binaryCrossEntropyWithLogits(logits, target, null, null, 0);
-      const pT = p.mul(target).add(p.rsub(1).mul(target.rsub(1)));
-      const alphaT = target.mul(ALPHA).add(target.rsub(1).mul(1 - ALPHA));
-      return alphaT.mul(ce).mul(pT.rsub(1).pow(GAMMA)).sum();
+      return focalLoss(logits, torch.tensor(oneHot, { shape: [n, q, k] })).mul(torch.tensor(counted, { shape: [n, q, k] })).sum();
     });
   }
 
@@ -115,9 +163,35 @@ export class KernelCriterion {
       const bce = torch.binaryCrossEntropyWithLogits(logits, target, null, null, 0).mean([1]).sum().div(assigned);
       const prob = logits.sigmoid();
       const numerator = prob.mul(target).sum([-1]).mul(2);
-      const denominator = prob.sum([-1]).add(target.sum([-1]));
-      const dice = numerator.add(1).div(denominator.add(1)).rsub(1).sum().div(assigned);
+      const denominator = prob.square().sum([-1]).add(target.square().sum([-1])).add(2 * DICE_EPS);
+      const dice = numerator.div(denominator).rsub(1).sum().div(assigned);
       return [bce, dice] as [Tensor, Tensor];
+    });
+  }
+
+  // Sigmoid focal loss of the class maps against each pixel's class, over the labelled pixels.
+  #segLoss(semantic: Tensor, targets: MaskTarget[]): Tensor {
+    const [n, k] = semantic.shape;
+    const size = targets[0].masks.shape.slice(1);
+    const [h, w] = size;
+    const oneHot = new Float32Array(n * k * h * w);
+    let labelled = 0;
+    targets.forEach((t, b) => {
+      const labels = Array.from(t.labels.toTypedArray() as BigInt64Array, Number);
+      const masks = torch.tidy(() => t.masks.gt(0).to("uint8").toTypedArray()) as Uint8Array;
+      const pixelClass = new Int32Array(h * w).fill(-1);
+      // Stuff first, things over them, as the authors' seg_targets.
+      const order = [...labels.keys()].sort((i, j) => Number(!this.stuffClasses.includes(labels[i])) - Number(!this.stuffClasses.includes(labels[j])));
+      for (const j of order) for (let p = 0; p < h * w; p++) if (masks[j * h * w + p]) pixelClass[p] = labels[j];
+      pixelClass.forEach((c, p) => {
+        if (c < 0) return;
+        oneHot[(b * k + c) * h * w + p] = 1;
+        labelled++;
+      });
+    });
+    return torch.tidy(() => {
+      const logits = nn.functional.interpolate(semantic, { size, mode: "bilinear", alignCorners: false });
+      return focalLoss(logits, torch.tensor(oneHot, { shape: [n, k, h, w] })).sum().div(Math.max(1, labelled));
     });
   }
 

@@ -31,7 +31,7 @@ register<Segmentor>("model", "knet_s3_panoptic_r50", {
     if (!Array.isArray(stuffClasses)) throw new TypeError(`${where}: "stuffClasses" must be a list of class indices, got ${JSON.stringify(stuffClasses)}`);
     const backbone = build<Backbone>("backbone", (o.backbone ?? { type: "resnet50" }) as Config, `${where}.backbone`);
     const generateHead = build<KernelGenerateHead>("head", {
-      type: "uper", channels: 256, ...(o.generateHead as Config | undefined), numClasses: stuffClasses.length, inChannels: backbone.outChannels,
+      type: "uper", channels: 256, ...(o.generateHead as Config | undefined), numClasses, inChannels: backbone.outChannels,
       inIndex: backbone.outChannels.map((_, i) => i),
     }, `${where}.generateHead`);
     if (typeof generateHead.decodeFeatures !== "function") throw new TypeError(`${where}.generateHead: the head must expose decodeFeatures (as "uper" does)`);
