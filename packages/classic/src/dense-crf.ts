@@ -73,21 +73,20 @@ function checkCompat(name: string, compat: Compatibility, classes: number): void
   for (let i = 0; i < compat.length; i++) if (!Number.isFinite(compat[i])) throw new RangeError(`denseCrf: ${name}[${i}] is ${compat[i]}`);
 }
 
-/** 2ⁿ for the integers n in [-150, 0]: the scale of expNonPositive, a table lookup instead of a call. */
-const POWERS_OF_TWO = Float64Array.from({ length: 151 }, (_, i) => 2 ** (i - 150));
+/** 2^(m/16) for the integers m in [-2400, 0]: the scale of expNonPositive, a table lookup instead of a call. */
+const POWERS_OF_TWO = Float64Array.from({ length: 2401 }, (_, i) => 2 ** ((i - 2400) / 16));
 
 /**
  * e^x for x ≤ 0 without Math.exp (a call V8 does not inline; 3.6 M of them per iteration at 480×360×21):
- * x·log₂e = n + f with n an integer and |f| ≤ ½, 2^f by its Taylor series to degree 6 (relative error
- * below 2e-7, under float32's rounding of the marginals). Below 2⁻¹⁵⁰ the result is 0, as in float32.
+ * x·log₂e = m/16 + f with m an integer and |f| ≤ 1/32, 2^f by its Taylor series to degree 3 (relative
+ * error below 1e-8, under float32's rounding of the marginals). Below 2⁻¹⁵⁰ the result is 0, as in float32.
  */
 function expNonPositive(x: number): number {
-  const t = x * Math.LOG2E;
-  if (t < -150) return 0;
-  const n = Math.floor(t + 0.5);
-  const y = (t - n) * Math.LN2;
-  const p = 1 + y * (1 + y * (1 / 2 + y * (1 / 6 + y * (1 / 24 + y * (1 / 120 + y * (1 / 720))))));
-  return p * POWERS_OF_TWO[n + 150];
+  const t = x * (16 * Math.LOG2E);
+  if (t < -2400) return 0;
+  const m = Math.floor(t + 0.5);
+  const y = (t - m) * (Math.LN2 / 16);
+  return (1 + y * (1 + y * (1 / 2 + y * (1 / 6)))) * POWERS_OF_TWO[m + 2400];
 }
 
 /**
@@ -111,6 +110,17 @@ function updateMarginals(messages: Float32Array, p: Float32Array, out: Float32Ar
   }
 }
 
+/** Each pixel's row of p divided by its sum: the update without messages, no exponentials. */
+function normalisedRows(p: Float32Array, out: Float32Array, n: number, c: number): void {
+  for (let i = 0; i < n; i++) {
+    const row = i * c;
+    let sum = 0;
+    for (let k = 0; k < c; k++) sum += p[row + k];
+    const inverse = 1 / sum;
+    for (let k = 0; k < c; k++) out[row + k] = p[row + k] * inverse;
+  }
+}
+
 /** p clipped at 1e-5 (pydensecrf's unary_from_softmax clips before its −log), class-major in, pixel-major out. */
 function clippedPixelMajor(probabilities: Float32Array | Float64Array, n: number, c: number): Float32Array {
   const out = new Float32Array(n * c);
@@ -120,6 +130,39 @@ function clippedPixelMajor(probabilities: Float32Array | Float64Array, n: number
 
 // The loops below are small functions of their own: inside the once-called denseCrf, V8 would run
 // them unoptimised (they measured as slow as the lattice filtering itself).
+
+function checkProbabilities(probabilities: Float32Array | Float64Array): void {
+  for (let i = 0; i < probabilities.length; i++) {
+    const p = probabilities[i];
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`denseCrf: probabilities[${i}] is ${p}; probabilities must be in [0, 1]`);
+  }
+}
+
+/** Per pixel (x, y) / sxy. */
+function positionFeatures(width: number, height: number, sxy: number): Float32Array {
+  const f = new Float32Array(2 * width * height);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      f[2 * i] = x / sxy;
+      f[2 * i + 1] = y / sxy;
+    }
+  }
+  return f;
+}
+
+/** Per pixel (x, y) / sxy and (r, g, b) / srgb. */
+function positionColourFeatures(image: Image, sxy: number, srgb: number): Float32Array {
+  const { width, height, data } = image;
+  const f = new Float32Array(5 * width * height);
+  for (let y = 0, i = 0; y < height; y++) {
+    for (let x = 0; x < width; x++, i++) {
+      f[5 * i] = x / sxy;
+      f[5 * i + 1] = y / sxy;
+      for (let k = 0; k < 3; k++) f[5 * i + 2 + k] = data[3 * i + k] / srgb;
+    }
+  }
+  return f;
+}
 
 /** The message of a compatibility matrix μ: −½(μ + μᵀ)·filtered per pixel (`symmetric` = ½(μ + μᵀ)). */
 function subtractCompatibilityMessage(messages: Float32Array, filtered: Float32Array, symmetric: Float64Array, n: number, c: number): void {
@@ -156,10 +199,7 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
   if (probabilities.length !== c * n) {
     throw new RangeError(`denseCrf: probabilities has ${probabilities.length} values, expected classes × image size = ${c}×${height}×${width} = ${c * n}`);
   }
-  for (let i = 0; i < probabilities.length; i++) {
-    const p = probabilities[i];
-    if (!(p >= 0 && p <= 1)) throw new RangeError(`denseCrf: probabilities[${i}] is ${p}; probabilities must be in [0, 1]`);
-  }
+  checkProbabilities(probabilities);
   const iterations = options.iterations ?? 5;
   checkInteger("denseCrf", "iterations", iterations, 0);
   const gaussian = options.gaussian === undefined ? { sxy: 3, compat: 3 } : options.gaussian;
@@ -169,29 +209,13 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
   if (gaussian) {
     checkNumber("denseCrf", "gaussian.sxy", gaussian.sxy, 0, true);
     checkCompat("gaussian.compat", gaussian.compat, c);
-    const f = new Float32Array(2 * n);
-    for (let y = 0, i = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, i++) {
-        f[2 * i] = x / gaussian.sxy;
-        f[2 * i + 1] = y / gaussian.sxy;
-      }
-    }
-    kernels.push(kernel(f, n, 2, gaussian.compat, c));
+    kernels.push(kernel(positionFeatures(width, height, gaussian.sxy), n, 2, gaussian.compat, c));
   }
   if (bilateral) {
     checkNumber("denseCrf", "bilateral.sxy", bilateral.sxy, 0, true);
     checkNumber("denseCrf", "bilateral.srgb", bilateral.srgb, 0, true);
     checkCompat("bilateral.compat", bilateral.compat, c);
-    const f = new Float32Array(5 * n);
-    const rgb = image.data;
-    for (let y = 0, i = 0; y < height; y++) {
-      for (let x = 0; x < width; x++, i++) {
-        f[5 * i] = x / bilateral.sxy;
-        f[5 * i + 1] = y / bilateral.sxy;
-        for (let k = 0; k < 3; k++) f[5 * i + 2 + k] = rgb[3 * i + k] / bilateral.srgb;
-      }
-    }
-    kernels.push(kernel(f, n, 5, bilateral.compat, c));
+    kernels.push(kernel(positionColourFeatures(image, bilateral.sxy, bilateral.srgb), n, 5, bilateral.compat, c));
   }
 
   // Pixel-major from here: each pixel's C values are contiguous, as the lattice filters them.
@@ -199,7 +223,7 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
   const q = new Float32Array(n * c);
   const messages = new Float32Array(n * c);
   let filtered: Float32Array | undefined; // for a compatibility matrix only
-  updateMarginals(messages, clipped, q, n, c); // no messages yet: Q = p, normalised
+  normalisedRows(clipped, q, n, c); // no messages yet: Q = p, normalised
   const scratch = kernels.map((k) => k.lattice.scratch(c));
   for (let it = 0; it < iterations; it++) {
     messages.fill(0);
