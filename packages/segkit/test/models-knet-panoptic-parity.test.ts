@@ -5,12 +5,12 @@
 // inputs. The authors' stage keys load into mask_head as they are; every stage's class and mask logits
 // agree within 1e-4 relative; so do the matching costs of each stage (stage s assigned with stage s−1's
 // predictions, stage 0 with the first masks) and our matcher makes the authors' assignment; with that
-// assignment fixed, every stage's focal, BCE and dice losses, the first masks' BCE, dice and class-map
-// focal losses (the authors' ConvKernelHead.loss) and the gradients of their sum (every stage
-// parameter, the features, the kernels, the first masks and class maps) agree within 1e-4 relative; the panoptic merging of the
+// assignment fixed, every stage's focal, BCE, dice and rank losses, the first masks' BCE, dice, rank and
+// class-map focal losses (the authors' ConvKernelHead.loss) and the gradients of their sum (every
+// stage parameter, the features, the kernels, the first masks and class maps) agree within 1e-4
+// relative; the panoptic merging of the
 // last stage gives the authors' panoptic map. Not covered by the reference: the part before the stages
-// (the authors' ConvKernelHead over an FPN, ours a decode head; model.ts says how they differ) and the
-// authors' rank loss, which segkit does not apply.
+// (the authors' ConvKernelHead over an FPN, ours a decode head; model.ts says how they differ).
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -116,17 +116,17 @@ test("K-Net panoptic stages: the authors' logits, matching costs and assignments
 
   const parts = model.criterion.losses(predictions, targets, [], fixed);
   for (let s = 0; s < STAGES; s++) {
-    for (const name of ["loss_cls", "loss_mask", "loss_dice"]) {
+    for (const name of ["loss_cls", "loss_mask", "loss_dice", "loss_rank"]) {
       const ours = parts[`s${s}.${name}`].item();
       const theirs = get(`loss.s${s}_${name}`).item();
       assert.ok(Math.abs(ours - theirs) <= 1e-4 * Math.abs(theirs), `s${s}.${name}: ${ours} vs ${theirs}`);
     }
   }
-  for (const name of ["mask", "dice", "seg"]) {
+  for (const name of ["mask", "dice", "rank", "seg"]) {
     const [ours, theirs] = [parts[`init.loss_${name}`].item(), get(`loss.init_${name}`).item()];
     assert.ok(Math.abs(ours - theirs) <= 1e-4 * Math.abs(theirs), `init.loss_${name}: ${ours} vs ${theirs}`);
   }
-  assert.equal(Object.keys(parts).length, 3 * STAGES + 3);
+  assert.equal(Object.keys(parts).length, 4 * STAGES + 4);
   torch.tidy(() => Object.values(parts).reduce((a, b) => a.add(b)).backward());
   checkGradients(model, golden.tensors, "loss.", JSON.parse(golden.metadata["loss.nograd"]) as string[]);
   for (const [name, input] of [["features", features], ["kernels", kernels], ["thing_init", thingInit], ["semantic", semantic]] as const) {

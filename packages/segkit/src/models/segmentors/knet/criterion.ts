@@ -7,13 +7,14 @@
 // the thing classes only and for stuff kernel s on its own class only, summed and divided by the
 // batch's assigned kernels; over the assigned pairs, the mask logits upsampled (bilinear) to the
 // targets' size, BCE averaged over pixels and the authors' dice loss 1 − 2 Σ m·t / (Σ m² + Σ t² + 2ε),
-// ε 1e-3, averaged over pairs. Parts "s{stage}.loss_cls|loss_mask|loss_dice", each multiplied by its
-// weight (2, 1, 4 as the authors configure them). The first masks have their own losses, as the
-// authors' ConvKernelHead.loss: "init.loss_mask|loss_dice" of the thing kernels (stage 0's assignment,
-// which is made with them) and "init.loss_seg", the sigmoid focal loss of the generating head's class
-// maps against every pixel's class (stuff segments, then thing segments over them; none elsewhere)
-// summed and divided by the labelled pixels, weight 1. The authors' rank loss (weight 0.1) is not
-// applied.
+// ε 1e-3, averaged over pairs; the rank loss, each pixel's cross-entropy across kernels against the
+// last assigned kernel whose target covers it, averaged over all pixels (uncovered ones count 0), at
+// the masks' size (targets resized, nearest). Parts "s{stage}.loss_cls|loss_mask|loss_dice|loss_rank",
+// each multiplied by its weight (2, 1, 4, 0.1 as the authors configure them). The first masks have
+// their own losses, as the authors' ConvKernelHead.loss: "init.loss_mask|loss_dice|loss_rank" of the
+// thing kernels (stage 0's assignment, which is made with them) and "init.loss_seg", the sigmoid focal
+// loss of the generating head's class maps against every pixel's class (stuff segments, then thing
+// segments over them; none elsewhere) summed and divided by the labelled pixels, weight 1.
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
@@ -41,8 +42,9 @@ export interface KernelPredictions {
 const ALPHA = 0.25;
 const GAMMA = 2;
 const DICE_EPS = 1e-3;
-/** The authors' loss_seg weight. */
+/** The authors' loss_seg and loss_rank weights. */
 const SEG_WEIGHT = 1;
+const RANK_WEIGHT = 0.1;
 
 /** The sigmoid focal loss (α 0.25, γ 2) of each logit against its 0/1 target. */
 function focalLoss(logits: Tensor, target: Tensor): Tensor {
@@ -93,6 +95,7 @@ export class KernelCriterion {
         const [bce, dice] = this.#maskLosses(masks, targets, stageMatches, assigned);
         parts[`s${s}.loss_mask`] = bce.mul(this.weights.maskWeight);
         parts[`s${s}.loss_dice`] = dice.mul(this.weights.diceWeight);
+        parts[`s${s}.loss_rank`] = this.#rankLoss(masks, targets, stageMatches).mul(RANK_WEIGHT);
       }
       // The first masks: stage 0's thing pairs.
       const thingMatches = matches[matches.length - stages].map((m) => {
@@ -103,6 +106,7 @@ export class KernelCriterion {
       const [bce, dice] = this.#maskLosses(predictions.initial, targets, thingMatches, thingAssigned);
       parts["init.loss_mask"] = bce.mul(this.weights.maskWeight);
       parts["init.loss_dice"] = dice.mul(this.weights.diceWeight);
+      parts["init.loss_rank"] = this.#rankLoss(predictions.initial.narrow(1, 0, this.numProposals), targets, thingMatches).mul(RANK_WEIGHT);
       parts["init.loss_seg"] = this.#segLoss(predictions.semantic, targets).mul(SEG_WEIGHT);
       return parts;
     });
@@ -167,6 +171,22 @@ export class KernelCriterion {
       const dice = numerator.div(denominator).rsub(1).sum().div(assigned);
       return [bce, dice] as [Tensor, Tensor];
     });
+  }
+
+  // Cross-entropy across kernels against each pixel's kernel (the last assigned kernel covering it), over every pixel.
+  #rankLoss(masks: Tensor, targets: MaskTarget[], matches: Match[]): Tensor {
+    const [n, , h, w] = masks.shape;
+    const rank = new Int32Array(n * h * w).fill(-1);
+    targets.forEach((t, b) => {
+      const m = matches[b];
+      if (m.queries.length === 0) return;
+      const covered = torch.tidy(() => nn.functional.interpolate(t.masks.to("float32").unsqueeze(1), { size: [h, w], mode: "nearest" }).gt(0).to("uint8").toTypedArray()) as Uint8Array;
+      m.queries.forEach((kernel, i) => {
+        const offset = m.targets[i] * h * w;
+        for (let p = 0; p < h * w; p++) if (covered[offset + p]) rank[b * h * w + p] = kernel;
+      });
+    });
+    return torch.tidy(() => torch.crossEntropyLoss(masks, torch.tensor(rank, { shape: [n, h, w], dtype: "int64" }), null, 0, -1).mean());
   }
 
   // Sigmoid focal loss of the class maps against each pixel's class, over the labelled pixels.

@@ -10,7 +10,7 @@
 // authors: the generating head is any decode head with decodeFeatures (UPerHead by default) instead
 // of their FPN + semantic FPN wrapper with separate localization and segmentation convs; the first
 // thing kernels are init_kernels' weights alone (theirs add the features under each first binary
-// mask); the stages work at stride 4 (theirs at stride 8, masks upsampled ×2); no rank loss.
+// mask); the stages work at stride 4 (theirs at stride 8, masks upsampled ×2).
 import * as torch from "@segkit/torch";
 import { nn } from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
