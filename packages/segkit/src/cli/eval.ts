@@ -3,7 +3,8 @@
  * folders of predicted and ground-truth label PNGs, paired by file name, with one confusion matrix
  * over the whole set (mmsegmentation's IoUMetric semantics by default); `--task instance` scores a
  * COCO results JSON as pycocotools' COCOeval does, `--task panoptic` COCO panoptic JSON + PNG
- * folders as panopticapi's pq_compute does.
+ * folders as panopticapi's pq_compute does; with --config and --checkpoint, both score a model's own
+ * predictions on the config's validation data instead.
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";

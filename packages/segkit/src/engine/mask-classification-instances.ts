@@ -60,14 +60,16 @@ export class MaskClassificationInstances extends nn.Module implements InstanceMo
     try {
       return torch.tidy(() => {
         const [found] = this.segmentor.predictInstances(batch, INSTANCES_PER_IMAGE, this.#isThing);
-        const masks = atImageSize(found.masks.unsqueeze(0), window, { width, height }).squeeze(0).gt(0.5);
+        // Most confident first, as the instance models give them (the pairs come in class-score order).
+        const [scores, order] = torch.tensor(found.scores).sort(0, true);
+        const masks = atImageSize(found.masks.indexSelect(0, order).unsqueeze(0), window, { width, height }).squeeze(0).gt(0.5);
         // maskBoxes gives the last pixel; COCO's box ends one past it (nothing for an empty mask).
         const boxes = maskBoxes(masks).to("float32");
         const end = masks.flatten(1).amax(-1).to("float32");
         return {
           boxes: boxes.add(torch.stack([torch.zerosLike(end), torch.zerosLike(end), end, end], 1)),
-          labels: torch.tensor(Int32Array.from(found.labels, (c) => this.#labelOf.get(c)!), { dtype: "int64" }),
-          scores: torch.tensor(found.scores),
+          labels: torch.tensor(Int32Array.from(found.labels, (c) => this.#labelOf.get(c)!), { dtype: "int64" }).indexSelect(0, order),
+          scores,
           masks: masks.to("float32").unsqueeze(1),
         };
       });
