@@ -190,11 +190,11 @@ test("linspace (a constant as libtorch computes it), split into sizes and into p
     return torch.cat([c, a, pieces[2], torch.baddbmm(pieces[0], pieces[1], x.transpose(1, 2).narrow(2, 0, 3).narrow(1, 0, 3)).add(mixed), x.add(points)], 1);
   }, [torch.randn([2, 7, 3])], { tolerance: 1e-5 }));
 
-test("lt, all over one axis and over all, logical_not and logical_and (of bools and of floats: nonzero is true), masked_fill with a number and with -inf: exact", () =>
+test("lt, gt, all over one axis and over all, logical_not and logical_and (of bools and of floats: nonzero is true), masked_fill with a number and with -inf: exact", () =>
   onnxReproduces((x) => {
     const low = x.lt(0.3);
     const rows = low.all(-1, { keepdim: true });
     const kept = low.logicalAnd(rows.logicalNot());
     const everywhere = x.lt(10).all().logicalNot();
-    return x.maskedFill(kept, -Infinity).maskedFill(everywhere, 7).maskedFill(x.logicalNot(), 2.5).maskedFill(x.logicalAnd(x.sub(3)).logicalNot(), 4);
+    return x.maskedFill(kept, -Infinity).maskedFill(everywhere, 7).maskedFill(x.logicalNot(), 2.5).maskedFill(x.logicalAnd(x.sub(3)).logicalNot(), 4).maskedFill(x.gt(2.5), -3);
   }, [torch.tensor([[0.1, 0.2, -1], [0.5, -2, 0.2], [2, 3, 0], [0.29, 0, 0.1]])]));

@@ -4,7 +4,7 @@ import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { floorDivide, remainder } from "./division.js";
 import { gridSampler, linspaceConstant } from "./grid-sampling.js";
-import { all, lessThan, logicalAnd, logicalNot, maskedFill } from "./logic.js";
+import { all, comparison, logicalAnd, logicalNot, maskedFill } from "./logic.js";
 import { onnxDataType, scalarMessage } from "./proto.js";
 
 export type Translation = (b: GraphBuilder, node: RecordedNode) => void;
@@ -620,7 +620,8 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::baddbmm", baddbmm],
   ["aten::grid_sampler", gridSampler],
   ["aten::linspace", linspaceConstant],
-  ["aten::lt", lessThan],
+  ["aten::lt", comparison("Less")],
+  ["aten::gt", comparison("Greater")],
   ["aten::all", all],
   ["aten::logical_not", logicalNot],
   ["aten::logical_and", logicalAnd],

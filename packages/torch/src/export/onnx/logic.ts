@@ -1,6 +1,6 @@
-// Comparisons and boolean logic as the masked attention of Mask2Former builds its mask: aten::lt,
-// aten::all, aten::logical_not, aten::logical_and and aten::masked_fill. Torch's logical ops read
-// any nonzero value as true, which a Cast to bool does too.
+// Comparisons and boolean logic, as Mask2Former's masked attention builds its mask (aten::lt,
+// aten::all, aten::logical_not, aten::logical_and, aten::masked_fill) and K-Net its binary masks
+// (aten::gt). Torch's logical ops read any nonzero value as true, which a Cast to bool does too.
 import type { RecordedNode } from "../../native.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { onnxDataType } from "./proto.js";
@@ -11,11 +11,13 @@ function asBool(b: GraphBuilder, n: RecordedNode, id: number): string {
   return b.described(id).dtype === "bool" ? t : b.node("Cast", [t], { to: { int: onnxDataType("bool", n.kind) } })[0];
 }
 
-/** aten::lt(self, other): Less, a number compared in the tensor's dtype. */
-export const lessThan = (b: GraphBuilder, n: RecordedNode): void => {
-  const dtype = b.described(n.inputs[0]).dtype ?? "float32";
-  b.single(n, "Less", [b.tensor(n.inputs[0], dtype), b.tensor(n.inputs[1], dtype)]);
-};
+/** aten::lt / gt(self, other): Less / Greater, a number compared in the tensor's dtype. */
+export function comparison(op: "Less" | "Greater"): (b: GraphBuilder, n: RecordedNode) => void {
+  return (b, n) => {
+    const dtype = b.described(n.inputs[0]).dtype ?? "float32";
+    b.single(n, op, [b.tensor(n.inputs[0], dtype), b.tensor(n.inputs[1], dtype)]);
+  };
+}
 
 /**
  * aten::all(self[, dim, keepdim]): ONNX reduces no bools, so the minimum over the values cast to
