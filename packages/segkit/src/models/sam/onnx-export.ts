@@ -5,7 +5,7 @@
 // reach the attention's reshapes as sizes the graph computes (sizeOf), which a second recording at
 // another count proves (the same graph), and the check runs it at that count.
 import * as torch from "@segkit/torch";
-import type { Tensor } from "@segkit/torch";
+import type { nn, Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
 import { SamPromptDecoder } from "./onnx-decoder.js";
 
@@ -31,28 +31,33 @@ function disposeAll(tensors: Tensor[]): void {
 /** The point axis of the decoder's prompt inputs, free in the file. */
 const SAM_DECODER_DYNAMIC_AXES = { point_coords: { 1: "num_points" }, point_labels: { 1: "num_points" } };
 
+/** What names a recorded prompt graph's inputs, outputs and the graph itself. */
+export interface PromptGraphNames {
+  inputNames: string[];
+  outputNames: string[];
+  name: string;
+}
+
 /**
- * Writes the prompt encoder + mask decoder graph, for any number of prompt points (a box counts
- * two), to `out`; returns the relative difference measured on a check input with another count.
+ * Records `module` on `first` and `second` (examples with different point counts), refuses a graph
+ * that took the count as a constant, checks the recording on `second` and writes it to `out` with
+ * a free point axis; returns the check's relative difference. Disposes the examples.
  */
-export function exportSamDecoder(sam: Sam, out: string): number {
-  sam.eval();
-  const decoder = new SamPromptDecoder(sam);
-  const [first, second] = [decoderExample(sam, 2), decoderExample(sam, 5)];
+export function exportPromptGraph(module: nn.Module, [first, second]: Tensor[][], out: string, names: PromptGraphNames): number {
   try {
     return torch.tidy(() => {
-      const recording = torch.recordForward(decoder, first);
+      const recording = torch.recordForward(module, first);
       try {
-        const other = torch.recordForward(decoder, second);
+        const other = torch.recordForward(module, second);
         let baked: string | null;
         try {
           baked = torch.bakedSizes(recording, other);
         } finally {
           other.dispose();
         }
-        if (baked !== null) throw new Error(`exportSamDecoder: the decoder graph holds for one number of points only (${baked})`);
-        const difference = torch.checkRecording(recording, decoder, second);
-        torch.saveOnnx(recording, out, { inputNames: SAM_DECODER_INPUTS, outputNames: SAM_DECODER_OUTPUTS, name: "sam_prompt_decoder", dynamicAxes: SAM_DECODER_DYNAMIC_AXES });
+        if (baked !== null) throw new Error(`${names.name}: the graph holds for one number of points only (${baked})`);
+        const difference = torch.checkRecording(recording, module, second);
+        torch.saveOnnx(recording, out, { ...names, dynamicAxes: SAM_DECODER_DYNAMIC_AXES });
         return difference;
       } finally {
         recording.dispose();
@@ -61,6 +66,16 @@ export function exportSamDecoder(sam: Sam, out: string): number {
   } finally {
     disposeAll([...first, ...second]);
   }
+}
+
+/**
+ * Writes the prompt encoder + mask decoder graph, for any number of prompt points (a box counts
+ * two), to `out`; returns the relative difference measured on a check input with another count.
+ */
+export function exportSamDecoder(sam: Sam, out: string): number {
+  sam.eval();
+  return exportPromptGraph(new SamPromptDecoder(sam), [decoderExample(sam, 2), decoderExample(sam, 5)], out,
+    { inputNames: SAM_DECODER_INPUTS, outputNames: SAM_DECODER_OUTPUTS, name: "sam_prompt_decoder" });
 }
 
 /** Writes the image encoder graph (input "image": normalised and padded, (1, 3, S, S); output "image_embeddings") to `out`. */

@@ -1,11 +1,14 @@
 // SAM's prompt encoder + mask decoder run by onnxruntime-node, as the authors deploy the decoder
-// (their scripts/export_onnx_model.py graph in onnxruntime). The model's own decoder is exported once
-// (exportSamDecoder: one graph for any number of points) to a temporary file, loaded and the file
-// removed; the session holds the weights as they were at creation. onnxruntime's kernels run the
-// decoder faster than libtorch's small per-head ops (ViT-B at 1024², one click, one thread, loaded
-// machine: the graph 82 ms against 163 ms for libtorch's whole predict). Prompts are the graph's: labelled points in the input frame, a box as two
-// points labelled 2 and 3, a −1 padding point when there is no box, and a mask input switched by
-// has_mask_input.
+// (their scripts/export_onnx_model.py graph in onnxruntime). The model's own decoder is exported
+// (one graph for any number of points) to a temporary file, loaded and the file removed; a session
+// holds the weights as they were when it was made. Prompts without a mask input run the
+// prepared-image graph (SamPreparedDecoder: the image side made once per image, as libtorch's path
+// does); prompts with one run the whole graph (SamPromptDecoder, on the embedding), exported on
+// first need. onnxruntime's kernels run the decoder faster than libtorch's small per-head ops (ViT-B
+// at 1024², one click, one intra-op thread, loaded machine: 70 ms per prompt against libtorch's 147;
+// 96 through the whole graph).
+// Prompts are the graphs': labelled points in the input frame, a box as two points labelled 2 and
+// 3, a −1 padding point when there is no box.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -14,6 +17,7 @@ import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { DecodedMasks } from "./mask-decoder.js";
 import { exportSamDecoder } from "./onnx-export.js";
+import { exportSamPreparedDecoder, SAM_PREPARED_DECODER_INPUTS } from "./onnx-prepared-decoder.js";
 import type { Sam } from "./sam.js";
 
 /** One prompt in the model's input frame. */
@@ -27,42 +31,70 @@ export interface FramePrompt {
   maskInput: Tensor | null;
 }
 
-export class SamOnnxPromptSession {
-  private constructor(readonly ort: typeof Ort, readonly session: Ort.InferenceSession, readonly embeddingShape: number[], readonly maskInputSize: number[]) {}
+/** A tensor's values, as the graphs are fed. */
+export interface GraphValues {
+  data: Float32Array;
+  dims: number[];
+}
 
-  /** Exports `sam`'s prompt decoder and opens it with `threads` intra-op threads. */
+export function graphValues(t: Tensor): GraphValues {
+  return { data: torch.tidy(() => t.to("float32").contiguous().toTypedArray()) as Float32Array, dims: t.shape };
+}
+
+/** One image as the graphs take it: its prepared side (decoderImageTensors' order) and, for prompts with a mask input, its embedding. */
+export interface GraphImage {
+  prepared: GraphValues[];
+  embedding?: GraphValues;
+}
+
+/** A FramePrompt with its mask input's values (1, 4h, 4w). */
+export type GraphPrompt = Omit<FramePrompt, "maskInput"> & { maskInput: GraphValues | null };
+
+async function openExported(ort: typeof Ort, write: (file: string) => number, threads: number): Promise<Ort.InferenceSession> {
+  const folder = mkdtempSync(join(tmpdir(), "segkit-sam-decoder-"));
+  try {
+    const file = join(folder, "decoder.onnx");
+    write(file);
+    return await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential" });
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+export class SamOnnxPromptSession {
+  /** The whole graph, for prompts with a mask input. */
+  #whole: Promise<Ort.InferenceSession> | null = null;
+
+  private constructor(readonly ort: typeof Ort, readonly sam: Sam, readonly threads: number, readonly prepared: Ort.InferenceSession) {}
+
+  /** Exports `sam`'s prepared-image decoder and opens it with `threads` intra-op threads. */
   static async create(sam: Sam, threads: number): Promise<SamOnnxPromptSession> {
     // Loaded on first use, as the onnxruntime engine does.
     const ort = await import("onnxruntime-node");
-    const folder = mkdtempSync(join(tmpdir(), "segkit-sam-decoder-"));
-    try {
-      const file = join(folder, "decoder.onnx");
-      exportSamDecoder(sam, file);
-      const session = await ort.InferenceSession.create(file, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: "sequential" });
-      const [h, w] = sam.prompt_encoder.embeddingSize;
-      return new SamOnnxPromptSession(ort, session, [1, sam.prompt_encoder.embedDim, h, w], sam.prompt_encoder.maskInputSize);
-    } finally {
-      rmSync(folder, { recursive: true, force: true });
-    }
+    return new SamOnnxPromptSession(ort, sam, threads, await openExported(ort, (file) => exportSamPreparedDecoder(sam, file), threads));
   }
 
-  /**
-   * All four masks' low-resolution logits (1, 4, 4h, 4w) and IoU predictions (1, 4) for one prompt on
-   * an image embedding (1, C, h, w: its values, float32); the caller owns them.
-   */
-  async run(embedding: Float32Array, { points, labels, box, maskInput }: FramePrompt): Promise<DecodedMasks> {
+  /** All four masks' low-resolution logits (1, 4, 4h, 4w) and IoU predictions (1, 4) for one prompt on `image`; the caller owns them. */
+  async run(image: GraphImage, { points, labels, box, maskInput }: GraphPrompt): Promise<DecodedMasks> {
     const coords = [...points, ...(box ?? [[0, 0]])];
     const kinds = [...labels, ...(box ? [2, 3] : [-1])];
-    const [h, w] = this.maskInputSize;
-    const mask = maskInput ? torch.tidy(() => maskInput.to("float32").contiguous().toTypedArray()) as Float32Array : new Float32Array(h * w);
-    const { Tensor: OrtTensor } = this.ort;
-    const result = await this.session.run({
-      image_embeddings: new OrtTensor("float32", embedding, this.embeddingShape),
-      point_coords: new OrtTensor("float32", Float32Array.from(coords.flat()), [1, coords.length, 2]),
-      point_labels: new OrtTensor("float32", Float32Array.from(kinds), [1, kinds.length]),
-      mask_input: new OrtTensor("float32", mask, [1, 1, h, w]),
-      has_mask_input: new OrtTensor("float32", Float32Array.of(maskInput ? 1 : 0), [1]),
-    });
+    const feed = ({ data, dims }: GraphValues) => new this.ort.Tensor("float32", data, dims);
+    const prompt = {
+      point_coords: feed({ data: Float32Array.from(coords.flat()), dims: [1, coords.length, 2] }),
+      point_labels: feed({ data: Float32Array.from(kinds), dims: [1, kinds.length] }),
+    };
+    let result: Ort.InferenceSession.ReturnType;
+    if (maskInput) {
+      if (!image.embedding) throw new Error("SamOnnxPromptSession: a prompt with a mask input needs the image's embedding");
+      const embedding = feed(image.embedding);
+      this.#whole ??= openExported(this.ort, (file) => exportSamDecoder(this.sam, file), this.threads);
+      result = await (await this.#whole).run({
+        image_embeddings: embedding, ...prompt,
+        mask_input: feed({ data: maskInput.data, dims: [1, ...maskInput.dims] }), has_mask_input: feed({ data: Float32Array.of(1), dims: [1] }),
+      });
+    } else {
+      result = await this.prepared.run({ ...Object.fromEntries(SAM_PREPARED_DECODER_INPUTS.slice(0, 5).map((name, i) => [name, feed(image.prepared[i])])), ...prompt });
+    }
     try {
       const out = (name: string) => torch.tensor(result[name].data as Float32Array, { shape: result[name].dims as number[] });
       return { masks: out("low_res_masks"), iou: out("iou_predictions") };
@@ -72,6 +104,9 @@ export class SamOnnxPromptSession {
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    const whole = this.#whole;
+    this.#whole = null;
+    await this.prepared.release();
+    if (whole) await (await whole).release();
   }
 }

@@ -5,14 +5,15 @@
 // position encoding, the first transformer block's image-side projections) is made once per image.
 // The predictor owns these tensors: dispose() frees them. The decoder runs in libtorch (predict,
 // synchronous) or in onnxruntime (predictAsync; the model's decoder exported once per predictor,
-// with libtorch's intra-op thread count): the same numbers up to rounding, faster per prompt.
+// with libtorch's intra-op thread count, and fed the same prepared image): the same numbers up to
+// rounding, faster per prompt.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
 import { decoderImageTensors, type DecoderImage } from "./two-way-transformer.js";
 import type { Prompts } from "./prompt-encoder.js";
 import { resizeLongestSide, scaleCoords } from "./resize-longest-side.js";
-import { SamOnnxPromptSession, type FramePrompt } from "./onnx-prompt-session.js";
+import { graphValues, SamOnnxPromptSession, type FramePrompt, type GraphImage } from "./onnx-prompt-session.js";
 
 /** One click: (x, y) in original image pixels; label 1 foreground (default), 0 background. */
 export interface PointPrompt {
@@ -65,9 +66,9 @@ export class SamPredictor {
   #inputSize: [number, number] = [0, 0];
 
   readonly decoder: SamDecoderBackend;
-  /** The onnxruntime session, made on the first predictAsync, and the embedding's values it is fed. */
+  /** The onnxruntime session, made on the first predictAsync, and the image's values it is fed. */
   #session: Promise<SamOnnxPromptSession> | null = null;
-  #embeddingValues: Float32Array | null = null;
+  #graphImage: GraphImage | null = null;
 
   constructor(readonly model: Sam, { decoder = "libtorch", ...rest }: SamPredictorOptions = {}) {
     const unknown = Object.keys(rest);
@@ -156,11 +157,13 @@ export class SamPredictor {
   async predictAsync(request: PredictRequest): Promise<Prediction> {
     if (this.decoder === "libtorch") return this.predict(request);
     const prompt = this.#framePrompt(request);
-    // This image's values and sizes, whatever image is set while the session runs.
-    this.#embeddingValues ??= torch.tidy(() => this.embedding.contiguous().toTypedArray()) as Float32Array;
-    const [embedding, inputSize, originalSize] = [this.#embeddingValues, this.#inputSize, this.#originalSize];
+    // This image's values, sizes and the prompt's mask, whatever happens to them while the session runs.
+    const image = (this.#graphImage ??= { prepared: decoderImageTensors(this.#image!).map(graphValues) });
+    if (prompt.maskInput) image.embedding ??= graphValues(this.embedding);
+    const [inputSize, originalSize] = [this.#inputSize, this.#originalSize];
+    const graphPrompt = { ...prompt, maskInput: prompt.maskInput ? graphValues(prompt.maskInput) : null };
     this.#session ??= SamOnnxPromptSession.create(this.model, torch.getNumThreads());
-    const { masks, iou } = await (await this.#session).run(embedding, prompt);
+    const { masks, iou } = await (await this.#session).run(image, graphPrompt);
     try {
       // The graph gives all four masks: 1-3 answer ambiguous prompts, 0 the others (as MaskDecoder.forward picks).
       const [from, to] = prompt.multimask ? [1, masks.shape[1]] : [0, 1];
@@ -230,7 +233,7 @@ export class SamPredictor {
     this.#imagePe?.dispose();
     for (const t of this.#image ? decoderImageTensors(this.#image) : []) t.dispose();
     this.#embedding = null;
-    this.#embeddingValues = null;
+    this.#graphImage = null;
     this.#imagePe = null;
     this.#image = null;
   }
