@@ -10,7 +10,8 @@
 // stage parameter, the features, the kernels, the first masks and class maps) agree within 1e-4
 // relative; the panoptic merging of the
 // last stage gives the authors' panoptic map. Not covered by the reference: the part before the stages
-// (the authors' ConvKernelHead over an FPN, ours a decode head; model.ts says how they differ).
+// (the authors' ConvKernelHead over an FPN, ours a decode head; model.ts says how they differ). At
+// full size, the update stages, init_kernels and the class-map conv have the authors' parameter counts.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -22,6 +23,7 @@ import type { Match, MaskTarget } from "../src/models/segmentors/maskformer/mask
 import type { KNetPanoptic } from "../src/models/segmentors/knet/model.js";
 import { kernelMatchingCost } from "../src/models/segmentors/knet/kernel-matcher.js";
 import { kernelPanopticInference, KNET_PANOPTIC_THRESHOLDS } from "../src/models/segmentors/knet/inference.js";
+import { countParametersOf } from "../src/models/complexity.js";
 import { checkGradients, loadReference, relativeDifference, type Golden } from "./fixtures/reference_weights.js";
 
 torch.setNumThreads(1);
@@ -150,4 +152,19 @@ test("K-Net panoptic stages: the authors' logits, matching costs and assignments
   [features, kernels, thingInit, semantic, initial, logits, masks, ...Object.values(parts), ...targets.flatMap((t) => [t.labels, t.masks])].forEach((t) => t.dispose());
   model.dispose();
   assert.equal(torch.liveTensors(), start, "every tensor is freed");
+});
+
+test("knet_s3_panoptic_r50 at full size: the update stages, init_kernels and the class-map conv have the authors' parameter counts", () => {
+  const counts = JSON.parse(golden.metadata.parameters) as Record<string, number>;
+  const ours: Record<string, number> = {};
+  countParametersOf(() => {
+    // The backbone and the generating head's body differ from the authors' (model.ts); 133 classes are COCO panoptic's.
+    const model = build<KNetPanoptic>("model", { type: "knet_s3_panoptic_r50", numClasses: 133, backbone: { type: "resnet18", width: 8 } });
+    const size = (prefix: string): number => [...model.namedParameters()].filter(([key]) => key.startsWith(prefix)).reduce((sum, [, p]) => sum + p.numel(), 0);
+    ours.mask_head = size("mask_head.");
+    ours.init_kernels = size("init_kernels.");
+    ours.conv_seg = size("kernel_generate_head.conv_seg.");
+    return model;
+  });
+  assert.deepEqual(ours, counts);
 });
