@@ -14,12 +14,16 @@ export interface UpscalingLayers {
   second: nn.ConvTranspose2d;
 }
 
-/** A 2×2 stride-2 transposed conv on (..., Cin) pixels → (..., 2, 2, Cout): rows and columns of the kernel as axes. */
+/**
+ * A 2×2 stride-2 transposed conv on pixels (P, Cin) → (P, 2·2·Cout): the kernel's rows and columns
+ * before the channels. 2-D throughout, with the bias tiled over the four sub-pixels: onnxruntime
+ * runs that as one Gemm and a plain GELU after it (on the 6-D pixels it ran a batched matmul and a
+ * fused bias-GELU, 5× longer); libtorch runs the same mm either way.
+ */
 function upscale2x(x: Tensor, conv: nn.ConvTranspose2d): Tensor {
   const [inChannels, outChannels] = conv.weight.shape;
-  const weight = conv.weight.permute([0, 2, 3, 1]).reshape([inChannels, 4 * outChannels]);
-  const y = x.matmul(weight).reshape([...x.shape.slice(0, -1), 2, 2, outChannels]);
-  return conv.bias ? y.add(conv.bias) : y;
+  const y = x.matmul(conv.weight.permute([0, 2, 3, 1]).reshape([inChannels, 4 * outChannels]));
+  return conv.bias ? y.add(conv.bias.unsqueeze(0).expand([4, outChannels]).reshape([-1])) : y;
 }
 
 /**
@@ -28,10 +32,10 @@ function upscale2x(x: Tensor, conv: nn.ConvTranspose2d): Tensor {
  */
 export function upscaledMasks({ first, norm, second }: UpscalingLayers, imageTokens: Tensor, hyper: Tensor, [h, w]: number[]): Tensor {
   const [b, , c] = imageTokens.shape;
-  const once = upscale2x(imageTokens.reshape([b, h, w, c]), first);
+  const once = upscale2x(imageTokens.reshape([-1, c]), first).reshape([-1, norm.channels]); // (B·h·w·2·2, C/4)
   const normed = torch.nn.functional.layerNorm(once, [norm.channels], { weight: norm.weight, bias: norm.bias, eps: norm.eps }).gelu();
-  const twice = upscale2x(normed, second).gelu(); // (B, h, w, 2, 2, 2, 2, C/8)
-  const masks = twice.reshape([b, -1, twice.shape[7]]).matmul(hyper.transpose(1, 2)); // (B, h·w·16, M)
+  const twice = upscale2x(normed, second).gelu(); // (B·h·w·2·2, 2·2·C/8)
+  const masks = twice.reshape([b, -1, hyper.shape[2]]).matmul(hyper.transpose(1, 2)); // (B, h·w·16, M)
   // Axes (B, h, w, row1, col1, row2, col2, M): image row 4y + 2·row1 + row2, column 4x + 2·col1 + col2.
   return masks.reshape([b, h, w, 2, 2, 2, 2, -1]).permute([0, 7, 1, 3, 5, 2, 4, 6]).reshape([b, -1, 4 * h, 4 * w]);
 }
