@@ -6,7 +6,9 @@ import { test } from "node:test";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import "../src/models/index.js";
-import type { KNetPanoptic } from "../src/models/segmentors/knet/model.js";
+import { KNetPanoptic } from "../src/models/segmentors/knet/model.js";
+import type { Backbone } from "../src/models/backbones/backbone.js";
+import type { KernelGenerateHead } from "../src/models/heads/knet-head.js";
 import { KernelUpdateHead } from "../src/models/heads/kernel-update-head.js";
 
 torch.setNumThreads(1);
@@ -69,6 +71,13 @@ test("K-Net panoptic: bad options and targets are named", () => {
   assert.throws(() => build("model", { ...TINY, stuffClasses: "sky" }), /"stuffClasses" must be a list of class indices/);
   assert.throws(() => build("model", { ...TINY, numProposals: 0 }), /"numProposals" must be an integer ≥ 1/);
   assert.throws(() => new KernelUpdateHead({ channels: 8, updatorChannels: 8, numHeads: 2, feedforwardChannels: 8, numMaskFcs: 1, maskActivation: "tanh" as never }), /maskActivation must be "softmax" or "binary", got "tanh"/);
+  // The generating head's class maps cover every class (the stuff kernels are some of its rows).
+  const backbone = build<Backbone>("backbone", { type: "resnet18", width: 8 });
+  const generateHead = build<KernelGenerateHead>("head", { type: "uper", channels: 16, numClasses: 2, inChannels: backbone.outChannels, inIndex: [0, 1, 2, 3] });
+  const stage = { updatorChannels: 16, numHeads: 4, feedforwardChannels: 16, numMaskFcs: 1, numClsFcs: 1 };
+  assert.throws(() => new KNetPanoptic({ backbone, generateHead, numClasses: 6, stuffClasses: [0, 1], numProposals: 4, numStages: 1, stage }),
+    /KNetPanoptic: the generating head has 2 classes, 6 wanted/);
+  [backbone, generateHead].forEach((m) => m.dispose());
   const model = build<KNetPanoptic>("model", TINY);
   const x = torch.randn([2, 3, 64, 64]);
   const labels = torch.tensor([0, 9], { dtype: "int64" });
