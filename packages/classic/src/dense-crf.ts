@@ -102,6 +102,7 @@ function updateMarginals(messages: Float32Array, p: Float32Array, out: Float32Ar
     let sum = 0;
     for (let k = 0; k < c; k++) {
       const e = p[row + k] * expNonPositive(messages[row + k] - max);
+      messages[row + k] = 0; // cleared for the next iteration's sums: no fill pass
       out[row + k] = e;
       sum += e;
     }
@@ -110,21 +111,24 @@ function updateMarginals(messages: Float32Array, p: Float32Array, out: Float32Ar
   }
 }
 
-/** Each pixel's row of p divided by its sum: the update without messages, no exponentials. */
-function normalisedRows(p: Float32Array, out: Float32Array, n: number, c: number): void {
+/**
+ * p clipped at 1e-5 (pydensecrf's unary_from_softmax clips before its −log), class-major in,
+ * pixel-major out; and into `q` the first marginals, each pixel's clipped row divided by its sum
+ * (the update without messages: no exponentials), in the same pass.
+ */
+function clippedPixelMajor(probabilities: Float32Array | Float64Array, q: Float32Array, n: number, c: number): Float32Array {
+  const out = new Float32Array(n * c);
   for (let i = 0; i < n; i++) {
     const row = i * c;
     let sum = 0;
-    for (let k = 0; k < c; k++) sum += p[row + k];
+    for (let k = 0; k < c; k++) {
+      const p = Math.max(probabilities[k * n + i], 1e-5);
+      out[row + k] = p;
+      sum += out[row + k];
+    }
     const inverse = 1 / sum;
-    for (let k = 0; k < c; k++) out[row + k] = p[row + k] * inverse;
+    for (let k = 0; k < c; k++) q[row + k] = out[row + k] * inverse;
   }
-}
-
-/** p clipped at 1e-5 (pydensecrf's unary_from_softmax clips before its −log), class-major in, pixel-major out. */
-function clippedPixelMajor(probabilities: Float32Array | Float64Array, n: number, c: number): Float32Array {
-  const out = new Float32Array(n * c);
-  for (let i = 0; i < n; i++) for (let k = 0; k < c; k++) out[i * c + k] = Math.max(probabilities[k * n + i], 1e-5);
   return out;
 }
 
@@ -172,6 +176,7 @@ function subtractCompatibilityMessage(messages: Float32Array, filtered: Float32A
       for (let l = 0; l < c; l++) m += symmetric[k * c + l] * filtered[i * c + l];
       messages[i * c + k] -= m;
     }
+    for (let l = 0; l < c; l++) filtered[i * c + l] = 0; // cleared for the next iteration's sums
   }
 }
 
@@ -219,21 +224,18 @@ export function denseCrf(probabilities: Float32Array | Float64Array, classes: nu
   }
 
   // Pixel-major from here: each pixel's C values are contiguous, as the lattice filters them.
-  const clipped = clippedPixelMajor(probabilities, n, c);
   const q = new Float32Array(n * c);
-  const messages = new Float32Array(n * c);
-  let filtered: Float32Array | undefined; // for a compatibility matrix only
-  normalisedRows(clipped, q, n, c); // no messages yet: Q = p, normalised
+  const clipped = clippedPixelMajor(probabilities, q, n, c);
+  const messages = new Float32Array(n * c); // zero at each iteration's start: updateMarginals clears it
+  let filtered: Float32Array | undefined; // for a compatibility matrix only; cleared after use like messages
   const scratch = kernels.map((k) => k.lattice.scratch(c));
   for (let it = 0; it < iterations; it++) {
-    messages.fill(0);
     for (let index = 0; index < kernels.length; index++) {
       const { lattice, norm, compat } = kernels[index];
       // Potts: the lattice adds compat · filtered Q straight into the messages.
       if (typeof compat === "number") lattice.filter(q, c, messages, { scale: norm, weight: compat, scratch: scratch[index] });
       else {
         filtered ??= new Float32Array(n * c);
-        filtered.fill(0);
         lattice.filter(q, c, filtered, { scale: norm, scratch: scratch[index] });
         subtractCompatibilityMessage(messages, filtered, compat, n, c);
       }
