@@ -90,7 +90,10 @@ export class DecoderAttention extends nn.Module {
     const weights = scores.reshape([batch, this.numHeads, -1, many]).softmax(2).reshape([batch, -1, many]);
     const out = this.out_proj.weight.reshape([this.dim, this.numHeads, this.#headDim]).permute([1, 2, 0]); // (heads, d, dim)
     const values = this.projectHeads(this.v_proj, v).matmul(out).reshape([batch, -1, this.dim]); // (B, heads·N, dim)
-    const mixed = weights.transpose(1, 2).matmul(values);
-    return this.out_proj.bias ? mixed.add(this.out_proj.bias) : mixed;
+    // Each head's weights over the N tokens sum to 1, so the heads·N value rows are summed with total
+    // weight `heads`: a 1/heads share of out_proj's bias on each row adds it once, on N rows instead
+    // of M (onnxruntime's broadcast add of the bias to the M rows took 5× a plain add of their size).
+    const biased = this.out_proj.bias ? values.add(this.out_proj.bias.div(this.numHeads)) : values;
+    return weights.transpose(1, 2).matmul(biased);
   }
 }
