@@ -99,7 +99,7 @@ export function registerSam(program: Command): void {
     .option("--box <x0,y0,x1,y1>", "a box in image pixels", numbers("--box", [4], "x0,y0,x1,y1"))
     .option("--auto", "masks of everything (the automatic mask generator)")
     .option("--single", "--points/--box: one mask instead of three")
-    .addOption(new Option("--decoder <backend>", "--points/--box: run the prompt decoder on libtorch, or export it and run it on onnxruntime").choices(SAM_DECODER_BACKENDS).default("libtorch"))
+    .addOption(new Option("--decoder <backend>", "--points/--box: run the prompt decoder on libtorch, or export it (seconds, once) and run it on onnxruntime (about half the time per prompt)").choices(SAM_DECODER_BACKENDS).default("libtorch"))
     .option("--decoder-heads <n>", "attention heads of the mask decoder (8 in every official checkpoint)", integer("--decoder-heads", 1), 8)
     .option("--points-per-side <n>", "--auto: grid points per side", integer("--points-per-side", 1), 32)
     .option("--pred-iou-thresh <t>", "--auto: keep masks with predicted IoU above this", fraction("--pred-iou-thresh"), 0.88)
