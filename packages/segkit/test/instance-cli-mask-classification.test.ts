@@ -7,13 +7,12 @@
 // and --task semantic for an instance model, are refused naming the model and the task.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
-import { cocoEvaluate, rleArea, rleEncode, rleFromString, rleToString } from "@segkit/metrics";
+import { rleFromString } from "@segkit/metrics";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
@@ -21,6 +20,7 @@ import { detectInstances, type CocoResult } from "../src/engine/instance-predict
 import { MaskClassificationInstances } from "../src/engine/mask-classification-instances.js";
 import { predictionPipeline } from "../src/engine/predict.js";
 import "../src/models/index.js";
+import { maskApInProcess, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
 import type { KNetPanoptic } from "../src/models/segmentors/knet/model.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
@@ -37,9 +37,6 @@ const MODEL = {
 // (v − 127.5) / 255: the pixels / 255 − 0.5 the model trains on below.
 const PIPELINE = [{ type: "normalize", mean: [127.5, 127.5, 127.5], std: [255, 255, 255] }];
 const CONFIG = { model: MODEL, data: { train: { dataset: DATASET, pipeline: PIPELINE }, val: { dataset: DATASET, pipeline: PIPELINE } } };
-// The panoptic categories 2..5 (box, disc, triangle, ring) are the things, labels 1..4.
-const STUFF = 2;
-const THINGS = ["box", "disc", "triangle", "ring"];
 const STEPS = 40;
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -83,20 +80,8 @@ test("segkit predict, eval and test --task instance agree on a K-Net panoptic ch
   const adapter = new MaskClassificationInstances(model, [2, 3, 4, 5], predictionPipeline(PIPELINE)).eval();
   const config = join(tmp, "knet.json");
   writeFileSync(config, JSON.stringify(CONFIG));
-  const imageDir = join(tmp, "images");
-  mkdirSync(imageDir);
-  const groundTruth = { images: [] as object[], categories: THINGS.map((name, k) => ({ id: k + 1, name })), annotations: [] as object[] };
-  for (const [i, s] of scenes.entries()) {
-    const name = `scene-${i}`;
-    await sharp(Buffer.from(s.pixels), { raw: { width: SIZE[1], height: SIZE[0], channels: 3 } }).png().toFile(join(imageDir, `${name}.png`));
-    groundTruth.images.push({ id: name, file_name: `${name}.png`, width: SIZE[1], height: SIZE[0] });
-    for (const g of s.panoptic.segments.filter((g) => g.isThing)) {
-      const rle = rleEncode(Uint8Array.from(s.panoptic.ids, (id) => (id === g.id ? 1 : 0)), ...SIZE);
-      groundTruth.annotations.push({ id: groundTruth.annotations.length + 1, image_id: name, category_id: g.category - STUFF + 1, area: g.area, bbox: g.bbox, iscrowd: 0, segmentation: { size: rle.size, counts: rleToString(rle) } });
-    }
-  }
-  const gtFile = join(tmp, "instances.json");
-  writeFileSync(gtFile, JSON.stringify(groundTruth));
+  const files = await writeSceneFiles(scenes, SIZE, tmp);
+  const { imageDir, gtFile } = files;
 
   const out = join(tmp, "out");
   const predicted = cli("predict", config, file, imageDir, "--out", out, "--task", "instance");
@@ -131,16 +116,7 @@ test("segkit predict, eval and test --task instance agree on a K-Net panoptic ch
   assert.deepEqual(fromTest.perCategory.map((c) => c.name), THINGS);
   const fromConfig = cli("eval", "--task", "instance", "--config", config, "--checkpoint", file, "--json");
   assert.equal(fromConfig.status, 0, fromConfig.stderr);
-  const inProcess = cocoEvaluate({
-    iouType: "segm", imageIds: [0, 1], categoryIds: [1, 2, 3, 4],
-    groundTruth: (groundTruth.annotations as { image_id: string; category_id: number; area: number; segmentation: { counts: string } }[]).map((a) => ({
-      imageId: Number(a.image_id.slice(-1)), categoryId: a.category_id, area: a.area, iscrowd: false, rle: rleFromString(a.segmentation.counts, ...SIZE),
-    })),
-    detections: all.map((r) => {
-      const rle = rleFromString(r.segmentation.counts, ...SIZE);
-      return { imageId: Number(r.image_id.slice(-1)), categoryId: r.category_id, score: r.score, area: rleArea(rle), rle };
-    }),
-  }).stats.AP;
+  const inProcess = maskApInProcess(files, all, SIZE, scenes.length);
   console.log(`K-Net mask AP after ${STEPS} steps: eval ${fromFiles.stats.AP}, test ${fromTest.stats.AP}, in process ${inProcess}`);
   assert.ok(inProcess > 0.05, "a few steps of training give some AP");
   assert.ok(Math.abs(fromFiles.stats.AP - inProcess) < 1e-12, "eval scores the written results as cocoEvaluate does");

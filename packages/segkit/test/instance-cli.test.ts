@@ -7,19 +7,20 @@
 // model are refused by name.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { cocoEvaluate, rleArea, rleEncode, rleFromString, rleToString } from "@segkit/metrics";
+import { rleArea, rleFromString } from "@segkit/metrics";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
 import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
 import { detectInstances, type CocoResult } from "../src/engine/instance-predict.js";
 import type { MaskRCNN } from "../src/models/index.js";
 import "../src/models/index.js";
+import { maskApInProcess, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
 
 const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "segkit-instance-cli-"));
@@ -36,7 +37,6 @@ const MODEL = {
 };
 // The panoptic categories 2..5 (box, disc, triangle, ring) are the model's labels 1..4.
 const STUFF = 2;
-const THINGS = ["box", "disc", "triangle", "ring"];
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
@@ -80,20 +80,8 @@ test("segkit predict, eval --task instance and test agree on a Mask R-CNN checkp
   const { model, file } = trainedCheckpoint();
   const config = join(tmp, "instance.json");
   writeFileSync(config, JSON.stringify({ model: MODEL, data: { train: { dataset: DATASET }, val: { dataset: DATASET } } }));
-  const imageDir = join(tmp, "images");
-  mkdirSync(imageDir);
-  const groundTruth = { images: [] as object[], categories: THINGS.map((name, k) => ({ id: k + 1, name })), annotations: [] as object[] };
-  for (const [i, s] of scenes.entries()) {
-    const name = `scene-${i}`;
-    await sharp(Buffer.from(s.pixels), { raw: { width: SIZE[1], height: SIZE[0], channels: 3 } }).png().toFile(join(imageDir, `${name}.png`));
-    groundTruth.images.push({ id: name, file_name: `${name}.png`, width: SIZE[1], height: SIZE[0] });
-    for (const g of s.panoptic.segments.filter((g) => g.isThing)) {
-      const rle = rleEncode(Uint8Array.from(s.panoptic.ids, (id) => (id === g.id ? 1 : 0)), ...SIZE);
-      groundTruth.annotations.push({ id: groundTruth.annotations.length + 1, image_id: name, category_id: g.category - STUFF + 1, area: g.area, bbox: g.bbox, iscrowd: 0, segmentation: { size: rle.size, counts: rleToString(rle) } });
-    }
-  }
-  const gtFile = join(tmp, "instances.json");
-  writeFileSync(gtFile, JSON.stringify(groundTruth));
+  const files = await writeSceneFiles(scenes, SIZE, tmp);
+  const { imageDir, gtFile } = files;
 
   const out = join(tmp, "out");
   const predicted = cli("predict", config, file, imageDir, "--out", out);
@@ -125,16 +113,7 @@ test("segkit predict, eval --task instance and test agree on a Mask R-CNN checkp
   assert.equal(tested.status, 0, tested.stderr);
   const fromDataset = JSON.parse(tested.stdout) as { stats: { AP: number }; perCategory: { name: string }[] };
   assert.deepEqual(fromDataset.perCategory.map((c) => c.name), THINGS);
-  const inProcess = cocoEvaluate({
-    iouType: "segm", imageIds: [0, 1], categoryIds: [1, 2, 3, 4],
-    groundTruth: (groundTruth.annotations as { image_id: string; category_id: number; area: number; segmentation: { counts: string } }[]).map((a) => ({
-      imageId: Number(a.image_id.slice(-1)), categoryId: a.category_id, area: a.area, iscrowd: false, rle: rleFromString(a.segmentation.counts, ...SIZE),
-    })),
-    detections: all.map((r) => {
-      const rle = rleFromString(r.segmentation.counts, ...SIZE);
-      return { imageId: Number(r.image_id.slice(-1)), categoryId: r.category_id, score: r.score, area: rleArea(rle), rle };
-    }),
-  }).stats.AP;
+  const inProcess = maskApInProcess(files, all, SIZE, scenes.length);
   console.log(`mask AP: eval ${fromFiles.stats.AP}, test ${fromDataset.stats.AP}, in process ${inProcess}`);
   assert.ok(inProcess > 0.05, "a few steps of training give some AP");
   assert.ok(Math.abs(fromFiles.stats.AP - inProcess) < 1e-12, "eval scores the written results as cocoEvaluate does");
