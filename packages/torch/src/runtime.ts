@@ -24,7 +24,7 @@ export const liveTensors = (): number => native.liveTensors();
 export const externalMemory = (): number => native.externalMemory();
 
 /**
- * Freed tensor buffers of 1 MiB or more are kept (up to a limit, 1 GiB by default) and reused for
+ * Freed tensor buffers of 128 KiB or more are kept (up to a limit, 1 GiB by default) and reused for
  * later tensors of nearly the same size: a fresh buffer costs a page fault per 4 KiB on first touch.
  * These read the cache, change its limit (0 keeps nothing) and give its memory back to the system.
  */

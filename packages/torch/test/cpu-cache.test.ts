@@ -64,6 +64,17 @@ test("the limit bounds the cache, 0 turns it off, and emptyCpuCache gives everyt
   }
 });
 
+test("a freed buffer under 1 MiB (above glibc's 128 KiB mmap threshold) is reused too", () => {
+  torch.emptyCpuCache();
+  torch.ones([56, 4096]).dispose(); // 0.9 MB: attention weights of SAM's decoder
+  const { hits } = torch.cpuCacheStats();
+  const again = torch.full([56, 4096], 0.5);
+  assert.equal(torch.cpuCacheStats().hits, hits + 1);
+  assert.equal(again.sum().item(), 0.5 * 56 * 4096);
+  again.dispose();
+  torch.emptyCpuCache();
+});
+
 test("small tensors bypass the cache", () => {
   const before = torch.cpuCacheStats();
   torch.tidy(() => { for (let i = 0; i < 100; i++) torch.ones([1000]); });
