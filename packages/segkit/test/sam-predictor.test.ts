@@ -3,12 +3,12 @@
 // previous low-resolution mask as mask input, and a box alone, the mask logits at the original image
 // size, the IoU predictions and the low-resolution logits agree within 1e-4 relative; the
 // reference's masks are neither empty nor full (5-95% positive); with the libtorch decoder and with
-// onnxruntime's (predictAsync). The resize gives PIL's pixels;
+// onnxruntime's (predictAsync), also with a session shared by two predictors. The resize gives PIL's pixels;
 // bad prompts get errors naming them; the embedding is owned and freed.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import * as torch from "@segkit/torch";
-import { SAM_DECODER_BACKENDS, SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
+import { SAM_DECODER_BACKENDS, SamOnnxPromptSession, SamPredictor, resizeLongestSide, type PointPrompt } from "../src/models/sam/index.js";
 import { pilBilinearResize } from "../src/models/sam/pil-resize.js";
 import { relativeDifference } from "./fixtures/reference_weights.js";
 import { reducedSam, resizedInput, samGolden, type SamCase } from "./fixtures/sam_fixture.js";
@@ -62,6 +62,34 @@ for (const decoder of SAM_DECODER_BACKENDS) {
     assert.equal(torch.liveTensors(), start, "every tensor is freed");
   });
 }
+
+test("predictors of one model share an onnxruntime session: each reproduces the reference, and disposing one leaves the session to the others", async () => {
+  const sam = reducedSam();
+  const session = await SamOnnxPromptSession.create(sam, 1);
+  const input = resizedInput();
+  const first = new SamPredictor(sam, { decoder: "onnxruntime", session });
+  first.setResizedImage(input, originalSize);
+  await checkCases(first);
+  await first.dispose();
+  const second = new SamPredictor(sam, { decoder: "onnxruntime", session });
+  second.setResizedImage(input, originalSize);
+  await checkCases(second);
+  // The automatic mask generator's batched prompts run on libtorch on any predictor.
+  const [x, y] = [40, 30];
+  const batched = second.predictInputFrame({ points: { coords: torch.tensor([[[x, y]]]), labels: torch.tensor([[1]], { dtype: "int32" }) } }, true);
+  const toOriginal = Math.max(...originalSize) / sam.imgSize; // the inverse of the predictor's scaleCoords
+  const single = await second.predictAsync({ points: [{ x: x * toOriginal, y: y * toOriginal }] });
+  assert.ok(relativeDifference(batched.iou.squeeze(0), single.iou) <= 1e-4, "predictInputFrame on an onnxruntime predictor");
+  for (const t of [batched.logits, batched.iou, batched.lowRes, single.logits, single.iou, single.lowRes]) t.dispose();
+  await second.dispose();
+  const other = reducedSam();
+  assert.throws(() => new SamPredictor(other, { decoder: "onnxruntime", session }), /the session was made for another model/);
+  assert.throws(() => new SamPredictor(sam, { session }), /a session is for the onnxruntime decoder, not libtorch/);
+  other.dispose();
+  await session.dispose();
+  input.dispose();
+  sam.dispose();
+});
 
 test("the resize gives Pillow's pixels exactly (upscale and antialiased downscale); setImage on the original image equals the reference's", () => {
   const sam = reducedSam();

@@ -27,7 +27,7 @@ const picture = await sharp(Buffer.from(image.toTypedArray() as Uint8Array), { r
 let app: FastifyInstance;
 
 before(async () => {
-  const sam = await ModelHost.start({ name: "sam", config: "", checkpoint: SAM_REDUCED_PTH, engine: "libtorch", threads: 1, sam: { decoderHeads: 4 } }, LIMITS);
+  const sam = await ModelHost.start({ name: "sam", config: "", checkpoint: SAM_REDUCED_PTH, engine: "libtorch", threads: 1, sam: { decoderHeads: 4, decoder: "onnxruntime" } }, LIMITS);
   app = await buildServer({ hosts: [], samHosts: [sam], bodyLimit: 1 << 20, maxPixels: 1 << 20, webDir: WEB_DIR });
 });
 after(async () => {

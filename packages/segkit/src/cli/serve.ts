@@ -5,6 +5,7 @@ import { basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { ENGINES, type EngineName } from "../inference/engine.js";
+import { SAM_DECODER_BACKENDS, type SamDecoderBackend } from "../models/sam/predictor.js";
 import type { ModelHost } from "../serve/model-host.js";
 import type { ModelSpec } from "../serve/worker-protocol.js";
 import { integer } from "./eval.js";
@@ -31,6 +32,7 @@ interface ServeOptions {
   model: string[];
   sam: string[];
   samDecoderHeads: number;
+  samDecoder: SamDecoderBackend;
   workers: number;
   queue: number;
   timeout: number;
@@ -77,6 +79,7 @@ export function registerServe(program: Command): void {
     .option("--model <name=config[,checkpoint]>", "serve another model under this name (repeatable)", collect, [])
     .option("--sam <name=checkpoint>", "serve a Segment Anything model (weights in the authors' layout, e.g. sam_vit_b_01ec64.pth) for the page's interactive mode (repeatable)", collect, [])
     .option("--sam-decoder-heads <n>", "attention heads of the SAM mask decoder (8 in every official checkpoint)", integer("--sam-decoder-heads", 1), 8)
+    .addOption(new Option("--sam-decoder <backend>", "what runs SAM's prompt decoder for clicks and boxes: onnxruntime (the decoder exported once as the worker starts, a few seconds; about half the time per click) or libtorch").choices(SAM_DECODER_BACKENDS).default("onnxruntime"))
     .option("--workers <n>", "worker threads per model (each holds the model)", integer("--workers", 1), 1)
     .option("--queue <n>", "requests waiting per model before 503", integer("--queue", 0), 8)
     .option("--timeout <ms>", "per-request deadline", integer("--timeout", 1), 30_000)
@@ -93,7 +96,7 @@ export function registerServe(program: Command): void {
       const specs: ModelSpec[] = [{ name: nameOf(config), config, checkpoint }, ...o.model.map(modelArg)]
         .map((m) => ({ ...m, engine: o.engine, threads: o.threads }));
       // One worker per SAM model: its embedding cache must see every request about an image.
-      const samSpecs: ModelSpec[] = o.sam.map(samArg).map((m) => ({ ...m, config: "", engine: "libtorch", threads: o.threads, sam: { decoderHeads: o.samDecoderHeads } }));
+      const samSpecs: ModelSpec[] = o.sam.map(samArg).map((m) => ({ ...m, config: "", engine: "libtorch", threads: o.threads, sam: { decoderHeads: o.samDecoderHeads, decoder: o.samDecoder } }));
       const names = [...specs, ...samSpecs].map((s) => s.name);
       const repeated = names.find((n, i) => names.indexOf(n) !== i);
       if (repeated) throw new Error(`two models are named "${repeated}": name them apart with --model NAME=...`);

@@ -2,13 +2,15 @@
 // once (the expensive part) and keeps the embeddings of the last few images, keyed by a hash of their
 // pixels, so that each click, box or "segment everything" on the image runs off the event loop and
 // without encoding again. Prompts are checked against the image's size here (400 naming the field).
+// Clicks and boxes run the decoder the spec names: with onnxruntime, one session (the decoder
+// exported as the worker starts) serves the predictors of every cached image. Jobs run one at a time.
 import { createHash } from "node:crypto";
 import { parentPort, workerData } from "node:worker_threads";
 import * as torch from "@segkit/torch";
 import { loadSam } from "../cli/sam.js";
 import { encodeLabelPng } from "../io/label-png-writer.js";
 import { rleDecode } from "@segkit/metrics";
-import { SamAutomaticMaskGenerator, SamPredictor } from "../models/sam/index.js";
+import { SamAutomaticMaskGenerator, SamOnnxPromptSession, SamPredictor } from "../models/sam/index.js";
 import { workerHolding, type ModelSpec, type SamEmbedJob, type SamEverythingJob, type SamJob, type SamMasksJob, type WorkerMessage } from "./worker-protocol.js";
 
 const port = parentPort!;
@@ -31,9 +33,10 @@ interface Cached {
   pixels: Uint8Array;
 }
 
-function start(): void {
+async function start(): Promise<void> {
   torch.setNumThreads(spec.threads);
   const sam = loadSam(spec.checkpoint!, spec.sam!.decoderHeads);
+  const session = spec.sam!.decoder === "onnxruntime" ? await SamOnnxPromptSession.create(sam, spec.threads) : null;
   const cache = new Map<string, Cached>();
 
   const cached = (image: string): Cached => {
@@ -47,12 +50,12 @@ function start(): void {
   const embed = ({ width, height, pixels }: SamEmbedJob) => {
     const image = createHash("sha256").update(`${width}x${height}:`).update(pixels).digest("hex").slice(0, 32);
     if (cache.has(image)) return { image, width, height, cached: true };
-    const predictor = new SamPredictor(sam);
+    const predictor = new SamPredictor(sam, session ? { decoder: "onnxruntime", session } : {});
     torch.tidy(() => predictor.setImage(torch.tensor(pixels, { shape: [height, width, 3] })));
     cache.set(image, { predictor, width, height, pixels });
     for (const [key, old] of cache) {
       if (cache.size <= CACHED_IMAGES) break;
-      old.predictor.dispose();
+      void old.predictor.dispose(); // frees the image's tensors at once; the session is the worker's
       cache.delete(key);
     }
     return { image, width, height, cached: false };
@@ -62,7 +65,7 @@ function start(): void {
     if (!(x >= 0 && x <= width && y >= 0 && y <= height)) throw new RequestError(400, `${field}: (${x}, ${y}) is outside the ${width}×${height} image`);
   };
 
-  const masks = (job: SamMasksJob) => {
+  const masks = async (job: SamMasksJob) => {
     const entry = cached(job.image);
     job.points.forEach((p, i) => inside(`points[${i}]`, p.x, p.y, entry));
     if (job.box) {
@@ -70,7 +73,7 @@ function start(): void {
       inside("box (bottom right)", job.box[2], job.box[3], entry);
     }
     const { width, height } = entry;
-    const out = entry.predictor.predict({ points: job.points.length > 0 ? job.points : undefined, box: job.box, multimask: job.multimask });
+    const out = await entry.predictor.predictAsync({ points: job.points.length > 0 ? job.points : undefined, box: job.box, multimask: job.multimask });
     try {
       const ious = out.iou.toArray();
       const binary = torch.tidy(() => out.logits.gt(sam.maskThreshold).to("uint8").toTypedArray()) as Uint8Array;
@@ -108,26 +111,29 @@ function start(): void {
     }
   };
 
-  port.on("message", (job: SamJob | "close") => {
-    if (job === "close") {
-      for (const entry of cache.values()) entry.predictor.dispose();
-      sam.dispose();
-      port.close();
-      return;
-    }
+  const run = async (job: SamJob) => {
     const started = performance.now();
     try {
-      const body = job.kind === "sam-embed" ? embed(job) : job.kind === "sam-masks" ? masks(job) : everything(job);
+      const body = job.kind === "sam-embed" ? embed(job) : job.kind === "sam-masks" ? await masks(job) : everything(job);
       post({ type: "sam", id: job.id, body, milliseconds: performance.now() - started, held: workerHolding() });
     } catch (e) {
       post({ type: "error", id: job.id, message: (e as Error).message, ...(e instanceof RequestError ? { status: e.status } : {}) });
     }
+  };
+
+  const close = async () => {
+    for (const entry of cache.values()) await entry.predictor.dispose();
+    await session?.dispose();
+    sam.dispose();
+    port.close();
+  };
+
+  // One job at a time, in order: a click awaiting onnxruntime must not see its image evicted.
+  let queue = Promise.resolve();
+  port.on("message", (job: SamJob | "close") => {
+    queue = queue.then(() => (job === "close" ? close() : run(job)));
   });
   post({ type: "ready", classes: { classes: [], palette: [] }, divisor: 1, held: workerHolding() });
 }
 
-try {
-  start();
-} catch (e) {
-  post({ type: "failed", message: `SAM model ${spec.name}: ${(e as Error).message}` });
-}
+start().catch((e: Error) => post({ type: "failed", message: `SAM model ${spec.name}: ${e.message}` }));

@@ -1,6 +1,7 @@
 // Messages between the server and a model's worker thread (model-worker.ts).
 import { liveTensors } from "@segkit/torch";
 import type { EngineName } from "../inference/engine.js";
+import type { SamDecoderBackend } from "../models/sam/predictor.js";
 import type { ClassInfo } from "../engine/class-info.js";
 
 /** What a worker loads: a config file or shipped config name, weights (the model zoo's when absent), an engine. */
@@ -11,8 +12,11 @@ export interface ModelSpec {
   engine: EngineName;
   /** libtorch intra-op threads, and onnxruntime's. */
   threads: number;
-  /** A Segment Anything model (`checkpoint`: its weights in the authors' layout) instead of a segmentor; `config` is unused. */
-  sam?: { decoderHeads: number };
+  /**
+   * A Segment Anything model (`checkpoint`: its weights in the authors' layout) instead of a
+   * segmentor, and what runs its prompt decoder; `config` is unused.
+   */
+  sam?: { decoderHeads: number; decoder: SamDecoderBackend };
 }
 
 export interface SegmentJob {

@@ -9,4 +9,5 @@ export { SamAutomaticMaskGenerator, type AutomaticMaskOptions, type MaskRecord }
 export { masksToRle } from "./mask-rle.js";
 export { samOptionsFromCheckpoint } from "./checkpoint-options.js";
 export { SamPromptDecoder } from "./onnx-decoder.js";
+export { SamOnnxPromptSession } from "./onnx-prompt-session.js";
 export { exportSamDecoder, exportSamImageEncoder, decoderExample, SAM_DECODER_INPUTS, SAM_DECODER_OUTPUTS } from "./onnx-export.js";

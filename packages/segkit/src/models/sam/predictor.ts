@@ -5,8 +5,9 @@
 // position encoding, the first transformer block's image-side projections) is made once per image.
 // The predictor owns these tensors: dispose() frees them. The decoder runs in libtorch (predict,
 // synchronous) or in onnxruntime (predictAsync; the model's decoder exported once per predictor,
-// with libtorch's intra-op thread count, and fed the same prepared image): the same numbers up to
-// rounding, faster per prompt.
+// with libtorch's intra-op thread count, or a session the predictors of one model share, and fed the
+// same prepared image): the same numbers up to rounding, faster per prompt. Batched prompts
+// (predictInputFrame, the automatic mask generator's) run on libtorch whatever the decoder.
 import * as torch from "@segkit/torch";
 import type { Tensor } from "@segkit/torch";
 import type { Sam } from "./sam.js";
@@ -47,6 +48,11 @@ export const SAM_DECODER_BACKENDS: readonly SamDecoderBackend[] = ["libtorch", "
 export interface SamPredictorOptions {
   /** What runs the prompt encoder and mask decoder (default libtorch); onnxruntime answers predictAsync only. */
   decoder?: SamDecoderBackend;
+  /**
+   * With decoder onnxruntime: a session of this model (SamOnnxPromptSession.create) to use instead of
+   * exporting one, e.g. one per model for the predictors of many images; the caller disposes it.
+   */
+  session?: SamOnnxPromptSession;
 }
 
 const NO_IMAGE = "SamPredictor: no image set (call setImage first)";
@@ -66,15 +72,20 @@ export class SamPredictor {
   #inputSize: [number, number] = [0, 0];
 
   readonly decoder: SamDecoderBackend;
-  /** The onnxruntime session, made on the first predictAsync, and the image's values it is fed. */
+  /** The onnxruntime session (the caller's, or made on the first predictAsync) and the image's values it is fed. */
   #session: Promise<SamOnnxPromptSession> | null = null;
+  readonly #ownsSession: boolean;
   #graphImage: GraphImage | null = null;
 
-  constructor(readonly model: Sam, { decoder = "libtorch", ...rest }: SamPredictorOptions = {}) {
+  constructor(readonly model: Sam, { decoder = "libtorch", session, ...rest }: SamPredictorOptions = {}) {
     const unknown = Object.keys(rest);
-    if (unknown.length > 0) throw new RangeError(`SamPredictor: unknown option "${unknown[0]}" (options: decoder)`);
+    if (unknown.length > 0) throw new RangeError(`SamPredictor: unknown option "${unknown[0]}" (options: decoder, session)`);
     if (!SAM_DECODER_BACKENDS.includes(decoder)) throw new RangeError(`SamPredictor: decoder must be ${SAM_DECODER_BACKENDS.join(" or ")}, got ${JSON.stringify(decoder)}`);
+    if (session && decoder !== "onnxruntime") throw new RangeError(`SamPredictor: a session is for the onnxruntime decoder, not ${decoder}`);
+    if (session && session.sam !== model) throw new RangeError("SamPredictor: the session was made for another model");
     this.decoder = decoder;
+    this.#ownsSession = !session;
+    if (session) this.#session = Promise.resolve(session);
   }
 
   /** Encodes an RGB image (H, W, 3) uint8; replaces any earlier image. */
@@ -212,11 +223,11 @@ export class SamPredictor {
   }
 
   /**
-   * Batched prompts already in the resized image's frame (the reference's predict_torch): logits
-   * (B, M, H, W) at the original size, IoU (B, M), low-resolution logits (B, M, 4h, 4w).
+   * Batched prompts already in the resized image's frame (the reference's predict_torch), by the
+   * libtorch decoder whatever the predictor's: logits (B, M, H, W) at the original size, IoU (B, M),
+   * low-resolution logits (B, M, 4h, 4w).
    */
   predictInputFrame(prompts: Prompts, multimask: boolean): Prediction {
-    this.#libtorchOnly("predictInputFrame");
     const embedding = this.embedding;
     const decoder = this.model.mask_decoder;
     return torch.tidy(() => torch.inferenceMode(() => {
@@ -238,11 +249,11 @@ export class SamPredictor {
     this.#image = null;
   }
 
-  /** Frees the image's tensors (at once) and closes the onnxruntime session, if one was made. */
+  /** Frees the image's tensors (at once) and closes the onnxruntime session if the predictor made one. */
   async dispose(): Promise<void> {
     this.reset();
     const session = this.#session;
     this.#session = null;
-    if (session) await (await session).dispose();
+    if (session && this.#ownsSession) await (await session).dispose();
   }
 }
