@@ -598,6 +598,7 @@ export const ATEN_TO_ONNX: ReadonlyMap<string, Translation> = new Map<string, Tr
   ["aten::sin", unary("Sin")],
   ["aten::cos", unary("Cos")],
   ["aten::sqrt", unary("Sqrt")],
+  ["aten::exp", unary("Exp")],
   ["aten::pow", pow],
   ["aten::eq", equal],
   ["aten::where", where],
