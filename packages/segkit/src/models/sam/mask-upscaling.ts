@@ -35,7 +35,10 @@ export function upscaledMasks({ first, norm, second }: UpscalingLayers, imageTok
   const once = upscale2x(imageTokens.reshape([-1, c]), first).reshape([-1, norm.channels]); // (B·h·w·2·2, C/4)
   const normed = torch.nn.functional.layerNorm(once, [norm.channels], { weight: norm.weight, bias: norm.bias, eps: norm.eps }).gelu();
   const twice = upscale2x(normed, second).gelu(); // (B·h·w·2·2, 2·2·C/8)
-  const masks = twice.reshape([b, -1, hyper.shape[2]]).matmul(hyper.transpose(1, 2)); // (B, h·w·16, M)
-  // Axes (B, h, w, row1, col1, row2, col2, M): image row 4y + 2·row1 + row2, column 4x + 2·col1 + col2.
-  return masks.reshape([b, h, w, 2, 2, 2, 2, -1]).permute([0, 7, 1, 3, 5, 2, 4, 6]).reshape([b, -1, 4 * h, 4 * w]);
+  // Masks first, (M, C/8) × (C/8, pixels): the permute below then moves runs of 2 values within
+  // each mask's plane, not single values between masks (onnxruntime: transpose 1.6 → 0.6 ms and
+  // product 0.8 → 0.6 ms at 64², 1 thread; libtorch the same either way).
+  const masks = hyper.matmul(twice.reshape([b, -1, hyper.shape[2]]).transpose(1, 2)); // (B, M, h·w·16)
+  // Axes (B, M, h, w, row1, col1, row2, col2): image row 4y + 2·row1 + row2, column 4x + 2·col1 + col2.
+  return masks.reshape([b, -1, h, w, 2, 2, 2, 2]).permute([0, 1, 2, 4, 6, 3, 5, 7]).reshape([b, -1, 4 * h, 4 * w]);
 }
