@@ -1,7 +1,8 @@
 // Interactive SAM over HTTP (src/serve/sam-routes.ts, sam-worker.ts) with the reduced SAM of the
 // parity fixture (the reference's weights): an image is encoded once and cached; clicks then give the
 // reference SamPredictor's masks and IoU predictions; "segment everything" gives a consistent map;
-// bad prompts are 400s naming the parameter, unknown models and images 404s. The web app's SAM page
+// bad prompts are 400s naming the parameter, unknown models and images 404s; the worker runs the
+// onnxruntime prompt decoder (serve's default), and a bad --sam-decoder is refused. The web app's SAM page
 // in headless Chromium: a click draws the reference's best mask, a drag a box's, and "segment
 // everything" the generator's masks.
 import assert from "node:assert/strict";
@@ -13,7 +14,8 @@ import type { FastifyInstance } from "fastify";
 import { chromium } from "playwright-core";
 import sharp from "sharp";
 import * as torch from "@segkit/torch";
-import { WEB_DIR } from "../src/cli/serve.js";
+import { Command } from "commander";
+import { registerServe, WEB_DIR } from "../src/cli/serve.js";
 import { readLabelPng } from "../src/io/label-png.js";
 import { ModelHost } from "../src/serve/model-host.js";
 import { buildServer } from "../src/serve/server.js";
@@ -107,6 +109,13 @@ test("bad input: unknown model or image 404, malformed or outside prompts 400 na
   const notImage = await app.inject({ method: "POST", url: "/v1/sam/images", headers: { "content-type": "image/png" }, payload: Buffer.from("not a png") });
   assert.equal(notImage.statusCode, 415);
   assert.equal((await app.inject({ method: "POST", url: "/v1/sam/images?model=nope", headers: { "content-type": "image/png" }, payload: picture })).statusCode, 404);
+});
+
+test("segkit serve --sam-decoder takes libtorch or onnxruntime only", async () => {
+  const program = new Command("segkit").exitOverride().configureOutput({ writeErr: () => undefined, writeOut: () => undefined });
+  registerServe(program);
+  await assert.rejects(program.parseAsync(["serve", "demo_synthetic", "--sam", `sam=${SAM_REDUCED_PTH}`, "--sam-decoder", "tvm"], { from: "user" }),
+    /option '--sam-decoder <backend>' argument 'tvm' is invalid\. Allowed choices are libtorch, onnxruntime/);
 });
 
 /** What the page's canvas gives, declared here (the tests compile without the DOM's types). */
