@@ -6,24 +6,20 @@
 // dataset, equals cocoEvaluate's on the same detections. A semantic-only model with --task instance,
 // and --task semantic for an instance model, are refused naming the model and the task.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { rleFromString } from "@segkit/metrics";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
 import { detectInstances, type CocoResult } from "../src/engine/instance-predict.js";
 import { MaskClassificationInstances } from "../src/engine/mask-classification-instances.js";
 import { predictionPipeline } from "../src/engine/predict.js";
 import "../src/models/index.js";
-import { maskApInProcess, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
+import { cli, maskApInProcess, panopticScenes, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
 import type { KNetPanoptic } from "../src/models/segmentors/knet/model.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "segkit-instance-cli-mc-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 torch.setNumThreads(1);
@@ -39,12 +35,7 @@ const PIPELINE = [{ type: "normalize", mean: [127.5, 127.5, 127.5], std: [255, 2
 const CONFIG = { model: MODEL, data: { train: { dataset: DATASET, pipeline: PIPELINE }, val: { dataset: DATASET, pipeline: PIPELINE } } };
 const STEPS = 40;
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-}
-
-const data = new SyntheticPanopticDataset(DATASET.length, SIZE, DATASET.seed);
-const scenes = Array.from({ length: DATASET.length }, (_, i) => data.draw(i)).map((s) => ({ ...s, pixels: s.pixels as Uint8Array }));
+const scenes = panopticScenes(DATASET.length, SIZE, DATASET.seed);
 
 /** A few steps on the scenes' segments, so that the model finds something; saved as a plain state dict. */
 function trainedCheckpoint(): { model: KNetPanoptic; file: string } {

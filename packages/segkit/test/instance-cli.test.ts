@@ -6,23 +6,19 @@
 // that cocoEvaluate gives in process. Flags of semantic inference and a checkpoint of another
 // model are refused by name.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import sharp from "sharp";
 import { rleArea, rleFromString } from "@segkit/metrics";
 import * as torch from "@segkit/torch";
 import { build } from "../src/config/registry.js";
-import { SyntheticPanopticDataset } from "../src/data/datasets/synthetic-panoptic.js";
 import { detectInstances, type CocoResult } from "../src/engine/instance-predict.js";
 import type { MaskRCNN } from "../src/models/index.js";
 import "../src/models/index.js";
-import { maskApInProcess, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
+import { cli, maskApInProcess, panopticScenes, THINGS, writeSceneFiles } from "./fixtures/instance_cli_files.js";
 
-const CLI = fileURLToPath(new URL("../src/cli/main.js", import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), "segkit-instance-cli-"));
 process.on("exit", () => rmSync(tmp, { recursive: true, force: true }));
 torch.setNumThreads(1);
@@ -38,12 +34,7 @@ const MODEL = {
 // The panoptic categories 2..5 (box, disc, triangle, ring) are the model's labels 1..4.
 const STUFF = 2;
 
-function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8" });
-}
-
-const data = new SyntheticPanopticDataset(DATASET.length, SIZE, DATASET.seed);
-const scenes = Array.from({ length: DATASET.length }, (_, i) => data.draw(i)).map((s) => ({ ...s, pixels: s.pixels as Uint8Array }));
+const scenes = panopticScenes(DATASET.length, SIZE, DATASET.seed);
 
 /** A few training steps, so that the model finds something; saved as a plain state dict. */
 function trainedCheckpoint(): { model: MaskRCNN; file: string } {
